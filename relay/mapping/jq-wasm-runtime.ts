@@ -1,0 +1,98 @@
+import createJqModule from "jq-wasm/dist/build/jq.js";
+
+/**
+ * One jq-wasm instance at a time, wrapped so that it survives (reference: jq-wasm.md).
+ *
+ * - jq-wasm runs jq's whole `main()` per call and an instance breaks after about 310 calls (assertion failures,
+ *   out-of-bounds accesses; every later call fails too). We replace the instance well before that, and also
+ *   whenever a call fails in a way that is not a jq error.
+ * - The instance keeps its stdin/stdout in module-level buffers, so calls must never overlap: they are chained.
+ * - Callers never batch many items into one call: its stdin and stdout handling is quadratic in size.
+ */
+
+interface JqModule {
+  raw(input: string, filter: string, flags: string[]): Promise<string>;
+}
+
+export interface JqWasmRuntimeOptions {
+  /** Calls served by one instance before it is replaced (the failure starts at about 310). */
+  callsPerInstance?: number;
+  /** Makes a fresh instance; injectable so tests can simulate a broken one. */
+  createInstance?: () => Promise<JqModule>;
+}
+
+/** A failure of jq itself (syntax, compile or runtime error), with jq's message. */
+export class JqError extends Error {
+  override readonly name = "JqError";
+  constructor(
+    message: string,
+    readonly compile: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class JqWasmRuntime {
+  readonly #callsPerInstance: number;
+  readonly #createInstance: () => Promise<JqModule>;
+  #instance: Promise<JqModule> | null = null;
+  #callsOnInstance = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #instancesCreated = 0;
+
+  constructor(options: JqWasmRuntimeOptions = {}) {
+    this.#callsPerInstance = options.callsPerInstance ?? 200;
+    this.#createInstance = options.createInstance ?? (() => createJqModule() as Promise<JqModule>);
+  }
+
+  /** How many instances were created so far (for tests and benchmarks). */
+  get instancesCreated(): number {
+    return this.#instancesCreated;
+  }
+
+  /**
+   * Runs jq once: `jq -M -c <filter>` on the input text.
+   * @returns jq's standard output (one compact JSON text per output, newline separated; "" for no output)
+   * @throws JqError when jq reports an error and produced no output
+   */
+  run(filter: string, input: string): Promise<string> {
+    const result = this.#queue.then(() => this.#runNow(filter, input));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #runNow(filter: string, input: string): Promise<string> {
+    try {
+      return await this.#callOnce(filter, input);
+    } catch (error) {
+      if (error instanceof JqError) throw error;
+      // Not a jq error: the instance is broken. One retry on a fresh instance tells a broken instance from a
+      // broken engine.
+      this.#instance = null;
+      return await this.#callOnce(filter, input);
+    }
+  }
+
+  async #callOnce(filter: string, input: string): Promise<string> {
+    if (this.#instance === null || this.#callsOnInstance >= this.#callsPerInstance) {
+      this.#instance = this.#createInstance();
+      this.#instancesCreated++;
+      this.#callsOnInstance = 0;
+    }
+    const instance = await this.#instance;
+    this.#callsOnInstance++;
+    try {
+      return await instance.raw(input, filter, ["-c"]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message.startsWith("jq: ")) throw new JqError(message, message.includes("compile error"));
+      this.#instance = null;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    this.#instance = null;
+  }
+}
