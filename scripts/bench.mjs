@@ -1,0 +1,43 @@
+// Runs one benchmark of test/bench/ (or all of them): bundles the TypeScript with esbuild, then runs it in a
+// fresh Node process with --expose-gc so that it can measure memory honestly. Usage: node scripts/bench.mjs <name>...
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const available = readdirSync(`${root}test/bench`)
+  .filter((file) => file.endsWith(".bench.ts"))
+  .map((file) => file.slice(0, -".bench.ts".length))
+  .sort();
+const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : available;
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
+for (const name of names) {
+  if (!available.includes(name)) {
+    console.error(`no benchmark "${name}"; available: ${available.join(", ")}`);
+    process.exit(2);
+  }
+  const outfile = `${root}.tmp/bench/${name}.mjs`;
+  await build({
+    entryPoints: [`${root}test/bench/${name}.bench.ts`],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+  console.log(`\n== bench:${name} ==`);
+  const result = spawnSync(process.execPath, ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean)], {
+    stdio: "inherit",
+    env,
+    cwd: root,
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
