@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { SearchQuery } from "../search-query";
+import { ENTITY_IDENTIFIER_MAX_LENGTH, ENTITY_IDENTIFIER_PATTERN, ENTITY_IDENTIFIER_PATTERN_TEXT } from "./identifier";
+
+/**
+ * The entity body of Port's create/upsert routes (port-api.md §2.1–2.3, from Port's OpenAPI spec): what Port checks
+ * before it looks at the blueprint. A failure here is a 422 of the route itself (the whole request, in bulk), so the
+ * Port client checks it before sending and the fake Port and the local catalog check it the same way.
+ */
+const PATTERN_MESSAGE = `must match pattern "${ENTITY_IDENTIFIER_PATTERN_TEXT}" (letters, digits and @ _ . + : \\ / = - only; no spaces)`;
+
+export const EntityIdentifierText = z
+  .string()
+  .min(1, "must not be empty")
+  .max(ENTITY_IDENTIFIER_MAX_LENGTH, `must be at most ${ENTITY_IDENTIFIER_MAX_LENGTH} characters`)
+  .regex(ENTITY_IDENTIFIER_PATTERN, PATTERN_MESSAGE);
+
+export const EntityBody = z.looseObject({
+  identifier: z.union([EntityIdentifierText, SearchQuery], {
+    error: `must be a string that ${PATTERN_MESSAGE}, or a search query {combinator, rules}`,
+  }),
+  title: z.string().nullable().optional(),
+  icon: z.string().nullable().optional(),
+  team: z.union([z.string(), z.array(z.string()), z.null(), SearchQuery]).optional(),
+  properties: z.record(z.string(), z.unknown()).default({}),
+  relations: z
+    .record(z.string(), z.union([EntityIdentifierText, z.array(EntityIdentifierText), z.null(), SearchQuery]))
+    .default({}),
+});
+export type EntityBody = z.infer<typeof EntityBody>;
+
+/**
+ * @returns the route-schema problems of an entity body as `path: message` (empty when it passes)
+ */
+export function entityBodyProblems(body: unknown): string[] {
+  const parsed = EntityBody.safeParse(body);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "entity"}: ${issue.message}`);
+}
