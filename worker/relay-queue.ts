@@ -1,4 +1,179 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  AckRequest,
+  ExtendRequest,
+  LeaseRequest,
+  RedriveRequest,
+  ResyncReason,
+  type AckRequestInput,
+  type AckResponse,
+  type DeadLetterList,
+  type ExtendResponse,
+  type LeaseRequestInput,
+  type RedriveResponse,
+  type ResyncRequestResponse,
+  type WebhookAccepted,
+} from "../shared/protocol/schema";
+import { readSettings, type EdgeSettings } from "./config/settings";
+import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, listDeadLetters, redrive } from "./queue/dead-letters";
+import { nextDeadline } from "./queue/deadlines";
+import { ingestEvent, type IngestInput } from "./queue/ingest";
+import { leaseVisible, type LeasedRecord } from "./queue/leasing";
+import { migrate } from "./queue/migrations";
+import type { QueueContext } from "./queue/queue-context";
+import { queueFigures, type QueueFigures } from "./queue/queue-stats";
+import { ensureResyncPending } from "./queue/resync";
+import { sweepRetention } from "./queue/retention";
+import { expireDueLeases, extendLeases, settle } from "./queue/settlement";
+import { bumpStats, readStatsRow } from "./queue/stats-row";
+import { Waiters } from "./queue/waiters";
 
-/** The per-tenant queue (SQLite Durable Object). Built out in the edge-relay issue. */
-export class RelayQueue extends DurableObject {}
+export interface LeaseResult {
+  messages: LeasedRecord[];
+  backlog: number;
+}
+
+export type Rejection = "bad-signature" | "ignored";
+
+/**
+ * The per-tenant queue: a SQLite-backed Durable Object (one per tenant, addressed by name). Its public methods
+ * are its RPC surface, called only by this Worker's routes after they have authenticated and validated the
+ * request; they validate again, because an RPC boundary is a boundary. The logic lives in `queue/`; this class
+ * owns the storage, the alarm and the long-poll's waiting room.
+ */
+export class RelayQueue extends DurableObject<Env> {
+  readonly #waiters = new Waiters();
+  readonly #settings: EdgeSettings | null;
+  readonly #settingsProblems: readonly string[];
+  /** The alarm as last set, so that an unchanged deadline costs no write. */
+  #alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const read = readSettings(env);
+    this.#settings = read.ok ? read.settings : null;
+    this.#settingsProblems = read.ok ? [] : read.problems;
+    // Migrations run before any request or alarm is delivered.
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage);
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  async ingest(input: IngestInput): Promise<WebhookAccepted> {
+    if (!(input.body instanceof Uint8Array) || input.deliveryId.length === 0 || input.entityKey.length === 0) {
+      throw new TypeError("ingest needs a delivery id, an entity key and the body as bytes");
+    }
+    const ctx = this.#context();
+    const accepted = ingestEvent(ctx, input);
+    if (!accepted.duplicate) this.#waiters.wakeAll();
+    await this.#schedule(ctx);
+    return accepted;
+  }
+
+  /** Counts a refused delivery (bad signature) or an event key the relay does not handle. */
+  async reject(kind: Rejection): Promise<void> {
+    const { sql, now } = this.#context();
+    if (kind === "bad-signature") bumpStats(sql, { bad_signatures: 1 });
+    else bumpStats(sql, { ignored: 1 }, { last_webhook_at: now });
+  }
+
+  /** Bitbucket's "Test connection" reached the edge. */
+  async ping(): Promise<void> {
+    const { sql, now } = this.#context();
+    bumpStats(sql, {}, { last_ping_at: now });
+  }
+
+  /**
+   * Leases visible messages; when there are none, waits up to `waitMs` for one to arrive (long-poll). Returns as
+   * soon as anything was leased.
+   */
+  async lease(input: LeaseRequestInput): Promise<LeaseResult> {
+    const request = LeaseRequest.parse(input);
+    const start = this.#context();
+    bumpStats(start.sql, {}, { last_agent_contact_at: start.now });
+    const deadline = start.now + request.waitMs;
+    for (;;) {
+      const ctx = this.#context();
+      const messages = leaseVisible(ctx, request.max, request.visibilityMs);
+      if (messages.length > 0 || ctx.now >= deadline) {
+        if (messages.length > 0) await this.#schedule(ctx);
+        return { messages, backlog: readStatsRow(ctx.sql).ready_count };
+      }
+      await this.#waiters.wait(deadline - ctx.now);
+    }
+  }
+
+  async ack(input: AckRequestInput): Promise<AckResponse> {
+    const request = AckRequest.parse(input);
+    const ctx = this.#context();
+    bumpStats(ctx.sql, {}, { last_agent_contact_at: ctx.now });
+    const response = settle(ctx, request);
+    if (request.retries.length > 0) this.#waiters.wakeAll();
+    await this.#schedule(ctx);
+    return response;
+  }
+
+  async extend(input: ExtendRequest): Promise<ExtendResponse> {
+    const request = ExtendRequest.parse(input);
+    const ctx = this.#context();
+    bumpStats(ctx.sql, {}, { last_agent_contact_at: ctx.now });
+    const response = extendLeases(ctx, request);
+    await this.#schedule(ctx);
+    return response;
+  }
+
+  async stats(): Promise<QueueFigures> {
+    return queueFigures(this.#context());
+  }
+
+  async deadLetters(query: { limit?: number; after?: string }): Promise<DeadLetterList> {
+    const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? DEAD_LETTER_PAGE_DEFAULT)), DEAD_LETTER_PAGE_MAX);
+    return listDeadLetters(this.#context(), limit, query.after);
+  }
+
+  async redrive(input: RedriveRequest): Promise<RedriveResponse> {
+    const request = RedriveRequest.parse(input);
+    const ctx = this.#context();
+    const response = redrive(ctx, request);
+    if (response.redriven > 0) this.#waiters.wakeAll();
+    await this.#schedule(ctx);
+    return response;
+  }
+
+  /** Queues a full resync unless one is already waiting (cron, operator, gap healing all coalesce). */
+  async requestResync(reason: ResyncReason): Promise<ResyncRequestResponse> {
+    const ctx = this.#context();
+    const response = ensureResyncPending(ctx, ResyncReason.parse(reason));
+    if (!response.coalesced) this.#waiters.wakeAll();
+    await this.#schedule(ctx);
+    return response;
+  }
+
+  /** Every deadline at once: expired leases, delayed retries now visible, retention. */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    const ctx = this.#context();
+    expireDueLeases(ctx);
+    sweepRetention(ctx);
+    // Expired leases and delayed retries may have made messages visible: let waiting lease calls look again.
+    this.#waiters.wakeAll();
+    // Set last: a throw above leaves the platform's retry of this alarm in place.
+    await this.#schedule(ctx);
+  }
+
+  #context(): QueueContext {
+    if (this.#settings === null) {
+      throw new Error(`the edge's [vars] are invalid: ${this.#settingsProblems.join("; ")}`);
+    }
+    return { storage: this.ctx.storage, sql: this.ctx.storage.sql, settings: this.#settings, now: Date.now() };
+  }
+
+  async #schedule(ctx: QueueContext): Promise<void> {
+    const at = nextDeadline(ctx);
+    if (at === null || at === this.#alarmAt) return;
+    // An alarm in the past fires at once; that is what a deadline already reached needs.
+    await this.ctx.storage.setAlarm(at);
+    this.#alarmAt = at;
+  }
+}

@@ -65,7 +65,14 @@ export const AckRequest = z
   .strictObject({
     acks: z.array(z.string()).default([]),
     retries: z
-      .array(z.strictObject({ leaseId: z.string(), delayMs: z.number().int().min(0).max(RETRY_DELAY_MS_MAX) }))
+      .array(
+        z.strictObject({
+          leaseId: z.string(),
+          delayMs: z.number().int().min(0).max(RETRY_DELAY_MS_MAX),
+          /** Why it failed; kept as the message's last reason, shown in its dead letter if it never succeeds. */
+          reason: z.string().min(1).max(4_000).optional(),
+        }),
+      )
       .default([]),
     dead: z.array(z.strictObject({ leaseId: z.string(), reason: z.string().min(1).max(4_000) })).default([]),
   })
@@ -180,6 +187,10 @@ export type ResyncRequestResponse = z.infer<typeof ResyncRequestResponse>;
 /** 202 answer to a stored (or duplicate) webhook. */
 export const WebhookAccepted = z.strictObject({ id: z.string(), duplicate: z.boolean() });
 export type WebhookAccepted = z.infer<typeof WebhookAccepted>;
+
+/** 200 answer to Bitbucket's "Test connection" (`diagnostics:ping`): its time is recorded, nothing is stored. */
+export const WebhookPong = z.strictObject({ ping: z.literal(true) });
+export type WebhookPong = z.infer<typeof WebhookPong>;
 
 /** 202 answer to an event key the relay does not handle: counted, not stored. */
 export const WebhookIgnored = z.strictObject({ ignored: z.literal(true), eventKey: z.string() });

@@ -1,0 +1,68 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+  AckRequest,
+  ExtendRequest,
+  LeaseRequest,
+  RedriveRequest,
+  type QueueStats,
+} from "../../shared/protocol/schema";
+import { agentAuth, type AgentVariables } from "../http/agent-auth";
+import { queueOf, settingsOf } from "../http/edge-config";
+import { readJson, validate } from "../http/read-json";
+import { DEAD_LETTER_PAGE_MAX } from "../queue/dead-letters";
+import { renderLeaseResponse } from "./lease-response";
+
+/** The lease request as the edge reads it: without `visibilityMs`, the `VISIBILITY_TIMEOUT_MS` var applies. */
+const EdgeLeaseRequest = LeaseRequest.extend({
+  visibilityMs: LeaseRequest.shape.visibilityMs.removeDefault().optional(),
+});
+
+const DeadLetterQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(DEAD_LETTER_PAGE_MAX).optional(),
+  after: z.string().regex(/^\d{1,15}$/, "must be a message id from a previous page").optional(),
+});
+
+const ResyncBody = z.strictObject({});
+
+/** `/agent/v1/{tenant}/...`: the agent protocol (shared/protocol/schema.ts), every call authenticated. */
+export const agentRoutes = new Hono<{ Bindings: Env; Variables: AgentVariables }>();
+
+agentRoutes.use("/agent/v1/:tenant/*", agentAuth);
+
+agentRoutes.post("/agent/v1/:tenant/lease", async (c) => {
+  const request = await readJson(c, EdgeLeaseRequest);
+  const visibilityMs = request.visibilityMs ?? settingsOf(c.env).defaultVisibilityMs;
+  const result = await queueOf(c.env, c.var.tenant).lease({ ...request, visibilityMs });
+  return c.body(renderLeaseResponse(result), 200, { "content-type": "application/json; charset=utf-8" });
+});
+
+agentRoutes.post("/agent/v1/:tenant/ack", async (c) => {
+  const request = await readJson(c, AckRequest);
+  return c.json(await queueOf(c.env, c.var.tenant).ack(request));
+});
+
+agentRoutes.post("/agent/v1/:tenant/extend", async (c) => {
+  const request = await readJson(c, ExtendRequest);
+  return c.json(await queueOf(c.env, c.var.tenant).extend(request));
+});
+
+agentRoutes.get("/agent/v1/:tenant/stats", async (c) => {
+  const figures = await queueOf(c.env, c.var.tenant).stats();
+  return c.json({ tenant: c.var.tenant.name, ...figures } satisfies QueueStats);
+});
+
+agentRoutes.get("/agent/v1/:tenant/dead-letters", async (c) => {
+  const query = validate(DeadLetterQuery, c.req.query());
+  return c.json(await queueOf(c.env, c.var.tenant).deadLetters(query));
+});
+
+agentRoutes.post("/agent/v1/:tenant/dead-letters/redrive", async (c) => {
+  const request = await readJson(c, RedriveRequest);
+  return c.json(await queueOf(c.env, c.var.tenant).redrive(request));
+});
+
+agentRoutes.post("/agent/v1/:tenant/resync", async (c) => {
+  await readJson(c, ResyncBody);
+  return c.json(await queueOf(c.env, c.var.tenant).requestResync("operator"), 202);
+});
