@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type { EntityKey } from "../catalog/catalog";
 
 /**
  * The agent's own durable state (one SQLite file, separate from any catalog):
@@ -9,11 +10,6 @@ import Database from "better-sqlite3";
  * - the history of resync runs and their summaries, for `bbrelay status`.
  * Losing the file is safe: the next resync writes everything once and rebuilds it.
  */
-
-export interface EntityKey {
-  blueprint: string;
-  identifier: string;
-}
 
 export interface RunRecord {
   id: number;
