@@ -1,0 +1,238 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../cli/errors";
+import { defaultCatalogPath, defaultStateDir } from "./data-paths";
+
+/**
+ * The agent's environment variables (DESIGN.md, "Agent configuration"), validated in one pass with every problem
+ * reported at once. Messages name the variable and never repeat a secret's value. An empty value counts as unset
+ * (env files often carry `NAME=`).
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `BITBUCKET_URL` | the server's root URL, with its context path if any (`https://host/bitbucket`), not the REST URL |
+ * | `BITBUCKET_TOKEN` | an HTTP access token, sent as a Bearer token; with `BITBUCKET_USERNAME`, as the Basic password |
+ * | `BITBUCKET_USERNAME` + `BITBUCKET_PASSWORD` | Basic authentication |
+ * | `RELAY_URL`, `RELAY_AGENT_TOKEN` | the edge and the agent's token (https, or http on loopback only) |
+ * | `RELAY_TENANT` | the tenant on the edge, `default` when unset |
+ * | `PORT_CLIENT_ID` + `PORT_CLIENT_SECRET` | write to Port; without them the local catalog is used |
+ * | `PORT_BASE_URL` | `https://api.getport.io` (EU, default), `https://api.us.getport.io` (US), or `eu` / `us` |
+ * | `CATALOG_PATH` | the local catalog's SQLite file (default `$XDG_DATA_HOME/bbrelay/catalog.sqlite`) |
+ * | `BBRELAY_CONFIG` | the mapping file (default: the built-in mapping); `--config FILE` overrides it |
+ * | `BBRELAY_STATE_DIR` | the agent's own state (default `$XDG_STATE_HOME/bbrelay`) |
+ */
+
+export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
+
+export interface BitbucketSettings {
+  /** No trailing slash; includes the context path, excludes `/rest/...`. */
+  baseUrl: string;
+  auth: BitbucketAuth;
+}
+
+export interface RelaySettings {
+  /** No trailing slash. */
+  url: string;
+  tenant: string;
+  agentToken: string;
+}
+
+export interface PortSettings {
+  clientId: string;
+  clientSecret: string;
+  /** No trailing slash. */
+  baseUrl: string;
+}
+
+export interface AgentEnvironment {
+  /** Null when `BITBUCKET_URL` is unset (commands that need Bitbucket call {@link requireBitbucket}). */
+  bitbucket: BitbucketSettings | null;
+  /** Null when `RELAY_URL` is unset. */
+  relay: RelaySettings | null;
+  /** Null when no Port credentials are set: the local catalog is the catalog then. */
+  port: PortSettings | null;
+  /** Absolute path of the local catalog's file. */
+  catalogPath: string;
+  /** Absolute path of the mapping file from `BBRELAY_CONFIG`, or null for the built-in mapping. */
+  mappingPath: string | null;
+  /** Absolute path of the agent's state directory. */
+  stateDir: string;
+}
+
+export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
+
+export interface EnvironmentInputs {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Relative paths are resolved against it. */
+  cwd: string;
+  homeDir: string;
+}
+
+const Text = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+
+const RawEnvironment = z.object({
+  BITBUCKET_URL: Text,
+  BITBUCKET_TOKEN: Text,
+  BITBUCKET_USERNAME: Text,
+  BITBUCKET_PASSWORD: Text,
+  RELAY_URL: Text,
+  RELAY_TENANT: Text,
+  RELAY_AGENT_TOKEN: Text,
+  PORT_CLIENT_ID: Text,
+  PORT_CLIENT_SECRET: Text,
+  PORT_BASE_URL: Text,
+  CATALOG_PATH: Text,
+  BBRELAY_CONFIG: Text,
+  BBRELAY_STATE_DIR: Text,
+});
+type RawEnvironment = z.infer<typeof RawEnvironment>;
+
+const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET"] as const;
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * @returns the validated environment
+ * @throws ConfigError naming every problem (exit 2)
+ */
+export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
+  const raw = RawEnvironment.parse(inputs.env);
+  const problems: string[] = [];
+  const problem = (variable: string, message: string) => problems.push(`${variable}: ${message}`);
+
+  for (const name of SECRETS) {
+    if (raw[name] !== undefined && /[\r\n]/.test(raw[name])) {
+      problem(name, "contains a line break (a copy-paste artefact?); remove it");
+    }
+  }
+
+  const bitbucket = bitbucketSettings(raw, problem);
+  const relay = relaySettings(raw, problem);
+  const port = portSettings(raw, problem);
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(inputs.cwd, path));
+
+  if (problems.length > 0) throw new ConfigError(problems, "the environment");
+  return {
+    bitbucket,
+    relay,
+    port,
+    catalogPath: raw.CATALOG_PATH === undefined ? defaultCatalogPath(inputs) : resolvePath(raw.CATALOG_PATH),
+    mappingPath: raw.BBRELAY_CONFIG === undefined ? null : resolvePath(raw.BBRELAY_CONFIG),
+    stateDir: raw.BBRELAY_STATE_DIR === undefined ? defaultStateDir(inputs) : resolvePath(raw.BBRELAY_STATE_DIR),
+  };
+}
+
+/**
+ * @returns the Bitbucket settings of a command that needs Bitbucket
+ * @throws ConfigError when `BITBUCKET_URL` is not set
+ */
+export function requireBitbucket(environment: AgentEnvironment): BitbucketSettings {
+  if (environment.bitbucket !== null) return environment.bitbucket;
+  throw new ConfigError(
+    ["BITBUCKET_URL: is not set: give the server's root URL (e.g. https://bitbucket.example.com) and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD)"],
+    "the environment",
+  );
+}
+
+/**
+ * @returns the edge settings of a command that talks to the relay
+ * @throws ConfigError when `RELAY_URL` is not set
+ */
+export function requireRelay(environment: AgentEnvironment): RelaySettings {
+  if (environment.relay !== null) return environment.relay;
+  throw new ConfigError(["RELAY_URL: is not set: give the edge's URL and RELAY_AGENT_TOKEN"], "the environment");
+}
+
+type Report = (variable: string, message: string) => void;
+
+function bitbucketSettings(raw: RawEnvironment, problem: Report): BitbucketSettings | null {
+  const { BITBUCKET_URL: url, BITBUCKET_TOKEN: token, BITBUCKET_USERNAME: username, BITBUCKET_PASSWORD: password } = raw;
+  let auth: BitbucketAuth | null = null;
+  if (token !== undefined && password !== undefined) {
+    problem("BITBUCKET_PASSWORD", "set BITBUCKET_TOKEN or BITBUCKET_PASSWORD, not both");
+  } else if (username !== undefined) {
+    const secret = password ?? token;
+    if (secret === undefined) problem("BITBUCKET_USERNAME", "needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)");
+    else auth = { kind: "basic", username, password: secret };
+  } else if (password !== undefined) {
+    problem("BITBUCKET_PASSWORD", "needs BITBUCKET_USERNAME");
+  } else if (token !== undefined) {
+    auth = { kind: "bearer", token };
+  }
+
+  if (url === undefined) {
+    if (auth !== null) problem("BITBUCKET_URL", "is not set, but Bitbucket credentials are: give the server's root URL");
+    return null;
+  }
+  const baseUrl = checkUrl("BITBUCKET_URL", url, problem, { httpAnywhere: true });
+  if (baseUrl !== null && /\/rest(\/|$)/.test(new URL(baseUrl).pathname)) {
+    problem("BITBUCKET_URL", "must be the server's root URL (with its context path, if any), not a REST API URL: drop /rest/...");
+  }
+  if (auth === null && !(username !== undefined || password !== undefined)) {
+    problem("BITBUCKET_URL", "is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD");
+  }
+  return baseUrl === null || auth === null ? null : { baseUrl, auth };
+}
+
+function relaySettings(raw: RawEnvironment, problem: Report): RelaySettings | null {
+  const tenant = raw.RELAY_TENANT ?? "default";
+  if (!TENANT.test(tenant)) problem("RELAY_TENANT", "must be 1-64 letters, digits, _ or -, starting with a letter or digit");
+  if (raw.RELAY_URL === undefined) {
+    if (raw.RELAY_AGENT_TOKEN !== undefined) problem("RELAY_URL", "is not set, but RELAY_AGENT_TOKEN is: give the edge's URL");
+    return null;
+  }
+  const url = checkUrl("RELAY_URL", raw.RELAY_URL, problem, { httpAnywhere: false });
+  if (raw.RELAY_AGENT_TOKEN === undefined) problem("RELAY_AGENT_TOKEN", "is not set, but RELAY_URL is: the edge refuses agents without it");
+  return url === null || raw.RELAY_AGENT_TOKEN === undefined ? null : { url, tenant, agentToken: raw.RELAY_AGENT_TOKEN };
+}
+
+function portSettings(raw: RawEnvironment, problem: Report): PortSettings | null {
+  const { PORT_CLIENT_ID: clientId, PORT_CLIENT_SECRET: clientSecret } = raw;
+  const named = raw.PORT_BASE_URL?.toLowerCase();
+  const baseUrl =
+    named === "eu" || named === "us"
+      ? PORT_BASE_URLS[named]
+      : raw.PORT_BASE_URL === undefined
+        ? PORT_BASE_URLS.eu
+        : checkUrl("PORT_BASE_URL", raw.PORT_BASE_URL, problem, { httpAnywhere: false });
+  if (clientId === undefined && clientSecret === undefined) return null;
+  if (clientId === undefined) problem("PORT_CLIENT_ID", "is not set, but PORT_CLIENT_SECRET is: set both to write to Port");
+  if (clientSecret === undefined) problem("PORT_CLIENT_SECRET", "is not set, but PORT_CLIENT_ID is: set both to write to Port");
+  if (clientId === undefined || clientSecret === undefined || baseUrl === null) return null;
+  return { clientId, clientSecret, baseUrl };
+}
+
+/**
+ * An absolute http(s) URL without credentials, query or fragment, returned without its trailing slash.
+ * Plain http is refused where a token travels over the internet (the edge, Port), except to loopback (tests,
+ * tunnels); a Bitbucket Server inside the network often runs on http.
+ */
+function checkUrl(variable: string, text: string, problem: Report, options: { httpAnywhere: boolean }): string | null {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    problem(variable, "is not an absolute URL (e.g. https://host or https://host/context-path)");
+    return null;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    problem(variable, `must use https (or http), not ${url.protocol.slice(0, -1)}`);
+    return null;
+  }
+  if (url.username !== "" || url.password !== "") {
+    problem(variable, "must not contain credentials; use the credential variables instead");
+    return null;
+  }
+  if (url.search !== "" || url.hash !== "") {
+    problem(variable, "must not have a query string or a fragment");
+    return null;
+  }
+  if (url.protocol === "http:" && !options.httpAnywhere && !isLoopback(url.hostname)) {
+    problem(variable, "must use https: a token is sent to it (http is accepted for localhost only)");
+    return null;
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}

@@ -1,0 +1,30 @@
+/**
+ * Dot-paths name a place in the mapping file in every problem and warning, the way users read YAML:
+ * `resources[2].port.entity.mappings.properties.created_on`.
+ */
+
+const PLAIN_KEY = /^[A-Za-z_$@=-][A-Za-z0-9_$@=-]*$/;
+
+/**
+ * @param path the segments (object keys and array indexes), outermost first
+ * @returns the dot-path; keys that are not plain words are written `["a.b"]`
+ */
+export function formatDotPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const key = String(segment);
+      if (PLAIN_KEY.test(key)) out += out === "" ? key : `.${key}`;
+      else out += `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out === "" ? "(top level)" : out;
+}
+
+/** Joins a dot-path prefix and a relative one (`properties` + `created_on`). */
+export function joinDotPath(prefix: string, rest: string): string {
+  if (prefix === "") return rest;
+  if (rest === "") return prefix;
+  return rest.startsWith("[") ? `${prefix}${rest}` : `${prefix}.${rest}`;
+}
