@@ -1,0 +1,252 @@
+import { Writable } from "node:stream";
+import type { z } from "zod";
+import { ConfigError } from "../cli/errors";
+import { Logger } from "../log/logger";
+import { BitbucketClientConfig, normaliseBaseUrl, type BitbucketClientConfigInput, type BitbucketLimits } from "./config";
+import { BitbucketTransport, type HttpRequest, type QueryValue } from "./http-transport";
+import { paginate } from "./paginate";
+import { parseWire } from "./parse-wire";
+import { systemClock, type Clock } from "./rate-pacer";
+import { api } from "./rest-path";
+import {
+  ApplicationPropertiesWire,
+  BranchWire,
+  CommitWire,
+  PageWire,
+  ProjectWire,
+  PullRequestStates,
+  PullRequestWire,
+  RepositoryWire,
+  UserWire,
+  type PullRequestState,
+} from "./schema";
+import { BitbucketWebhooks } from "./webhooks";
+
+/**
+ * The Bitbucket Server / Data Center REST client of the agent.
+ *
+ * - Construction: `BitbucketClient.fromConfig({ baseUrl, auth, limits }, { fetch, clock, random, logger })`.
+ * - Listings are async generators that yield one page (an array of raw Bitbucket objects, validated for the fields
+ *   the relay uses and otherwise as Bitbucket sent them) at a time, so a resync streams. Any failed page throws.
+ * - Single reads (`getProject`, `getRepository`, `getPullRequest`, `getUser`) return null on 404.
+ * - Enrichment: `readme`, `latestCommit`, `defaultBranch`. Webhook management: `client.webhooks`.
+ * - Every failure is a `BitbucketError` (see errors.ts); no message or log line carries a credential.
+ */
+
+export interface BitbucketClientOptions {
+  fetch?: typeof fetch;
+  /** `now()` and `sleep()` for pacing and backoff; tests pass a virtual clock. */
+  clock?: Clock;
+  /** Uniform in [0, 1), for jitter. */
+  random?: () => number;
+  logger?: Logger;
+}
+
+export interface RepositoryRef {
+  projectKey: string;
+  repositorySlug: string;
+}
+
+export interface ListRepositoriesOptions {
+  projectKey: string;
+  /** `/projects/{key}/repos` lists archived repositories too; false drops them client-side. Default true. */
+  includeArchived?: boolean;
+}
+
+export interface SearchRepositoriesOptions {
+  /** `/repos` defaults to ACTIVE on the server: the client sends ALL unless told otherwise. */
+  archived?: "ACTIVE" | "ARCHIVED" | "ALL";
+  projectKey?: string;
+}
+
+export interface ListPullRequestsOptions extends RepositoryRef {
+  /**
+   * States wanted; default all. One state is sent as `state=X`; several (not all) are listed with `state=ALL` and
+   * filtered here. The server's default would be OPEN only, so `state` is always sent.
+   */
+  states?: readonly PullRequestState[];
+}
+
+export class BitbucketClient {
+  readonly webhooks: BitbucketWebhooks;
+  readonly #transport: BitbucketTransport;
+  readonly #limits: BitbucketLimits;
+  readonly #logger: Logger;
+
+  /**
+   * @param config a plain object (from relay/config); validated here
+   * @throws ConfigError naming every problem, with `bitbucket.` dot-paths
+   */
+  static fromConfig(config: BitbucketClientConfigInput, options: BitbucketClientOptions = {}): BitbucketClient {
+    const parsed = BitbucketClientConfig.safeParse(config);
+    if (!parsed.success) {
+      throw new ConfigError(
+        parsed.error.issues.map((issue) => `bitbucket.${issue.path.join(".")}: ${issue.message}`),
+        "Bitbucket connection",
+      );
+    }
+    return new BitbucketClient(parsed.data, options);
+  }
+
+  constructor(config: BitbucketClientConfig, options: BitbucketClientOptions = {}) {
+    this.#limits = config.limits;
+    this.#logger = (options.logger ?? silentLogger()).child({ component: "bitbucket" });
+    this.#transport = new BitbucketTransport({
+      baseUrl: normaliseBaseUrl(config.baseUrl),
+      auth: config.auth,
+      limits: config.limits,
+      fetch: options.fetch ?? globalThis.fetch,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      logger: this.#logger,
+    });
+    this.webhooks = new BitbucketWebhooks({
+      transport: this.#transport,
+      logger: this.#logger,
+      pageSize: this.#limits.pageSize,
+      maxPages: this.#limits.maxPages,
+    });
+  }
+
+  /** Requests in flight and waiting for a permit. */
+  get load(): { active: number; waiting: number } {
+    return this.#transport.load;
+  }
+
+  /** `application-properties` (readable anonymously). */
+  async applicationProperties(): Promise<ApplicationPropertiesWire> {
+    return this.#getJson(api("application-properties"), ApplicationPropertiesWire);
+  }
+
+  /** @returns the server version, e.g. `8.10.2`; compare with `compareVersions` (never as a float) */
+  async version(): Promise<string> {
+    return (await this.applicationProperties()).version;
+  }
+
+  /** Every project the credential may view. Filter by key or regex on the caller's side. */
+  listProjects(): AsyncGenerator<ProjectWire[]> {
+    return this.#list(api("projects"), ProjectWire);
+  }
+
+  /** One project's repositories (`/projects/{key}/repos`; works for personal projects `~SLUG` too). */
+  listRepositories(options: ListRepositoriesOptions): AsyncGenerator<RepositoryWire[]> {
+    const keep = options.includeArchived === false ? (repo: RepositoryWire) => repo.archived !== true : undefined;
+    return this.#list(api("projects", options.projectKey, "repos"), RepositoryWire, {}, keep);
+  }
+
+  /** The global `/repos` search, which honours `archived` (8.0+) and includes personal repositories. */
+  searchRepositories(options: SearchRepositoriesOptions = {}): AsyncGenerator<RepositoryWire[]> {
+    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL", projectkey: options.projectKey });
+  }
+
+  /** Repositories of personal projects (`~SLUG`), which `/projects` does not list. */
+  listPersonalRepositories(options: Pick<SearchRepositoriesOptions, "archived"> = {}): AsyncGenerator<RepositoryWire[]> {
+    const personal = (repo: RepositoryWire) => repo.project.type === "PERSONAL" || repo.project.key.startsWith("~");
+    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, personal);
+  }
+
+  /** Pull requests whose target is the repository (`direction` left at INCOMING, so PRs from forks count). */
+  listPullRequests(options: ListPullRequestsOptions): AsyncGenerator<PullRequestWire[]> {
+    const states = [...new Set(options.states ?? PullRequestStates)];
+    if (states.length === 0) throw new Error("listPullRequests: states must name at least one state");
+    const path = api("projects", options.projectKey, "repos", options.repositorySlug, "pull-requests");
+    const [only] = states;
+    if (states.length === 1 && only !== undefined) return this.#list(path, PullRequestWire, { state: only });
+    const wanted = new Set<string>(states);
+    const keep = states.length === PullRequestStates.length ? undefined : (pr: PullRequestWire) => wanted.has(pr.state);
+    return this.#list(path, PullRequestWire, { state: "ALL" }, keep);
+  }
+
+  /** `/users`: any authenticated account may call it; may hide deactivated users. */
+  listUsers(): AsyncGenerator<UserWire[]> {
+    return this.#list(api("users"), UserWire);
+  }
+
+  /** `/admin/users`: everyone, with `active`, `directoryName`, `lastAuthenticationTimestamp`; needs more rights. */
+  listAdminUsers(): AsyncGenerator<UserWire[]> {
+    return this.#list(api("admin", "users"), UserWire);
+  }
+
+  async getProject(options: { projectKey: string }): Promise<ProjectWire | null> {
+    return this.#getOrNull(api("projects", options.projectKey), ProjectWire);
+  }
+
+  /** Note: `defaultBranch` is not part of a repository GET; use `defaultBranch()`. */
+  async getRepository(options: RepositoryRef): Promise<RepositoryWire | null> {
+    return this.#getOrNull(api("projects", options.projectKey, "repos", options.repositorySlug), RepositoryWire);
+  }
+
+  async getPullRequest(options: RepositoryRef & { pullRequestId: number }): Promise<PullRequestWire | null> {
+    const { projectKey, repositorySlug, pullRequestId } = options;
+    return this.#getOrNull(api("projects", projectKey, "repos", repositorySlug, "pull-requests", pullRequestId), PullRequestWire);
+  }
+
+  async getUser(options: { userSlug: string }): Promise<UserWire | null> {
+    return this.#getOrNull(api("users", options.userSlug), UserWire);
+  }
+
+  /**
+   * The repository's README: the `readme` endpoint (finds README, README.md, README.txt), falling back to
+   * `raw/README.md` on servers without it. Cut at `limits.maxReadmeBytes`.
+   * @returns the text, or null when there is none (404)
+   */
+  async readme(options: RepositoryRef): Promise<string | null> {
+    const base = ["projects", options.projectKey, "repos", options.repositorySlug] as const;
+    for (const path of [api(...base, "readme"), api(...base, "raw", "README.md")]) {
+      const response = await this.#transport.request({
+        method: "GET",
+        path,
+        expect: "text",
+        accept: [404],
+        maxBytes: this.#limits.maxReadmeBytes,
+      });
+      if (response.status === 404) continue;
+      if (response.truncated) this.#logger.debug({ path, maxBytes: this.#limits.maxReadmeBytes }, "README cut at the size cap");
+      return typeof response.body === "string" ? response.body : "";
+    }
+    return null;
+  }
+
+  /** @returns the tip commit of the default branch (`commits?limit=1`), or null for an empty repository */
+  async latestCommit(options: RepositoryRef): Promise<CommitWire | null> {
+    const path = api("projects", options.projectKey, "repos", options.repositorySlug, "commits");
+    // One page of one commit, not a listing. An empty repository answers with an empty page or a 404
+    // (reference §7.4: unverified which), so both give null.
+    const response = await this.#request({ method: "GET", path, query: { limit: 1 }, expect: "json", accept: [404] });
+    if (response.status === 404) return null;
+    const first = parseWire(PageWire, response.body, "GET", path).values[0];
+    return first === undefined ? null : parseWire(CommitWire, first, "GET", path);
+  }
+
+  /** @returns the default branch with its `latestCommit`, or null for an empty repository (204) or an unborn one (404) */
+  async defaultBranch(options: RepositoryRef): Promise<BranchWire | null> {
+    const path = api("projects", options.projectKey, "repos", options.repositorySlug, "branches", "default");
+    const response = await this.#request({ method: "GET", path, expect: "json", accept: [204, 404] });
+    if (response.status === 204 || response.status === 404) return null;
+    return parseWire(BranchWire, response.body, "GET", path);
+  }
+
+  #list<T>(path: string, item: z.ZodType<T>, query: Record<string, QueryValue> = {}, keep?: (item: T) => boolean) {
+    const { pageSize, maxPages } = this.#limits;
+    return paginate({ transport: this.#transport, logger: this.#logger, path, query, item, pageSize, maxPages, keep });
+  }
+
+  async #getJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+    const response = await this.#request({ method: "GET", path, expect: "json" });
+    return parseWire(schema, response.body, "GET", path);
+  }
+
+  async #getOrNull<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
+    const response = await this.#request({ method: "GET", path, expect: "json", accept: [404] });
+    return response.status === 404 ? null : parseWire(schema, response.body, "GET", path);
+  }
+
+  #request(request: HttpRequest) {
+    return this.#transport.request(request);
+  }
+}
+
+function silentLogger(): Logger {
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return new Logger({ stream: sink, format: "json", level: "error" });
+}

@@ -1,0 +1,279 @@
+import type { Logger } from "../log/logger";
+import { ConcurrencyLimiter } from "./concurrency-limiter";
+import type { BitbucketAuth, BitbucketLimits } from "./config";
+import { BitbucketError, kindOfStatus, type BitbucketErrorKind } from "./errors";
+import { parseRetryAfter, RatePacer, type Clock } from "./rate-pacer";
+import { fullJitterDelay, shouldRetry, type HttpMethod } from "./retry-policy";
+import { ErrorEnvelopeWire } from "./schema";
+
+/**
+ * One HTTP call to Bitbucket, with everything that makes it hold under load: a concurrency permit per attempt,
+ * pacing (fixed rate, `Retry-After`, `X-RateLimit-*`), a timeout per attempt, retries with full jitter and a cap
+ * on the total time one call may spend waiting. Failures become `BitbucketError`s with credentials scrubbed.
+ */
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Already encoded, starting with `/rest/`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** How to read a successful body. */
+  expect: "json" | "text" | "none";
+  /** Statuses returned as values instead of errors (404 on single reads, 204 on an empty repository). */
+  accept?: readonly number[];
+  /** For `text`: bytes kept; the rest of the body is not read. */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, text, or null (no body, `expect: "none"`, or an accepted error status). */
+  body: unknown;
+  /** For `text`: whether the body was cut at `maxBytes`. */
+  truncated: boolean;
+}
+
+export interface BitbucketTransportOptions {
+  baseUrl: string;
+  auth: BitbucketAuth;
+  limits: BitbucketLimits;
+  fetch: typeof fetch;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+}
+
+type Attempt = { ok: true; response: HttpResponse } | { ok: false; error: BitbucketError; retryAfterMs: number | null };
+
+export class BitbucketTransport {
+  readonly #options: BitbucketTransportOptions;
+  readonly #authorization: string;
+  readonly #secrets: string[];
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #pacer: RatePacer;
+
+  constructor(options: BitbucketTransportOptions) {
+    this.#options = options;
+    const { auth } = options;
+    this.#authorization =
+      auth.kind === "bearer"
+        ? `Bearer ${auth.token}`
+        : `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
+    const basic = this.#authorization.slice(this.#authorization.indexOf(" ") + 1);
+    this.#secrets = (auth.kind === "bearer" ? [auth.token, basic] : [auth.password, basic]).filter((s) => s.length >= 3);
+    this.#limiter = new ConcurrencyLimiter(options.limits.maxConcurrency);
+    this.#pacer = new RatePacer({ clock: options.clock, requestsPerSecond: options.limits.requestsPerSecond });
+    for (const secret of this.#secrets) options.logger.redactor.add(secret);
+  }
+
+  /** Requests waiting for a permit and holding one, for diagnostics and tests. */
+  get load(): { active: number; waiting: number } {
+    return { active: this.#limiter.active, waiting: this.#limiter.waiting };
+  }
+
+  /** Removes every known credential from a text (belt and braces: we never put one in). */
+  scrub(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.split(secret).join("[redacted]");
+    return out;
+  }
+
+  /**
+   * @returns the response of the first successful attempt
+   * @throws BitbucketError when the call fails for good (after the retries the policy allows)
+   */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const { limits, clock, logger, random } = this.#options;
+    const path = withQuery(request.path, request.query);
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      const pacing = this.#pacer.reserve();
+      if (pacing > 0) {
+        if (waited + pacing > limits.maxTotalWaitMs) throw this.#waitBudgetExceeded(request.method, path, attempt - 1);
+        await clock.sleep(pacing);
+        waited += pacing;
+      }
+      const outcome = await this.#limiter.run(() => this.#attempt(request, path));
+      if (outcome.ok) return outcome.response;
+      const { error } = outcome;
+      if (attempt >= limits.maxAttempts || !shouldRetry(error, request.method)) throw withAttempts(error, attempt);
+      const backoff = fullJitterDelay(attempt, {
+        baseDelayMs: limits.baseRetryDelayMs,
+        maxDelayMs: limits.maxRetryDelayMs,
+        random,
+      });
+      // A 429's Retry-After is the server telling us when a token exists: obey it (plus a little jitter so that
+      // the paused requests do not all come back in the same millisecond), and make every other request wait too.
+      const delay =
+        outcome.retryAfterMs === null ? backoff : outcome.retryAfterMs + Math.floor(random() * limits.baseRetryDelayMs);
+      if (waited + delay > limits.maxTotalWaitMs) throw withAttempts(error, attempt, limits.maxTotalWaitMs);
+      logger.warn(
+        { method: request.method, path, status: error.status, kind: error.kind, attempt, delayMs: delay },
+        "Bitbucket request failed, retrying",
+      );
+      if (error.kind === "rate-limited") {
+        this.#pacer.pauseFor(delay);
+      } else {
+        await clock.sleep(delay);
+        waited += delay;
+      }
+    }
+  }
+
+  async #attempt(request: HttpRequest, path: string): Promise<Attempt> {
+    const { baseUrl, limits, logger, clock } = this.#options;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, limits.requestTimeoutMs);
+    const started = clock.now();
+    try {
+      const headers: Record<string, string> = {
+        Authorization: this.#authorization,
+        Accept: request.expect === "text" ? "text/plain, */*" : "application/json",
+      };
+      if (request.body !== undefined) headers["Content-Type"] = "application/json";
+      const response = await this.#options.fetch(`${baseUrl}${path}`, {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: controller.signal,
+        redirect: "follow",
+      });
+      this.#pacer.observe(response.headers);
+      const accepted = request.accept?.includes(response.status) ?? false;
+      if (!response.ok && !accepted) return await this.#failure(request, path, response);
+      const result = accepted && !response.ok ? await discard(response) : await this.#read(request, path, response);
+      logger.debug(
+        { method: request.method, path, status: response.status, durationMs: clock.now() - started },
+        "Bitbucket request",
+      );
+      return result;
+    } catch (error) {
+      if (error instanceof BitbucketError) return { ok: false, error, retryAfterMs: null };
+      const kind: BitbucketErrorKind = timedOut ? "timeout" : "network";
+      const reason = timedOut ? `no answer within ${limits.requestTimeoutMs} ms` : this.scrub(networkReason(error));
+      return { ok: false, error: new BitbucketError({ kind, method: request.method, path, status: null, reason }), retryAfterMs: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #read(request: HttpRequest, path: string, response: Response): Promise<Attempt> {
+    const base = { status: response.status, headers: response.headers, truncated: false };
+    if (request.expect === "none" || response.status === 204) {
+      await response.body?.cancel();
+      return { ok: true, response: { ...base, body: null } };
+    }
+    if (request.expect === "text") {
+      const { text, truncated } = await readText(response, request.maxBytes ?? Number.POSITIVE_INFINITY);
+      return { ok: true, response: { ...base, body: text, truncated } };
+    }
+    const text = await response.text();
+    try {
+      return { ok: true, response: { ...base, body: JSON.parse(text) as unknown } };
+    } catch {
+      const error = new BitbucketError({
+        kind: "invalid-response",
+        method: request.method,
+        path,
+        status: response.status,
+        reason: `the body is not JSON (content type ${response.headers.get("content-type") ?? "none"})`,
+      });
+      return { ok: false, error, retryAfterMs: null };
+    }
+  }
+
+  async #failure(request: HttpRequest, path: string, response: Response): Promise<Attempt> {
+    const text = await response.text().catch(() => "");
+    let messages: string[] = [];
+    let exceptionName: string | null = null;
+    try {
+      const envelope = ErrorEnvelopeWire.safeParse(JSON.parse(text));
+      if (envelope.success) {
+        messages = envelope.data.errors.flatMap((entry) => (entry.message ? [this.scrub(entry.message)] : []));
+        exceptionName = envelope.data.errors[0]?.exceptionName ?? null;
+      }
+    } catch {
+      // Not JSON (a proxy's HTML page, a 429 in plain text): the status says enough.
+    }
+    const error = new BitbucketError({
+      kind: kindOfStatus(response.status),
+      method: request.method,
+      path,
+      status: response.status,
+      bitbucketMessages: messages,
+      exceptionName,
+    });
+    const retryAfterMs =
+      response.status === 429 ? parseRetryAfter(response.headers.get("retry-after"), this.#options.clock.now()) : null;
+    return { ok: false, error, retryAfterMs };
+  }
+
+  #waitBudgetExceeded(method: HttpMethod, path: string, attempts: number): BitbucketError {
+    return new BitbucketError({
+      kind: "rate-limited",
+      method,
+      path,
+      status: null,
+      attempts,
+      hint: `waiting for Bitbucket's rate limit would exceed the ${this.#options.limits.maxTotalWaitMs} ms budget of one call; exempt the service account from rate limiting or raise maxTotalWaitMs`,
+    });
+  }
+}
+
+/** @returns the path with its query string; undefined values are left out */
+export function withQuery(path: string, query: Record<string, QueryValue> | undefined): string {
+  if (query === undefined) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.append(key, String(value));
+  const text = params.toString();
+  return text === "" ? path : `${path}?${text}`;
+}
+
+function withAttempts(error: BitbucketError, attempts: number, budgetMs?: number): BitbucketError {
+  if (attempts <= 1 && budgetMs === undefined) return error;
+  const reason = budgetMs === undefined ? error.details.reason : `the waiting budget of ${budgetMs} ms is spent`;
+  return new BitbucketError({ ...error.details, attempts, ...(reason === undefined ? {} : { reason }) });
+}
+
+async function discard(response: Response): Promise<Attempt> {
+  await response.body?.cancel();
+  return { ok: true, response: { status: response.status, headers: response.headers, body: null, truncated: false } };
+}
+
+/** Reads at most `maxBytes`, cutting at a character boundary, and stops downloading the rest. */
+async function readText(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  if (response.body === null) return { text: "", truncated: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder("utf-8");
+  let text = "";
+  let kept = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: text + decoder.decode(), truncated: false };
+    const room = maxBytes - kept;
+    if (value.byteLength > room) {
+      // `stream: true` holds back a partial multi-byte character, so the cut never yields a broken one.
+      text += decoder.decode(value.subarray(0, room), { stream: true });
+      await reader.cancel();
+      return { text, truncated: true };
+    }
+    kept += value.byteLength;
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return "request failed";
+  const cause = error.cause;
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
+  return code ?? error.message;
+}

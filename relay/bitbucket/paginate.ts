@@ -1,0 +1,84 @@
+import type { z } from "zod";
+import type { Logger } from "../log/logger";
+import { BitbucketError } from "./errors";
+import type { BitbucketTransport, QueryValue } from "./http-transport";
+import { PageWire } from "./schema";
+
+/**
+ * Bitbucket's offset paging, done the way Atlassian says (reference §2): ask for `limit` (1000), accept whatever
+ * the server's silent clamp gives, and continue from `nextPageStart`, never from `start + size` (adjacent ids need
+ * not be contiguous). Stops on `isLastPage`; defensively also on an empty page or a missing `nextPageStart`
+ * (logged); fails on a `nextPageStart` that does not advance and past a page cap. Any failed page throws out of
+ * the generator: a listing is never silently truncated (Ocean swallowed page errors, reference ocean §2.1).
+ *
+ * No concurrency permit is held here: each page is one transport request that takes and releases its own, so a
+ * caller may keep hundreds of these generators suspended at `yield` while it runs nested listings.
+ */
+
+export interface PaginateOptions<T> {
+  transport: BitbucketTransport;
+  logger: Logger;
+  /** Encoded, starting with `/rest/`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** Permissive schema of one item; items that fail are dropped and counted, the page is kept. */
+  item: z.ZodType<T>;
+  pageSize: number;
+  maxPages: number;
+  /** Optional filter applied after validation (client-side filters such as "not archived"). */
+  keep?: (item: T) => boolean;
+}
+
+/** @yields each page's valid items (pages left empty by filtering are skipped) */
+export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<T[], void, undefined> {
+  const { transport, logger, path, item, pageSize, maxPages, keep } = options;
+  let start = 0;
+  for (let page = 1; ; page++) {
+    const query = { ...options.query, start, limit: pageSize };
+    if (page > maxPages) {
+      throw invalid(path, query, `the listing has more than ${maxPages} pages; raise limits.maxPages if that is expected`);
+    }
+    const response = await transport.request({ method: "GET", path, query, expect: "json" });
+    const envelope = PageWire.safeParse(response.body);
+    if (!envelope.success) {
+      throw invalid(path, query, `the body is not a page (${envelope.error.issues[0]?.path.join(".") || "body"}: ${envelope.error.issues[0]?.message ?? "invalid"})`);
+    }
+    const { values, isLastPage, nextPageStart } = envelope.data;
+    const items: T[] = [];
+    let dropped = 0;
+    let problem: string | undefined;
+    for (const raw of values) {
+      const parsed = item.safeParse(raw);
+      if (!parsed.success) {
+        dropped++;
+        problem ??= parsed.error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`).join(", ");
+      } else if (keep === undefined || keep(parsed.data)) {
+        items.push(parsed.data);
+      }
+    }
+    if (dropped > 0) logger.warn({ path, start, dropped, problem }, "Bitbucket items skipped: unexpected shape");
+    if (items.length > 0) yield items;
+    if (isLastPage) return;
+    if (values.length === 0 || nextPageStart === undefined || nextPageStart === null) {
+      logger.warn({ path, start, size: values.length }, "Bitbucket page not marked last but gives no way on; listing stopped");
+      return;
+    }
+    if (nextPageStart <= start) {
+      throw invalid(path, query, `nextPageStart ${nextPageStart} does not advance past start ${start}`);
+    }
+    start = nextPageStart;
+  }
+}
+
+/** Drains a listing into one array (for small listings such as webhooks). */
+export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+function invalid(path: string, query: Record<string, QueryValue>, reason: string): BitbucketError {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.append(key, String(value));
+  return new BitbucketError({ kind: "invalid-response", method: "GET", path: `${path}?${search}`, status: 200, reason });
+}

@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/**
+ * Permissive wire schemas for Bitbucket Server REST responses (reference §3, §6). Only the fields the relay
+ * reads are declared; every other field passes through untouched (`looseObject`), because users' jq mappings may
+ * reference any of them. No `.default()` or `.transform()` on item schemas: the parsed object must be the object
+ * Bitbucket sent. Items that fail are dropped from their page (and logged), never the whole page.
+ */
+
+const Key = z.string().min(1);
+
+export const ProjectWire = z.looseObject({
+  key: Key,
+  id: z.number().optional(),
+  name: z.string().optional(),
+  /** `NORMAL` or `PERSONAL` (personal project keys start with `~`). */
+  type: z.string().optional(),
+});
+export type ProjectWire = z.infer<typeof ProjectWire>;
+
+export const RepositoryWire = z.looseObject({
+  slug: Key,
+  id: z.number().optional(),
+  name: z.string().optional(),
+  /** Since 8.0; absent on older servers, which cannot archive. */
+  archived: z.boolean().optional(),
+  project: z.looseObject({ key: Key, type: z.string().optional() }),
+});
+export type RepositoryWire = z.infer<typeof RepositoryWire>;
+
+export const PullRequestStates = ["OPEN", "MERGED", "DECLINED"] as const;
+export type PullRequestState = (typeof PullRequestStates)[number];
+
+export const PullRequestWire = z.looseObject({
+  /** Per target repository, not global. */
+  id: z.number().int().nonnegative(),
+  state: z.string(),
+  toRef: z.looseObject({ repository: z.looseObject({ slug: Key, project: z.looseObject({ key: Key }) }) }),
+});
+export type PullRequestWire = z.infer<typeof PullRequestWire>;
+
+export const UserWire = z.looseObject({
+  /** Address users by slug: it may differ from `name` (reference §3.4). */
+  slug: Key,
+  name: z.string().optional(),
+  id: z.number().optional(),
+});
+export type UserWire = z.infer<typeof UserWire>;
+
+export const CommitWire = z.looseObject({ id: z.string().min(1) });
+export type CommitWire = z.infer<typeof CommitWire>;
+
+/** `branches/default`: the wire flag is `isDefault` (the spec's `default` is wrong). */
+export const BranchWire = z.looseObject({
+  id: z.string().min(1),
+  displayId: z.string().optional(),
+  latestCommit: z.string().optional(),
+});
+export type BranchWire = z.infer<typeof BranchWire>;
+
+export const WebhookScopeTypes = ["project", "repository"] as const;
+
+export const WebhookWire = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  active: z.boolean(),
+  scopeType: z.string().optional(),
+  /** Free-form string map; `secret` may or may not be read back (reference §6): never rely on it. */
+  configuration: z.record(z.string(), z.unknown()).optional(),
+  sslVerificationRequired: z.boolean().optional(),
+});
+export type WebhookWire = z.infer<typeof WebhookWire>;
+
+const Invocation = z.looseObject({
+  event: z.string().optional(),
+  start: z.number().optional(),
+  finish: z.number().optional(),
+  result: z.looseObject({ outcome: z.string(), description: z.string().optional() }).optional(),
+});
+
+/** `…/webhooks/{id}/statistics/summary`, for `bbrelay doctor`. Field-for-field unverified: all optional. */
+export const WebhookStatisticsSummaryWire = z.looseObject({
+  lastSuccess: Invocation.optional(),
+  lastFailure: Invocation.optional(),
+  lastError: Invocation.optional(),
+  counts: z
+    .looseObject({
+      successes: z.number().optional(),
+      failures: z.number().optional(),
+      errors: z.number().optional(),
+    })
+    .optional(),
+});
+export type WebhookStatisticsSummaryWire = z.infer<typeof WebhookStatisticsSummaryWire>;
+
+export const ApplicationPropertiesWire = z.looseObject({
+  version: z.string().min(1),
+  buildNumber: z.string().optional(),
+  displayName: z.string().optional(),
+});
+export type ApplicationPropertiesWire = z.infer<typeof ApplicationPropertiesWire>;
+
+/** The envelope of every paged listing. There is no total count. */
+export const PageWire = z.looseObject({
+  values: z.array(z.unknown()),
+  isLastPage: z.boolean(),
+  /** Only when `isLastPage` is false. Not necessarily `start + size`. */
+  nextPageStart: z.number().int().nonnegative().nullish(),
+  /** The limit the server applied after its silent clamp. */
+  limit: z.number().optional(),
+  start: z.number().optional(),
+  size: z.number().optional(),
+});
+export type PageWire = z.infer<typeof PageWire>;
+
+/** `{"errors":[{"context":null,"message":"…","exceptionName":"…"}]}` on every 4xx/5xx with a body. */
+export const ErrorEnvelopeWire = z.looseObject({
+  errors: z.array(
+    z.looseObject({
+      message: z.string().nullish(),
+      exceptionName: z.string().nullish(),
+      context: z.string().nullish(),
+    }),
+  ),
+});
+export type ErrorEnvelopeWire = z.infer<typeof ErrorEnvelopeWire>;
