@@ -95,6 +95,9 @@ export class RelayQueue extends DurableObject<Env> {
     const deadline = start.now + request.waitMs;
     for (;;) {
       const ctx = this.#context();
+      // The alarm may run late (it is at-least-once, not on time): leases already past their deadline go back
+      // first, so that they can be handed out now and do not hold their entity.
+      expireDueLeases(ctx);
       const messages = leaseVisible(ctx, request.max, request.visibilityMs);
       if (messages.length > 0 || ctx.now >= deadline) {
         if (messages.length > 0) await this.#schedule(ctx);
