@@ -67,7 +67,11 @@ export class BitbucketTransport {
     const basic = this.#authorization.slice(this.#authorization.indexOf(" ") + 1);
     this.#secrets = (auth.kind === "bearer" ? [auth.token, basic] : [auth.password, basic]).filter((s) => s.length >= 3);
     this.#limiter = new ConcurrencyLimiter(options.limits.maxConcurrency);
-    this.#pacer = new RatePacer({ clock: options.clock, requestsPerSecond: options.limits.requestsPerSecond });
+    this.#pacer = new RatePacer({
+      clock: options.clock,
+      requestsPerSecond: options.limits.requestsPerSecond,
+      concurrency: options.limits.maxConcurrency,
+    });
     for (const secret of this.#secrets) options.logger.redactor.add(secret);
   }
 

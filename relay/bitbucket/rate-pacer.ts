@@ -21,11 +21,14 @@ export interface RatePacerOptions {
   clock: Clock;
   /** A fixed ceiling, in requests per second; undefined = none. */
   requestsPerSecond?: number | undefined;
+  /** Requests that may be in flight at once: that many tokens can go before a response tells us the news. */
+  concurrency?: number;
 }
 
 export class RatePacer {
   readonly #clock: Clock;
   readonly #fixedSpacingMs: number;
+  readonly #concurrency: number;
   #serverSpacingMs = 0;
   #pausedUntil = 0;
   #nextSlot = 0;
@@ -33,6 +36,7 @@ export class RatePacer {
   constructor(options: RatePacerOptions) {
     this.#clock = options.clock;
     this.#fixedSpacingMs = options.requestsPerSecond ? 1000 / options.requestsPerSecond : 0;
+    this.#concurrency = options.concurrency ?? 1;
   }
 
   /** When the last pause (a 429's Retry-After) ends, in clock milliseconds. */
@@ -65,8 +69,9 @@ export class RatePacer {
     const limit = numberHeader(headers, "x-ratelimit-limit");
     if (remaining === null || fillRate === null || fillRate <= 0 || interval <= 0) return;
     const perToken = (interval * 1000) / fillRate;
-    // Below a tenth of the bucket, go at the fill rate; with an empty bucket, wait for the next token.
-    const lowWater = Math.max(1, Math.floor((limit ?? 10) / 10));
+    // Once the tokens left would not cover the requests that may already be in flight (or a tenth of the
+    // bucket), go at the fill rate; with an empty bucket, wait for the next token.
+    const lowWater = Math.max(this.#concurrency, Math.floor((limit ?? 0) / 10), 1);
     if (remaining < 1) this.pauseFor(perToken);
     this.#serverSpacingMs = remaining <= lowWater ? perToken : 0;
   }
