@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Miniflare } from "miniflare";
 import type { RelayTenantsInput } from "../../worker/config/tenants";
 import { workerBundlePath } from "./worker-bundle";
@@ -24,6 +24,8 @@ export type EdgeVars = Partial<
 export interface EdgeHarnessOptions {
   /** The repository root (to find the bundle); default: the current directory. */
   root?: string;
+  /** The bundled Worker; default `<root>/.tmp/worker-dist/index.js` (built by the node tests' global setup). */
+  scriptPath?: string;
   /** The tenants, as the `RELAY_TENANTS` secret holds them. */
   tenants?: RelayTenantsInput;
   /** `WEBHOOK_SECRET` and `AGENT_TOKEN`: the tenant `default`. */
@@ -53,7 +55,7 @@ export interface EdgeHarness {
 }
 
 export async function startEdge(options: EdgeHarnessOptions = {}): Promise<EdgeHarness> {
-  const scriptPath = workerBundlePath(options.root ?? process.cwd());
+  const scriptPath = options.scriptPath ?? workerBundlePath(options.root ?? process.cwd());
   const ownsDir = options.persistDir === undefined;
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), "bbrelay-edge-"));
   const host = options.host ?? "127.0.0.1";
@@ -69,6 +71,8 @@ export async function startEdge(options: EdgeHarnessOptions = {}): Promise<EdgeH
       port,
       modules: true,
       scriptPath,
+      // Module names are relative to this root; the bundle may live outside the current directory.
+      modulesRoot: dirname(scriptPath),
       compatibilityDate: COMPATIBILITY_DATE,
       durableObjects: { RELAY_QUEUE: { className: "RelayQueue", useSQLite: true } },
       durableObjectsPersist: join(persistDir, "durable-objects"),
@@ -80,7 +84,12 @@ export async function startEdge(options: EdgeHarnessOptions = {}): Promise<EdgeH
     });
 
   let mf = create(options.port ?? 0);
-  const ready = await mf.ready;
+  const ready = await mf.ready.catch(async (error: unknown) => {
+    // A runtime that failed to start still holds its process: release it before reporting.
+    await mf.dispose().catch(() => undefined);
+    if (ownsDir) rmSync(persistDir, { recursive: true, force: true });
+    throw error;
+  });
   const port = Number(ready.port);
   const url = `${ready.protocol}//${ready.host}`;
   let stopped = false;
