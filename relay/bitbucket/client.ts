@@ -40,6 +40,8 @@ export interface BitbucketClientOptions {
   /** Uniform in [0, 1), for jitter. */
   random?: () => number;
   logger?: Logger;
+  /** Aborting it stops every call of this client (kind `aborted`): wire it to SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export interface RepositoryRef {
@@ -99,6 +101,7 @@ export class BitbucketClient {
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       logger: this.#logger,
+      signal: options.signal,
     });
     this.webhooks = new BitbucketWebhooks({
       transport: this.#transport,

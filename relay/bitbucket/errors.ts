@@ -25,6 +25,8 @@ export type BitbucketErrorKind =
   | "network"
   /** A 2xx whose body is not what Bitbucket sends (not JSON, no `values`, a loop in `nextPageStart`). */
   | "invalid-response"
+  /** The client's `signal` was aborted (shutdown): not retried. */
+  | "aborted"
   /** Any other status. */
   | "http";
 

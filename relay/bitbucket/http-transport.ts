@@ -46,6 +46,8 @@ export interface BitbucketTransportOptions {
   clock: Clock;
   random: () => number;
   logger: Logger;
+  /** Aborting it fails every call in flight and every later one with kind `aborted` (graceful shutdown). */
+  signal?: AbortSignal | undefined;
 }
 
 type Attempt = { ok: true; response: HttpResponse } | { ok: false; error: BitbucketError; retryAfterMs: number | null };
@@ -99,9 +101,10 @@ export class BitbucketTransport {
       const pacing = this.#pacer.reserve();
       if (pacing > 0) {
         if (waited + pacing > limits.maxTotalWaitMs) throw this.#waitBudgetExceeded(request.method, path, attempt - 1);
-        await clock.sleep(pacing);
+        await clock.sleep(pacing, this.#options.signal);
         waited += pacing;
       }
+      if (this.#options.signal?.aborted === true) throw this.#aborted(request.method, path, attempt - 1);
       const outcome = await this.#limiter.run(() => this.#attempt(request, path));
       if (outcome.ok) return outcome.response;
       const { error } = outcome;
@@ -123,7 +126,7 @@ export class BitbucketTransport {
       if (error.kind === "rate-limited") {
         this.#pacer.pauseFor(delay);
       } else {
-        await clock.sleep(delay);
+        await clock.sleep(delay, this.#options.signal);
         waited += delay;
       }
     }
@@ -137,6 +140,8 @@ export class BitbucketTransport {
       timedOut = true;
       controller.abort();
     }, limits.requestTimeoutMs);
+    const stop = () => controller.abort();
+    this.#options.signal?.addEventListener("abort", stop, { once: true });
     const started = clock.now();
     try {
       const headers: Record<string, string> = {
@@ -162,12 +167,18 @@ export class BitbucketTransport {
       return result;
     } catch (error) {
       if (error instanceof BitbucketError) return { ok: false, error, retryAfterMs: null };
+      if (!timedOut && this.#options.signal?.aborted === true) return { ok: false, error: this.#aborted(request.method, path, 1), retryAfterMs: null };
       const kind: BitbucketErrorKind = timedOut ? "timeout" : "network";
       const reason = timedOut ? `no answer within ${limits.requestTimeoutMs} ms` : this.scrub(networkReason(error));
       return { ok: false, error: new BitbucketError({ kind, method: request.method, path, status: null, reason }), retryAfterMs: null };
     } finally {
       clearTimeout(timer);
+      this.#options.signal?.removeEventListener("abort", stop);
     }
+  }
+
+  #aborted(method: HttpMethod, path: string, attempts: number): BitbucketError {
+    return new BitbucketError({ kind: "aborted", method, path, status: null, attempts, reason: "stopped by the caller" });
   }
 
   async #read(request: HttpRequest, path: string, response: Response): Promise<Attempt> {

@@ -141,7 +141,7 @@ export class WebhookDispatcher {
 
   #record(hook: WebhookRecord, record: DeliveryRecord, target: EventTarget, description: string, start: number): void {
     const finish = this.#state.clock.now();
-    const outcome = record.outcome === "SKIPPED" ? "ERROR" : record.outcome;
+    const outcome: InvocationOutcome = record.outcome === "SUCCESS" || record.outcome === "FAILURE" ? record.outcome : "ERROR";
     hook.invocations.push({
       id: this.#state.nextId("invocation"),
       event: record.eventKey,

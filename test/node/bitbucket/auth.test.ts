@@ -4,6 +4,7 @@ import { BitbucketError } from "../../../relay/bitbucket/errors";
 import { ConfigError } from "../../../relay/cli/errors";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { clientFor, drain } from "./support/client-for";
+import { RawPage } from "./support/fetch-json";
 import { recordingLogger } from "./support/recording-logger";
 
 async function failure(promise: Promise<unknown>): Promise<BitbucketError> {
@@ -101,9 +102,9 @@ describe("authentication, context path and secrets", () => {
   it("lets anonymous callers see public projects only (a missing credential can look like an empty instance)", async () => {
     fake.state.requireProject(2).public = true;
     const anonymous = await fetch(`${fake.url}/rest/api/latest/projects`);
-    const body = (await anonymous.json()) as { values: { key: string }[] };
+    const body = RawPage.parse(await anonymous.json());
 
-    expect(body.values.map((project) => project.key)).toEqual(["P002"]);
+    expect(body.values.map((project) => project["key"])).toEqual(["P002"]);
     expect(anonymous.headers.get("x-ausername")).toBeNull();
   });
 

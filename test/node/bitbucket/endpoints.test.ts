@@ -3,11 +3,12 @@ import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { defaultSeedDirectory } from "../../fakes/bitbucket-server/seed-samples";
+import { z } from "zod";
 import { clientFor, drain } from "./support/client-for";
+import { fetchJson, parseJson, RawPage } from "./support/fetch-json";
 
-async function rawJson(fake: FakeBitbucketServer, path: string): Promise<{ values: Record<string, unknown>[] }> {
-  const response = await fetch(`${fake.url}${path}`, { headers: { Authorization: `Bearer ${FAKE_ADMIN.token}` } });
-  return (await response.json()) as { values: Record<string, unknown>[] };
+async function rawJson(fake: FakeBitbucketServer, path: string): Promise<RawPage> {
+  return fetchJson(`${fake.url}${path}`, RawPage);
 }
 
 describe("endpoints: archived repositories, single reads, enrichment, users", () => {
@@ -145,7 +146,7 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     fake = await FakeBitbucketServer.start({ version: "8.10.2" });
     fake.loadSeedSamples();
     const client = clientFor(fake);
-    const seedPr = JSON.parse(readFileSync(resolve(defaultSeedDirectory(), "payload-pull-request.json"), "utf8")) as Record<string, unknown>;
+    const seedPr = parseJson(readFileSync(resolve(defaultSeedDirectory(), "payload-pull-request.json"), "utf8"), z.looseObject({}));
 
     const version = await client.version();
     const user = await client.getUser({ userSlug: "[REDACTED]" });

@@ -98,6 +98,24 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     expect(error instanceof BitbucketError && error.message).toContain("no answer within 150 ms");
   });
 
+  it("stops a hanging call and every later one when the client's signal aborts (shutdown)", async () => {
+    fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 10, action: { type: "hang" } });
+    const controller = new AbortController();
+    const client = clientFor(fake, { signal: controller.signal, limits: { requestTimeoutMs: 60_000 } });
+
+    const pending = client.getRepository({ projectKey: "P001", repositorySlug: "repo-00001" }).then(() => null, (failure: unknown) => failure);
+    const deadline = Date.now() + 5000;
+    while (fake.requests.count === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const error = await pending;
+    const later = await client.version().then(() => null, (failure: unknown) => failure);
+
+    expect(error instanceof BitbucketError && error.kind).toBe("aborted");
+    expect(later instanceof BitbucketError && later.kind).toBe("aborted");
+    expect(later instanceof BitbucketError && later.transient).toBe(false);
+    expect(fake.requests.count).toBe(1);
+  });
+
   it("reports an unreachable server as a network error after its retries", async () => {
     const url = fake.url;
     await fake.stop();

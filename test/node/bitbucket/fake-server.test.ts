@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { fetchJson, RawPage } from "./support/fetch-json";
 
 const auth = { Authorization: `Bearer ${FAKE_ADMIN.token}` };
 
@@ -52,10 +53,10 @@ describe("the fake Bitbucket itself", () => {
     const fake = await start({ pageCaps: { repositories: 7 } });
     fake.generate({ projects: 1, repositories: 30, pullRequests: 0, users: 1 });
 
-    const byDefault = (await (await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos`, { headers: auth })).json()) as Record<string, unknown>;
+    const byDefault = await fetchJson(`${fake.url}/rest/api/1.0/projects/P001/repos`, RawPage);
     fake.settings.pageCaps.repositories = 1000;
-    const defaultPage = (await (await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos`, { headers: auth })).json()) as Record<string, unknown>;
-    const last = (await (await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos?start=25`, { headers: auth })).json()) as Record<string, unknown>;
+    const defaultPage = await fetchJson(`${fake.url}/rest/api/1.0/projects/P001/repos`, RawPage);
+    const last = await fetchJson(`${fake.url}/rest/api/1.0/projects/P001/repos?start=25`, RawPage);
 
     expect(byDefault).toMatchObject({ size: 7, limit: 7, isLastPage: false, nextPageStart: 7, start: 0 });
     expect(defaultPage).toMatchObject({ size: 25, limit: 25, isLastPage: false, nextPageStart: 25 });

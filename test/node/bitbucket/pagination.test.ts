@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { z } from "zod";
+import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { fetchJson, RawPage } from "./support/fetch-json";
 import { clientFor, drain } from "./support/client-for";
 import { recordingLogger } from "./support/recording-logger";
 
 const PRS = "/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests";
 
-async function rawPage(fake: FakeBitbucketServer, query: string): Promise<{ values: { id: number }[]; nextPageStart?: number; limit: number; isLastPage: boolean }> {
-  const response = await fetch(`${fake.url}${PRS}?${query}`, { headers: { Authorization: `Bearer ${FAKE_ADMIN.token}` } });
-  return (await response.json()) as { values: { id: number }[]; nextPageStart?: number; limit: number; isLastPage: boolean };
+const PrPage = RawPage.extend({ values: z.array(z.looseObject({ id: z.number() })) });
+
+async function rawPage(fake: FakeBitbucketServer, query: string) {
+  return fetchJson(`${fake.url}${PRS}?${query}`, PrPage);
 }
 
 describe("paging through 3,000 pull requests of one repository", () => {

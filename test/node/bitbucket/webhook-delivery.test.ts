@@ -7,7 +7,9 @@ import { entityKeyOf } from "../../../shared/events/entity-ref";
 import { routeEvent, subscribableEventKeys } from "../../../shared/events/routing";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import type { DeliveryRecord } from "../../fakes/bitbucket-server/webhook-dispatcher";
+import { z } from "zod";
 import { clientFor } from "./support/client-for";
+import { parseJson } from "./support/fetch-json";
 import { VirtualClock } from "./support/virtual-clock";
 import { WebhookReceiver } from "./support/webhook-receiver";
 
@@ -80,7 +82,7 @@ describe("webhook delivery from the fake", () => {
     expect(await verifyWebhookSignature(signature(projectDelivery), projectDelivery.body, ["project-secret"])).toBe(0);
     expect(await verifyWebhookSignature(signature(projectDelivery), projectDelivery.body, ["repo-secret"])).toBe(-1);
     expect(await verifyWebhookSignature(signature(repoDelivery), repoDelivery.body, ["repo-secret"])).toBe(0);
-    const payload = JSON.parse(projectDelivery.body.toString()) as { date: string; pullRequest: { createdDate: unknown; id: number } };
+    const payload = parseJson(projectDelivery.body.toString(), z.object({ date: z.string(), pullRequest: z.looseObject({ createdDate: z.unknown(), id: z.number() }) }));
     expect(payload.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/);
     expect(typeof payload.pullRequest.createdDate).toBe("number");
     expect(routed(opened.deliveries)).toEqual([`pr:opened -> pull-request:P001/repo-00001/${payload.pullRequest.id}`]);
@@ -108,9 +110,9 @@ describe("webhook delivery from the fake", () => {
     const opened = await fake.mutations.openPullRequest({ ...REPO, title: "Dated", fromBranch: "feature/iso" });
     const merged = await fake.mutations.mergePullRequest({ ...REPO, pullRequestId: opened.value.id });
 
-    const prPayload = JSON.parse(opened.deliveries[0]?.body ?? "{}") as { pullRequest: { createdDate: unknown } };
+    const prPayload = parseJson(opened.deliveries[0]?.body ?? "{}", z.looseObject({ pullRequest: z.looseObject({ createdDate: z.unknown() }) }));
     const push = merged.deliveries.find((d) => d.eventKey === "repo:refs_changed");
-    const pushPayload = JSON.parse(push?.body ?? "{}") as { toCommit: { committerTimestamp: unknown }; commits: unknown[] };
+    const pushPayload = parseJson(push?.body ?? "{}", z.looseObject({ toCommit: z.looseObject({ committerTimestamp: z.unknown() }), commits: z.array(z.unknown()) }));
     expect(prPayload.pullRequest.createdDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(parseBitbucketTimestamp(prPayload.pullRequest.createdDate)).toBe(opened.value.createdDate);
     expect(pushPayload.toCommit.committerTimestamp).toMatch(/Z$/);
@@ -181,6 +183,18 @@ describe("webhook delivery from the fake", () => {
     expect(failing?.lastFailure?.result?.outcome).toBe("FAILURE");
     expect(healthy?.counts).toMatchObject({ successes: 1, failures: 5 });
     expect(healthy?.lastSuccess?.event).toBe("repo:refs_changed");
+  });
+
+  it("dispatches in the background when told to, as Bitbucket does (fire and forget)", async () => {
+    await setUp("9.4.2");
+    fake.settings.dispatch = "background";
+
+    const result = await fake.mutations.pushCommits({ projectKey: "P001", repositorySlug: "repo-00003" });
+    await fake.dispatcher.idle();
+
+    expect(result.deliveries).toEqual([]);
+    expect(receiver.received.map((d) => header(d.headers["x-event-key"]))).toEqual(["repo:refs_changed"]);
+    expect(fake.dispatcher.deliveries.at(-1)?.outcome).toBe("SUCCESS");
   });
 
   it("records an unreachable endpoint as an ERROR", async () => {

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
 import type { WebhookInput, WebhookScope } from "../../../relay/bitbucket/webhooks";
-import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { z } from "zod";
+import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { fetchJson, RawPage } from "./support/fetch-json";
 import { clientFor } from "./support/client-for";
 
 const PROJECT: WebhookScope = { type: "project", projectKey: "P001" };
@@ -108,10 +110,8 @@ describe("webhook management through the client", () => {
     await admin.webhooks.create({ scope: REPOSITORY, webhook: hook({ name: "repo-hook" }) });
 
     const denied = await failure(client.webhooks.create({ scope: PROJECT, webhook: hook() }));
-    const search = await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos/repo-00001/webhooks/search?scopeType=repository&scopeType=project`, {
-      headers: { Authorization: `Bearer ${FAKE_ADMIN.token}` },
-    });
-    const found = ((await search.json()) as { values: { name: string; scopeType: string }[] }).values;
+    const search = `${fake.url}/rest/api/1.0/projects/P001/repos/repo-00001/webhooks/search?scopeType=repository&scopeType=project`;
+    const found = (await fetchJson(search, RawPage.extend({ values: z.array(z.object({ name: z.string(), scopeType: z.string() }).loose()) }))).values;
 
     expect(denied.kind).toBe("unauthorized");
     expect(found.map((entry) => `${entry.scopeType}:${entry.name}`).sort()).toEqual(["project:project-hook", "repository:repo-hook"]);

@@ -116,6 +116,7 @@ export async function mergePullRequest(ctx: MutationContext, input: PullRequestI
 
 export async function declinePullRequest(ctx: MutationContext, input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
+  if (pr.state !== "OPEN") throw new Error(`fake Bitbucket: pull request ${pr.id} is ${pr.state}, not OPEN`);
   pr.state = "DECLINED";
   pr.closedDate = ctx.state.clock.now();
   touch(ctx, pr);
