@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { stats } from "./support/agent";
 import { AGENT_TOKEN, agentCall, call, deliver, edgeEnv, SECRET, tenantEnv, uniqueTenant } from "./support/edge";
 import { pullRequestEvent } from "./support/payloads";
 
@@ -75,10 +76,10 @@ describe("agent authentication", () => {
   it("records the agent's last contact", async () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
-    const before = (await (await agentCall(bindings, tenant, "/stats")).json()) as { lastAgentContactAt: number | null };
+    const before = await stats(bindings, tenant);
 
     await agentCall(bindings, tenant, "/lease", {});
-    const after = (await (await agentCall(bindings, tenant, "/stats")).json()) as { lastAgentContactAt: number | null };
+    const after = await stats(bindings, tenant);
 
     expect(before.lastAgentContactAt).toBeNull();
     expect(after.lastAgentContactAt).toEqual(expect.any(Number));

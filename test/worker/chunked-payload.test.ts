@@ -1,7 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../shared/crypto/digest";
+import { LeaseResponse } from "../../shared/protocol/schema";
 import { PAYLOAD_CHUNK_BYTES } from "../../worker/queue/payloads";
+import { lease } from "./support/agent";
 import { agentCall, deliver, queueStub, tenantEnv, uniqueTenant } from "./support/edge";
 import { pullRequestEvent } from "./support/payloads";
 
@@ -42,7 +44,7 @@ describe("large payloads", () => {
     const start = text.indexOf('"payload":') + '"payload":'.length;
     const returned = new TextEncoder().encode(text.slice(start, start + body.length));
     expect(await sha256Hex(returned)).toBe(await sha256Hex(bytes));
-    const parsed = JSON.parse(text) as { messages: { payload: unknown }[] };
+    const parsed = LeaseResponse.parse(JSON.parse(text));
     expect(parsed.messages[0]?.payload).toEqual(JSON.parse(body));
   });
 
@@ -55,8 +57,8 @@ describe("large payloads", () => {
       expect((await deliver(bindings, tenant, { eventKey: "pr:opened", rawBody: body, payload: null })).status).toBe(202);
     }
 
-    const first = (await (await agentCall(bindings, tenant, "/lease", { max: 10 })).json()) as { messages: unknown[]; backlog: number };
-    const second = (await (await agentCall(bindings, tenant, "/lease", { max: 10 })).json()) as { messages: unknown[]; backlog: number };
+    const first = await lease(bindings, tenant, { max: 10 });
+    const second = await lease(bindings, tenant, { max: 10 });
 
     expect([first.messages.length, first.backlog]).toEqual([2, 1]);
     expect([second.messages.length, second.backlog]).toEqual([1, 0]);

@@ -1,7 +1,8 @@
 import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
-import { ack, lease, stats } from "./support/agent";
+import { ResyncRequestResponse } from "../../shared/protocol/schema";
+import { ack, lease, requestResync, stats } from "./support/agent";
 import { AGENT_TOKEN, agentCall, edgeEnv, queueStub, SECRET, uniqueTenant } from "./support/edge";
 
 function twoTenants() {
@@ -66,12 +67,12 @@ describe("cron trigger", () => {
 
     const asked = await agentCall(bindings, a, "/resync", {});
     await tick(bindings);
-    const askedAgain = await agentCall(bindings, a, "/resync", {});
+    const askedAgain = await requestResync(bindings, a);
 
     expect(asked.status).toBe(202);
-    const first = (await asked.json()) as { id: string; coalesced: boolean };
+    const first = ResyncRequestResponse.parse(await asked.json());
     expect(first.coalesced).toBe(false);
-    expect(await askedAgain.json()).toEqual({ id: first.id, coalesced: true });
+    expect(askedAgain).toEqual({ id: first.id, coalesced: true });
     expect(await resyncRows(a)).toEqual([{ state: "ready", reason: "operator" }]);
   });
 });

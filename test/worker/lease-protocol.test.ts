@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LeaseResponse } from "../../shared/protocol/schema";
-import { ack, extend, lease, stats } from "./support/agent";
+import { accepted, ack, deadLetters, extend, lease, stats } from "./support/agent";
 import { agentCall, deliver, queueStub, tenantEnv, uniqueTenant } from "./support/edge";
 import { pullRequestEvent, refsChangedEvent } from "./support/payloads";
 
@@ -11,7 +11,7 @@ async function setup(...prIds: number[]) {
   const ids: string[] = [];
   for (const id of prIds) {
     const response = await deliver(bindings, tenant, { eventKey: "pr:modified", payload: pullRequestEvent("pr:modified", id) });
-    ids.push(((await response.json()) as { id: string }).id);
+    ids.push((await accepted(response)).id);
   }
   return { tenant, bindings, ids };
 }
@@ -217,7 +217,7 @@ describe("extend and expiry", () => {
     await expireLeasesNow(tenant);
     await runDurableObjectAlarm(queueStub(tenant));
 
-    const letters = (await (await agentCall(bindings, tenant, "/dead-letters")).json()) as { deadLetters: { id: string; attempts: number; reason: string }[] };
+    const letters = await deadLetters(bindings, tenant);
     expect(last?.attempts).toBe(10);
     expect(letters.deadLetters).toEqual([
       expect.objectContaining({ id: ids[0], attempts: 10, reason: expect.stringContaining("HTTP 503 #9") }),

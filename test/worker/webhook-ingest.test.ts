@@ -1,18 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentCall, call, deliver, deliveryInit, edgeEnv, queueStub, tenantEnv, uniqueTenant } from "./support/edge";
+import { accepted, ack, lease, stats } from "./support/agent";
+import { call, deliver, deliveryInit, edgeEnv, queueStub, tenantEnv, uniqueTenant } from "./support/edge";
 import { projectModifiedEvent, pullRequestEvent, refsChangedEvent, repository } from "./support/payloads";
-
-type Leased = { messages: { id: string; entityKey: string; eventKey?: string; deliveryId?: string; payload?: unknown }[] };
-
-async function figures(bindings: Env, tenant: string) {
-  return (await (await agentCall(bindings, tenant, "/stats")).json()) as {
-    backlog: number;
-    lastWebhookAt: number | null;
-    lastPingAt: number | null;
-    counters: Record<string, number>;
-  };
-}
 
 async function storedRows(tenant: string) {
   return runInDurableObject(queueStub(tenant), (_instance, state) => ({
@@ -32,7 +22,7 @@ describe("webhook ingest", () => {
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ id: expect.stringMatching(/^\d+$/), duplicate: false });
     expect(await storedRows(tenant)).toEqual({ messages: 1, chunks: 1, deliveries: 1 });
-    expect((await figures(bindings, tenant)).lastWebhookAt).toEqual(expect.any(Number));
+    expect((await stats(bindings, tenant)).lastWebhookAt).toEqual(expect.any(Number));
   });
 
   it("refuses a body over the cap by its Content-Length, before reading it, and stores nothing", async () => {
@@ -76,7 +66,7 @@ describe("webhook ingest", () => {
     const bindings = tenantEnv(tenant);
 
     const response = await deliver(bindings, tenant, { eventKey: "diagnostics:ping", rawBody: '{"test": true}', payload: null, secret: null });
-    const after = await figures(bindings, tenant);
+    const after = await stats(bindings, tenant);
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ping: true });
@@ -111,7 +101,7 @@ describe("webhook ingest", () => {
 
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ ignored: true, eventKey: "repo:comment:added" });
-    expect(await figures(bindings, tenant)).toMatchObject({ backlog: 0, counters: { ignored: 1, received: 0 } });
+    expect(await stats(bindings, tenant)).toMatchObject({ backlog: 0, counters: { ignored: 1, received: 0 } });
   });
 
   it("answers 404 for an unknown tenant", async () => {
@@ -128,17 +118,17 @@ describe("webhook ingest", () => {
     const bindings = tenantEnv(tenant);
     const payload = pullRequestEvent("pr:opened", 1);
 
-    const first = (await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" })).json()) as { id: string };
+    const first = await accepted(await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" }));
     const again = await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" })).json();
     // Same body, other delivery (a project hook and a repo hook both firing): a second message.
     const other = await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-2" })).json();
-    const unnamed = (await (await deliver(bindings, tenant, { eventKey: "pr:merged", payload: pullRequestEvent("pr:merged", 1), requestId: null })).json()) as { id: string };
+    const unnamed = await accepted(await deliver(bindings, tenant, { eventKey: "pr:merged", payload: pullRequestEvent("pr:merged", 1), requestId: null }));
     const unnamedAgain = await (await deliver(bindings, tenant, { eventKey: "pr:merged", payload: pullRequestEvent("pr:merged", 1), requestId: null })).json();
 
     expect(again).toEqual({ id: first.id, duplicate: true });
     expect(other).toEqual({ id: expect.not.stringMatching(`^${first.id}$`), duplicate: false });
     expect(unnamedAgain).toEqual({ id: unnamed.id, duplicate: true });
-    expect(await figures(bindings, tenant)).toMatchObject({ backlog: 3, counters: { received: 3, duplicates: 2 } });
+    expect(await stats(bindings, tenant)).toMatchObject({ backlog: 3, counters: { received: 3, duplicates: 2 } });
   });
 
   it("still recognises a duplicate after the first delivery was acked", async () => {
@@ -146,13 +136,13 @@ describe("webhook ingest", () => {
     const bindings = tenantEnv(tenant);
     const delivery = { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), requestId: "req-acked" };
     await deliver(bindings, tenant, delivery);
-    const leased = (await (await agentCall(bindings, tenant, "/lease", {})).json()) as { messages: { leaseId: string }[] };
-    await agentCall(bindings, tenant, "/ack", { acks: leased.messages.map((m) => m.leaseId) });
+    const leased = await lease(bindings, tenant);
+    await ack(bindings, tenant, { acks: leased.messages.map((m) => m.leaseId) });
 
     const late = await (await deliver(bindings, tenant, delivery)).json();
 
     expect(late).toMatchObject({ duplicate: true });
-    expect(await figures(bindings, tenant)).toMatchObject({ backlog: 0 });
+    expect(await stats(bindings, tenant)).toMatchObject({ backlog: 0 });
   });
 
   it("computes the entity with the shared routing table, accepting 10.x ISO and +0000 timestamps", async () => {
@@ -168,7 +158,7 @@ describe("webhook ingest", () => {
       expect((await deliver(bindings, tenant, { eventKey: payload.eventKey, payload })).status).toBe(202);
     }
 
-    const leased = (await (await agentCall(bindings, tenant, "/lease", { max: 10 })).json()) as Leased;
+    const leased = await lease(bindings, tenant, { max: 10 });
 
     expect(leased.messages.map((m) => [m.eventKey, m.entityKey])).toEqual([
       ["pr:opened", "pull-request:PRO3/repostiroy-3/42"],

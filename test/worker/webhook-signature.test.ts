@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../shared/crypto/hmac";
-import { AGENT_TOKEN, agentCall, call, deliver, edgeEnv, SECRET, tenantEnv, uniqueTenant } from "./support/edge";
+import { stats } from "./support/agent";
+import { AGENT_TOKEN, call, deliver, edgeEnv, SECRET, tenantEnv, uniqueTenant } from "./support/edge";
 import { pullRequestEvent } from "./support/payloads";
 
 const encoder = new TextEncoder();
@@ -10,13 +11,6 @@ const VECTORS = [
   { body: '{"test":true}', header: "sha256=fb5ae2ff34df84bac61e1fc1bd02da526cf29c8e0af411e2fb31c068315a97f9" },
   { body: '{"test": true}', header: "sha256=3b603dc6d5e2c989e2bfc76207643d3abe2227fcfd8bd41f90854e7e78e3a47b" },
 ];
-
-async function stats(bindings: Env, tenant: string) {
-  return (await (await agentCall(bindings, tenant, "/stats")).json()) as {
-    backlog: number;
-    counters: { badSignatures: number; received: number };
-  };
-}
 
 describe("webhook signatures", () => {
   it.each(VECTORS)("verifies the reference vector for $body inside workerd", async ({ body, header }) => {

@@ -22,8 +22,4 @@ export class Waiters {
   wakeAll(): void {
     for (const done of [...this.#pending]) done();
   }
-
-  get size(): number {
-    return this.#pending.size;
-  }
 }
