@@ -90,14 +90,21 @@ describe("webhook delivery from the fake", () => {
 
   it("sends no signature for a hook without a secret, and an unsigned diagnostics:ping for the test endpoint", async () => {
     await setUp("9.4.2");
-    await client.webhooks.create({ scope: { type: "repository", projectKey: "P001", repositorySlug: "repo-00003" }, webhook: { name: "plain", url: receiver.url("/plain"), events: ["repo:refs_changed"], active: true } });
+    const repo3: WebhookScope = { type: "repository", projectKey: "P001", repositorySlug: "repo-00003" };
+    await client.webhooks.create({ scope: repo3, webhook: { name: "plain", url: receiver.url("/plain"), events: ["repo:refs_changed"], active: true } });
+    await client.webhooks.create({
+      scope: repo3,
+      webhook: { name: "basic", url: receiver.url("/basic"), events: ["repo:refs_changed"], active: true, credentials: { username: "hook", password: "hook-password" } },
+    });
 
     await fake.mutations.pushCommits({ projectKey: "P001", repositorySlug: "repo-00003" });
-    const plain = receiver.received.find((d) => header(d.headers["x-event-key"]) === "repo:refs_changed" && d.headers["x-hub-signature"] === undefined);
+    const plain = receiver.received.find((d) => d.path === "/plain" && d.headers["x-hub-signature"] === undefined);
+    const basic = receiver.received.find((d) => d.path === "/basic");
     const ping = await client.webhooks.test({ scope: REPO_1, url: receiver.url("/ping") });
     const pinged = receiver.received.at(-1);
 
-    expect(plain).toBeDefined();
+    expect(plain?.headers.authorization).toBeUndefined();
+    expect(basic?.headers.authorization).toBe(`Basic ${Buffer.from("hook:hook-password").toString("base64")}`);
     expect(ping.response?.statusCode).toBe(200);
     expect(header(pinged?.headers["x-event-key"])).toBe("diagnostics:ping");
     expect(pinged?.headers["x-hub-signature"]).toBeUndefined();
