@@ -167,10 +167,13 @@ export class BitbucketTransport {
       return result;
     } catch (error) {
       if (error instanceof BitbucketError) return { ok: false, error, retryAfterMs: null };
-      if (!timedOut && this.#options.signal?.aborted === true) return { ok: false, error: this.#aborted(request.method, path, 1), retryAfterMs: null };
+      if (!timedOut && this.#options.signal?.aborted === true) {
+        return { ok: false, error: this.#aborted(request.method, path, 1), retryAfterMs: null };
+      }
       const kind: BitbucketErrorKind = timedOut ? "timeout" : "network";
       const reason = timedOut ? `no answer within ${limits.requestTimeoutMs} ms` : this.scrub(networkReason(error));
-      return { ok: false, error: new BitbucketError({ kind, method: request.method, path, status: null, reason }), retryAfterMs: null };
+      const failure = new BitbucketError({ kind, method: request.method, path, status: null, reason });
+      return { ok: false, error: failure, retryAfterMs: null };
     } finally {
       clearTimeout(timer);
       this.#options.signal?.removeEventListener("abort", stop);
@@ -239,7 +242,7 @@ export class BitbucketTransport {
       path,
       status: null,
       attempts,
-      hint: `waiting for Bitbucket's rate limit would exceed the ${this.#options.limits.maxTotalWaitMs} ms budget of one call; exempt the service account from rate limiting or raise maxTotalWaitMs`,
+      reason: `waiting for the rate limit would exceed the waiting budget of ${this.#options.limits.maxTotalWaitMs} ms`,
     });
   }
 }

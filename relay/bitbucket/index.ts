@@ -25,7 +25,13 @@
  * times out each attempt and caps the total waiting of one call. No error message or log line carries a credential.
  */
 export { BitbucketClient } from "./client";
-export type { BitbucketClientOptions, ListPullRequestsOptions, ListRepositoriesOptions, RepositoryRef, SearchRepositoriesOptions } from "./client";
+export type {
+  BitbucketClientOptions,
+  ListPullRequestsOptions,
+  ListRepositoriesOptions,
+  RepositoryRef,
+  SearchRepositoriesOptions,
+} from "./client";
 export { BitbucketAuth, BitbucketClientConfig, BitbucketLimits } from "./config";
 export type { BitbucketClientConfigInput } from "./config";
 export { BitbucketError, isBitbucketError } from "./errors";

@@ -41,7 +41,8 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     const response = await transport.request({ method: "GET", path, query, expect: "json" });
     const envelope = PageWire.safeParse(response.body);
     if (!envelope.success) {
-      throw invalid(path, query, `the body is not a page (${envelope.error.issues[0]?.path.join(".") || "body"}: ${envelope.error.issues[0]?.message ?? "invalid"})`);
+      const issue = envelope.error.issues[0];
+      throw invalid(path, query, `the body is not a page (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"})`);
     }
     const { values, isLastPage, nextPageStart } = envelope.data;
     const items: T[] = [];

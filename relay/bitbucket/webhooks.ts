@@ -108,6 +108,9 @@ export class BitbucketWebhooks {
 }
 
 function hooksPath(scope: WebhookScope, webhookId?: number): string {
-  const base = scope.type === "project" ? ["projects", scope.projectKey] : ["projects", scope.projectKey, "repos", scope.repositorySlug];
+  const base =
+    scope.type === "project"
+      ? ["projects", scope.projectKey]
+      : ["projects", scope.projectKey, "repos", scope.repositorySlug];
   return webhookId === undefined ? api(...base, "webhooks") : api(...base, "webhooks", webhookId);
 }

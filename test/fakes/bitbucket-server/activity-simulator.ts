@@ -74,7 +74,8 @@ export class ActivitySimulator {
     const n = ++this.#counter;
     const roll = this.#random();
     if (pr === undefined || roll < 0.2) {
-      const result = await m.openPullRequest({ ...ref, title: `Simulated change ${n}`, fromBranch: `sim/${n}`, ...(someone ? { actorSlug: someone } : {}) });
+      const author = someone === undefined ? {} : { actorSlug: someone };
+      const result = await m.openPullRequest({ ...ref, title: `Simulated change ${n}`, fromBranch: `sim/${n}`, ...author });
       return { action: `opened ${describe(ref, result.value)}`, deliveries: result.deliveries };
     }
     const prRef = { ...ref, pullRequestId: pr.id, ...(someone ? { actorSlug: someone } : {}) };

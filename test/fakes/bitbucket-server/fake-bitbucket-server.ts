@@ -110,7 +110,12 @@ export class FakeBitbucketServer {
       dispatcher: this.dispatcher,
       version: () => this.settings.version,
     });
-    this.admin = addUser(this.state, { name: FAKE_ADMIN.username, displayName: "Administrator", globalPermission: "SYS_ADMIN", password: FAKE_ADMIN.password });
+    this.admin = addUser(this.state, {
+      name: FAKE_ADMIN.username,
+      displayName: "Administrator",
+      globalPermission: "SYS_ADMIN",
+      password: FAKE_ADMIN.password,
+    });
     this.addToken({ token: FAKE_ADMIN.token, user: this.admin, permissions: ["PROJECT_ADMIN", "REPO_ADMIN"] });
     this.#server = createServer((req, res) => {
       void this.#handle(req, res).catch(() => res.destroy());
@@ -225,13 +230,15 @@ export class FakeBitbucketServer {
       Object.assign(rateHeaders, taken.headers);
       if (!taken.ok) {
         entry.retryAfterSeconds = taken.retryAfterSeconds;
-        return { status: 429, text: "Rate limit exceeded", contentType: "text/plain;charset=UTF-8", headers: { ...rateHeaders, "Retry-After": String(taken.retryAfterSeconds) } };
+        const headers = { ...rateHeaders, "Retry-After": String(taken.retryAfterSeconds) };
+        return { status: 429, text: "Rate limit exceeded", contentType: "text/plain;charset=UTF-8", headers };
       }
     }
     const segments = rest.filter((segment) => segment !== "").map(decodeURIComponent);
     const match = matchRoute(method, segments);
     if (match.result !== "matched") {
-      return match.result === "method-not-allowed" ? errorResponse(405, `Method ${method} is not supported`, null) : errorResponse(404, "Not Found", null);
+      if (match.result === "method-not-allowed") return errorResponse(405, `Method ${method} is not supported`, null);
+      return errorResponse(404, "Not Found", null);
     }
     let body: unknown;
     if (rawBody !== "") {

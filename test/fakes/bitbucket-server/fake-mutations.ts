@@ -21,7 +21,13 @@ export class FakeMutations {
   createProject(input: NewProject): Promise<MutationResult<ProjectRecord>> {
     return createProject(this.#ctx, input);
   }
-  updateProject(input: { projectKey: string; name?: string; description?: string; public?: boolean; actorSlug?: string }): Promise<MutationResult<ProjectRecord>> {
+  updateProject(input: {
+    projectKey: string;
+    name?: string;
+    description?: string;
+    public?: boolean;
+    actorSlug?: string;
+  }): Promise<MutationResult<ProjectRecord>> {
     return updateProject(this.#ctx, input);
   }
   renameProjectKey(input: { projectKey: string; newKey: string; actorSlug?: string }): Promise<MutationResult<ProjectRecord>> {

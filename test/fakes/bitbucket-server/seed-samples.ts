@@ -25,7 +25,14 @@ const User = z.looseObject({
   slug: z.string(),
   type: z.enum(["NORMAL", "SERVICE"]),
 });
-const Project = z.looseObject({ key: z.string(), id: z.number(), name: z.string(), public: z.boolean(), description: z.string().optional(), links: Links });
+const Project = z.looseObject({
+  key: z.string(),
+  id: z.number(),
+  name: z.string(),
+  public: z.boolean(),
+  description: z.string().optional(),
+  links: Links,
+});
 const Commit = z.looseObject({
   id: z.string(),
   message: z.string(),
@@ -110,10 +117,17 @@ export function loadSeedSamples(state: FakeState, directory = defaultSeedDirecto
   const latest = repositoryJson.__latestCommit;
   const [mainline, merged] = latest.parents.map((parent) => parent.id);
   if (mainline !== undefined) {
-    state.commit(repository, prJson.toRef.displayId, { id: mainline, authorId: user.id, message: "Initial commit", at: latest.authorTimestamp - 3_600_000, parents: [] });
+    const at = latest.authorTimestamp - 3_600_000;
+    state.commit(repository, prJson.toRef.displayId, { id: mainline, authorId: user.id, message: "Initial commit", at, parents: [] });
   }
   if (merged !== undefined) {
-    state.commit(repository, prJson.fromRef.displayId, { id: merged, authorId: user.id, message: "readme.md edited online with Bitbucket", at: prJson.createdDate, parents: mainline === undefined ? [] : [mainline] });
+    state.commit(repository, prJson.fromRef.displayId, {
+      id: merged,
+      authorId: user.id,
+      message: "readme.md edited online with Bitbucket",
+      at: prJson.createdDate,
+      parents: mainline === undefined ? [] : [mainline],
+    });
   }
   state.commit(repository, prJson.toRef.displayId, {
     id: latest.id,

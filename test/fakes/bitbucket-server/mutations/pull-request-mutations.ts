@@ -11,6 +11,7 @@ import {
   requireRepository,
   type MutationContext,
   type MutationResult,
+  type PendingEvent,
   type PullRequestInput,
   type RepositoryInput,
 } from "./mutation-context";
@@ -21,7 +22,14 @@ import {
  * `pr:merged`, as a push to that branch would.
  */
 
-function prEvent(ctx: MutationContext, eventKey: string, repository: RepositoryRecord, pr: PullRequestRecord, actorSlug: string | undefined, extra: Record<string, unknown> = {}) {
+function prEvent(
+  ctx: MutationContext,
+  eventKey: string,
+  repository: RepositoryRecord,
+  pr: PullRequestRecord,
+  actorSlug: string | undefined,
+  extra: Record<string, unknown> = {},
+): PendingEvent {
   const ser = ctx.ser();
   const payload = { ...basePayload(eventKey, actorOf(ctx, actorSlug), ser), pullRequest: pullRequestJson(pr, ser), ...extra };
   return { eventKey, payload, target: repositoryTarget(repository) };
@@ -195,7 +203,8 @@ export async function reviewPullRequest(
 export async function addComment(ctx: MutationContext, input: PullRequestInput & { text: string }): Promise<MutationResult<number>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const now = ctx.state.clock.now();
-  const comment = { id: ctx.state.nextId("comment"), version: 0, text: input.text, authorId: actorOf(ctx, input.actorSlug).id, createdDate: now, updatedDate: now };
+  const authorId = actorOf(ctx, input.actorSlug).id;
+  const comment = { id: ctx.state.nextId("comment"), version: 0, text: input.text, authorId, createdDate: now, updatedDate: now };
   pr.comments.push(comment);
   touch(ctx, pr);
   return emit(ctx, comment.id, [
@@ -203,7 +212,10 @@ export async function addComment(ctx: MutationContext, input: PullRequestInput &
   ]);
 }
 
-export async function editComment(ctx: MutationContext, input: PullRequestInput & { commentId: number; text: string }): Promise<MutationResult<number>> {
+export async function editComment(
+  ctx: MutationContext,
+  input: PullRequestInput & { commentId: number; text: string },
+): Promise<MutationResult<number>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const comment = pr.comments.find((c) => c.id === input.commentId);
   if (comment === undefined) throw new Error(`fake Bitbucket: no comment ${input.commentId}`);

@@ -98,7 +98,10 @@ export async function renameRepository(ctx: MutationContext, input: RepositoryIn
  * Moves the repository to another project. The event goes to the repository's hooks and to its new project's
  * hooks: the scope is resolved after the move (the old project's hooks are not told).
  */
-export async function moveRepository(ctx: MutationContext, input: RepositoryInput & { toProjectKey: string }): Promise<MutationResult<RepositoryRecord>> {
+export async function moveRepository(
+  ctx: MutationContext,
+  input: RepositoryInput & { toProjectKey: string },
+): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
   const project = ctx.state.projectByKey(input.toProjectKey);
   if (project === undefined) throw new Error(`fake Bitbucket: no project ${input.toProjectKey}`);
