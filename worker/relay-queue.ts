@@ -67,7 +67,9 @@ export class RelayQueue extends DurableObject<Env> {
     const ctx = this.#context();
     const accepted = ingestEvent(ctx, input);
     if (!accepted.duplicate) this.#waiters.wakeAll();
-    await this.#schedule(ctx);
+    // An ingest only adds deadlines later than any already set (its retention runs out last), so an alarm that
+    // is already set stays right and the hot path skips recomputing it.
+    if (this.#alarmAt === null) await this.#schedule(ctx);
     return accepted;
   }
 
