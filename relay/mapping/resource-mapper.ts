@@ -1,0 +1,331 @@
+import { formatDotPath } from "../../shared/mapping-config/dot-path";
+import { enrichmentNeeds, resourceLeaves, type EnrichmentNeeds, type JqLeaf } from "../../shared/mapping-config/leaves";
+import { isBlueprintIdentifier, isEntityIdentifier } from "../../shared/mapping-config/port-identifiers";
+import { toPortJq } from "../../shared/mapping-config/port-jq";
+import type { ConfigProblem } from "../../shared/mapping-config/problems";
+import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
+import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
+import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
+import { EntityTemplate } from "./entity-template";
+import { canFuse, decodeFused, fusedSource } from "./fused-program";
+import { expandItem } from "./items-to-parse";
+import { emptyCounts, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
+
+/**
+ * Maps listed items of one resource (one entry of `resources[]`) with Port's semantics (port-api.md §6.3–6.5):
+ * 1. `itemsToParse` expands an item into elements (`{...item, item: element}`);
+ * 2. the selector runs first: `true` maps the element, `false` skips it, anything else (an error, no output,
+ *    a non-boolean) is an error for the kind, never a silently dropped item;
+ * 3. every leaf of the mapping runs on the element; only its first output counts; no output gives null; a jq
+ *    error gives null and a counted warning naming the field's path;
+ * 4. a null or empty identifier or blueprint (or one Port would refuse) drops the entity with a warning;
+ *    explicit nulls stay in properties and relations, as Port receives them.
+ *
+ * Engine-agnostic: it uses only {@link JqEngine}. When a leaf is served by an engine that pays per call
+ * (jq-wasm), all leaves of an item run in one fused jq call (see fused-program.ts) with the same semantics.
+ */
+
+export interface ResourceMapperOptions {
+  /**
+   * Fuse the leaves into one call per item when any leaf is served by one of these engines. Default
+   * `["jq-wasm"]`; `[]` always evaluates leaf by leaf.
+   */
+  fuseEngines?: readonly string[];
+}
+
+export type CompileResourceOutcome = { kind: "ok"; mapper: ResourceMapper } | { kind: "invalid"; problems: ConfigProblem[] };
+
+interface CompiledField {
+  leaf: JqLeaf;
+  program: JqProgram;
+  /** `resources[i].port.entity.mappings.properties.x`, for warnings. */
+  path: string;
+}
+
+interface Programs {
+  selector: JqProgram;
+  itemsToParse: JqProgram | null;
+  fields: CompiledField[];
+  fused: JqProgram | null;
+}
+
+export class ResourceMapper {
+  readonly #programs: Programs;
+  readonly #template: EntityTemplate;
+  readonly #identifierIsQuery: boolean;
+  readonly #selectorPath: string;
+  readonly #itemsToParsePath: string;
+
+  /** Which listing-time fetches the resource needs (README, latest commit). */
+  readonly enrichment: EnrichmentNeeds;
+  /** The `projects` / `projectFilterRegex` selectors as a predicate (null for users). */
+  readonly projectFilter: ProjectFilter | null;
+
+  private constructor(
+    readonly resource: ResourceConfig,
+    /** The resource's position in `resources[]`. */
+    readonly index: number,
+    programs: Programs,
+  ) {
+    this.#programs = programs;
+    this.#template = new EntityTemplate(programs.fields.map((field) => field.leaf));
+    this.#identifierIsQuery = typeof resource.port.entity.mappings.identifier !== "string";
+    this.#selectorPath = formatDotPath(["resources", index, "selector", "query"]);
+    this.#itemsToParsePath = formatDotPath(["resources", index, "port", "itemsToParse"]);
+    this.enrichment = enrichmentNeeds(resource);
+    const filter = resource.kind === "user" ? null : compileProjectFilter(resource.selector);
+    this.projectFilter = filter?.kind === "ok" ? filter.matches : null;
+  }
+
+  get kind(): Kind {
+    return this.resource.kind;
+  }
+
+  /** `fused` (one jq call per item) or `per-leaf`. */
+  get strategy(): "fused" | "per-leaf" {
+    return this.#programs.fused === null ? "per-leaf" : "fused";
+  }
+
+  /** Each field's dot-path inside the entity and the engine that serves it (for `bbrelay map`). */
+  get fields(): { path: string; source: string; engine: string }[] {
+    return this.#programs.fields.map((field) => ({ path: formatDotPath(field.leaf.fieldPath), source: field.leaf.source, engine: field.program.engine }));
+  }
+
+  /**
+   * Compiles every jq expression of the resource (selector, itemsToParse, each leaf) after Port's quote rewrite.
+   * @returns the mapper, or every expression that does not compile, with its path in the file
+   */
+  static async compile(resource: ResourceConfig, index: number, engine: JqEngine, options: ResourceMapperOptions = {}): Promise<CompileResourceOutcome> {
+    const leaves = resourceLeaves(resource);
+    const problems: ConfigProblem[] = [];
+    const programs: (JqProgram | null)[] = [];
+    for (const leaf of leaves) {
+      const outcome = await engine.compile(toPortJq(leaf.source));
+      if (outcome.kind === "ok") {
+        programs.push(outcome.program);
+        continue;
+      }
+      programs.push(null);
+      problems.push({ path: ["resources", index, ...leaf.path], message: compileMessage(leaf, outcome.message) });
+    }
+    if (problems.length > 0) return { kind: "invalid", problems };
+
+    let selector: JqProgram | undefined;
+    let itemsToParse: JqProgram | null = null;
+    const fields: CompiledField[] = [];
+    leaves.forEach((leaf, position) => {
+      const program = programs[position];
+      if (program === null || program === undefined) return;
+      if (leaf.role === "selector") selector = program;
+      else if (leaf.role === "itemsToParse") itemsToParse = program;
+      else fields.push({ leaf, program, path: formatDotPath(["resources", index, ...leaf.path]) });
+    });
+    if (selector === undefined) throw new Error("a resource always has a selector leaf");
+
+    const fuseEngines = options.fuseEngines ?? ["jq-wasm"];
+    const perCall = [selector, ...fields.map((field) => field.program)].some((program) => fuseEngines.includes(program.engine));
+    let fused: JqProgram | null = null;
+    const sources = [resource.selector.query, ...fields.map((field) => field.leaf.source)].map(toPortJq);
+    if (perCall && canFuse(sources)) {
+      const [selectorSource = "true", ...fieldSources] = sources;
+      const outcome = await engine.compile(fusedSource(selectorSource, fieldSources));
+      // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
+      if (outcome.kind === "ok") fused = outcome.program;
+    }
+    return { kind: "ok", mapper: new ResourceMapper(resource, index, { selector, itemsToParse, fields, fused }) };
+  }
+
+  /**
+   * Maps one listed item.
+   * @param item the raw item (a Bitbucket object, enriched when {@link enrichment} asks for it)
+   * @returns the entities, warnings and errors; never throws for a jq failure
+   */
+  async mapItem(item: Json): Promise<ItemResult> {
+    const result: ItemResult = { entities: [], warnings: [], errors: [], nullFields: [], counts: emptyCounts() };
+    result.counts.items = 1;
+    let elements: { value: Json; element?: number }[] = [{ value: item }];
+    if (this.#programs.itemsToParse !== null) {
+      const expanded = await expandItem(item, this.#programs.itemsToParse, this.resource.port, this.#itemsToParsePath);
+      if (expanded.kind === "error") {
+        result.errors.push(expanded.error);
+        result.counts.errors++;
+        return result;
+      }
+      if (expanded.warning !== undefined) result.warnings.push(expanded.warning);
+      elements = expanded.elements.map((value, element) => ({ value, element }));
+    }
+    for (const { value, element } of elements) {
+      result.counts.considered++;
+      await this.#mapElement(value, element, result);
+    }
+    return result;
+  }
+
+  async #mapElement(value: Json, element: number | undefined, result: ItemResult): Promise<void> {
+    const where = element === undefined ? {} : { element };
+    const { selector, fields } = await this.#evaluate(value);
+    if (selector.kind !== "value" || typeof selector.value !== "boolean") {
+      result.counts.errors++;
+      result.errors.push(
+        selector.kind === "error"
+          ? { code: "selector-error", path: this.#selectorPath, message: `jq error: ${selector.message}`, ...where }
+          : {
+              code: "selector-not-boolean",
+              path: this.#selectorPath,
+              message: `must give true or false, gave ${selector.kind === "empty" ? "no output" : describeJson(selector.value)}`,
+              ...where,
+            },
+      );
+      return;
+    }
+    if (!selector.value || fields === null) {
+      result.counts.rejected++;
+      return;
+    }
+    result.counts.selected++;
+
+    const values: Json[] = [];
+    fields.forEach((outcome, position) => {
+      if (outcome.kind === "value") {
+        values.push(outcome.value);
+        return;
+      }
+      values.push(null);
+      if (outcome.kind === "error") {
+        const field = this.#programs.fields[position];
+        result.counts.fieldErrors++;
+        result.warnings.push({
+          code: "field-error",
+          path: field?.path ?? "",
+          message: `jq error, so the field is null: ${outcome.message} (expression: ${field?.leaf.source ?? "?"})`,
+          ...where,
+        });
+      }
+    });
+    const { fields: mapped, nullFields } = this.#template.fill(values);
+    const entity = this.#entityOf(mapped);
+    if (entity.kind === "dropped") {
+      result.counts.dropped++;
+      result.warnings.push({ code: "entity-dropped", path: formatDotPath(["resources", this.index, "port", "entity", "mappings", entity.field]), message: entity.reason, ...where });
+      return;
+    }
+    for (const [name, target] of Object.entries(entity.entity.relations)) {
+      const invalid = invalidTarget(target);
+      if (invalid === null) continue;
+      result.warnings.push({
+        code: "relation-target-invalid",
+        path: formatDotPath(["resources", this.index, "port", "entity", "mappings", "relations", name]),
+        message: `${JSON.stringify(invalid)} is not an identifier Port accepts for a relation target: Port will refuse this entity`,
+        ...where,
+      });
+    }
+    result.counts.entities++;
+    result.entities.push(entity.entity);
+    result.nullFields.push(...nullFields);
+  }
+
+  /** The selector's outcome, and the fields' outcomes when it gave `true`. */
+  async #evaluate(value: Json): Promise<{ selector: JqOutcome; fields: JqOutcome[] | null }> {
+    const { fused, selector, fields } = this.#programs;
+    if (fused !== null) {
+      const outcome = await fused.first(value);
+      const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fields.length) : null;
+      if (decoded !== null) return decoded;
+    }
+    const selected = await selector.first(value);
+    if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
+    return { selector: selected, fields: await runAll(fields.map((field) => field.program), value) };
+  }
+
+  #entityOf(fields: JsonObject): { kind: "entity"; entity: MappedEntity } | { kind: "dropped"; field: string; reason: string } {
+    const identifier = this.#identifierIsQuery ? checkQuery(fields.identifier ?? null) : checkIdentifier(fields.identifier ?? null);
+    if (identifier.kind === "invalid") return { kind: "dropped", field: "identifier", reason: identifier.reason };
+    const blueprint = checkBlueprint(fields.blueprint ?? null);
+    if (blueprint.kind === "invalid") return { kind: "dropped", field: "blueprint", reason: blueprint.reason };
+    // Built in Port's field order, so that printed entities read the same way every time.
+    const entity: MappedEntity = {
+      blueprint: blueprint.value,
+      identifier: identifier.value,
+      ...("title" in fields ? { title: fields.title ?? null } : {}),
+      ...("team" in fields ? { team: fields.team ?? null } : {}),
+      ...("icon" in fields ? { icon: fields.icon ?? null } : {}),
+      properties: isJsonObject(fields.properties) ? fields.properties : {},
+      relations: isJsonObject(fields.relations) ? fields.relations : {},
+    };
+    return { kind: "entity", entity };
+  }
+}
+
+type Checked<T> = { kind: "ok"; value: T } | { kind: "invalid"; reason: string };
+
+function checkIdentifier(identifier: Json): Checked<string> {
+  if (identifier === null || identifier === "") {
+    return { kind: "invalid", reason: `is ${identifier === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
+  }
+  if (typeof identifier !== "string") {
+    return { kind: "invalid", reason: `must be a string, got ${describeJson(identifier)}, so the entity is skipped (use tostring in jq)` };
+  }
+  if (!isEntityIdentifier(identifier)) {
+    return {
+      kind: "invalid",
+      reason: `${JSON.stringify(identifier)} is not an identifier Port accepts (letters, digits, @ _ . + : \\ / = -; no spaces; at most 1000), so the entity is skipped`,
+    };
+  }
+  return { kind: "ok", value: identifier };
+}
+
+/** A search-query identifier is an object built from the mapping's shape; Port resolves it. */
+function checkQuery(identifier: Json): Checked<JsonObject> {
+  return isJsonObject(identifier) ? { kind: "ok", value: identifier } : { kind: "invalid", reason: "the search query did not evaluate to an object" };
+}
+
+function checkBlueprint(blueprint: Json): Checked<string> {
+  if (blueprint === null || blueprint === "") {
+    return { kind: "invalid", reason: `is ${blueprint === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
+  }
+  if (typeof blueprint !== "string") return { kind: "invalid", reason: `must be a string, got ${describeJson(blueprint)}, so the entity is skipped` };
+  if (!isBlueprintIdentifier(blueprint)) {
+    return { kind: "invalid", reason: `${JSON.stringify(blueprint)} is not a blueprint identifier Port accepts, so the entity is skipped` };
+  }
+  return { kind: "ok", value: blueprint };
+}
+
+/** A relation's string target (or one in a list) that Port would refuse; search queries are Port's to resolve. */
+function invalidTarget(target: Json): string | null {
+  const targets = Array.isArray(target) ? target : [target];
+  for (const one of targets) if (typeof one === "string" && !isEntityIdentifier(one)) return one;
+  return null;
+}
+
+/** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
+function runAll(programs: readonly JqProgram[], input: Json): JqOutcome[] | Promise<JqOutcome[]> {
+  const outcomes = programs.map((program) => program.first(input));
+  const settled: JqOutcome[] = [];
+  for (const outcome of outcomes) {
+    if (outcome instanceof Promise) return Promise.all(outcomes);
+    settled.push(outcome);
+  }
+  return settled;
+}
+
+function compileMessage(leaf: JqLeaf, message: string): string {
+  const bareWord = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(leaf.source)?.[1];
+  const hint =
+    bareWord !== undefined && leaf.fieldPath[0] === "blueprint"
+      ? ` (every leaf is jq: for the text "${bareWord}" write '"${bareWord}"')`
+      : "";
+  return `jq does not compile: ${message}${hint}`;
+}
+
+function isJsonObject(value: Json | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeJson(value: Json): string {
+  const text = JSON.stringify(value);
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `a list ${shown}`;
+  return `${typeof value === "object" ? "an object" : `a ${typeof value}`} ${shown}`;
+}
+
