@@ -67,10 +67,6 @@ export async function loadMapping(options: LoadMappingOptions): Promise<LoadedMa
 export async function loadMappingText(text: string, origin: string, options: Omit<LoadMappingOptions, "source" | "readText">): Promise<LoadedMapping> {
   const document = readYamlDocument(text);
   if (document.kind === "invalid") throw new ConfigError(document.problems, origin);
-  const describe = (problem: ConfigProblem) => {
-    const line = document.lineOf(problem.path);
-    return `${formatDotPath(problem.path)}: ${problem.message}${line === null ? "" : ` (line ${line})`}`;
-  };
 
   const parsed = parseMappingConfig(document.value);
   const resources = parsed.kind === "ok" ? parsed.config.resources.map((resource, index) => ({ index, resource })) : parsed.validResources;
@@ -81,7 +77,7 @@ export async function loadMappingText(text: string, origin: string, options: Omi
     if (compiled.kind === "ok") mappers.push(compiled.mapper);
     else problems.push(...compiled.problems);
   }
-  if (problems.length > 0 || parsed.kind === "invalid") throw new ConfigError(sortByPath(problems).map(describe), origin);
+  if (problems.length > 0 || parsed.kind === "invalid") throw new ConfigError(inFileOrder(problems, document.lineOf), origin);
   return { config: parsed.config, mappers, origin };
 }
 
@@ -90,11 +86,19 @@ export function mappersOfKind(mapping: LoadedMapping, kind: Kind): ResourceMappe
   return mapping.mappers.filter((mapper) => mapper.kind === kind);
 }
 
-/** File order: by resource index first, so each resource's problems read together. */
-function sortByPath(problems: ConfigProblem[]): ConfigProblem[] {
+/**
+ * `path: message (line N)`, in the order a reader meets them: by resource, then by line (schema, rule and jq
+ * problems of one resource interleave where they sit in the file).
+ */
+function inFileOrder(problems: readonly ConfigProblem[], lineOf: (path: readonly PropertyKey[]) => number | null): string[] {
   const resourceIndex = (problem: ConfigProblem) => (problem.path[0] === "resources" && typeof problem.path[1] === "number" ? problem.path[1] : -1);
   return problems
-    .map((problem, order) => ({ problem, order }))
-    .sort((a, b) => resourceIndex(a.problem) - resourceIndex(b.problem) || a.order - b.order)
-    .map(({ problem }) => problem);
+    .map((problem, order) => ({ problem, order, line: lineOf(problem.path) }))
+    .sort(
+      (a, b) =>
+        resourceIndex(a.problem) - resourceIndex(b.problem) ||
+        (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER) ||
+        a.order - b.order,
+    )
+    .map(({ problem, line }) => `${formatDotPath(problem.path)}: ${problem.message}${line === null ? "" : ` (line ${line})`}`);
 }

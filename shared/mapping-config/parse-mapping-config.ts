@@ -1,20 +1,24 @@
 import { problemsFromZod, type ConfigProblem } from "./problems";
 import { checkMappingRules } from "./rules";
-import { PortAppConfig, Resource, type MappingConfig, type ResourceConfig } from "./schema";
+import { salvageResource } from "./salvage";
+import { PortAppConfig, type MappingConfig, type ResourceConfig } from "./schema";
 
 export type ParseMappingOutcome =
   | { kind: "ok"; config: MappingConfig }
   | {
       kind: "invalid";
       problems: ConfigProblem[];
-      /** The resources that are valid on their own, so that later checks (jq compilation) still run on them. */
+      /**
+       * The resources as far as they could be checked: valid ones, and invalid ones repaired just enough to parse
+       * (salvage.ts), so that later checks (jq compilation) still run on them. Never to be mapped with.
+       */
       validResources: { index: number; resource: ResourceConfig }[];
     };
 
 /**
  * Parse → normalise → rules, for a mapping file already read as data (YAML or JSON). Compiling the jq is the
  * runtime's part (the engine lives on the agent), and comes after this. When the file as a whole is invalid,
- * each resource is still checked on its own, so that one run reports every problem of the file.
+ * each resource is still checked as far as it can be, so that one run reports every problem of the file.
  * @param data the document's value
  * @returns the normalised configuration, or every problem found
  */
@@ -30,9 +34,8 @@ export function parseMappingConfig(data: unknown): ParseMappingOutcome {
   const resources = typeof data === "object" && data !== null && "resources" in data ? data.resources : undefined;
   if (Array.isArray(resources)) {
     resources.forEach((raw: unknown, index) => {
-      const one = Resource.safeParse(raw);
-      if (!one.success) return;
-      validResources.push({ index, resource: one.data });
+      const resource = salvageResource(raw);
+      if (resource !== null) validResources.push({ index, resource });
     });
   }
   const ruleProblems = validResources.flatMap(({ index, resource }) =>

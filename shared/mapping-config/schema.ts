@@ -77,7 +77,14 @@ const Enrich = z
   .prefault({});
 
 function flag(defaultValue: boolean) {
-  return z.boolean({ error: typeError("true or false") }).default(defaultValue);
+  return z
+    .boolean({
+      error: (issue) =>
+        typeof issue.input === "string" && /^(yes|no|on|off|y|n|true|false)$/i.test(issue.input)
+          ? `must be true or false, got the text ${JSON.stringify(issue.input)} (YAML 1.2 reads yes/no/on/off, and quoted values, as text)`
+          : typeError("true or false")(issue),
+    })
+    .default(defaultValue);
 }
 
 const ProjectSelector = z.strictObject({

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../relay/cli/errors";
+import { defaultCatalogPath, defaultStateDir } from "../../../relay/config/data-paths";
+import { loadEnvironment, requireBitbucket, requireRelay } from "../../../relay/config/environment";
+
+const HOME = "/home/tester";
+
+function load(env: Record<string, string>) {
+  return loadEnvironment({ env, cwd: "/work/dir", homeDir: HOME });
+}
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("the agent's environment", () => {
+  it("has working defaults when nothing is set: local catalog and state under the XDG directories, built-in mapping", () => {
+    expect(load({})).toEqual({
+      bitbucket: null,
+      relay: null,
+      port: null,
+      catalogPath: "/home/tester/.local/share/bbrelay/catalog.sqlite",
+      mappingPath: null,
+      stateDir: "/home/tester/.local/state/bbrelay",
+    });
+  });
+
+  it("follows XDG_DATA_HOME and XDG_STATE_HOME when absolute, and ignores relative ones as the spec says", () => {
+    const inputs = { env: { XDG_DATA_HOME: "/data", XDG_STATE_HOME: "relative/state" }, homeDir: HOME };
+
+    expect(defaultCatalogPath(inputs)).toBe("/data/bbrelay/catalog.sqlite");
+    expect(defaultStateDir(inputs)).toBe("/home/tester/.local/state/bbrelay");
+  });
+
+  it("resolves relative paths against the working directory", () => {
+    const environment = load({ CATALOG_PATH: "cat.sqlite", BBRELAY_CONFIG: "conf/mapping.yaml", BBRELAY_STATE_DIR: "/var/lib/bbrelay" });
+
+    expect(environment).toMatchObject({ catalogPath: "/work/dir/cat.sqlite", mappingPath: "/work/dir/conf/mapping.yaml", stateDir: "/var/lib/bbrelay" });
+  });
+
+  it.each([
+    [{ BITBUCKET_TOKEN: "tok-123456" }, { kind: "bearer", token: "tok-123456" }],
+    [{ BITBUCKET_USERNAME: "svc", BITBUCKET_PASSWORD: "pw-123456" }, { kind: "basic", username: "svc", password: "pw-123456" }],
+    [{ BITBUCKET_USERNAME: "svc", BITBUCKET_TOKEN: "tok-123456" }, { kind: "basic", username: "svc", password: "tok-123456" }],
+  ])("reads Bitbucket credentials %j", (credentials, auth) => {
+    const environment = load({ BITBUCKET_URL: "https://bb.example.com/bitbucket/", ...credentials });
+
+    expect(environment.bitbucket).toEqual({ baseUrl: "https://bb.example.com/bitbucket", auth });
+    expect(requireBitbucket(environment)).toBe(environment.bitbucket);
+  });
+
+  it("reads the edge and Port settings, with the EU base URL by default and eu/us shorthands", () => {
+    const environment = load({ RELAY_URL: "https://relay.example.workers.dev/", RELAY_AGENT_TOKEN: "agent-token", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1" });
+
+    expect(environment.relay).toEqual({ url: "https://relay.example.workers.dev", tenant: "default", agentToken: "agent-token" });
+    expect(requireRelay(environment)).toBe(environment.relay);
+    expect(environment.port).toEqual({ clientId: "id", clientSecret: "secret-1", baseUrl: "https://api.getport.io" });
+    expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "US" }).port?.baseUrl).toBe("https://api.us.getport.io");
+    expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "http://127.0.0.1:8123" }).port?.baseUrl).toBe("http://127.0.0.1:8123");
+  });
+
+  it("treats an empty value as unset", () => {
+    expect(load({ BITBUCKET_URL: "", BITBUCKET_TOKEN: "", RELAY_TENANT: "" })).toMatchObject({ bitbucket: null, relay: null });
+  });
+
+  it("reports every problem at once, naming the variable and never a secret's value", () => {
+    const secrets = { BITBUCKET_TOKEN: "bb-secret-token-value", BITBUCKET_PASSWORD: "bb-secret-password", PORT_CLIENT_SECRET: "port-secret-value", RELAY_AGENT_TOKEN: "agent-secret\nvalue" };
+
+    const problems = problemsOf({
+      ...secrets,
+      BITBUCKET_URL: "https://bb.example.com/rest/api/1.0",
+      RELAY_URL: "http://relay.example.com",
+      RELAY_TENANT: "bad tenant!",
+      PORT_BASE_URL: "ftp://port",
+    });
+
+    expect(problems).toEqual([
+      "RELAY_AGENT_TOKEN: contains a line break (a copy-paste artefact?); remove it",
+      "BITBUCKET_PASSWORD: set BITBUCKET_TOKEN or BITBUCKET_PASSWORD, not both",
+      "BITBUCKET_URL: must be the server's root URL (with its context path, if any), not a REST API URL: drop /rest/...",
+      "RELAY_TENANT: must be 1-64 letters, digits, _ or -, starting with a letter or digit",
+      "RELAY_URL: must use https: a token is sent to it (http is accepted for localhost only)",
+      "PORT_BASE_URL: must use https (or http), not ftp",
+      "PORT_CLIENT_ID: is not set, but PORT_CLIENT_SECRET is: set both to write to Port",
+    ]);
+    const text = problems.join("\n");
+    for (const secret of Object.values(secrets)) expect(text).not.toContain(secret.split("\n")[0]);
+  });
+
+  it.each([
+    [{ BITBUCKET_URL: "https://bb" }, "BITBUCKET_URL: is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD"],
+    [{ BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: is not set, but Bitbucket credentials are: give the server's root URL"],
+    [{ BITBUCKET_URL: "https://bb", BITBUCKET_USERNAME: "u" }, "BITBUCKET_USERNAME: needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)"],
+    [{ BITBUCKET_URL: "https://bb", BITBUCKET_PASSWORD: "p-123456" }, "BITBUCKET_PASSWORD: needs BITBUCKET_USERNAME"],
+    [{ BITBUCKET_URL: "https://user:pw@bb", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: must not contain credentials; use the credential variables instead"],
+    [{ BITBUCKET_URL: "bb.example.com", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: is not an absolute URL (e.g. https://host or https://host/context-path)"],
+    [{ BITBUCKET_URL: "https://bb/?a=1", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: must not have a query string or a fragment"],
+    [{ RELAY_URL: "https://relay" }, "RELAY_AGENT_TOKEN: is not set, but RELAY_URL is: the edge refuses agents without it"],
+    [{ RELAY_AGENT_TOKEN: "a-123456" }, "RELAY_URL: is not set, but RELAY_AGENT_TOKEN is: give the edge's URL"],
+    [{ PORT_CLIENT_ID: "id" }, "PORT_CLIENT_SECRET: is not set, but PORT_CLIENT_ID is: set both to write to Port"],
+  ])("refuses %j", (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it("accepts http for an on-prem Bitbucket, and a context path", () => {
+    expect(load({ BITBUCKET_URL: "http://localhost:7990/bitbucket", BITBUCKET_TOKEN: "t-123456" }).bitbucket?.baseUrl).toBe("http://localhost:7990/bitbucket");
+  });
+
+  it("says what to set when a command needs Bitbucket or the edge and they are not configured", () => {
+    const environment = load({});
+
+    expect(() => requireBitbucket(environment)).toThrow(/BITBUCKET_URL: is not set/);
+    expect(() => requireRelay(environment)).toThrow(/RELAY_URL: is not set/);
+  });
+});
