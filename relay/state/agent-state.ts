@@ -5,9 +5,12 @@ import type { EntityKey } from "../catalog/catalog";
 
 /**
  * The agent's own durable state (one SQLite file, separate from any catalog):
- * - per entity, the content hash of what was last written, so a resync writes only what changed, and which run
- *   last saw it, so reconcile can tell stale entities from live ones with constant memory;
- * - the history of resync runs and their summaries, for `bbrelay status`.
+ * - per entity, the content hash of what was last written and when, so a resync writes only what changed and
+ *   a reconcile can tell live writes made during the run from stale entities;
+ * - the history of resync runs and their summaries, for `bbrelay status`;
+ * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
+ *   entities the catalog held when the run started, the entities the run produced, and the relation targets
+ *   those point to.
  * Losing the file is safe: the next resync writes everything once and rebuilds it.
  */
 
@@ -30,25 +33,37 @@ export class AgentState {
   private constructor(db: Database.Database) {
     this.#db = db;
     migrate(db);
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS run_snapshot (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS run_seen (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS run_targets (identifier TEXT PRIMARY KEY) WITHOUT ROWID;
+    `);
     this.#statements = {
-      getHash: db.prepare<[string, string], { hash: string }>(
+      getHash: db.prepare<[string, string], { hash: string | null }>(
         "SELECT hash FROM entity_state WHERE blueprint = ? AND identifier = ?",
       ),
-      recordWrite: db.prepare<[string, string, string, number, number]>(
-        `INSERT INTO entity_state (blueprint, identifier, hash, written_at, seen_run) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (blueprint, identifier) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at,
-           seen_run = max(coalesce(entity_state.seen_run, 0), excluded.seen_run)`,
-      ),
-      markSeen: db.prepare<[string, string, number]>(
-        `INSERT INTO entity_state (blueprint, identifier, hash, written_at, seen_run) VALUES (?, ?, NULL, NULL, ?)
-         ON CONFLICT (blueprint, identifier) DO UPDATE SET seen_run = excluded.seen_run`,
-      ),
-      seenRun: db.prepare<[string, string], { seen_run: number | null }>(
-        "SELECT seen_run FROM entity_state WHERE blueprint = ? AND identifier = ?",
+      recordWrite: db.prepare<[string, string, string, number]>(
+        `INSERT INTO entity_state (blueprint, identifier, hash, written_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (blueprint, identifier) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at`,
       ),
       forget: db.prepare<[string, string]>("DELETE FROM entity_state WHERE blueprint = ? AND identifier = ?"),
-      invalidate: db.prepare<[string, string]>(
-        "UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?",
+      invalidate: db.prepare<[string, string]>("UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?"),
+      addSnapshot: db.prepare<[string, string]>("INSERT OR IGNORE INTO run_snapshot (blueprint, identifier) VALUES (?, ?)"),
+      inSnapshot: db.prepare<[string, string], { n: number }>(
+        "SELECT 1 AS n FROM run_snapshot WHERE blueprint = ? AND identifier = ?",
+      ),
+      snapshotCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM run_snapshot"),
+      markSeen: db.prepare<[string, string]>("INSERT OR IGNORE INTO run_seen (blueprint, identifier) VALUES (?, ?)"),
+      wasSeen: db.prepare<[string, string], { n: number }>("SELECT 1 AS n FROM run_seen WHERE blueprint = ? AND identifier = ?"),
+      addTarget: db.prepare<[string]>("INSERT OR IGNORE INTO run_targets (identifier) VALUES (?)"),
+      candidates: db.prepare<[number], { blueprint: string; identifier: string; protected: number }>(
+        `SELECT s.blueprint, s.identifier, (t.identifier IS NOT NULL) AS protected
+           FROM run_snapshot s
+           LEFT JOIN run_seen r ON r.blueprint = s.blueprint AND r.identifier = s.identifier
+           LEFT JOIN entity_state e ON e.blueprint = s.blueprint AND e.identifier = s.identifier
+           LEFT JOIN run_targets t ON t.identifier = s.identifier
+          WHERE r.identifier IS NULL AND (e.written_at IS NULL OR e.written_at < ?)
+          ORDER BY s.blueprint, s.identifier`,
       ),
       startRun: db.prepare<[string, number]>("INSERT INTO runs (kind, started_at, status) VALUES (?, ?, 'running')"),
       finishRun: db.prepare<[number, string, string, number]>(
@@ -59,7 +74,7 @@ export class AgentState {
     };
   }
 
-  /** Opens (and creates or migrates) the state file; `:memory:` for tests and dry runs. */
+  /** Opens (and creates or migrates) the state file; `:memory:` for tests. */
   static open(path: string): AgentState {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
@@ -73,18 +88,9 @@ export class AgentState {
     return this.#statements.getHash.get(key.blueprint, key.identifier)?.hash ?? undefined;
   }
 
-  /** Records a successful write (the catalog accepted it) and that the run saw it. */
-  recordWrite(key: EntityKey, hash: string, at: number, runId = 0): void {
-    this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, at, runId);
-  }
-
-  /** Records that a run produced the entity (written or unchanged). */
-  markSeen(key: EntityKey, runId: number): void {
-    this.#statements.markSeen.run(key.blueprint, key.identifier, runId);
-  }
-
-  wasSeen(key: EntityKey, runId: number): boolean {
-    return this.#statements.seenRun.get(key.blueprint, key.identifier)?.seen_run === runId;
+  /** Records a successful write: the catalog accepted this content at this time. */
+  recordWrite(key: EntityKey, hash: string, at: number): void {
+    this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, at);
   }
 
   /** After a delete: the entity is gone, and so is what we knew of it. */
@@ -92,12 +98,57 @@ export class AgentState {
     this.#statements.forget.run(key.blueprint, key.identifier);
   }
 
-  /** The catalog lost the entity (or rejected it): its next sighting must write it again. */
+  /** The catalog rejected or lost the entity: its next sighting must write it again. */
   invalidate(key: EntityKey): void {
     this.#statements.invalidate.run(key.blueprint, key.identifier);
   }
 
-  /** Runs `work` in one transaction: a resync page's bookkeeping costs one fsync, not one per entity. */
+  /** Starts a run's ledger afresh (one resync at a time per agent). */
+  beginLedger(): void {
+    this.#db.exec("DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets;");
+  }
+
+  /** Records owned entities the catalog held when the run started. */
+  addToSnapshot(keys: readonly EntityKey[]): void {
+    this.transaction(() => {
+      for (const key of keys) this.#statements.addSnapshot.run(key.blueprint, key.identifier);
+    });
+  }
+
+  inSnapshot(key: EntityKey): boolean {
+    return this.#statements.inSnapshot.get(key.blueprint, key.identifier) !== undefined;
+  }
+
+  get snapshotSize(): number {
+    return this.#statements.snapshotCount.get()?.n ?? 0;
+  }
+
+  /** Records that the run produced the entity (written, unchanged or failed to write). */
+  markSeen(key: EntityKey): void {
+    this.#statements.markSeen.run(key.blueprint, key.identifier);
+  }
+
+  wasSeen(key: EntityKey): boolean {
+    return this.#statements.wasSeen.get(key.blueprint, key.identifier) !== undefined;
+  }
+
+  /** Records identifiers that the run's entities point to through relations. */
+  addRelationTargets(identifiers: Iterable<string>): void {
+    for (const identifier of identifiers) this.#statements.addTarget.run(identifier);
+  }
+
+  /**
+   * Owned entities of the snapshot that the run did not produce and that nobody wrote through this agent since
+   * the run started (a live event may have created or refreshed them meanwhile): what a reconcile may delete.
+   * `protected` marks those that entities of the run point to through a relation.
+   */
+  *deletionCandidates(runStartedAt: number): Generator<EntityKey & { protected: boolean }> {
+    for (const row of this.#statements.candidates.iterate(runStartedAt)) {
+      yield { blueprint: row.blueprint, identifier: row.identifier, protected: row.protected === 1 };
+    }
+  }
+
+  /** Runs `work` in one transaction: a page's bookkeeping costs one commit, not one per entity. */
   transaction<T>(work: () => T): T {
     return this.#db.transaction(work)();
   }
@@ -148,14 +199,13 @@ function migrate(db: Database.Database): void {
       `the agent state file was written by a newer bbrelay (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade bbrelay or point BBRELAY_STATE_DIR elsewhere`,
     );
   }
-  if (version < 1) {
+  if (version < SCHEMA_VERSION) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS entity_state (
         blueprint TEXT NOT NULL,
         identifier TEXT NOT NULL,
         hash TEXT,
         written_at INTEGER,
-        seen_run INTEGER,
         PRIMARY KEY (blueprint, identifier)
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS runs (
@@ -166,7 +216,7 @@ function migrate(db: Database.Database): void {
         status TEXT NOT NULL,
         summary TEXT
       );
-      PRAGMA user_version = 1;
+      PRAGMA user_version = ${SCHEMA_VERSION};
     `);
   }
 }

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
 import { AgentState } from "../../../relay/state/agent-state";
 
 const repo = { blueprint: "bitbucketRepository", identifier: "PROJ/api" };
@@ -14,6 +14,10 @@ function tempStatePath(): string {
   return join(dir, "nested", "state.sqlite");
 }
 
+function key(identifier: string, blueprint = "bitbucketRepository") {
+  return { blueprint, identifier };
+}
+
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -22,7 +26,7 @@ describe("agent state", () => {
   it("remembers what was written across a reopen, and forgets deleted entities", () => {
     const path = tempStatePath();
     const first = AgentState.open(path);
-    first.recordWrite(repo, "hash-1", 1_000, 1);
+    first.recordWrite(repo, "hash-1", 1_000);
     first.close();
 
     const second = AgentState.open(path);
@@ -34,26 +38,47 @@ describe("agent state", () => {
     second.close();
   });
 
-  it("tracks which run saw an entity without losing its hash", () => {
-    const state = AgentState.open(":memory:");
-    state.recordWrite(repo, "hash-1", 1_000, 1);
-
-    state.markSeen(repo, 2);
-
-    expect(state.wasSeen(repo, 2)).toBe(true);
-    expect(state.wasSeen(repo, 1)).toBe(false);
-    expect(state.hashOf(repo)).toBe("hash-1");
-    expect(state.wasSeen({ blueprint: "x", identifier: "y" }, 2)).toBe(false);
-  });
-
   it("invalidates a hash so that the next sighting writes again", () => {
     const state = AgentState.open(":memory:");
-    state.recordWrite(repo, "hash-1", 1_000, 1);
+    state.recordWrite(repo, "hash-1", 1_000);
 
     state.invalidate(repo);
 
     expect(state.hashOf(repo)).toBeUndefined();
     expect(state.entityCount).toBe(1);
+  });
+
+  it("offers for deletion only snapshot entities the run did not see and nobody wrote since it started", () => {
+    const state = AgentState.open(":memory:");
+    state.beginLedger();
+    state.addToSnapshot([key("P/seen"), key("P/stale"), key("P/live"), key("P/target"), key("alice", "bitbucketUser")]);
+    state.recordWrite(key("P/live"), "h", 5_000); // a live event wrote it after the run started at 2_000
+    state.recordWrite(key("P/stale"), "h", 1_000);
+    state.markSeen(key("P/seen"));
+    state.addRelationTargets(["P/target"]);
+
+    const candidates = [...state.deletionCandidates(2_000)];
+
+    expect(candidates).toEqual([
+      { blueprint: "bitbucketRepository", identifier: "P/stale", protected: false },
+      { blueprint: "bitbucketRepository", identifier: "P/target", protected: true },
+      { blueprint: "bitbucketUser", identifier: "alice", protected: false },
+    ]);
+    expect(state.snapshotSize).toBe(5);
+    expect(state.inSnapshot(key("P/live"))).toBe(true);
+    expect(state.wasSeen(key("P/seen"))).toBe(true);
+  });
+
+  it("starts each run's ledger empty", () => {
+    const state = AgentState.open(":memory:");
+    state.beginLedger();
+    state.addToSnapshot([key("P/a")]);
+    state.markSeen(key("P/a"));
+
+    state.beginLedger();
+
+    expect(state.snapshotSize).toBe(0);
+    expect(state.wasSeen(key("P/a"))).toBe(false);
   });
 
   it("keeps the last run's summary", () => {

@@ -1,0 +1,169 @@
+import type { Catalog, CatalogEntity, EntityKey, UpsertOptions, UpsertResult } from "../catalog/catalog";
+import type { MappedEntity } from "../mapping/mapping-result";
+import type { AgentState } from "../state/agent-state";
+import { contentHash } from "./content-hash";
+
+/**
+ * Writes mapped entities to the catalog, skipping those whose content has not changed since this agent last wrote
+ * them (the content hash in the agent state), and keeps the state true to what the catalog accepted. Shared by the
+ * resync and the live path, so both skip and record the same way.
+ *
+ * - An entity is unchanged when its hash matches and, during a resync, the catalog still held it when the run
+ *   started (someone may have deleted it from Port by hand: it is written again).
+ * - Only a write the catalog accepted records the hash; a failed one clears it, so the next sighting retries.
+ * - Search-query identifiers (Port resolves them) are always written and never tracked, as Ocean does.
+ */
+
+export interface WriteCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  /** Search-query identifiers that matched nothing in Port (it creates nothing). */
+  unresolved: number;
+}
+
+export interface WriteFailure {
+  blueprint: string;
+  identifier: string;
+  message: string;
+  /** Whether retrying later may help (a 5xx, a rate limit), as opposed to an entity Port refuses as it is. */
+  transient: boolean;
+}
+
+export interface WriteOutcome {
+  counts: WriteCounts;
+  failures: WriteFailure[];
+  /** What would be written (dry runs) or was written: for samples in summaries. */
+  changed: { entity: MappedEntity; change: "create" | "update" }[];
+}
+
+export interface EntityWriterOptions {
+  catalog: Catalog;
+  state: AgentState;
+  /** From the mapping file's top level. */
+  upsertOptions: Omit<UpsertOptions, "signal">;
+  now?: () => number;
+}
+
+export interface WriteContext {
+  /** Present during a resync: the entities are recorded in the run's ledger (seen, relation targets). */
+  ledger?: { snapshotTaken: boolean };
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export function emptyWriteCounts(): WriteCounts {
+  return { created: 0, updated: 0, unchanged: 0, failed: 0, unresolved: 0 };
+}
+
+export class EntityWriter {
+  readonly #catalog: Catalog;
+  readonly #state: AgentState;
+  readonly #upsertOptions: Omit<UpsertOptions, "signal">;
+  readonly #mode: string;
+  readonly #now: () => number;
+
+  constructor(options: EntityWriterOptions) {
+    this.#catalog = options.catalog;
+    this.#state = options.state;
+    this.#upsertOptions = options.upsertOptions;
+    // What a write does depends on these flags: changing them must rewrite, so they are part of the hash.
+    this.#mode = `merge=${options.upsertOptions.merge};missing=${options.upsertOptions.createMissingRelatedEntities}`;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async write(entities: readonly MappedEntity[], context: WriteContext = {}): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { counts: emptyWriteCounts(), failures: [], changed: [] };
+    const toWrite: { entity: MappedEntity; key: EntityKey | null; hash: string | null }[] = [];
+    this.#state.transaction(() => {
+      for (const entity of entities) {
+        const key = trackedKey(entity);
+        if (key === null) {
+          toWrite.push({ entity, key, hash: null });
+          continue;
+        }
+        const hash = contentHash(entity, this.#mode);
+        if (context.ledger !== undefined) {
+          this.#state.markSeen(key);
+          this.#state.addRelationTargets(relationTargets(entity));
+        }
+        const known = this.#state.hashOf(key) === hash;
+        const present = context.ledger?.snapshotTaken !== true || this.#state.inSnapshot(key);
+        if (known && present) {
+          outcome.counts.unchanged++;
+          continue;
+        }
+        toWrite.push({ entity, key, hash });
+        if (context.dryRun === true) {
+          const exists = context.ledger?.snapshotTaken === true ? this.#state.inSnapshot(key) : this.#state.hashOf(key) !== undefined;
+          outcome.changed.push({ entity, change: exists ? "update" : "create" });
+          outcome.counts[exists ? "updated" : "created"]++;
+        }
+      }
+    });
+    if (context.dryRun === true || toWrite.length === 0) return outcome;
+
+    const results = await this.#catalog.upsert(
+      toWrite.map(({ entity }) => toCatalogEntity(entity)),
+      { ...this.#upsertOptions, ...(context.signal === undefined ? {} : { signal: context.signal }) },
+    );
+    const writtenAt = this.#now();
+    this.#state.transaction(() => {
+      results.forEach((result, index) => {
+        const item = toWrite[index];
+        if (item === undefined) return;
+        this.#record(result, item, writtenAt, outcome);
+      });
+    });
+    return outcome;
+  }
+
+  #record(
+    result: UpsertResult,
+    item: { entity: MappedEntity; key: EntityKey | null; hash: string | null },
+    writtenAt: number,
+    outcome: WriteOutcome,
+  ): void {
+    switch (result.result) {
+      case "created":
+      case "updated":
+        outcome.counts[result.result]++;
+        outcome.changed.push({ entity: item.entity, change: result.result === "created" ? "create" : "update" });
+        if (item.key !== null && item.hash !== null) this.#state.recordWrite(item.key, item.hash, writtenAt);
+        return;
+      case "unresolved":
+        outcome.counts.unresolved++;
+        return;
+      case "failed":
+        outcome.counts.failed++;
+        outcome.failures.push({
+          blueprint: result.blueprint,
+          identifier: typeof result.identifier === "string" ? result.identifier : JSON.stringify(result.identifier),
+          message: `${result.error.status} ${result.error.code}: ${result.error.message}`,
+          transient: result.error.status === 429 || result.error.status >= 500,
+        });
+        if (item.key !== null) this.#state.invalidate(item.key);
+        return;
+    }
+  }
+}
+
+/** The key under which an entity is tracked, or null for a search-query identifier (Port resolves it). */
+export function trackedKey(entity: MappedEntity): EntityKey | null {
+  return typeof entity.identifier === "string" ? { blueprint: entity.blueprint, identifier: entity.identifier } : null;
+}
+
+function relationTargets(entity: MappedEntity): string[] {
+  const targets: string[] = [];
+  for (const value of Object.values(entity.relations)) {
+    if (typeof value === "string") targets.push(value);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") targets.push(item);
+  }
+  return targets;
+}
+
+/** The mapper's output is what Port receives; only the types differ (JSON values vs. the catalog's unions). */
+export function toCatalogEntity(entity: MappedEntity): CatalogEntity {
+  return entity as unknown as CatalogEntity;
+}

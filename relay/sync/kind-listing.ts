@@ -1,0 +1,138 @@
+import type { BitbucketClient } from "../bitbucket/client";
+import { isBitbucketError } from "../bitbucket/errors";
+import type { ProjectWire, RepositoryWire } from "../bitbucket/schema";
+import type { Logger } from "../log/logger";
+import type { Json } from "../mapping/engine";
+import type { ResourceMapper } from "../mapping/resource-mapper";
+import type { PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
+import { mergePages } from "./merge-pages";
+
+/**
+ * The listing behind each kind of a resync: one async stream of pages of raw Bitbucket objects (enriched where
+ * the mapping needs it), so that memory does not grow with the instance. Any failed page fails the listing.
+ *
+ * - project: `/projects`, filtered by the resource's `projects` / `projectFilterRegex`;
+ * - repository: each selected project's repositories (archived included unless `includeArchived: false`), plus the
+ *   personal projects' repositories when `includePersonalProjects` is set; `__readme` / `__latestCommit` added
+ *   when the mapping uses them;
+ * - pull-request: every PR (in the selected states) targeting those repositories;
+ * - user: `/admin/users` (everyone, with `active`), falling back to `/users` when the credential may not.
+ */
+
+export interface ListingOptions {
+  client: BitbucketClient;
+  logger: Logger;
+  /** How many repositories (or projects) are listed at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export function listKind(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
+  const resource = mapper.resource;
+  switch (resource.kind) {
+    case "project":
+      return listProjects(mapper, options);
+    case "repository":
+      return listRepositories(mapper, resource, options);
+    case "pull-request":
+      return listPullRequests(mapper, resource, options);
+    case "user":
+      return listUsers(options);
+  }
+}
+
+async function* listProjects(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
+  for await (const page of selectedProjects(mapper, options)) yield asJson(page);
+}
+
+async function* selectedProjects(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<ProjectWire[]> {
+  const matches = mapper.projectFilter;
+  for await (const page of options.client.listProjects()) {
+    const kept = matches === null ? page : page.filter((project) => matches(project.key));
+    if (kept.length > 0) yield kept;
+  }
+}
+
+/** The repositories a repository or pull-request resource covers, before enrichment. */
+async function* coveredRepositories(
+  mapper: ResourceMapper,
+  resource: RepositoryResource | PullRequestResource,
+  options: ListingOptions,
+): AsyncGenerator<RepositoryWire[]> {
+  const { client } = options;
+  const includeArchived = resource.selector.includeArchived;
+  const perProject = async function* () {
+    for await (const page of selectedProjects(mapper, options)) {
+      for (const project of page) yield () => client.listRepositories({ projectKey: project.key, includeArchived });
+    }
+  };
+  yield* mergePages(perProject(), options.concurrency ?? 8);
+  if (resource.selector.includePersonalProjects) {
+    const matches = mapper.projectFilter;
+    for await (const page of client.listPersonalRepositories({ archived: includeArchived ? "ALL" : "ACTIVE" })) {
+      const kept = matches === null ? page : page.filter((repository) => matches(repository.project.key));
+      if (kept.length > 0) yield kept;
+    }
+  }
+}
+
+async function* listRepositories(mapper: ResourceMapper, resource: RepositoryResource, options: ListingOptions): AsyncGenerator<Json[]> {
+  const needs = mapper.enrichment;
+  for await (const page of coveredRepositories(mapper, resource, options)) {
+    if (!needs.readme && !needs.latestCommit) {
+      yield asJson(page);
+      continue;
+    }
+    // The client bounds requests in flight itself; a page's enrichment is awaited whole so that a failure
+    // fails the listing (a repository without its README would otherwise be written as if it had none).
+    yield await Promise.all(
+      page.map(async (repository) => {
+        const ref = { projectKey: repository.project.key, repositorySlug: repository.slug };
+        const [readme, latestCommit] = await Promise.all([
+          needs.readme ? options.client.readme(ref) : undefined,
+          needs.latestCommit ? options.client.latestCommit(ref) : undefined,
+        ]);
+        return {
+          ...repository,
+          ...(needs.readme ? { __readme: readme ?? null } : {}),
+          ...(needs.latestCommit ? { __latestCommit: latestCommit ?? null } : {}),
+        } as unknown as Json;
+      }),
+    );
+  }
+}
+
+async function* listPullRequests(mapper: ResourceMapper, resource: PullRequestResource, options: ListingOptions): AsyncGenerator<Json[]> {
+  const { client } = options;
+  const states = resource.selector.state;
+  const perRepository = async function* () {
+    for await (const page of coveredRepositories(mapper, resource, options)) {
+      for (const repository of page) {
+        yield () => client.listPullRequests({ projectKey: repository.project.key, repositorySlug: repository.slug, states });
+      }
+    }
+  };
+  for await (const page of mergePages(perRepository(), options.concurrency ?? 8)) yield asJson(page);
+}
+
+async function* listUsers(options: ListingOptions): AsyncGenerator<Json[]> {
+  const admin = options.client.listAdminUsers();
+  let first: IteratorResult<unknown[]>;
+  try {
+    first = await admin.next();
+  } catch (error) {
+    if (!isBitbucketError(error) || (error.kind !== "unauthorized" && error.kind !== "forbidden")) throw error;
+    // `/admin/users` needs more rights than `/users`; `/users` may hide deactivated accounts.
+    options.logger.warn({ path: error.path }, "Listing users through /users: the credential may not read /admin/users");
+    for await (const page of options.client.listUsers()) yield asJson(page);
+    return;
+  }
+  if (first.done === true) return;
+  yield asJson(first.value);
+  for await (const page of admin) yield asJson(page);
+}
+
+/** Bitbucket objects are JSON as parsed; the wire types only name the fields the relay reads. */
+function asJson(page: readonly unknown[]): Json[] {
+  return page as Json[];
+}
