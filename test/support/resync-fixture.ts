@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { BitbucketClient } from "../../relay/bitbucket/client";
+import type { BitbucketClientConfigInput } from "../../relay/bitbucket/config";
+import type { Catalog } from "../../relay/catalog/catalog";
+import type { IntegrationIdentity } from "../../relay/catalog/integration-identity";
+import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
+import { loadMapping, type LoadedMapping, type MappingSource } from "../../relay/config/mapping-loader";
+import { Logger } from "../../relay/log/logger";
+import { createMappingEngine } from "../../relay/mapping/create-engine";
+import type { JqEngine } from "../../relay/mapping/engine";
+import { AgentState } from "../../relay/state/agent-state";
+import { runResync, type ResyncOptions } from "../../relay/sync/resync";
+import type { ResyncSummary } from "../../relay/sync/resync-summary";
+import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+
+/**
+ * Everything a resync needs, wired for tests: a fake Bitbucket Server, the agent's real client, mapper, state and a
+ * catalog (the local one by default). Each fixture has its own temporary directory; `close()` removes it.
+ */
+
+export const TEST_IDENTITY: IntegrationIdentity = {
+  integrationType: "bitbucket-relay",
+  version: "0.0.0-test",
+  installationId: "test-install",
+  feature: "exporter",
+};
+
+export const SEED_DIR = join(import.meta.dirname, "..", "..", "..", "shared", "seed");
+export const DEFAULT_BLUEPRINTS: unknown = JSON.parse(
+  readFileSync(join(import.meta.dirname, "..", "..", "relay", "config", "default-blueprints.json"), "utf8"),
+);
+
+export interface ResyncFixtureOptions {
+  fake?: FakeBitbucketOptions;
+  mapping?: MappingSource;
+  /** Blueprints for the local catalog (default: bbrelay's default blueprints). */
+  blueprints?: unknown;
+  /** Build another catalog (the fake Port's) instead of the local one. */
+  catalog?: (dir: string) => Catalog | Promise<Catalog>;
+  engine?: JqEngine;
+  /** Client limits; tests default to short retry delays so that injected 5xx storms stay fast. */
+  clientLimits?: BitbucketClientConfigInput["limits"];
+}
+
+export interface ResyncFixture {
+  fake: FakeBitbucketServer;
+  client: BitbucketClient;
+  mapping: LoadedMapping;
+  catalog: Catalog;
+  state: AgentState;
+  logger: Logger;
+  logLines: string[];
+  dir: string;
+  resync(options?: Partial<ResyncOptions>): Promise<ResyncSummary>;
+  close(): Promise<void>;
+}
+
+export async function startResyncFixture(options: ResyncFixtureOptions = {}): Promise<ResyncFixture> {
+  const dir = mkdtempSync(join(tmpdir(), "bbrelay-resync-"));
+  const fake = await FakeBitbucketServer.start(options.fake);
+  const logLines: string[] = [];
+  const logger = new Logger({
+    stream: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    }),
+    format: "json",
+    level: "debug",
+  });
+  const client = BitbucketClient.fromConfig(
+    {
+      baseUrl: fake.url,
+      auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password },
+      limits: options.clientLimits ?? { baseRetryDelayMs: 1, maxRetryDelayMs: 5 },
+    },
+    { logger },
+  );
+  const engine = options.engine ?? createMappingEngine();
+  const mapping = await loadMapping({ source: options.mapping ?? { kind: "default" }, engine });
+  const catalog =
+    options.catalog !== undefined
+      ? await options.catalog(dir)
+      : LocalCatalog.open({ path: join(dir, "catalog.sqlite"), identity: TEST_IDENTITY, blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS });
+  const state = AgentState.open(join(dir, "state.sqlite"));
+  return {
+    fake,
+    client,
+    mapping,
+    catalog,
+    state,
+    logger,
+    logLines,
+    dir,
+    resync: (overrides = {}) => runResync({ mapping, client, catalog, state, logger, ...overrides }),
+    async close() {
+      state.close();
+      await catalog.close();
+      await engine.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
