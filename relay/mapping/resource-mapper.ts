@@ -1,11 +1,11 @@
 import { formatDotPath } from "../../shared/mapping-config/dot-path";
 import { enrichmentNeeds, resourceLeaves, type EnrichmentNeeds, type JqLeaf } from "../../shared/mapping-config/leaves";
-import { isBlueprintIdentifier, isEntityIdentifier } from "../../shared/mapping-config/port-identifiers";
 import { toPortJq } from "../../shared/mapping-config/port-jq";
 import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
 import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
 import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
+import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget, isJsonObject } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
 import { canFuse, decodeFused, fusedSource } from "./fused-program";
 import { expandItem } from "./items-to-parse";
@@ -256,47 +256,6 @@ export class ResourceMapper {
   }
 }
 
-type Checked<T> = { kind: "ok"; value: T } | { kind: "invalid"; reason: string };
-
-function checkIdentifier(identifier: Json): Checked<string> {
-  if (identifier === null || identifier === "") {
-    return { kind: "invalid", reason: `is ${identifier === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
-  }
-  if (typeof identifier !== "string") {
-    return { kind: "invalid", reason: `must be a string, got ${describeJson(identifier)}, so the entity is skipped (use tostring in jq)` };
-  }
-  if (!isEntityIdentifier(identifier)) {
-    return {
-      kind: "invalid",
-      reason: `${JSON.stringify(identifier)} is not an identifier Port accepts (letters, digits, @ _ . + : \\ / = -; no spaces; at most 1000), so the entity is skipped`,
-    };
-  }
-  return { kind: "ok", value: identifier };
-}
-
-/** A search-query identifier is an object built from the mapping's shape; Port resolves it. */
-function checkQuery(identifier: Json): Checked<JsonObject> {
-  return isJsonObject(identifier) ? { kind: "ok", value: identifier } : { kind: "invalid", reason: "the search query did not evaluate to an object" };
-}
-
-function checkBlueprint(blueprint: Json): Checked<string> {
-  if (blueprint === null || blueprint === "") {
-    return { kind: "invalid", reason: `is ${blueprint === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
-  }
-  if (typeof blueprint !== "string") return { kind: "invalid", reason: `must be a string, got ${describeJson(blueprint)}, so the entity is skipped` };
-  if (!isBlueprintIdentifier(blueprint)) {
-    return { kind: "invalid", reason: `${JSON.stringify(blueprint)} is not a blueprint identifier Port accepts, so the entity is skipped` };
-  }
-  return { kind: "ok", value: blueprint };
-}
-
-/** A relation's string target (or one in a list) that Port would refuse; search queries are Port's to resolve. */
-function invalidTarget(target: Json): string | null {
-  const targets = Array.isArray(target) ? target : [target];
-  for (const one of targets) if (typeof one === "string" && !isEntityIdentifier(one)) return one;
-  return null;
-}
-
 /** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
 function runAll(programs: readonly JqProgram[], input: Json): JqOutcome[] | Promise<JqOutcome[]> {
   const outcomes = programs.map((program) => program.first(input));
@@ -317,15 +276,5 @@ function compileMessage(leaf: JqLeaf, message: string): string {
   return `jq does not compile: ${message}${hint}`;
 }
 
-function isJsonObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
-function describeJson(value: Json): string {
-  const text = JSON.stringify(value);
-  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `a list ${shown}`;
-  return `${typeof value === "object" ? "an object" : `a ${typeof value}`} ${shown}`;
-}
 
