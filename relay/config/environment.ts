@@ -88,7 +88,8 @@ const RawEnvironment = z.object({
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
 const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET"] as const;
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+// The edge's rule for tenant names (worker/config/tenants.ts): a name it refuses could never be leased from.
+const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * @returns the validated environment
@@ -175,7 +176,7 @@ function bitbucketSettings(raw: RawEnvironment, problem: Report): BitbucketSetti
 
 function relaySettings(raw: RawEnvironment, problem: Report): RelaySettings | null {
   const tenant = raw.RELAY_TENANT ?? "default";
-  if (!TENANT.test(tenant)) problem("RELAY_TENANT", "must be 1-64 letters, digits, _ or -, starting with a letter or digit");
+  if (!TENANT.test(tenant)) problem("RELAY_TENANT", "must be 1-63 lower-case letters, digits, _ or -, starting with a letter or digit (the edge's tenant names)");
   if (raw.RELAY_URL === undefined) {
     if (raw.RELAY_AGENT_TOKEN !== undefined) problem("RELAY_URL", "is not set, but RELAY_AGENT_TOKEN is: give the edge's URL");
     return null;

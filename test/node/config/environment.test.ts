@@ -84,7 +84,7 @@ describe("the agent's environment", () => {
       "RELAY_AGENT_TOKEN: contains a line break (a copy-paste artefact?); remove it",
       "BITBUCKET_PASSWORD: set BITBUCKET_TOKEN or BITBUCKET_PASSWORD, not both",
       "BITBUCKET_URL: must be the server's root URL (with its context path, if any), not a REST API URL: drop /rest/...",
-      "RELAY_TENANT: must be 1-64 letters, digits, _ or -, starting with a letter or digit",
+      "RELAY_TENANT: must be 1-63 lower-case letters, digits, _ or -, starting with a letter or digit (the edge's tenant names)",
       "RELAY_URL: must use https: a token is sent to it (http is accepted for localhost only)",
       "PORT_BASE_URL: must use https (or http), not ftp",
       "PORT_CLIENT_ID: is not set, but PORT_CLIENT_SECRET is: set both to write to Port",
