@@ -1,0 +1,250 @@
+import type { Json } from "../../engine";
+import { fromFn, type Builtin } from "../compiled-types";
+import { defer, jqError } from "../runtime/signals";
+import { Unsupported } from "../unsupported";
+import { unary, withValues } from "./helpers";
+
+// jq 1.7.1's date builtins, in UTC, as jq-wasm runs them: jq's C code (gmtime_r, timegm) with Emscripten's
+// strftime and strptime. Broken-down times are [year, month 0-11, day, hours, minutes, seconds, weekday, yearday].
+
+const DAY = 86400;
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+interface Tm {
+  year: number;
+  mon: number;
+  mday: number;
+  hour: number;
+  min: number;
+  sec: number;
+  wday: number;
+  yday: number;
+}
+
+/** The time range handled here; beyond it jq-wasm decides (64-bit time_t, out-of-range years). */
+const MAX_SECONDS = 253402300799; // 9999-12-31T23:59:59Z
+
+function breakDown(seconds: number): Tm {
+  const d = new Date(seconds * 1000);
+  const start = utcMs(d.getUTCFullYear(), 0, 1);
+  return {
+    year: d.getUTCFullYear(),
+    mon: d.getUTCMonth(),
+    mday: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    min: d.getUTCMinutes(),
+    sec: d.getUTCSeconds(),
+    wday: d.getUTCDay(),
+    yday: Math.floor((d.getTime() - start) / (DAY * 1000)),
+  };
+}
+
+function tmToJson(tm: Tm): Json[] {
+  return [tm.year, tm.mon, tm.mday, tm.hour, tm.min, tm.sec, tm.wday, tm.yday];
+}
+
+function gmtime(x: Json): Json {
+  if (typeof x !== "number") throw jqError("gmtime() requires a number");
+  if (!(Math.abs(x) <= MAX_SECONDS)) throw defer("gmtime beyond the year 9999");
+  // jq converts to time_t (truncation toward zero), then adds back the fraction measured from the floor.
+  const tm = tmToJson(breakDown(Math.trunc(x)));
+  tm[5] = (tm[5] as number) + (x - Math.floor(x));
+  return tm;
+}
+
+/** jq's `jv2tm`: eight numbers, each truncated to a C int. */
+function toTm(x: Json, error: string): Tm {
+  if (!Array.isArray(x)) throw jqError(error);
+  const fields: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const v = x[i];
+    if (typeof v !== "number") throw jqError(error);
+    if (!(Math.abs(v) < 2147483648)) throw defer("a broken-down time field beyond the int range");
+    fields.push(Math.trunc(v));
+  }
+  const [year = 0, mon = 0, mday = 0, hour = 0, min = 0, sec = 0, wday = 0, yday = 0] = fields;
+  return { year, mon, mday, hour, min, sec, wday, yday };
+}
+
+function mktime(x: Json): Json {
+  if (!Array.isArray(x)) throw jqError("mktime requires array of 6 numbers");
+  if (x.length < 6) throw jqError("mktime requires parsed datetime inputs");
+  const tm = toTm(x, "mktime requires parsed datetime inputs");
+  const d = new Date(0);
+  d.setUTCFullYear(tm.year, tm.mon, tm.mday);
+  d.setUTCHours(tm.hour, tm.min, tm.sec, 0);
+  const t = d.getTime() / 1000;
+  if (!(Math.abs(t) <= MAX_SECONDS)) throw defer("mktime beyond the year 9999");
+  if (t === -1) throw jqError("invalid gmtime representation");
+  return t;
+}
+
+function pad(n: number, width: number, fill = "0"): string {
+  return String(n).padStart(width, fill);
+}
+
+/** Emscripten's strftime for the directives checked against jq-wasm; any other directive is not compiled. */
+const STRFTIME: Readonly<Record<string, (tm: Tm) => string>> = {
+  Y: (tm) => String(tm.year),
+  m: (tm) => pad(tm.mon + 1, 2),
+  d: (tm) => pad(tm.mday, 2),
+  e: (tm) => pad(tm.mday, 2, " "),
+  H: (tm) => pad(tm.hour, 2),
+  M: (tm) => pad(tm.min, 2),
+  S: (tm) => pad(tm.sec, 2),
+  j: (tm) => pad(tm.yday + 1, 3),
+  y: (tm) => String(tm.year).slice(2),
+  a: (tm) => (WEEKDAYS[tm.wday] ?? "").slice(0, 3),
+  A: (tm) => WEEKDAYS[tm.wday] ?? "",
+  b: (tm) => (MONTHS[tm.mon] ?? "").slice(0, 3),
+  B: (tm) => MONTHS[tm.mon] ?? "",
+  h: (tm) => (MONTHS[tm.mon] ?? "").slice(0, 3),
+  p: (tm) => (tm.hour < 12 ? "AM" : "PM"),
+  I: (tm) => pad(tm.hour % 12 === 0 ? 12 : tm.hour % 12, 2),
+  u: (tm) => String(tm.wday === 0 ? 7 : tm.wday),
+  w: (tm) => String(tm.wday),
+  D: (tm) => `${pad(tm.mon + 1, 2)}/${pad(tm.mday, 2)}/${String(tm.year).slice(2)}`,
+  F: (tm) => `${tm.year}-${pad(tm.mon + 1, 2)}-${pad(tm.mday, 2)}`,
+  T: (tm) => `${pad(tm.hour, 2)}:${pad(tm.min, 2)}:${pad(tm.sec, 2)}`,
+  R: (tm) => `${pad(tm.hour, 2)}:${pad(tm.min, 2)}`,
+  n: () => "\n",
+  t: () => "\t",
+  "%": () => "%",
+};
+
+/** Splits a format into literal text and directives; `null` when a directive is not one we reproduce. */
+function parseFormat(format: string, known: Readonly<Record<string, unknown>>): (string | { directive: string })[] | null {
+  const parts: (string | { directive: string })[] = [];
+  let text = "";
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i] ?? "";
+    if (c !== "%") {
+      text += c;
+      continue;
+    }
+    const d = format[i + 1];
+    if (d === undefined || !(d in known)) return null;
+    if (text !== "") parts.push(text);
+    text = "";
+    parts.push({ directive: d });
+    i++;
+  }
+  if (text !== "") parts.push(text);
+  return parts;
+}
+
+function inRange(tm: Tm): boolean {
+  return (
+    tm.year >= 1000 && tm.year <= 9999 && tm.mon >= 0 && tm.mon <= 11 && tm.mday >= 1 && tm.mday <= 31 &&
+    tm.hour >= 0 && tm.hour <= 23 && tm.min >= 0 && tm.min <= 59 && tm.sec >= 0 && tm.sec <= 60 &&
+    tm.wday >= 0 && tm.wday <= 6 && tm.yday >= 0 && tm.yday <= 365
+  );
+}
+
+function strftime(x: Json, format: Json): Json {
+  if (typeof x === "number") x = gmtime(x);
+  if (!Array.isArray(x)) throw jqError("strftime/1 requires parsed datetime inputs");
+  if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
+  const tm = toTm(x, "strftime/1 requires parsed datetime inputs");
+  const parts = parseFormat(format, STRFTIME);
+  if (parts === null || !/^[\x20-\x7e\n\t]*$/.test(format)) throw defer(`strftime format ${format}`);
+  if (!inRange(tm)) throw defer("strftime of fields out of their usual range");
+  let out = "";
+  for (const part of parts) out += typeof part === "string" ? part : (STRFTIME[part.directive]?.(tm) ?? "");
+  // C strftime returns 0 for an empty result, which jq reports as a failure.
+  if (out === "") throw defer("strftime with an empty result");
+  return out;
+}
+
+/** Emscripten's strptime builds an anchored, case-insensitive regex from the format; these are its patterns. */
+const STRPTIME: Readonly<Record<string, string>> = {
+  Y: "\\d\\d\\d\\d",
+  m: "0[1-9]|[1-9](?!\\d)|10|11|12",
+  d: "0[1-9]|[1-9](?!\\d)|1\\d|2\\d|30|31",
+  H: "\\d(?!\\d)|[0,1]\\d|20|21|22|23",
+  M: "0\\d|\\d(?!\\d)|[1-5]\\d",
+  S: "0\\d|\\d(?!\\d)|[1-5]\\d|60",
+};
+
+function strptimeRegex(format: string): { regex: RegExp; order: string[] } | null {
+  if (!/^[A-Za-z0-9%:\-.,/_+T ]*$/.test(format) || /\s/.test(format)) return null;
+  const parts = parseFormat(format, STRPTIME);
+  if (parts === null) return null;
+  const order: string[] = [];
+  let source = "^";
+  for (const part of parts) {
+    if (typeof part === "string") source += part.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+    else {
+      order.push(part.directive);
+      source += `(${STRPTIME[part.directive] ?? ""})`;
+    }
+  }
+  if (!["Y", "m", "d"].every((d) => order.includes(d))) return null;
+  return { regex: new RegExp(source, "i"), order };
+}
+
+/** Milliseconds of a UTC date (Date.UTC would read years 0-99 as 1900-1999). */
+function utcMs(year: number, mon: number, mday: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, mon, mday);
+  return d.getTime();
+}
+
+function daysInMonth(year: number, mon: number): number {
+  return new Date(utcMs(year, mon + 1, 0)).getUTCDate();
+}
+
+function strptime(x: Json, format: Json): Json {
+  if (typeof x !== "string") throw jqError(`strptime/1 requires string inputs and arguments`);
+  if (typeof format !== "string") throw jqError(`strptime/1 requires string inputs and arguments`);
+  const compiled = strptimeRegex(format);
+  if (compiled === null) throw defer(`strptime format ${format}`);
+  const m = compiled.regex.exec(x);
+  const rest = m === null ? "" : x.slice(m[0].length);
+  if (m === null || (rest !== "" && !/^[ \t\n\v\f\r]/.test(rest))) {
+    throw jqError(`date "${x}" does not match format "${format}"`);
+  }
+  const value = (d: string): number => {
+    const i = compiled.order.indexOf(d);
+    return i < 0 ? 0 : Number(m[i + 1]);
+  };
+  const year = value("Y");
+  const mon = value("m") - 1;
+  const mday = value("d");
+  const sec = value("S");
+  if (mday > daysInMonth(year, mon) || sec === 60) throw defer("strptime of a date that needs normalising");
+  const tm = breakDown(utcMs(year, mon, mday) / 1000);
+  return [year, mon, mday, value("H"), value("M"), sec, tm.wday, tm.yday];
+}
+
+function withFormat(impl: (x: Json, format: Json) => Json, known: Readonly<Record<string, unknown>>, name: string): Builtin {
+  return (args, context) => {
+    const format = args[0];
+    // A literal format is checked now, so that an unsupported directive sends the expression to jq-wasm for good.
+    if (format?.fn !== null && format !== undefined) {
+      try {
+        const literal = format.fn(null, null);
+        if (typeof literal === "string" && parseFormat(literal, known) === null) throw new Unsupported(`${name} format ${literal}`);
+      } catch (error) {
+        if (error instanceof Unsupported) throw error;
+      }
+    }
+    return withValues(impl)(args, context);
+  };
+}
+
+const ISO = "%Y-%m-%dT%H:%M:%SZ";
+
+export const DATE_BUILTINS: Readonly<Record<string, Builtin>> = {
+  "gmtime/0": unary(gmtime),
+  "mktime/0": unary(mktime),
+  "strftime/1": withFormat(strftime, STRFTIME, "strftime"),
+  "strptime/1": withFormat(strptime, STRPTIME, "strptime"),
+  "todate/0": () => fromFn((x) => strftime(x, ISO)),
+  "todateiso8601/0": () => fromFn((x) => strftime(x, ISO)),
+  "fromdateiso8601/0": () => fromFn((x) => mktime(strptime(x, ISO))),
+  "fromdate/0": () => fromFn((x) => mktime(strptime(x, ISO))),
+  "date/0": () => fromFn((x) => strftime(x, ISO)),
+  "now/0": (_args, context) => fromFn(() => context.now()),
+};

@@ -1,0 +1,647 @@
+import type { Json } from "../engine";
+import type { Node, Pattern } from "./ast";
+import { BUILTINS } from "./builtins/index";
+import { Closure, fromFn, fromGen, isClosure, isTruthy, type Builtin, type BuiltinContext, type Compiled, type Emit, type Env, type Gen, type PathGen } from "./compiled-types";
+import { applyFormat } from "./runtime/formats";
+import { add, divide, modulo, multiply, negate, subtract } from "./runtime/arithmetic";
+import { index, iterationValues, slice } from "./runtime/access";
+import { compare, equals } from "./runtime/order";
+import { isObject, setField, type JsonObject } from "./runtime/objects";
+import { JqRuntimeError, jqError } from "./runtime/signals";
+import { describeValue, toText } from "./runtime/text";
+import { Unsupported } from "./unsupported";
+
+interface FuncDef {
+  compiled: Compiled | null;
+  readonly depth: number;
+}
+
+type Scope =
+  | { kind: "var"; name: string; parent: Scope }
+  | { kind: "param"; name: string; parent: Scope }
+  | { kind: "func"; name: string; arity: number; def: FuncDef; parent: Scope }
+  | null;
+
+export interface CompilerOptions {
+  context: BuiltinContext;
+  /** Replaces builtins by name/arity (`ascii_downcase/0`): how tests break one on purpose to see shadow checks catch it. */
+  builtinOverrides?: Readonly<Record<string, Builtin>>;
+}
+
+/**
+ * Compiles a syntax tree into closures: each node becomes a generator (every output, in jq's order, through a
+ * callback), plus a direct function when it always has exactly one output, plus a path form where jq allows one.
+ *
+ * @throws Unsupported for a construct (or a builtin) outside the compiled subset
+ */
+export function compileNode(node: Node, options: CompilerOptions): Compiled {
+  return new Compiler(options).compile(node, null);
+}
+
+function depthOf(scope: Scope): number {
+  let n = 0;
+  for (let s = scope; s !== null; s = s.parent) if (s.kind !== "func") n++;
+  return n;
+}
+
+function up(env: Env, hops: number): Env {
+  let e = env;
+  for (let i = 0; i < hops && e !== null; i++) e = e.next;
+  return e;
+}
+
+function binaryOp(op: string): (a: Json, b: Json) => Json {
+  switch (op) {
+    case "+": return add;
+    case "-": return subtract;
+    case "*": return multiply;
+    case "/": return divide;
+    case "%": return modulo;
+    case "==": return (a, b) => equals(a, b);
+    case "!=": return (a, b) => !equals(a, b);
+    case "<": return (a, b) => compare(a, b) < 0;
+    case "<=": return (a, b) => compare(a, b) <= 0;
+    case ">": return (a, b) => compare(a, b) > 0;
+    case ">=": return (a, b) => compare(a, b) >= 0;
+    default: throw new Unsupported(`operator ${op}`);
+  }
+}
+
+/** Runs `c` on `input` and calls `cb` with each output (the fast path when `c` has exactly one). */
+export function each(c: Compiled, input: Json, env: Env, cb: Emit): void {
+  if (c.fn !== null) cb(c.fn(input, env));
+  else c.gen(input, env, cb);
+}
+
+class Compiler {
+  constructor(readonly options: CompilerOptions) {}
+
+  compile(node: Node, scope: Scope): Compiled {
+    switch (node.kind) {
+      case "identity":
+        return fromFn((x) => x, (x, p, _e, emit) => emit(x, p));
+      case "recurse-default":
+        return this.#recurseDefault();
+      case "literal": {
+        const value = node.value;
+        return fromFn(() => value);
+      }
+      case "string":
+        return this.#string(node.format, node.parts, scope);
+      case "format": {
+        const format = node.format;
+        return fromFn((x) => applyFormat(format, x));
+      }
+      case "field":
+      case "index":
+        return this.#index(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope));
+      case "slice":
+        return this.#slice(node, scope);
+      case "iterate":
+        return this.#iterate(this.compile(node.target, scope));
+      case "try":
+        return this.#try(this.compile(node.body, scope), node.handler === null ? null : this.compile(node.handler, scope));
+      case "pipe":
+        return this.#pipe(this.compile(node.left, scope), this.compile(node.right, scope));
+      case "comma":
+        return this.#comma(this.compile(node.left, scope), this.compile(node.right, scope));
+      case "alt":
+        return this.#alt(this.compile(node.left, scope), this.compile(node.right, scope));
+      case "and":
+      case "or":
+        return this.#logic(node.kind, this.compile(node.left, scope), this.compile(node.right, scope));
+      case "binary":
+        return this.#binary(binaryOp(node.op), this.compile(node.left, scope), this.compile(node.right, scope));
+      case "neg": {
+        const operand = this.compile(node.operand, scope);
+        return this.#map1(operand, negate);
+      }
+      case "array":
+        return this.#array(node.body === null ? null : this.compile(node.body, scope));
+      case "object":
+        return this.#object(node, scope);
+      case "if":
+        return this.#if(node, scope);
+      case "bind":
+        return this.#bind(node.source, node.patterns, node.body, scope);
+      case "reduce":
+      case "foreach":
+        return this.#fold(node, scope);
+      case "var":
+        return this.#var(node.name, scope);
+      case "call":
+        return this.#call(node.name, node.args, scope);
+      case "def":
+        return this.#def(node, scope);
+    }
+  }
+
+  #recurseDefault(): Compiled {
+    const walk = (x: Json, emit: Emit): void => {
+      emit(x);
+      if (Array.isArray(x)) for (const v of x) walk(v, emit);
+      else if (isObject(x)) for (const k of Object.keys(x)) walk(x[k] ?? null, emit);
+    };
+    const walkPaths = (x: Json, p: Json[], emit: (v: Json, p: Json[]) => void): void => {
+      emit(x, p);
+      if (Array.isArray(x)) x.forEach((v, i) => walkPaths(v, [...p, i], emit));
+      else if (isObject(x)) for (const k of Object.keys(x)) walkPaths(x[k] ?? null, [...p, k], emit);
+    };
+    return fromGen((x, _env, emit) => walk(x, emit), (x, p, _env, emit) => walkPaths(x, p, emit));
+  }
+
+  #map1(operand: Compiled, f: (v: Json) => Json): Compiled {
+    const ofn = operand.fn;
+    if (ofn !== null) return fromFn((x, env) => f(ofn(x, env)));
+    return fromGen((x, env, emit) => operand.gen(x, env, (v) => emit(f(v))));
+  }
+
+  #index(target: Compiled, key: Compiled): Compiled {
+    const tfn = target.fn;
+    const kfn = key.fn;
+    const tpath = target.path;
+    // jq evaluates the key first (outer loop), against the same input as the target: `.a[.b]`.
+    const path: PathGen | null =
+      tpath === null
+        ? null
+        : (x, p, env, emit) =>
+            each(key, x, env, (k) => tpath(x, p, env, (v, vp) => emit(index(v, k), [...vp, k])));
+    if (tfn !== null && kfn !== null) return fromFn((x, env) => index(tfn(x, env), kfn(x, env)), path);
+    return fromGen((x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => emit(index(v, k)))), path);
+  }
+
+  #slice(node: Extract<Node, { kind: "slice" }>, scope: Scope): Compiled {
+    const target = this.compile(node.target, scope);
+    const from = node.from === null ? null : this.compile(node.from, scope);
+    const to = node.to === null ? null : this.compile(node.to, scope);
+    const withBounds = (x: Json, env: Env, cb: (f: Json, t: Json) => void): void => {
+      const withTo = (f: Json): void => (to === null ? cb(f, null) : each(to, x, env, (t) => cb(f, t)));
+      if (from === null) withTo(null);
+      else each(from, x, env, withTo);
+    };
+    const tpath = target.path;
+    const path: PathGen | null =
+      tpath === null
+        ? null
+        : (x, p, env, emit) =>
+            withBounds(x, env, (f, t) => tpath(x, p, env, (v, vp) => emit(slice(v, f, t), [...vp, { start: f, end: t }])));
+    const tfn = target.fn;
+    if (tfn !== null && (from === null || from.fn !== null) && (to === null || to.fn !== null)) {
+      const ffn = from?.fn ?? null;
+      const tofn = to?.fn ?? null;
+      return fromFn((x, env) => slice(tfn(x, env), ffn === null ? null : ffn(x, env), tofn === null ? null : tofn(x, env)), path);
+    }
+    return fromGen((x, env, emit) => withBounds(x, env, (f, t) => each(target, x, env, (v) => emit(slice(v, f, t)))), path);
+  }
+
+  #iterate(target: Compiled): Compiled {
+    const tpath = target.path;
+    const path: PathGen | null =
+      tpath === null
+        ? null
+        : (x, p, env, emit) =>
+            tpath(x, p, env, (v, vp) => {
+              if (Array.isArray(v)) v.forEach((item, i) => emit(item, [...vp, i]));
+              else if (isObject(v)) for (const k of Object.keys(v)) emit(v[k] ?? null, [...vp, k]);
+              else iterationValues(v);
+            });
+    return fromGen((x, env, emit) => {
+      each(target, x, env, (v) => {
+        const values = iterationValues(v);
+        for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
+      });
+    }, path);
+  }
+
+  /**
+   * `try body catch handler`: errors raised by the body are caught; errors raised downstream of it (by whatever
+   * consumes its outputs) pass through untouched, as in jq 1.7.1. After an error the body produces nothing more.
+   */
+  #try(body: Compiled, handler: Compiled | null): Compiled {
+    const run = (x: Json, env: Env, emit: Emit, produce: (downstream: Emit) => void): void => {
+      try {
+        produce((v) => {
+          try {
+            emit(v);
+          } catch (error) {
+            throw new Downstream(error);
+          }
+        });
+      } catch (error) {
+        if (error instanceof Downstream) throw error.inner;
+        if (!(error instanceof JqRuntimeError)) throw error;
+        if (handler !== null) each(handler, error.value, env, emit);
+      }
+    };
+    const bpath = body.path;
+    const path: PathGen | null =
+      bpath === null || handler !== null
+        ? null
+        : (x, p, env, emit) => {
+            try {
+              bpath(x, p, env, (v, vp) => {
+                try {
+                  emit(v, vp);
+                } catch (error) {
+                  throw new Downstream(error);
+                }
+              });
+            } catch (error) {
+              if (error instanceof Downstream) throw error.inner;
+              if (!(error instanceof JqRuntimeError)) throw error;
+            }
+          };
+    return fromGen((x, env, emit) => run(x, env, emit, (downstream) => each(body, x, env, downstream)), path);
+  }
+
+  #pipe(left: Compiled, right: Compiled): Compiled {
+    const lpath = left.path;
+    const rpath = right.path;
+    const path: PathGen | null =
+      lpath === null || rpath === null ? null : (x, p, env, emit) => lpath(x, p, env, (v, vp) => rpath(v, vp, env, emit));
+    const lfn = left.fn;
+    const rfn = right.fn;
+    if (lfn !== null && rfn !== null) return fromFn((x, env) => rfn(lfn(x, env), env), path);
+    if (lfn !== null) return fromGen((x, env, emit) => right.gen(lfn(x, env), env, emit), path);
+    return fromGen((x, env, emit) => left.gen(x, env, (v) => each(right, v, env, emit)), path);
+  }
+
+  #comma(left: Compiled, right: Compiled): Compiled {
+    const lpath = left.path;
+    const rpath = right.path;
+    const path: PathGen | null =
+      lpath === null || rpath === null
+        ? null
+        : (x, p, env, emit) => {
+            lpath(x, p, env, emit);
+            rpath(x, p, env, emit);
+          };
+    return fromGen((x, env, emit) => {
+      each(left, x, env, emit);
+      each(right, x, env, emit);
+    }, path);
+  }
+
+  /** `a // b`: the truthy outputs of `a`, or else the outputs of `b`. jq-wasm (1.7.1) lets errors of `a` through. */
+  #alt(left: Compiled, right: Compiled): Compiled {
+    const lpath = left.path;
+    const rpath = right.path;
+    const path: PathGen | null =
+      lpath === null || rpath === null
+        ? null
+        : (x, p, env, emit) => {
+            let found = false;
+            lpath(x, p, env, (v, vp) => {
+              if (isTruthy(v)) {
+                found = true;
+                emit(v, vp);
+              }
+            });
+            if (!found) rpath(x, p, env, emit);
+          };
+    const lfn = left.fn;
+    const rfn = right.fn;
+    if (lfn !== null && rfn !== null) {
+      return fromFn((x, env) => {
+        const v = lfn(x, env);
+        return isTruthy(v) ? v : rfn(x, env);
+      }, path);
+    }
+    return fromGen((x, env, emit) => {
+      let found = false;
+      each(left, x, env, (v) => {
+        if (isTruthy(v)) {
+          found = true;
+          emit(v);
+        }
+      });
+      if (!found) each(right, x, env, emit);
+    }, path);
+  }
+
+  #logic(kind: "and" | "or", left: Compiled, right: Compiled): Compiled {
+    const lfn = left.fn;
+    const rfn = right.fn;
+    const isAnd = kind === "and";
+    if (lfn !== null && rfn !== null) {
+      return fromFn((x, env) => {
+        const l = isTruthy(lfn(x, env));
+        if (isAnd ? !l : l) return l;
+        return isTruthy(rfn(x, env));
+      });
+    }
+    return fromGen((x, env, emit) =>
+      each(left, x, env, (lv) => {
+        const l = isTruthy(lv);
+        if (isAnd ? !l : l) emit(l);
+        else each(right, x, env, (rv) => emit(isTruthy(rv)));
+      }),
+    );
+  }
+
+  /** Binary operators: the right operand is the outer loop, as jq evaluates them (`(1,2) + (10,20)` is 11, 12, 21, 22). */
+  #binary(op: (a: Json, b: Json) => Json, left: Compiled, right: Compiled): Compiled {
+    const lfn = left.fn;
+    const rfn = right.fn;
+    if (lfn !== null && rfn !== null) return fromFn((x, env) => {
+      const r = rfn(x, env);
+      return op(lfn(x, env), r);
+    });
+    return fromGen((x, env, emit) => each(right, x, env, (r) => each(left, x, env, (l) => emit(op(l, r)))));
+  }
+
+  #array(body: Compiled | null): Compiled {
+    if (body === null) return fromFn(() => []);
+    const bfn = body.fn;
+    if (bfn !== null) return fromFn((x, env) => [bfn(x, env)]);
+    return fromFn((x, env) => {
+      const out: Json[] = [];
+      body.gen(x, env, (v) => out.push(v));
+      return out;
+    });
+  }
+
+  #object(node: Extract<Node, { kind: "object" }>, scope: Scope): Compiled {
+    const entries = node.entries.map((entry) =>
+      entry.kind === "short"
+        ? { key: fromFn(() => entry.key) as Compiled, value: this.compile(entry.value, scope) }
+        : { key: this.compile(entry.key, scope), value: this.compile(entry.value, scope) },
+    );
+    const insert = (object: JsonObject, k: Json, v: Json): void => {
+      if (typeof k !== "string") throw jqError(`Cannot use ${describeValue(k)} as object key`);
+      setField(object, k, v);
+    };
+    if (entries.every((e) => e.key.fn !== null && e.value.fn !== null)) {
+      const fns = entries.map((e) => ({ key: e.key.fn ?? (() => null), value: e.value.fn ?? (() => null) }));
+      return fromFn((x, env) => {
+        const object: JsonObject = {};
+        for (const e of fns) {
+          const k = e.key(x, env);
+          insert(object, k, e.value(x, env));
+        }
+        return object;
+      });
+    }
+    // The first entry is the outer loop; within an entry the key is evaluated before the value.
+    return fromGen((x, env, emit) => {
+      const keys: Json[] = [];
+      const values: Json[] = [];
+      const step = (i: number): void => {
+        const entry = entries[i];
+        if (entry === undefined) {
+          const object: JsonObject = {};
+          for (let j = 0; j < keys.length; j++) insert(object, keys[j] ?? null, values[j] ?? null);
+          emit(object);
+          return;
+        }
+        each(entry.key, x, env, (k) => {
+          each(entry.value, x, env, (v) => {
+            keys[i] = k;
+            values[i] = v;
+            step(i + 1);
+          });
+        });
+      };
+      step(0);
+    });
+  }
+
+  #if(node: Extract<Node, { kind: "if" }>, scope: Scope): Compiled {
+    const cond = this.compile(node.cond, scope);
+    const then = this.compile(node.then, scope);
+    const otherwise: Compiled =
+      node.elifs.length > 0
+        ? this.#if({ kind: "if", cond: node.elifs[0]?.cond ?? node.cond, then: node.elifs[0]?.then ?? node.then, elifs: node.elifs.slice(1), else: node.else }, scope)
+        : node.else === null
+          ? this.compile({ kind: "identity" }, scope)
+          : this.compile(node.else, scope);
+    const tpath = then.path;
+    const opath = otherwise.path;
+    const path: PathGen | null =
+      tpath === null || opath === null
+        ? null
+        : (x, p, env, emit) => each(cond, x, env, (c) => (isTruthy(c) ? tpath(x, p, env, emit) : opath(x, p, env, emit)));
+    const cfn = cond.fn;
+    const thfn = then.fn;
+    const ofn = otherwise.fn;
+    if (cfn !== null && thfn !== null && ofn !== null) {
+      return fromFn((x, env) => (isTruthy(cfn(x, env)) ? thfn(x, env) : ofn(x, env)), path);
+    }
+    return fromGen((x, env, emit) => each(cond, x, env, (c) => each(isTruthy(c) ? then : otherwise, x, env, emit)), path);
+  }
+
+  #bind(sourceNode: Node, pattern: Pattern, bodyNode: Node, scope: Scope): Compiled {
+    const source = this.compile(sourceNode, scope);
+    const { binder, scope: inner } = this.#pattern(pattern, scope);
+    const body = this.compile(bodyNode, inner);
+    const bfn = body.fn;
+    const sfn = source.fn;
+    const bpath = body.path;
+    const path: PathGen | null =
+      bpath === null ? null : (x, p, env, emit) => each(source, x, env, (v) => bpath(x, p, binder(v, env), emit));
+    if (sfn !== null && bfn !== null) return fromFn((x, env) => bfn(x, binder(sfn(x, env), env)), path);
+    return fromGen((x, env, emit) => each(source, x, env, (v) => each(body, x, binder(v, env), emit)), path);
+  }
+
+  /** Destructuring: a function that pushes the pattern's variables (in order of appearance) onto the environment. */
+  #pattern(pattern: Pattern, scope: Scope): { binder: (value: Json, env: Env) => Env; scope: Scope } {
+    if (pattern.kind === "var") {
+      return { binder: (value, env) => ({ slot: value, next: env }), scope: { kind: "var", name: pattern.name, parent: scope } };
+    }
+    const steps: { extract: (value: Json) => Json; bind: (value: Json, env: Env) => Env }[] = [];
+    let current = scope;
+    if (pattern.kind === "array") {
+      pattern.items.forEach((item, i) => {
+        const inner = this.#pattern(item, current);
+        current = inner.scope;
+        steps.push({ extract: (v) => index(v, i), bind: inner.binder });
+      });
+    } else {
+      for (const entry of pattern.entries) {
+        if (entry.kind === "var") {
+          const name = entry.name;
+          current = { kind: "var", name, parent: current };
+          steps.push({ extract: (v) => index(v, name), bind: (v, env) => ({ slot: v, next: env }) });
+          if (entry.pattern !== null) {
+            const inner = this.#pattern(entry.pattern, current);
+            current = inner.scope;
+            steps.push({ extract: (v) => index(v, name), bind: inner.binder });
+          }
+        } else {
+          const key = entry.key;
+          if (key.kind !== "literal" && !(key.kind === "string" && key.parts.every((p) => p.kind === "text"))) {
+            throw new Unsupported("computed key in an object pattern");
+          }
+          const name = key.kind === "literal" ? key.value : key.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+          if (typeof name !== "string") throw new Unsupported("non-string key in an object pattern");
+          const inner = this.#pattern(entry.pattern, current);
+          current = inner.scope;
+          steps.push({ extract: (v) => index(v, name), bind: inner.binder });
+        }
+      }
+    }
+    return {
+      binder: (value, env) => {
+        let e = env;
+        for (const step of steps) e = step.bind(step.extract(value), e);
+        return e;
+      },
+      scope: current,
+    };
+  }
+
+  #fold(node: Extract<Node, { kind: "reduce" | "foreach" }>, scope: Scope): Compiled {
+    const source = this.compile(node.source, scope);
+    const init = this.compile(node.init, scope);
+    const { binder, scope: inner } = this.#pattern(node.pattern, scope);
+    const update = this.compile(node.update, inner);
+    if (node.kind === "reduce") {
+      const ufn = update.fn;
+      const reduce = (x: Json, env: Env, start: Json): Json => {
+        let acc = start;
+        each(source, x, env, (item) => {
+          const e = binder(item, env);
+          if (ufn !== null) {
+            acc = ufn(acc, e);
+            return;
+          }
+          // jq 1.7.1: the state becomes the update's last output, or null when it has none.
+          let last: Json = null;
+          update.gen(acc, e, (v) => {
+            last = v;
+          });
+          acc = last;
+        });
+        return acc;
+      };
+      const ifn = init.fn;
+      if (ifn !== null) return fromFn((x, env) => reduce(x, env, ifn(x, env)));
+      return fromGen((x, env, emit) => init.gen(x, env, (start) => emit(reduce(x, env, start))));
+    }
+    const extract = node.extract === null ? null : this.compile(node.extract, inner);
+    return fromGen((x, env, emit) =>
+      each(init, x, env, (start) => {
+        let state = start;
+        each(source, x, env, (item) => {
+          const e = binder(item, env);
+          each(update, state, e, (u) => {
+            state = u;
+            if (extract === null) emit(u);
+            else each(extract, u, e, emit);
+          });
+        });
+      }),
+    );
+  }
+
+  #var(name: string, scope: Scope): Compiled {
+    let hops = 0;
+    for (let s = scope; s !== null; s = s.parent) {
+      if (s.kind === "var" && s.name === name) {
+        const n = hops;
+        const fn = (_x: Json, env: Env): Json => {
+          const slot = up(env, n)?.slot ?? null;
+          return isClosure(slot) ? null : slot;
+        };
+        return fromFn(fn);
+      }
+      if (s.kind !== "func") hops++;
+    }
+    throw new Unsupported(`$${name} is not defined`);
+  }
+
+  #call(name: string, argNodes: readonly Node[], scope: Scope): Compiled {
+    const arity = argNodes.length;
+    let hops = 0;
+    for (let s = scope; s !== null; s = s.parent) {
+      if (s.kind === "param" && s.name === name && arity === 0) {
+        const n = hops;
+        return fromGen((x, env, emit) => {
+          const slot = up(env, n)?.slot ?? null;
+          if (!isClosure(slot)) throw new Unsupported("a filter parameter that is not a closure");
+          slot.gen(x, slot.env, emit);
+        });
+      }
+      if (s.kind === "func" && s.name === name && s.arity === arity) return this.#callUser(s.def, argNodes, scope);
+      if (s.kind !== "func") hops++;
+    }
+    const key = `${name}/${arity}`;
+    const builtin = this.options.builtinOverrides?.[key] ?? BUILTINS[key];
+    if (builtin === undefined) throw new Unsupported(`builtin ${key}`);
+    return builtin(argNodes.map((a) => this.compile(a, scope)), this.options.context);
+  }
+
+  #callUser(def: FuncDef, argNodes: readonly Node[], scope: Scope): Compiled {
+    const args = argNodes.map((a) => this.compile(a, scope));
+    const hops = depthOf(scope) - def.depth;
+    const gen: Gen = (x, env, emit) => {
+      let callEnv = up(env, hops);
+      for (const arg of args) callEnv = { slot: new Closure(arg.gen, env), next: callEnv };
+      const body = def.compiled;
+      if (body === null) throw new Unsupported("function called before its body was compiled");
+      body.gen(x, callEnv, emit);
+    };
+    return fromGen(gen);
+  }
+
+  #def(node: Extract<Node, { kind: "def" }>, scope: Scope): Compiled {
+    const def: FuncDef = { compiled: null, depth: depthOf(scope) };
+    const withFunc: Scope = { kind: "func", name: node.name, arity: node.params.length, def, parent: scope };
+    let bodyScope: Scope = withFunc;
+    for (const param of node.params) {
+      bodyScope = { kind: "param", name: param.startsWith("$") ? param.slice(1) : param, parent: bodyScope };
+    }
+    // `def f($a): body` is `def f(a): a as $a | body`.
+    let body = node.body;
+    for (const param of [...node.params].reverse()) {
+      if (param.startsWith("$")) {
+        const name = param.slice(1);
+        body = { kind: "bind", source: { kind: "call", name, args: [] }, patterns: { kind: "var", name }, body };
+      }
+    }
+    def.compiled = this.compile(body, bodyScope);
+    return this.compile(node.rest, withFunc);
+  }
+
+  #string(format: Parameters<typeof applyFormat>[0] | null, parts: Extract<Node, { kind: "string" }>["parts"], scope: Scope): Compiled {
+    const compiled = parts.map((part) => (part.kind === "text" ? part.text : this.compile(part.expr, scope)));
+    const render = (v: Json): string => (format === null ? toText(v) : toText(applyFormat(format, v)));
+    if (compiled.every((p) => typeof p === "string")) {
+      const text = compiled.join("");
+      return fromFn(() => text);
+    }
+    if (compiled.every((p) => typeof p === "string" || p.fn !== null)) {
+      return fromFn((x, env) => {
+        let out = "";
+        for (const p of compiled) out += typeof p === "string" ? p : render(p.fn === null ? null : p.fn(x, env));
+        return out;
+      });
+    }
+    // The last interpolation is the outer loop: `"\(1,2) \(3,4)"` gives "1 3", "2 3", "1 4", "2 4".
+    return fromGen((x, env, emit) => {
+      const pieces: string[] = new Array<string>(compiled.length).fill("");
+      const step = (i: number): void => {
+        if (i < 0) {
+          emit(pieces.join(""));
+          return;
+        }
+        const p = compiled[i];
+        if (typeof p === "string" || p === undefined) {
+          pieces[i] = p ?? "";
+          step(i - 1);
+          return;
+        }
+        each(p, x, env, (v) => {
+          pieces[i] = render(v);
+          step(i - 1);
+        });
+      };
+      step(compiled.length - 1);
+    });
+  }
+}
+
+/** Wraps an error raised downstream of a `try` body so that the `try` lets it through. */
+class Downstream {
+  constructor(readonly inner: unknown) {}
+}
