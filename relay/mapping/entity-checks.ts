@@ -1,6 +1,6 @@
 import { isBlueprintIdentifier, isEntityIdentifier } from "../../shared/mapping-config/port-identifiers";
 import type { Json } from "./engine";
-import type { JsonObject } from "./mapping-result";
+import { isJsonObject, type JsonObject } from "./mapping-result";
 
 /**
  * What makes a mapped entity one Port can take: a non-empty string identifier (or a search query) and a
@@ -48,10 +48,6 @@ export function invalidTarget(target: Json): string | null {
   const targets = Array.isArray(target) ? target : [target];
   for (const one of targets) if (typeof one === "string" && !isEntityIdentifier(one)) return one;
   return null;
-}
-
-export function isJsonObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function describeJson(value: Json): string {

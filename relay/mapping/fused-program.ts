@@ -1,4 +1,5 @@
 import type { JqOutcome, Json } from "./engine";
+import { isJsonObject } from "./mapping-result";
 
 /**
  * One jq program that evaluates the selector and every field of an item in a single call, for engines that pay
@@ -46,7 +47,7 @@ export interface FusedOutcome {
  *   evaluates leaf by leaf)
  */
 export function decodeFused(value: Json, fieldCount: number): FusedOutcome | null {
-  if (!isObject(value)) return null;
+  if (!isJsonObject(value)) return null;
   const selector = decodeSlot(value.s);
   if (selector === null) return null;
   if (value.f === undefined) return { selector, fields: null };
@@ -61,7 +62,7 @@ export function decodeFused(value: Json, fieldCount: number): FusedOutcome | nul
 }
 
 function decodeSlot(value: Json | undefined): JqOutcome | null {
-  if (!isObject(value)) return null;
+  if (!isJsonObject(value)) return null;
   if ("v" in value) return { kind: "value", value: value.v ?? null };
   if ("n" in value) return { kind: "empty" };
   if ("e" in value) {
@@ -71,8 +72,4 @@ function decodeSlot(value: Json | undefined): JqOutcome | null {
     return { kind: "error", message: typeof error === "string" ? error : JSON.stringify(error) };
   }
   return null;
-}
-
-function isObject(value: Json | undefined): value is { [key: string]: Json } {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import type { PortSection } from "../../shared/mapping-config/schema";
 import type { JqProgram, Json } from "./engine";
-import type { JsonObject, MappingError, MappingWarning } from "./mapping-result";
+import { isJsonObject, type JsonObject, type MappingError, type MappingWarning } from "./mapping-result";
 
 /**
  * `port.itemsToParse` (port-api.md §6.4): one raw item becomes one element per entry of the array the jq
@@ -24,7 +24,7 @@ export type ExpandOutcome =
  * @param path the dot-path of `itemsToParse` in the file, for messages
  */
 export async function expandItem(item: Json, program: JqProgram, port: PortSection, path: string): Promise<ExpandOutcome> {
-  if (!isObject(item)) {
+  if (!isJsonObject(item)) {
     return { kind: "error", error: { code: "items-to-parse-error", path, message: "needs every item to be an object" } };
   }
   const outcome = await program.first(item);
@@ -56,10 +56,6 @@ function withoutPath(object: JsonObject, path: readonly string[]): JsonObject {
   const copy = { ...object };
   const child = copy[head];
   if (rest.length === 0) delete copy[head];
-  else if (isObject(child)) copy[head] = withoutPath(child, rest);
+  else if (isJsonObject(child)) copy[head] = withoutPath(child, rest);
   return copy;
-}
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
 import type { BitbucketClient, RepositoryWire } from "../bitbucket/index";
 import type { Json } from "./engine";
 import type { ItemSource } from "./item-source";
-import type { JsonObject } from "./mapping-result";
+import { isJsonObject, type JsonObject } from "./mapping-result";
 import type { ResourceMapper } from "./resource-mapper";
 
 /**
@@ -79,7 +79,7 @@ function selected(mapper: ResourceMapper, projectKey: string): boolean {
 
 async function enriched(client: BitbucketClient, mapper: ResourceMapper, repository: RepositoryWire): Promise<Json> {
   const item = toJson(repository);
-  if (!isObject(item)) return item;
+  if (!isJsonObject(item)) return item;
   const ref = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const [readme, latestCommit] = await Promise.all([
     mapper.enrichment.readme ? client.readme(ref) : undefined,
@@ -102,8 +102,4 @@ function toJson(value: unknown): Json {
     return out;
   }
   return null;
-}
-
-function isObject(value: Json): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

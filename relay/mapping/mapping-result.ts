@@ -7,6 +7,10 @@ import type { Json } from "./engine";
 
 export type JsonObject = { [key: string]: Json };
 
+export function isJsonObject(value: Json | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** An entity as Port receives it. Fields the mapping does not define are absent (Ocean's `exclude_unset`). */
 export interface MappedEntity {
   blueprint: string;

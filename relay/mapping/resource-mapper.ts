@@ -5,11 +5,11 @@ import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
 import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
 import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
-import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget, isJsonObject } from "./entity-checks";
+import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
 import { canFuse, decodeFused, fusedSource } from "./fused-program";
 import { expandItem } from "./items-to-parse";
-import { emptyCounts, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
+import { emptyCounts, isJsonObject, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
 
 /**
  * Maps listed items of one resource (one entry of `resources[]`) with Port's semantics (port-api.md §6.3–6.5):

@@ -21,10 +21,3 @@ export function formatDotPath(path: readonly PropertyKey[]): string {
   }
   return out === "" ? "(top level)" : out;
 }
-
-/** Joins a dot-path prefix and a relative one (`properties` + `created_on`). */
-export function joinDotPath(prefix: string, rest: string): string {
-  if (prefix === "") return rest;
-  if (rest === "") return prefix;
-  return rest.startsWith("[") ? `${prefix}${rest}` : `${prefix}.${rest}`;
-}

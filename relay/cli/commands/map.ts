@@ -69,7 +69,7 @@ Examples:
     const engine = createMappingEngine();
     try {
       const mapping = await loadMapping({
-        source: mappingSourceOf(configFlag === undefined ? undefined : resolvePath(context.cwd, configFlag), environment.mappingPath),
+        source: mappingSourceOf(configFlag === undefined ? undefined : resolve(context.cwd, configFlag), environment.mappingPath),
         engine,
       });
       const mappers = mappersOfKind(mapping, kind);
@@ -147,7 +147,7 @@ function itemSourceOf(context: CommandContext, environment: AgentEnvironment): I
   const input = stringValue(context.values.input);
   const live = stringValue(context.values.live);
   if (input !== undefined && live !== undefined) throw new UsageError("give either --input FILE or --live N, not both");
-  if (input !== undefined) return fileItemSource(resolvePath(context.cwd, input));
+  if (input !== undefined) return fileItemSource(resolve(context.cwd, input));
   if (live === undefined) throw new UsageError("--input FILE or --live N is required: the items to map");
   const count = /^\d+$/.test(live) ? Number(live) : Number.NaN;
   if (!Number.isSafeInteger(count) || count < 1 || count > 10_000) throw new UsageError(`--live must be a number of items from 1 to 10000, got ${JSON.stringify(live)}`);
@@ -158,8 +158,4 @@ function itemSourceOf(context: CommandContext, environment: AgentEnvironment): I
 
 function stringValue(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-function resolvePath(cwd: string, path: string): string {
-  return resolve(cwd, path);
 }
