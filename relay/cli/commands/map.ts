@@ -153,7 +153,7 @@ function itemSourceOf(context: CommandContext, environment: AgentEnvironment): I
   if (!Number.isSafeInteger(count) || count < 1 || count > 10_000) throw new UsageError(`--live must be a number of items from 1 to 10000, got ${JSON.stringify(live)}`);
   const settings = requireBitbucket(environment);
   const client = BitbucketClient.fromConfig({ baseUrl: settings.baseUrl, auth: settings.auth }, { logger: context.log, signal: context.signal });
-  return liveItemSource(client, count);
+  return liveItemSource(client, count, context.log);
 }
 
 function stringValue(value: unknown): string | undefined {

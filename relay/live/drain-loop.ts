@@ -1,0 +1,293 @@
+import type { LeasedMessage } from "../../shared/protocol/schema";
+import { EdgeError, type EdgeClient } from "../edge/edge-client";
+import type { Logger } from "../log/logger";
+import type { MessageHandler, MessageOutcome } from "./message-outcome";
+
+/**
+ * The agent's live loop: lease from the edge (long-poll), process concurrently, ack only after the handler says the
+ * catalog write succeeded, extend leases while work is slow, back off and reconnect while the edge is unreachable.
+ *
+ * - Capacity: at most `concurrency` messages in flight. A `resync` message runs for minutes; it holds a slot of its
+ *   own so that events keep flowing meanwhile.
+ * - Ordering: the edge never leases two messages of one entity at once; should a batch still carry two, they run
+ *   one after the other here.
+ * - Acks are batched: outcomes gathered while an ack call is under way go in the next one. A lost ack only means
+ *   the message comes back after its visibility timeout (processing is idempotent).
+ * - `stop()`: stop leasing, let in-flight work finish for `graceMs`, then abort it and release what is left (retry
+ *   with no delay), send the last acks. A crash loses nothing: unacked leases expire and the messages come back.
+ */
+
+export interface DrainLoopOptions {
+  edge: EdgeClient;
+  handler: MessageHandler;
+  logger: Logger;
+  concurrency?: number;
+  visibilityMs?: number;
+  /** Long-poll wait per lease call (the edge allows at most 25 s). */
+  waitMs?: number;
+  /** How long `stop()` lets in-flight work finish before aborting it. */
+  graceMs?: number;
+  /** Upper bound of the reconnect backoff. */
+  maxBackoffMs?: number;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+interface InFlight {
+  message: LeasedMessage;
+  expiresAt: number;
+  done: Promise<void>;
+}
+
+export interface DrainStats {
+  leased: number;
+  acked: number;
+  retried: number;
+  dead: number;
+  /** Lease or ack calls that failed and were retried. */
+  edgeErrors: number;
+}
+
+export class DrainLoop {
+  readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger">>;
+  readonly #edge: EdgeClient;
+  readonly #handler: MessageHandler;
+  readonly #log: Logger;
+  readonly #inFlight = new Map<string, InFlight>();
+  readonly #entityChains = new Map<string, Promise<void>>();
+  readonly #pendingAcks: { leaseId: string; outcome: MessageOutcome }[] = [];
+  readonly #intake = new AbortController();
+  readonly #work = new AbortController();
+  readonly #stats: DrainStats = { leased: 0, acked: 0, retried: 0, dead: 0, edgeErrors: 0 };
+  #flushing: Promise<void> | null = null;
+  #running: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(options: DrainLoopOptions) {
+    this.#edge = options.edge;
+    this.#handler = options.handler;
+    this.#log = options.logger;
+    this.#options = {
+      concurrency: options.concurrency ?? 8,
+      visibilityMs: options.visibilityMs ?? 60_000,
+      waitMs: options.waitMs ?? 20_000,
+      graceMs: options.graceMs ?? 30_000,
+      maxBackoffMs: options.maxBackoffMs ?? 60_000,
+      now: options.now ?? Date.now,
+      sleep: options.sleep ?? sleep,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  get stats(): Readonly<DrainStats> {
+    return this.#stats;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Starts the loop. The returned promise settles when the loop ends: after `stop()`, or rejected with an
+   * `EdgeError` the agent cannot recover from by waiting (a rejected token, an unknown tenant).
+   */
+  start(): Promise<void> {
+    this.#running ??= this.#run();
+    return this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#intake.abort();
+    this.#wake?.();
+    await this.#running?.catch(() => undefined);
+  }
+
+  async #run(): Promise<void> {
+    const extender = setInterval(() => void this.#extendDue().catch(() => undefined), Math.max(1_000, Math.floor(this.#options.visibilityMs / 3)));
+    let failures = 0;
+    try {
+      while (!this.#intake.signal.aborted) {
+        const capacity = this.#options.concurrency - this.#inFlight.size;
+        if (capacity <= 0) {
+          await this.#waitForSlot();
+          continue;
+        }
+        let messages: LeasedMessage[];
+        try {
+          const response = await this.#edge.lease(
+            { max: capacity, visibilityMs: this.#options.visibilityMs, waitMs: this.#options.waitMs },
+            this.#intake.signal,
+          );
+          messages = response.messages;
+          if (failures > 0) this.#log.info({ afterFailures: failures }, "Edge reachable again");
+          failures = 0;
+        } catch (error) {
+          if (this.#intake.signal.aborted) break;
+          if (error instanceof EdgeError && !error.retryable) throw error;
+          failures++;
+          this.#stats.edgeErrors++;
+          const delay = this.#backoff(failures);
+          this.#log.warn({ error: error instanceof Error ? error.message : String(error), retryInMs: delay }, "Waiting for the edge");
+          await this.#options.sleep(delay, this.#intake.signal).catch(() => undefined);
+          continue;
+        }
+        for (const message of messages) this.#begin(message);
+      }
+    } finally {
+      await this.#drain();
+      clearInterval(extender);
+      await this.#flushAcks();
+    }
+  }
+
+  #begin(message: LeasedMessage): void {
+    this.#stats.leased++;
+    const chainKey = message.entityKey ?? message.id;
+    const previous = this.#entityChains.get(chainKey) ?? Promise.resolve();
+    const done = previous
+      .then(() => this.#process(message))
+      .finally(() => {
+        this.#inFlight.delete(message.leaseId);
+        if (this.#entityChains.get(chainKey) === done) this.#entityChains.delete(chainKey);
+        this.#wake?.();
+      });
+    this.#entityChains.set(chainKey, done);
+    this.#inFlight.set(message.leaseId, { message, expiresAt: message.leaseExpiresAt, done });
+  }
+
+  async #process(message: LeasedMessage): Promise<void> {
+    const log = this.#log.child({ messageId: message.id, entity: message.entityKey ?? undefined, eventKey: message.eventKey, attempts: message.attempts });
+    let outcome: MessageOutcome;
+    try {
+      outcome = await this.#handler.handle(message, this.#work.signal);
+    } catch (error) {
+      // A bug in a handler must not lose the message, nor loop fast: retry it later, the edge counts attempts.
+      log.error({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, "Message handler failed unexpectedly");
+      outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
+    else if (outcome.action === "retry") log.info({ reason: outcome.reason, delayMs: outcome.delayMs }, "Message will be retried");
+    else log.debug({}, "Message processed");
+    this.#pendingAcks.push({ leaseId: message.leaseId, outcome });
+    void this.#flushAcks();
+  }
+
+  /** Sends gathered outcomes; one call at a time, and another right after if more arrived meanwhile. */
+  #flushAcks(): Promise<void> {
+    this.#flushing ??= (async () => {
+      try {
+        while (this.#pendingAcks.length > 0) {
+          const batch = this.#pendingAcks.splice(0, 500);
+          await this.#sendAcks(batch);
+        }
+      } finally {
+        this.#flushing = null;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  async #sendAcks(batch: { leaseId: string; outcome: MessageOutcome }[]): Promise<void> {
+    const acks: string[] = [];
+    const retries: { leaseId: string; delayMs: number; reason: string }[] = [];
+    const dead: { leaseId: string; reason: string }[] = [];
+    for (const { leaseId, outcome } of batch) {
+      if (outcome.action === "ack") acks.push(leaseId);
+      else if (outcome.action === "retry") retries.push({ leaseId, delayMs: Math.round(outcome.delayMs), reason: outcome.reason.slice(0, 4_000) });
+      else dead.push({ leaseId, reason: outcome.reason.slice(0, 4_000) });
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.#edge.ack({ acks, retries, dead });
+        for (const result of response.results) {
+          if (result.outcome !== "ok") {
+            this.#log.warn({ leaseId: result.leaseId, outcome: result.outcome }, "The edge no longer held the lease; the message will be processed again");
+            continue;
+          }
+          if (result.action === "ack") this.#stats.acked++;
+          else if (result.action === "retry") this.#stats.retried++;
+          else this.#stats.dead++;
+        }
+        return;
+      } catch (error) {
+        this.#stats.edgeErrors++;
+        const fatal = error instanceof EdgeError && !error.retryable;
+        if (fatal || attempt >= 5) {
+          this.#log.error({ error: error instanceof Error ? error.message : String(error), messages: batch.length }, "Could not ack; the messages will come back after their visibility timeout");
+          return;
+        }
+        await this.#options.sleep(this.#backoff(attempt), undefined).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Extends the leases that would run out before the next check. */
+  async #extendDue(): Promise<void> {
+    const now = this.#options.now();
+    const horizon = now + Math.floor(this.#options.visibilityMs / 2);
+    const due = [...this.#inFlight.values()].filter((entry) => entry.expiresAt <= horizon);
+    if (due.length === 0) return;
+    try {
+      const response = await this.#edge.extend({ leases: due.map((entry) => ({ leaseId: entry.message.leaseId, visibilityMs: this.#options.visibilityMs })) });
+      for (const result of response.results) {
+        const entry = this.#inFlight.get(result.leaseId);
+        if (entry === undefined) continue;
+        if (result.outcome === "ok" && result.leaseExpiresAt !== undefined) entry.expiresAt = result.leaseExpiresAt;
+        else this.#log.warn({ leaseId: result.leaseId, outcome: result.outcome }, "Lease lost while processing; the message may be processed twice");
+      }
+    } catch (error) {
+      this.#stats.edgeErrors++;
+      this.#log.warn({ error: error instanceof Error ? error.message : String(error) }, "Could not extend leases");
+    }
+  }
+
+  async #waitForSlot(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      if (this.#inFlight.size < this.#options.concurrency || this.#intake.signal.aborted) resolve();
+    });
+    this.#wake = null;
+  }
+
+  /** Lets in-flight work finish within the grace period, then aborts it (handlers release what they hold). */
+  async #drain(): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    this.#log.info({ inFlight: this.#inFlight.size, graceMs: this.#options.graceMs }, "Finishing in-flight work before stopping");
+    const all = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
+    const grace = new AbortController();
+    const timer = this.#options.sleep(this.#options.graceMs, grace.signal).then(
+      () => "timeout" as const,
+      () => "done" as const,
+    );
+    const winner = await Promise.race([all.then(() => "done" as const), timer]);
+    grace.abort();
+    if (winner === "timeout") {
+      this.#work.abort(new Error("shutting down"));
+      await all;
+    }
+  }
+
+  #backoff(failures: number): number {
+    const cap = Math.min(this.#options.maxBackoffMs, 1_000 * 2 ** Math.min(failures - 1, 16));
+    return Math.max(250, Math.floor(this.#options.random() * cap));
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
