@@ -66,6 +66,8 @@ export interface MappingCounts {
 
 export interface ItemResult {
   entities: MappedEntity[];
+  /** With `includeRejected`: entities of the elements the selector rejected (to delete them on live events). */
+  rejected: MappedEntity[];
   warnings: MappingWarning[];
   errors: MappingError[];
   /**

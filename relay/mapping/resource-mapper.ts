@@ -138,10 +138,13 @@ export class ResourceMapper {
   /**
    * Maps one listed item.
    * @param item the raw item (a Bitbucket object, enriched when {@link enrichment} asks for it)
+   * @param options `includeRejected`: also map the elements the selector rejects, into `rejected` (Ocean's
+   *   `parse_all` for live events: an item that no longer passes its selector must be deleted, so its identifier
+   *   is needed)
    * @returns the entities, warnings and errors; never throws for a jq failure
    */
-  async mapItem(item: Json): Promise<ItemResult> {
-    const result: ItemResult = { entities: [], warnings: [], errors: [], nullFields: [], counts: emptyCounts() };
+  async mapItem(item: Json, options: { includeRejected?: boolean } = {}): Promise<ItemResult> {
+    const result: ItemResult = { entities: [], rejected: [], warnings: [], errors: [], nullFields: [], counts: emptyCounts() };
     result.counts.items = 1;
     let elements: { value: Json; element?: number }[] = [{ value: item }];
     if (this.#programs.itemsToParse !== null) {
@@ -156,12 +159,12 @@ export class ResourceMapper {
     }
     for (const { value, element } of elements) {
       result.counts.considered++;
-      await this.#mapElement(value, element, result);
+      await this.#mapElement(value, element, result, options.includeRejected === true);
     }
     return result;
   }
 
-  async #mapElement(value: Json, element: number | undefined, result: ItemResult): Promise<void> {
+  async #mapElement(value: Json, element: number | undefined, result: ItemResult, includeRejected: boolean): Promise<void> {
     const where = element === undefined ? {} : { element };
     const { selector, fields } = await this.#evaluate(value);
     if (selector.kind !== "value" || typeof selector.value !== "boolean") {
@@ -180,6 +183,11 @@ export class ResourceMapper {
     }
     if (!selector.value || fields === null) {
       result.counts.rejected++;
+      if (includeRejected) {
+        const outcomes = await runAll(this.#programs.fields.map((field) => field.program), value);
+        const entity = this.#entityOf(this.#template.fill(outcomes.map((outcome) => (outcome.kind === "value" ? outcome.value : null))).fields);
+        if (entity.kind === "entity") result.rejected.push(entity.entity);
+      }
       return;
     }
     result.counts.selected++;

@@ -102,7 +102,7 @@ port:
     const skipped = await mapper.mapItem({ id: "b", keep: false });
 
     expect(kept.counts).toMatchObject({ selected: 1, rejected: 0, entities: 1, fieldErrors: 1 });
-    expect(skipped).toEqual({ entities: [], warnings: [], errors: [], nullFields: [], counts: { ...emptyCounts(), items: 1, considered: 1, rejected: 1 } });
+    expect(skipped).toEqual({ entities: [], rejected: [], warnings: [], errors: [], nullFields: [], counts: { ...emptyCounts(), items: 1, considered: 1, rejected: 1 } });
   });
 
   it.each([
