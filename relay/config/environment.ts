@@ -20,6 +20,10 @@ import { defaultCatalogPath, defaultStateDir } from "./data-paths";
  * | `CATALOG_PATH` | the local catalog's SQLite file (default `$XDG_DATA_HOME/bbrelay/catalog.sqlite`) |
  * | `BBRELAY_CONFIG` | the mapping file (default: the built-in mapping); `--config FILE` overrides it |
  * | `BBRELAY_STATE_DIR` | the agent's own state (default `$XDG_STATE_HOME/bbrelay`) |
+ * | `RELAY_WEBHOOK_SECRET` | the tenant's webhook secret, put into the webhooks `bbrelay webhooks sync` installs |
+ * | `BBRELAY_INSTALLATION_ID` | names this installation in the catalog's datasource (default: from `BITBUCKET_URL`) |
+ * | `BBRELAY_BLUEPRINTS` | a blueprints file (Port's JSON): loaded into the local catalog, created in Port when missing |
+ * | `BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER` | `true`/`false`: skip version detection for the webhook scope |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -35,6 +39,8 @@ export interface RelaySettings {
   url: string;
   tenant: string;
   agentToken: string;
+  /** The tenant's webhook secret, when set: the webhooks the agent installs carry it. */
+  webhookSecret: string | null;
 }
 
 export interface PortSettings {
@@ -57,6 +63,15 @@ export interface AgentEnvironment {
   mappingPath: string | null;
   /** Absolute path of the agent's state directory. */
   stateDir: string;
+  /**
+   * Names this installation in the datasource Port records: two installations never delete each other's
+   * entities. Default: the Bitbucket server's host and context path, so it stays put across agent restarts.
+   */
+  installationId: string;
+  /** Absolute path of a blueprints file, or null (the local catalog then uses the built-in blueprints). */
+  blueprintsPath: string | null;
+  /** Port's `bitbucketIsVersion8Point7OrOlder`: null detects the version (numerically) for the webhook scope. */
+  bitbucketIsVersion8Point7OrOlder: boolean | null;
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -84,10 +99,16 @@ const RawEnvironment = z.object({
   CATALOG_PATH: Text,
   BBRELAY_CONFIG: Text,
   BBRELAY_STATE_DIR: Text,
+  RELAY_WEBHOOK_SECRET: Text,
+  BBRELAY_INSTALLATION_ID: Text,
+  BBRELAY_BLUEPRINTS: Text,
+  BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
-const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET"] as const;
+const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET", "RELAY_WEBHOOK_SECRET"] as const;
+// The segments of Port's datasource (`port-ocean/<type>/<version>/<installation>/exporter`) may not hold "/".
+const INSTALLATION_ID = /^[A-Za-z0-9._@+=:-]{1,100}$/;
 // The edge's rule for tenant names (worker/config/tenants.ts): a name it refuses could never be leased from.
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -111,6 +132,15 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
   const port = portSettings(raw, problem);
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(inputs.cwd, path));
 
+  const installationId = raw.BBRELAY_INSTALLATION_ID ?? defaultInstallationId(bitbucket?.baseUrl ?? null);
+  if (!INSTALLATION_ID.test(installationId)) {
+    problem("BBRELAY_INSTALLATION_ID", "must be 1-100 letters, digits or . _ @ + = : - (no / or spaces): it becomes part of the catalog's datasource");
+  }
+  const versionFlag = raw.BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER?.toLowerCase();
+  if (versionFlag !== undefined && versionFlag !== "true" && versionFlag !== "false") {
+    problem("BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER", "must be true or false (or unset to detect the version)");
+  }
+
   if (problems.length > 0) throw new ConfigError(problems, "the environment");
   return {
     bitbucket,
@@ -119,7 +149,22 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     catalogPath: raw.CATALOG_PATH === undefined ? defaultCatalogPath(inputs) : resolvePath(raw.CATALOG_PATH),
     mappingPath: raw.BBRELAY_CONFIG === undefined ? null : resolvePath(raw.BBRELAY_CONFIG),
     stateDir: raw.BBRELAY_STATE_DIR === undefined ? defaultStateDir(inputs) : resolvePath(raw.BBRELAY_STATE_DIR),
+    installationId,
+    blueprintsPath: raw.BBRELAY_BLUEPRINTS === undefined ? null : resolvePath(raw.BBRELAY_BLUEPRINTS),
+    bitbucketIsVersion8Point7OrOlder: versionFlag === undefined ? null : versionFlag === "true",
   };
+}
+
+/**
+ * `bitbucket.example.com`, `bitbucket.example.com_bitbucket` (a context path), `local` without Bitbucket: stable
+ * for a server, distinct between servers.
+ */
+export function defaultInstallationId(bitbucketUrl: string | null): string {
+  if (bitbucketUrl === null) return "local";
+  const url = new URL(bitbucketUrl);
+  const path = url.pathname.replace(/^\/+|\/+$/g, "").replace(/\//g, "_");
+  const id = `${url.host}${path === "" ? "" : `_${path}`}`.replace(/[^A-Za-z0-9._@+=:-]/g, "-");
+  return id.slice(0, 100);
 }
 
 /**
@@ -183,7 +228,9 @@ function relaySettings(raw: RawEnvironment, problem: Report): RelaySettings | nu
   }
   const url = checkUrl("RELAY_URL", raw.RELAY_URL, problem, { httpAnywhere: false });
   if (raw.RELAY_AGENT_TOKEN === undefined) problem("RELAY_AGENT_TOKEN", "is not set, but RELAY_URL is: the edge refuses agents without it");
-  return url === null || raw.RELAY_AGENT_TOKEN === undefined ? null : { url, tenant, agentToken: raw.RELAY_AGENT_TOKEN };
+  return url === null || raw.RELAY_AGENT_TOKEN === undefined
+    ? null
+    : { url, tenant, agentToken: raw.RELAY_AGENT_TOKEN, webhookSecret: raw.RELAY_WEBHOOK_SECRET ?? null };
 }
 
 function portSettings(raw: RawEnvironment, problem: Report): PortSettings | null {

@@ -28,7 +28,31 @@ describe("the agent's environment", () => {
       catalogPath: "/home/tester/.local/share/bbrelay/catalog.sqlite",
       mappingPath: null,
       stateDir: "/home/tester/.local/state/bbrelay",
+      installationId: "local",
+      blueprintsPath: null,
+      bitbucketIsVersion8Point7OrOlder: null,
     });
+  });
+
+  it("names the installation after the Bitbucket server unless told, and checks the name", () => {
+    expect(load({ BITBUCKET_URL: "https://bb.example.com:8443/bitbucket/", BITBUCKET_TOKEN: "t" }).installationId).toBe("bb.example.com:8443_bitbucket");
+    expect(load({ BBRELAY_INSTALLATION_ID: "prod-dc" }).installationId).toBe("prod-dc");
+    expect(problemsOf({ BBRELAY_INSTALLATION_ID: "has/slash" })).toEqual([expect.stringMatching(/^BBRELAY_INSTALLATION_ID: .*no \/ or spaces/)]);
+  });
+
+  it("reads the webhook secret, the blueprints file and the version override", () => {
+    const environment = load({
+      RELAY_URL: "https://relay.example.workers.dev",
+      RELAY_AGENT_TOKEN: "agent-token",
+      RELAY_WEBHOOK_SECRET: "hook-secret",
+      BBRELAY_BLUEPRINTS: "bp.json",
+      BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "TRUE",
+    });
+
+    expect(environment.relay?.webhookSecret).toBe("hook-secret");
+    expect(environment.blueprintsPath).toMatch(/\/bp\.json$/);
+    expect(environment.bitbucketIsVersion8Point7OrOlder).toBe(true);
+    expect(problemsOf({ BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "maybe" })).toEqual([expect.stringMatching(/must be true or false/)]);
   });
 
   it("follows XDG_DATA_HOME and XDG_STATE_HOME when absolute, and ignores relative ones as the spec says", () => {
@@ -58,7 +82,7 @@ describe("the agent's environment", () => {
   it("reads the edge and Port settings, with the EU base URL by default and eu/us shorthands", () => {
     const environment = load({ RELAY_URL: "https://relay.example.workers.dev/", RELAY_AGENT_TOKEN: "agent-token", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1" });
 
-    expect(environment.relay).toEqual({ url: "https://relay.example.workers.dev", tenant: "default", agentToken: "agent-token" });
+    expect(environment.relay).toEqual({ url: "https://relay.example.workers.dev", tenant: "default", agentToken: "agent-token", webhookSecret: null });
     expect(requireRelay(environment)).toBe(environment.relay);
     expect(environment.port).toEqual({ clientId: "id", clientSecret: "secret-1", baseUrl: "https://api.getport.io" });
     expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "US" }).port?.baseUrl).toBe("https://api.us.getport.io");
