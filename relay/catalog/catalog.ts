@@ -161,7 +161,13 @@ export interface Catalog {
 }
 
 /** Why the whole catalog failed (not one entity): see the module comment. */
-export type CatalogUnavailableReason = "credentials" | "unreachable" | "server_error" | "aborted" | "storage";
+export type CatalogUnavailableReason =
+  | "credentials"
+  | "unreachable"
+  | "server_error"
+  | "unexpected_response"
+  | "aborted"
+  | "storage";
 
 export class CatalogUnavailableError extends Error {
   override readonly name = "CatalogUnavailableError";

@@ -81,8 +81,7 @@ describe("local catalog: storage", () => {
     }
 
     expect(error).toBeInstanceOf(BlueprintsInvalidError);
-    const problems = (error as BlueprintsInvalidError).problems;
-    expect(problems).toEqual([
+    expect(error instanceof BlueprintsInvalidError ? error.problems : []).toEqual([
       expect.stringMatching(/^\[0\]\.identifier: must match Port's blueprint identifier pattern/),
       expect.stringMatching(/^\[1\]\.schema\.properties\.n\.type: /),
     ]);
