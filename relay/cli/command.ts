@@ -26,6 +26,8 @@ export interface CommandContext {
   log: Logger;
   /** Aborted on SIGINT/SIGTERM: long-running commands stop intake and finish what is in flight. */
   signal: AbortSignal;
+  /** bbrelay's version (it names the writer in the catalog's datasource). */
+  version: string;
 }
 
 export interface Command {

@@ -91,6 +91,7 @@ export async function runCli(entries: readonly CommandEntry[], io: CliIo): Promi
       stdoutIsTTY: io.stdoutIsTTY,
       log,
       signal: io.signal,
+      version: io.version,
     });
   } catch (error) {
     const code = exitCodeOf(error);

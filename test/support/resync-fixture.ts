@@ -28,7 +28,6 @@ export const TEST_IDENTITY: IntegrationIdentity = {
   feature: "exporter",
 };
 
-export const SEED_DIR = join(import.meta.dirname, "..", "..", "..", "shared", "seed");
 export const DEFAULT_BLUEPRINTS: unknown = JSON.parse(
   readFileSync(join(import.meta.dirname, "..", "..", "relay", "config", "default-blueprints.json"), "utf8"),
 );

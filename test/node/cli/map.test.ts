@@ -2,49 +2,13 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { COMMANDS } from "../../../relay/cli/commands/index";
-import { runCli } from "../../../relay/cli/main";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { seedPath } from "../mapping/seed-files";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join("") };
-}
-
-async function bbrelay(argv: string[], options: { env?: Record<string, string>; tty?: boolean } = {}): Promise<Run> {
-  const stdout = collector();
-  const stderr = collector();
-  const code = await runCli(COMMANDS, {
-    argv,
-    env: { HOME: "/home/tester", ...options.env },
-    cwd: "/",
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    stdoutIsTTY: options.tty ?? false,
-    stderrIsTTY: options.tty ?? false,
-    signal: new AbortController().signal,
-    version: "0.0.0-test",
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+import { bbrelay } from "../../support/cli-runner";
 
 const LogLine = z.looseObject({ level: z.string(), msg: z.string() });
 function logLines(stderr: string): z.infer<typeof LogLine>[] {

@@ -1,0 +1,79 @@
+import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
+import { openAgentContext } from "../../agent/agent-context";
+import { runResync } from "../../sync/resync";
+import { formatSummary } from "../../sync/resync-summary";
+import type { Command, CommandContext } from "../command";
+import { UsageError } from "../errors";
+import { resyncProgress } from "../progress";
+
+export const resyncCommand: Command = {
+  name: "resync",
+  summary: "Run one full resync now: list Bitbucket, map, write what changed, delete what disappeared",
+  usage: "bbrelay resync [--kind K]... [--dry-run] [--config FILE] [--json]",
+  details: `
+Kinds run in the mapping's order. Only entities whose mapped content changed since the last write are written.
+Then, if every kind succeeded, entities this integration owns that were not seen are deleted, unless they are
+more than entityDeletionThreshold of what it owns. With --kind, only entities of blueprints no other kind writes
+can be deleted.
+
+Needs BITBUCKET_URL and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD). Writes to Port
+with PORT_CLIENT_ID and PORT_CLIENT_SECRET, else to the local catalog (CATALOG_PATH).
+
+Exit codes: 0 succeeded; 1 a kind failed or the run was interrupted (nothing was deleted then); 2 configuration.
+
+Examples:
+  bbrelay resync
+  bbrelay resync --kind repository --dry-run`,
+  options: {
+    kind: { type: "string", multiple: true, valueName: "K", description: `Only this kind: ${KINDS.join(", ")}` },
+    "dry-run": { type: "boolean", description: "Write nothing; print the counts and samples of what would change" },
+    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    json: { type: "boolean", description: "Print the summary as JSON (the default when stdout is not a terminal)" },
+  },
+  async run(context) {
+    const kinds = kindsOf(context);
+    const agent = await openAgentContext(context, configFlag(context));
+    try {
+      if (kinds !== undefined) {
+        const missing = kinds.filter((kind) => !agent.mapping.mappers.some((mapper) => mapper.kind === kind));
+        if (missing.length > 0) throw new UsageError(`${agent.mapping.origin} has no resource of kind ${missing.join(", ")}`);
+      }
+      const catalog = agent.catalog();
+      if (catalog.kind === "port" && agent.blueprints !== null && context.values["dry-run"] !== true) {
+        await catalog.ensureBlueprints(agent.blueprints, { signal: context.signal });
+      }
+      const summary = await runResync({
+        mapping: agent.mapping,
+        client: agent.bitbucket(),
+        catalog,
+        state: agent.state(),
+        logger: context.log,
+        dryRun: context.values["dry-run"] === true,
+        signal: context.signal,
+        ...(kinds === undefined ? {} : { kinds }),
+        onProgress: resyncProgress({ stream: context.stderr, isTTY: context.stdoutIsTTY && context.log.format === "human", log: context.log }),
+      });
+      const json = context.values.json === true || !context.stdoutIsTTY;
+      context.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      return summary.status === "succeeded" ? 0 : 1;
+    } finally {
+      await agent.close();
+    }
+  },
+};
+
+function kindsOf(context: CommandContext): Kind[] | undefined {
+  const values = context.values.kind;
+  if (values === undefined) return undefined;
+  const list = (Array.isArray(values) ? values : [values]).map(String);
+  return list.map((value) => {
+    const kind = KINDS.find((candidate) => candidate === value);
+    if (kind === undefined) throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(value)}`);
+    return kind;
+  });
+}
+
+export function configFlag(context: CommandContext): { configFlag?: string } {
+  const value = context.values.config;
+  return typeof value === "string" ? { configFlag: value } : {};
+}

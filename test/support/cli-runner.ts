@@ -1,0 +1,47 @@
+import { Writable } from "node:stream";
+import { COMMANDS } from "../../relay/cli/commands/index";
+import { runCli } from "../../relay/cli/main";
+
+/** Runs `bbrelay` in-process with injected streams and environment: what the CLI tests drive. */
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRunOptions {
+  env?: Record<string, string>;
+  /** Pretend stdout and stderr are a terminal (human output). */
+  tty?: boolean;
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+export function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+export async function bbrelay(argv: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runCli(COMMANDS, {
+    argv,
+    env: { HOME: "/home/tester", ...options.env },
+    cwd: options.cwd ?? "/",
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdoutIsTTY: options.tty ?? false,
+    stderrIsTTY: options.tty ?? false,
+    signal: options.signal ?? new AbortController().signal,
+    version: "0.0.0-test",
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
