@@ -31,10 +31,11 @@ export type Node =
   | { kind: "literal"; value: null | boolean | number | string }
   | { kind: "string"; format: FormatName | null; parts: StringPart[] }
   | { kind: "format"; format: FormatName }
-  | { kind: "field"; target: Node; name: Node }
-  | { kind: "index"; target: Node; index: Node }
-  | { kind: "slice"; target: Node; from: Node | null; to: Node | null }
-  | { kind: "iterate"; target: Node }
+  /** `optional`: written with a `?` right after it (`.a?`, `.[]?`): only this step's own error is suppressed. */
+  | { kind: "field"; target: Node; name: Node; optional?: boolean }
+  | { kind: "index"; target: Node; index: Node; optional?: boolean }
+  | { kind: "slice"; target: Node; from: Node | null; to: Node | null; optional?: boolean }
+  | { kind: "iterate"; target: Node; optional?: boolean }
   | { kind: "try"; body: Node; handler: Node | null }
   | { kind: "pipe"; left: Node; right: Node }
   | { kind: "comma"; left: Node; right: Node }

@@ -94,11 +94,11 @@ class Compiler {
       }
       case "field":
       case "index":
-        return this.#index(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope));
+        return this.#index(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope), node.optional === true);
       case "slice":
         return this.#slice(node, scope);
       case "iterate":
-        return this.#iterate(this.compile(node.target, scope));
+        return this.#iterate(this.compile(node.target, scope), node.optional === true);
       case "try":
         return this.#try(this.compile(node.body, scope), node.handler === null ? null : this.compile(node.handler, scope));
       case "pipe":
@@ -156,7 +156,7 @@ class Compiler {
     return fromGen((x, env, emit) => operand.gen(x, env, (v) => emit(f(v))));
   }
 
-  #index(target: Compiled, key: Compiled): Compiled {
+  #index(target: Compiled, key: Compiled, optional: boolean): Compiled {
     const tfn = target.fn;
     const kfn = key.fn;
     const tpath = target.path;
@@ -165,12 +165,13 @@ class Compiler {
       tpath === null
         ? null
         : (x, p, env, emit) =>
-            each(key, x, env, (k) => tpath(x, p, env, (v, vp) => emit(index(v, k), [...vp, k])));
-    if (tfn !== null && kfn !== null) return fromFn((x, env) => index(tfn(x, env), kfn(x, env)), path);
-    return fromGen((x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => emit(index(v, k)))), path);
+            each(key, x, env, (k) => tpath(x, p, env, (v, vp) => guarded(optional, () => index(v, k), (r) => emit(r, [...vp, k]))));
+    if (tfn !== null && kfn !== null && !optional) return fromFn((x, env) => index(tfn(x, env), kfn(x, env)), path);
+    return fromGen((x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => guarded(optional, () => index(v, k), emit))), path);
   }
 
   #slice(node: Extract<Node, { kind: "slice" }>, scope: Scope): Compiled {
+    const optional = node.optional === true;
     const target = this.compile(node.target, scope);
     const from = node.from === null ? null : this.compile(node.from, scope);
     const to = node.to === null ? null : this.compile(node.to, scope);
@@ -184,17 +185,22 @@ class Compiler {
       tpath === null
         ? null
         : (x, p, env, emit) =>
-            withBounds(x, env, (f, t) => tpath(x, p, env, (v, vp) => emit(slice(v, f, t), [...vp, { start: f, end: t }])));
+            withBounds(x, env, (f, t) =>
+              tpath(x, p, env, (v, vp) => guarded(optional, () => slice(v, f, t), (r) => emit(r, [...vp, { start: f, end: t }]))),
+            );
     const tfn = target.fn;
-    if (tfn !== null && (from === null || from.fn !== null) && (to === null || to.fn !== null)) {
+    if (tfn !== null && !optional && (from === null || from.fn !== null) && (to === null || to.fn !== null)) {
       const ffn = from?.fn ?? null;
       const tofn = to?.fn ?? null;
       return fromFn((x, env) => slice(tfn(x, env), ffn === null ? null : ffn(x, env), tofn === null ? null : tofn(x, env)), path);
     }
-    return fromGen((x, env, emit) => withBounds(x, env, (f, t) => each(target, x, env, (v) => emit(slice(v, f, t)))), path);
+    return fromGen(
+      (x, env, emit) => withBounds(x, env, (f, t) => each(target, x, env, (v) => guarded(optional, () => slice(v, f, t), emit))),
+      path,
+    );
   }
 
-  #iterate(target: Compiled): Compiled {
+  #iterate(target: Compiled, optional: boolean): Compiled {
     const tpath = target.path;
     const path: PathGen | null =
       tpath === null
@@ -203,12 +209,13 @@ class Compiler {
             tpath(x, p, env, (v, vp) => {
               if (Array.isArray(v)) v.forEach((item, i) => emit(item, [...vp, i]));
               else if (isObject(v)) for (const k of Object.keys(v)) emit(v[k] ?? null, [...vp, k]);
-              else iterationValues(v);
+              else guarded(optional, () => iterationValues(v), () => undefined);
             });
     return fromGen((x, env, emit) => {
       each(target, x, env, (v) => {
-        const values = iterationValues(v);
-        for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
+        guarded(optional, () => iterationValues(v), (values) => {
+          for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
+        });
       });
     }, path);
   }
@@ -611,9 +618,13 @@ class Compiler {
       return fromFn(() => text);
     }
     if (compiled.every((p) => typeof p === "string" || p.fn !== null)) {
+      // jq evaluates the last interpolation first (it is the outer loop), which decides whose error shows.
       return fromFn((x, env) => {
         let out = "";
-        for (const p of compiled) out += typeof p === "string" ? p : render(p.fn === null ? null : p.fn(x, env));
+        for (let i = compiled.length - 1; i >= 0; i--) {
+          const p = compiled[i] ?? "";
+          out = (typeof p === "string" ? p : render(p.fn === null ? null : p.fn(x, env))) + out;
+        }
         return out;
       });
     }
@@ -639,6 +650,22 @@ class Compiler {
       step(compiled.length - 1);
     });
   }
+}
+
+/** Runs an indexing step; when it is optional (`.a?`), its own jq error means "no output" instead. */
+function guarded<T>(optional: boolean, op: () => T, then: (value: T) => void): void {
+  if (!optional) {
+    then(op());
+    return;
+  }
+  let value: T;
+  try {
+    value = op();
+  } catch (error) {
+    if (error instanceof JqRuntimeError) return;
+    throw error;
+  }
+  then(value);
 }
 
 /** Wraps an error raised downstream of a `try` body so that the `try` lets it through. */

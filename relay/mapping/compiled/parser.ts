@@ -202,7 +202,7 @@ class Parser {
         node = this.#bracketSuffix(node);
       } else if (token.kind === "punct" && token.text === "?") {
         this.lexer.next();
-        node = { kind: "try", body: node, handler: null };
+        node = optional(node);
       } else if (token.kind === "keyword" && token.name === "as") {
         this.lexer.next();
         const patterns = this.#pattern();
@@ -264,6 +264,9 @@ class Parser {
         if (token.name === "ENV") throw new Unsupported("$ENV (jq-wasm's environment is Emscripten's fake one)");
         return { kind: "var", name: token.name };
       case "ident":
+        if (token.name === "null") return { kind: "literal", value: null };
+        if (token.name === "true") return { kind: "literal", value: true };
+        if (token.name === "false") return { kind: "literal", value: false };
         return this.#call(token.name);
       case "keyword":
         return this.#keywordTerm(token.name);
@@ -355,7 +358,7 @@ class Parser {
         node = this.#bracketSuffix(node);
       } else if (token.kind === "punct" && token.text === "?") {
         this.lexer.next();
-        node = { kind: "try", body: node, handler: null };
+        node = optional(node);
       } else {
         return node;
       }
@@ -539,6 +542,17 @@ class Parser {
     this.#expectPunct(":");
     return { kind: "key", key, pattern: this.#pattern() };
   }
+}
+
+/**
+ * `X?`: after an indexing step (`.a?`, `.[e]?`, `.[]?`, `.[a:b]?`) jq suppresses only that step's error, not the
+ * errors of what it indexes; after any other term it is `try X`.
+ */
+function optional(node: Node): Node {
+  if ((node.kind === "field" || node.kind === "index" || node.kind === "slice" || node.kind === "iterate") && node.optional !== true) {
+    return { ...node, optional: true };
+  }
+  return { kind: "try", body: node, handler: null };
 }
 
 function fieldOf(name: string): Node {

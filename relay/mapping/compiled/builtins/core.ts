@@ -65,16 +65,16 @@ function toEntries(x: Json): Json {
   return keys.map((k) => ({ key: k, value: index(x, k) }));
 }
 
-/** jq 1.7.1: `map({(.key // .k // .name // .Name // .K // .Key): (if has("value") then .value else .v end)}) | add + {} // {}`. */
+/** jq 1.7.1: `map({(.key // .Key // .name // .Name): (if has("value") then .value else .Value end)}) | add + {} // {}`. */
 export function fromEntries(x: Json): Json {
   const objects: JsonObject[] = [];
   for (const entry of iterationValues(x)) {
     let key: Json = null;
-    for (const name of ["key", "k", "name", "Name", "K", "Key"]) {
+    for (const name of ["key", "Key", "name", "Name"]) {
       key = index(entry, name);
       if (isTruthy(key)) break;
     }
-    const value = has(entry, "value") ? index(entry, "value") : index(entry, "v");
+    const value = has(entry, "value") ? index(entry, "value") : index(entry, "Value");
     if (typeof key !== "string") throw jqError(`Cannot use ${describeValue(key)} as object key`);
     const object: JsonObject = {};
     setField(object, key, value);
@@ -115,7 +115,7 @@ function indices(x: Json, i: Json): Json {
   if (Array.isArray(x)) return index(x, [i]);
   if (typeof x === "string" && typeof i === "string") {
     const out: Json[] = [];
-    if (i === "") return null;
+    if (i === "") return out;
     for (let at = x.indexOf(i); at >= 0; at = x.indexOf(i, at + 1)) out.push(codepointLength(x.slice(0, at)));
     return out;
   }

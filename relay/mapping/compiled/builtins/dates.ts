@@ -45,7 +45,7 @@ function tmToJson(tm: Tm): Json[] {
 }
 
 function gmtime(x: Json): Json {
-  if (typeof x !== "number") throw jqError("gmtime() requires a number");
+  if (typeof x !== "number") throw jqError("gmtime() requires numeric inputs");
   if (!(Math.abs(x) <= MAX_SECONDS)) throw defer("gmtime beyond the year 9999");
   // jq converts to time_t (truncation toward zero), then adds back the fraction measured from the floor.
   const tm = tmToJson(breakDown(Math.trunc(x)));
@@ -68,7 +68,7 @@ function toTm(x: Json, error: string): Tm {
 }
 
 function mktime(x: Json): Json {
-  if (!Array.isArray(x)) throw jqError("mktime requires array of 6 numbers");
+  if (!Array.isArray(x)) throw jqError("mktime requires array inputs");
   if (x.length < 6) throw jqError("mktime requires parsed datetime inputs");
   const tm = toTm(x, "mktime requires parsed datetime inputs");
   const d = new Date(0);

@@ -15,9 +15,13 @@ interface CompiledRegex {
 }
 
 /** Compiled patterns, per engine (the cache lives in the closure of each compiled call, never at module level). */
-function regexCache(): (pattern: Json, flags: Json) => CompiledRegex {
+type RegexCompiler = (pattern: Json, flags: Json, input?: Json) => CompiledRegex;
+
+function regexCache(): RegexCompiler {
   const cache = new Map<string, CompiledRegex>();
-  return (pattern, flags) => {
+  return (pattern, flags, input?: Json) => {
+    // jq checks the input first, then the regex, then the flags.
+    if (input !== undefined && typeof input !== "string") throw jqError(`${describeValue(input)} cannot be matched, as it is not a string`);
     if (typeof pattern !== "string") throw jqError(`${describeValue(pattern)} is not a string`);
     if (flags !== null && typeof flags !== "string") throw jqError(`${describeValue(flags)} is not a string`);
     const key = `${flags ?? ""}\u0000${pattern}`;
@@ -90,7 +94,7 @@ function captureObject(match: Json): JsonObject {
 function regexBuiltin(
   run: (input: Json, re: CompiledRegex, emit: (v: Json) => void) => void,
   arity: 1 | 2,
-  wrap: (c: (pattern: Json, flags: Json) => CompiledRegex) => (pattern: Json, flags: Json) => CompiledRegex = (c) => c,
+  wrap: (c: RegexCompiler) => RegexCompiler = (c) => c,
 ): Builtin {
   return (args) => {
     const compile = wrap(regexCache());
@@ -100,9 +104,9 @@ function regexBuiltin(
       each(reArg, x, env, (re) => {
         if (arity === 1) {
           const [pattern, flags] = splitArg(re);
-          run(x, compile(pattern, flags), emit);
+          run(x, compile(pattern, flags, x), emit);
         } else if (flagsArg !== undefined) {
-          each(flagsArg, x, env, (flags) => run(x, compile(re, flags), emit));
+          each(flagsArg, x, env, (flags) => run(x, compile(re, flags, x), emit));
         }
       }),
     );
@@ -143,8 +147,8 @@ function splitRegex(x: Json, re: CompiledRegex): Json {
 }
 
 /** `"g" + $flags` as jq computes it (null flags give "g"; other types raise jq's addition error). */
-function withGlobal(compile: (pattern: Json, flags: Json) => CompiledRegex): (pattern: Json, flags: Json) => CompiledRegex {
-  return (pattern, flags) => compile(pattern, add("g", flags));
+function withGlobal(compile: RegexCompiler): RegexCompiler {
+  return (pattern, flags, input) => compile(pattern, add("g", flags), input);
 }
 
 /** jq's `sub`: gaps and replacements joined; the replacement sees the named captures as an object. */
@@ -171,7 +175,7 @@ function subBuiltin(flagsFor: (flags: Json) => Json, withFlags: boolean): Builti
     if (reArg === undefined || replacement === undefined) throw new Error("sub without its arguments");
     if (replacement.fn === null) throw new Unsupported("sub/gsub with a replacement that has several outputs");
     const run = (x: Json, env: Env, re: Json, flags: Json, emit: (v: Json) => void): void => {
-      const result = substitute(x, compile(re, flagsFor(flags)), replacement, env);
+      const result = substitute(x, compile(re, flagsFor(flags), x), replacement, env);
       emit(result === null || result === false ? x : result);
     };
     return fromGen((x, env, emit) =>

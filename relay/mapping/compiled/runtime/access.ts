@@ -40,8 +40,6 @@ export function index(target: Json, key: Json): Json {
     return indexError(target, key);
   }
   if (Array.isArray(key) && Array.isArray(target)) return arrayIndices(target, key);
-  if (target === null && key === null) return indexError(target, key);
-  if (target === null) return null;
   return indexError(target, key);
 }
 
@@ -98,6 +96,7 @@ export function iterationValues(target: Json): readonly Json[] {
 }
 
 export function has(target: Json, key: Json): boolean {
+  if (target === null) return false;
   if (isObject(target) && typeof key === "string") return Object.hasOwn(target, key);
   if (Array.isArray(target) && typeof key === "number") {
     if (Number.isNaN(key)) throw defer("has(nan)");

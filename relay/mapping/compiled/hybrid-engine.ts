@@ -1,0 +1,179 @@
+import type { Logger } from "../../log/logger";
+import type { CompileOutcome, JqEngine, JqOutcome, JqProgram, Json } from "../engine";
+import { JqWasmEngine } from "../jq-wasm-engine";
+import type { JqWasmRuntimeOptions } from "../jq-wasm-runtime";
+import type { Builtin } from "./compiled-types";
+import { compileJq, type CompiledProgram } from "./compiled-program";
+import { describeOutcome, outcomesEqual } from "./outcomes-equal";
+import { InputPreparer, NEEDS_REFERENCE } from "./prepare-input";
+
+/** A compiled program whose output differed from jq-wasm's: it is served by jq-wasm from then on. */
+export interface Divergence {
+  expression: string;
+  compiled: JqOutcome;
+  reference: JqOutcome;
+}
+
+export interface HybridJqEngineOptions {
+  /** The reference engine (jq-wasm); one is created when not given, and closed with this engine. */
+  reference?: JqWasmEngine;
+  referenceOptions?: JqWasmRuntimeOptions;
+  /**
+   * Runs of each compiled program that are also run on jq-wasm in the current shadow round (default 20). During
+   * those runs the caller receives jq-wasm's outcome, after the comparison: nothing unchecked is handed out.
+   */
+  shadowRuns?: number;
+  /** Called when a shadow run finds a divergence (the expression is then sent back to jq-wasm for good). */
+  onDivergence?: (divergence: Divergence) => void;
+  logger?: Logger;
+  /** jq's `now` in seconds; injectable for tests. */
+  now?: () => number;
+  /** Replaces compiled builtins by `name/arity`: how tests break one on purpose. */
+  builtinOverrides?: Readonly<Record<string, Builtin>>;
+}
+
+export interface HybridStats {
+  compiledPrograms: number;
+  referencePrograms: number;
+  shadowRuns: number;
+  divergences: number;
+  /** Runs handed to jq-wasm because a value could not be treated exactly (see DeferToReference). */
+  deferredRuns: number;
+}
+
+/**
+ * The engine mappings use: each expression is served, per expression and at compile time, by the compiled engine
+ * when every construct in it is in the verified subset, and by jq-wasm otherwise (`JqProgram.engine` says which).
+ * Compiled programs are shadowed: their first runs in each round are also run on jq-wasm, and a mismatch sends
+ * the expression back to jq-wasm for good, with a warning naming it.
+ */
+export class HybridJqEngine implements JqEngine {
+  readonly name = "hybrid";
+  readonly #reference: JqWasmEngine;
+  readonly #ownsReference: boolean;
+  readonly #options: HybridJqEngineOptions;
+  readonly #preparer = new InputPreparer();
+  readonly #programs = new Set<HybridProgram>();
+  readonly #stats: HybridStats = { compiledPrograms: 0, referencePrograms: 0, shadowRuns: 0, divergences: 0, deferredRuns: 0 };
+
+  constructor(options: HybridJqEngineOptions = {}) {
+    this.#options = options;
+    this.#ownsReference = options.reference === undefined;
+    this.#reference = options.reference ?? new JqWasmEngine(options.referenceOptions ?? {});
+  }
+
+  get stats(): Readonly<HybridStats> {
+    return { ...this.#stats };
+  }
+
+  get reference(): JqWasmEngine {
+    return this.#reference;
+  }
+
+  async compile(source: string): Promise<CompileOutcome> {
+    // jq-wasm decides what compiles, so syntax and compile errors are jq's own, whichever engine then runs it.
+    const checked = await this.#reference.compile(source);
+    if (checked.kind === "error") return checked;
+    const compiled = compileJq(source, {
+      ...(this.#options.now === undefined ? {} : { now: this.#options.now }),
+      ...(this.#options.builtinOverrides === undefined ? {} : { builtinOverrides: this.#options.builtinOverrides }),
+    });
+    if (compiled.kind === "unsupported") {
+      this.#stats.referencePrograms++;
+      return checked;
+    }
+    this.#stats.compiledPrograms++;
+    const program = new HybridProgram(source, compiled.program, checked.program, this);
+    this.#programs.add(program);
+    return { kind: "ok", program };
+  }
+
+  /** Starts a new shadow round (call it at the start of each resync): every compiled program is checked again. */
+  newShadowRound(): void {
+    for (const program of this.#programs) program.resetShadow(this.#options.shadowRuns ?? 20);
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsReference) await this.#reference.close();
+  }
+
+  /** @internal the shared pieces programs use */
+  get shadowRuns(): number {
+    return this.#options.shadowRuns ?? 20;
+  }
+
+  prepare(input: Json): Json | typeof NEEDS_REFERENCE {
+    return this.#preparer.prepare(input);
+  }
+
+  countShadowRun(): void {
+    this.#stats.shadowRuns++;
+  }
+
+  countDeferred(): void {
+    this.#stats.deferredRuns++;
+  }
+
+  async referenceWithNow(source: string, now: number, input: Json): Promise<JqOutcome> {
+    const compiled = await this.#reference.compile(`def now: ${String(now)}; ${source}`);
+    if (compiled.kind === "error") return { kind: "error", message: compiled.message };
+    return await compiled.program.first(input);
+  }
+
+  reportDivergence(divergence: Divergence): void {
+    this.#stats.divergences++;
+    this.#options.logger?.warn(
+      { expression: divergence.expression, compiled: describeOutcome(divergence.compiled), reference: describeOutcome(divergence.reference) },
+      "compiled jq differs from jq-wasm: expression sent back to jq-wasm for good",
+    );
+    this.#options.onDivergence?.(divergence);
+  }
+}
+
+class HybridProgram implements JqProgram {
+  #demoted = false;
+  #shadowLeft: number;
+
+  constructor(
+    readonly source: string,
+    readonly compiled: CompiledProgram,
+    readonly reference: JqProgram,
+    readonly engineRef: HybridJqEngine,
+  ) {
+    this.#shadowLeft = engineRef.shadowRuns;
+  }
+
+  get engine(): string {
+    return this.#demoted ? "jq-wasm" : "compiled";
+  }
+
+  resetShadow(runs: number): void {
+    this.#shadowLeft = runs;
+  }
+
+  first(input: Json): JqOutcome | Promise<JqOutcome> {
+    if (this.#demoted) return this.reference.first(input);
+    const prepared = this.engineRef.prepare(input);
+    const outcome = prepared === NEEDS_REFERENCE ? null : this.compiled.run(prepared);
+    if (outcome === null || outcome.kind === "defer") {
+      this.engineRef.countDeferred();
+      return this.reference.first(input);
+    }
+    if (this.#shadowLeft > 0) {
+      this.#shadowLeft--;
+      return this.#shadow(input, outcome, this.compiled.usesNow ? this.compiled.lastNow : null);
+    }
+    return outcome;
+  }
+
+  async #shadow(input: Json, compiled: JqOutcome, now: number | null): Promise<JqOutcome> {
+    this.engineRef.countShadowRun();
+    const reference =
+      now === null ? await this.reference.first(input) : await this.engineRef.referenceWithNow(this.source, now, input);
+    if (!this.#demoted && !outcomesEqual(compiled, reference)) {
+      this.#demoted = true;
+      this.engineRef.reportDivergence({ expression: this.source, compiled, reference });
+    }
+    return reference;
+  }
+}

@@ -1,0 +1,69 @@
+import type { Json } from "../engine";
+
+// jq-wasm receives `JSON.stringify(input)` and parses it again, and the compiled engine must see what jq sees:
+// -0 is written as `0`, non-finite numbers (not JSON, but a caller could pass them) as null, and a lone surrogate
+// as `\ud800`, which jq 1.7.1 rejects with a parse error: such inputs are left to jq-wasm whole.
+
+/** The input cannot be given to the compiled engine: jq-wasm must run it (and report jq's parse error). */
+export const NEEDS_REFERENCE: unique symbol = Symbol("needs jq-wasm");
+
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+function hasLoneSurrogate(value: Json): boolean {
+  if (typeof value === "string") return LONE_SURROGATE.test(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  for (const key of Object.keys(value)) {
+    if (LONE_SURROGATE.test(key) || hasLoneSurrogate(value[key] ?? null)) return true;
+  }
+  return false;
+}
+
+function needsRepair(value: Json): boolean {
+  if (typeof value === "string") return false;
+  if (typeof value === "number") return !Number.isFinite(value) || Object.is(value, -0);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(needsRepair);
+  for (const key of Object.keys(value)) {
+    if (needsRepair(value[key] ?? null)) return true;
+  }
+  return false;
+}
+
+function repair(value: Json): Json {
+  if (typeof value === "number") return Number.isFinite(value) ? (Object.is(value, -0) ? 0 : value) : null;
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(repair);
+  const out: { [key: string]: Json } = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, key, {
+      value: repair(value[key] ?? null),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/**
+ * Makes inputs what jq sees, once per input object: a mapper evaluates a dozen fields on the same item, so the
+ * check is cached by identity (callers must not mutate an item between evaluations).
+ */
+export class InputPreparer {
+  readonly #cache = new WeakMap<object, Json | typeof NEEDS_REFERENCE>();
+
+  prepare(input: Json): Json | typeof NEEDS_REFERENCE {
+    if (typeof input !== "object" || input === null) return this.#check(input);
+    const cached = this.#cache.get(input);
+    if (cached !== undefined) return cached;
+    const ready = this.#check(input);
+    this.#cache.set(input, ready);
+    return ready;
+  }
+
+  #check(input: Json): Json | typeof NEEDS_REFERENCE {
+    if (hasLoneSurrogate(input)) return NEEDS_REFERENCE;
+    return needsRepair(input) ? repair(input) : input;
+  }
+}

@@ -1,0 +1,160 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
+import type { Json } from "../../../relay/mapping/engine";
+import { compileJq } from "../../../relay/mapping/compiled/compiled-program";
+import { jsonEqual } from "../../../relay/mapping/compiled/outcomes-equal";
+import { InputPreparer, NEEDS_REFERENCE } from "../../../relay/mapping/compiled/prepare-input";
+import { DeferToReference } from "../../../relay/mapping/compiled/runtime/signals";
+import { dump } from "../../../relay/mapping/compiled/runtime/text";
+import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
+import { seedText } from "../mapping/seed-files";
+import { CORNER_CASES, MANUAL_EXAMPLES } from "./corpus-expressions";
+import { corpusInputs } from "./corpus-inputs";
+import { runReference } from "./reference-batch";
+
+/**
+ * The differential suite: every expression runs on every generated input in the compiled engine and in jq-wasm
+ * (jq 1.7.1), and the two must agree exactly: same value, same printed text, same error message, same "no
+ * output". An input the compiled engine defers to jq-wasm is not a difference (the hybrid engine then asks
+ * jq-wasm), but it is counted; an expression outside the compiled subset is served by jq-wasm and listed.
+ */
+
+const NOW = 1747730324.792;
+
+/** Every jq leaf of a port-app-config document: selector queries and every mapping leaf. */
+function mappingLeaves(yamlText: string): string[] {
+  const leaves: string[] = [];
+  const walk = (node: unknown, inMappings: boolean): void => {
+    if (typeof node === "string") {
+      if (inMappings) leaves.push(node);
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item, inMappings);
+    } else if (typeof node === "object" && node !== null) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "query" && typeof value === "string") leaves.push(value);
+        else walk(value, inMappings || key === "mappings");
+      }
+    }
+  };
+  walk(parse(yamlText), false);
+  return [...new Set(leaves)];
+}
+
+interface Report {
+  expressions: number;
+  compiled: number;
+  fallback: { source: string; reason: string }[];
+  compileErrors: number;
+  pairs: number;
+  textChecked: number;
+  deferred: number;
+  deferReasons: Record<string, number>;
+  mismatches: string[];
+}
+
+const runtime = new JqWasmRuntime();
+const inputs = corpusInputs();
+const reports: Record<string, Report> = {};
+
+afterAll(async () => {
+  await runtime.close();
+  const total = Object.values(reports).reduce((sum, r) => sum + r.pairs, 0);
+  const lines = Object.entries(reports).map(
+    ([name, r]) =>
+      `${name}: ${r.expressions} expressions (${r.compiled} compiled, ${r.fallback.length} jq-wasm, ${r.compileErrors} compile errors), ${r.pairs} pairs, ${r.textChecked} texts checked, ${r.deferred} deferred ${JSON.stringify(r.deferReasons)}`,
+  );
+  console.log(`differential suite: ${inputs.length} inputs, ${total} compared pairs\n${lines.join("\n")}`);
+});
+
+async function differential(name: string, expressions: readonly string[]): Promise<Report> {
+  const preparer = new InputPreparer();
+  const prepared = inputs.map((input) => {
+    const ready = preparer.prepare(input);
+    if (ready === NEEDS_REFERENCE) throw new Error("the corpus has an input only jq-wasm can take");
+    return ready;
+  });
+  const report: Report = { expressions: expressions.length, compiled: 0, fallback: [], compileErrors: 0, pairs: 0, textChecked: 0, deferred: 0, deferReasons: {}, mismatches: [] };
+  for (const source of expressions) {
+    const result = compileJq(source, { now: () => NOW });
+    if (/\binputs?\b|\bhalt/.test(source)) {
+      // These read the next input or stop jq: they cannot be batched, and they are never compiled.
+      if (result.kind === "ok") report.mismatches.push(`${source}: compiled, but reads other inputs or halts`);
+      else report.fallback.push({ source, reason: result.reason });
+      continue;
+    }
+    const reference = await runReference(runtime, `def now: ${NOW}; ${source}`, inputs);
+    if (reference[0]?.kind === "compile-error") {
+      report.compileErrors++;
+      continue;
+    }
+    if (result.kind === "unsupported") {
+      report.fallback.push({ source, reason: result.reason });
+      continue;
+    }
+    report.compiled++;
+    inputs.forEach((input, i) => {
+      const expected = reference[i];
+      const actual = result.program.runRaw(prepared[i] ?? null);
+      const where = `${source}  on  ${JSON.stringify(input)?.slice(0, 80)}`;
+      if (expected === undefined) return;
+      report.pairs++;
+      if (actual.kind === "defer") {
+        report.deferred++;
+        report.deferReasons[actual.reason] = (report.deferReasons[actual.reason] ?? 0) + 1;
+        return;
+      }
+      if (expected.kind === "value" && actual.kind === "value") {
+        const final = result.program.run(prepared[i] ?? null);
+        const value = final.kind === "value" ? final.value : undefined;
+        if (value === undefined || !jsonEqual(value, JSON.parse(expected.text) as Json)) {
+          report.mismatches.push(`${where}: value ${JSON.stringify(value)} != ${expected.text}`);
+          return;
+        }
+        let text: string | null = null;
+        try {
+          text = dump(actual.value);
+        } catch (error) {
+          if (!(error instanceof DeferToReference)) throw error;
+        }
+        if (text !== null) {
+          report.textChecked++;
+          if (text !== expected.text) report.mismatches.push(`${where}: text ${text} != ${expected.text}`);
+        }
+        return;
+      }
+      if (expected.kind === "error" && actual.kind === "error") {
+        if (actual.message !== expected.message) report.mismatches.push(`${where}: error ${JSON.stringify(actual.message)} != ${JSON.stringify(expected.message)}`);
+        return;
+      }
+      if (expected.kind !== actual.kind) {
+        report.mismatches.push(`${where}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+      }
+    });
+  }
+  reports[name] = report;
+  if (report.mismatches.length > 0) console.log(`${name} mismatches:\n${report.mismatches.join("\n")}`);
+  return report;
+}
+
+describe("compiled engine against jq-wasm", () => {
+  it("serves every leaf of the seed's and the default mapping compiled, with jq's exact results", async () => {
+    const leaves = [...mappingLeaves(seedText("port-app-config.yaml")), ...mappingLeaves(DEFAULT_MAPPING_YAML)];
+    const report = await differential("mappings", leaves);
+    expect(report.mismatches).toEqual([]);
+    expect(report.fallback).toEqual([]);
+    expect(report.compiled).toBeGreaterThan(40);
+  });
+
+  it("agrees on the jq manual's examples for each supported construct", async () => {
+    const report = await differential("manual", MANUAL_EXAMPLES);
+    expect(report.mismatches).toEqual([]);
+    expect(report.compiled).toBeGreaterThan(MANUAL_EXAMPLES.length * 0.85);
+  });
+
+  it("agrees on expressions written for jq's corner cases", async () => {
+    const report = await differential("corner cases", CORNER_CASES);
+    expect(report.mismatches).toEqual([]);
+    console.log(report.fallback.map((f) => `jq-wasm: ${f.source}  (${f.reason})`).join("\n"));
+  });
+});
