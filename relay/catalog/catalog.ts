@@ -9,7 +9,9 @@
  *   result per input entity, **in input order**, and never throws for a per-entity failure (a failed check, a missing
  *   relation target, an entity too large to send): those are `{ result: "failed", error }` with Port's status, code
  *   and message. A search-query identifier that matches no entity is `unresolved` (Port creates nothing; Ocean drops
- *   it silently and so may the caller).
+ *   it silently and so may the caller). Entities are written in input order from one blueprint to the next (list
+ *   projects before their repositories when targets are not created); consecutive entities of one blueprint may be
+ *   written concurrently.
  * - `delete` removes entities one result each, in input order; an entity already absent is `not_found` (not an
  *   error: deletes are idempotent). With `deleteDependents`, entities holding a **required** relation to a deleted
  *   entity are deleted with it (Port's `delete_dependents`); without it, such a delete fails with `has_dependents` and

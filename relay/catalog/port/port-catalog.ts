@@ -60,7 +60,8 @@ const MAX_BULK = 20;
 
 /**
  * The catalog in Port, over its REST API (port-api.md): see `catalog.ts` for the contract. Upserts go by the bulk
- * route (≤20 entities and ≤1 MiB a request, several in flight), per-entity 207 errors become per-entity results, and
+ * route (≤20 entities and ≤1 MiB a request; several in flight for consecutive entities of one blueprint, runs of
+ * different blueprints in input order), per-entity 207 errors become per-entity results, and
  * a bulk body Port refuses as a whole (413, 422) is retried entity by entity so that one bad entity fails alone. The
  * route schema (identifiers, relation values) is checked before sending, as Port would check it.
  */
@@ -107,7 +108,9 @@ export class PortCatalog implements Catalog {
 
   async upsert(entities: readonly CatalogEntity[], options: UpsertOptions): Promise<UpsertResult[]> {
     const results: (UpsertResult | undefined)[] = new Array<UpsertResult | undefined>(entities.length);
-    const groups = new Map<string, SerialisedEntity[]>();
+    // Consecutive entities of one blueprint form a run; runs are written one after the other, so an entity is never
+    // written before an earlier one of another blueprint it may relate to (a project before its repositories).
+    const runs: { blueprint: string; entities: SerialisedEntity[] }[] = [];
     entities.forEach((entity, index) => {
       const wire = wireEntity(entity);
       const problems = entityBodyProblems(wire);
@@ -116,24 +119,25 @@ export class PortCatalog implements Catalog {
         return;
       }
       const json = JSON.stringify(wire);
-      const group = groups.get(entity.blueprint) ?? [];
-      group.push({ index, json, bytes: Buffer.byteLength(json) });
-      groups.set(entity.blueprint, group);
+      let run = runs.at(-1);
+      if (run === undefined || run.blueprint !== entity.blueprint) {
+        run = { blueprint: entity.blueprint, entities: [] };
+        runs.push(run);
+      }
+      run.entities.push({ index, json, bytes: Buffer.byteLength(json) });
     });
     const query = {
       upsert: true,
       merge: options.merge,
       create_missing_related_entities: options.createMissingRelatedEntities,
     };
-    const tasks: (() => Promise<void>)[] = [];
-    for (const [blueprint, group] of groups) {
-      for (const plan of planUpsertRequests(group, this.#bulkSize, this.#maxBodyBytes)) {
-        tasks.push(async () => {
-          for (const [index, result] of await this.#send(blueprint, plan, query, entities, options.signal)) results[index] = result;
-        });
-      }
+    for (const run of runs) {
+      // Within a run, bulk requests go out several at a time (Port orders the entities of one request only).
+      const tasks = planUpsertRequests(run.entities, this.#bulkSize, this.#maxBodyBytes).map((plan) => async () => {
+        for (const [index, result] of await this.#send(run.blueprint, plan, query, entities, options.signal)) results[index] = result;
+      });
+      await runLimited(tasks, this.#concurrency);
     }
-    await runLimited(tasks, this.#concurrency);
     return results.map(
       (result, index): UpsertResult =>
         result ?? {

@@ -123,6 +123,20 @@ describe("Port client: bulk upserts", () => {
     expect(fake.store.entities()).toHaveLength(45);
   });
 
+  it("writes runs of different blueprints in input order, so targets exist before the entities relating to them", async () => {
+    const { fake, catalog } = await start({ blueprints: SEED_BLUEPRINTS }, { concurrency: 4 });
+    const projects = Array.from({ length: 45 }, (_, index) => project(`P${index}`));
+    const repositories = Array.from({ length: 45 }, (_, index) => repository(`P${index}`, "api"));
+
+    const results = await catalog.upsert([...projects, ...repositories], WRITE);
+
+    expect(results.every((result) => result.result === "created")).toBe(true);
+    expect(fake.requestsTo("POST", "/entities/bulk").map((request) => request.path.split("/")[3])).toEqual([
+      ...Array.from({ length: 3 }, () => "bitbucketProject"),
+      ...Array.from({ length: 3 }, () => "bitbucketRepository"),
+    ]);
+  });
+
   it("turns a 207 into per-entity results with Port's status, code and message", async () => {
     const { fake, catalog } = await start({ blueprints: SEED_BLUEPRINTS });
     await catalog.upsert([project("P"), repository("P", "r", { relations: { project: "P" } })], WRITE);
