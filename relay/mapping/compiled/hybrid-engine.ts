@@ -83,7 +83,7 @@ export class HybridJqEngine implements JqEngine {
       return checked;
     }
     this.#stats.compiledPrograms++;
-    const program = new HybridProgram(source, compiled.program, checked.program, this);
+    const program = new HybridProgram(source, compiled.program, checked.program, this.#context);
     this.#programs.add(program);
     return { kind: "ok", program };
   }
@@ -97,37 +97,44 @@ export class HybridJqEngine implements JqEngine {
     if (this.#ownsReference) await this.#reference.close();
   }
 
-  /** @internal the shared pieces programs use */
-  get shadowRuns(): number {
-    return this.#options.shadowRuns ?? 20;
-  }
-
-  prepare(input: Json): Json | typeof NEEDS_REFERENCE {
-    return this.#preparer.prepare(input);
-  }
-
-  countShadowRun(): void {
-    this.#stats.shadowRuns++;
-  }
-
-  countDeferred(): void {
-    this.#stats.deferredRuns++;
-  }
-
-  async referenceWithNow(source: string, now: number, input: Json): Promise<JqOutcome> {
+  #referenceWithNow = async (source: string, now: number, input: Json): Promise<JqOutcome> => {
+    // jq-wasm gets the very instant the compiled run used, so that the comparison is exact.
     const compiled = await this.#reference.compile(`def now: ${String(now)}; ${source}`);
     if (compiled.kind === "error") return { kind: "error", message: compiled.message };
     return await compiled.program.first(input);
-  }
+  };
 
-  reportDivergence(divergence: Divergence): void {
+  #reportDivergence = (divergence: Divergence): void => {
     this.#stats.divergences++;
     this.#options.logger?.warn(
       { expression: divergence.expression, compiled: describeOutcome(divergence.compiled), reference: describeOutcome(divergence.reference) },
       "compiled jq differs from jq-wasm: expression sent back to jq-wasm for good",
     );
     this.#options.onDivergence?.(divergence);
-  }
+  };
+
+  /** What programs share with their engine, without making it public API. */
+  readonly #context: ProgramContext = {
+    shadowRuns: () => this.#options.shadowRuns ?? 20,
+    prepare: (input) => this.#preparer.prepare(input),
+    countShadowRun: () => {
+      this.#stats.shadowRuns++;
+    },
+    countDeferred: () => {
+      this.#stats.deferredRuns++;
+    },
+    referenceWithNow: (source, now, input) => this.#referenceWithNow(source, now, input),
+    reportDivergence: (divergence) => this.#reportDivergence(divergence),
+  };
+}
+
+interface ProgramContext {
+  shadowRuns(): number;
+  prepare(input: Json): Json | typeof NEEDS_REFERENCE;
+  countShadowRun(): void;
+  countDeferred(): void;
+  referenceWithNow(source: string, now: number, input: Json): Promise<JqOutcome>;
+  reportDivergence(divergence: Divergence): void;
 }
 
 class HybridProgram implements JqProgram {
@@ -138,9 +145,9 @@ class HybridProgram implements JqProgram {
     readonly source: string,
     readonly compiled: CompiledProgram,
     readonly reference: JqProgram,
-    readonly engineRef: HybridJqEngine,
+    readonly context: ProgramContext,
   ) {
-    this.#shadowLeft = engineRef.shadowRuns;
+    this.#shadowLeft = context.shadowRuns();
   }
 
   get engine(): string {
@@ -153,10 +160,10 @@ class HybridProgram implements JqProgram {
 
   first(input: Json): JqOutcome | Promise<JqOutcome> {
     if (this.#demoted) return this.reference.first(input);
-    const prepared = this.engineRef.prepare(input);
+    const prepared = this.context.prepare(input);
     const outcome = prepared === NEEDS_REFERENCE ? null : this.compiled.run(prepared);
     if (outcome === null || outcome.kind === "defer") {
-      this.engineRef.countDeferred();
+      this.context.countDeferred();
       return this.reference.first(input);
     }
     if (this.#shadowLeft > 0) {
@@ -167,12 +174,12 @@ class HybridProgram implements JqProgram {
   }
 
   async #shadow(input: Json, compiled: JqOutcome, now: number | null): Promise<JqOutcome> {
-    this.engineRef.countShadowRun();
+    this.context.countShadowRun();
     const reference =
-      now === null ? await this.reference.first(input) : await this.engineRef.referenceWithNow(this.source, now, input);
+      now === null ? await this.reference.first(input) : await this.context.referenceWithNow(this.source, now, input);
     if (!this.#demoted && !outcomesEqual(compiled, reference)) {
       this.#demoted = true;
-      this.engineRef.reportDivergence({ expression: this.source, compiled, reference });
+      this.context.reportDivergence({ expression: this.source, compiled, reference });
     }
     return reference;
   }

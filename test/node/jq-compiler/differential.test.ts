@@ -7,6 +7,7 @@ import { jsonEqual } from "../../../relay/mapping/compiled/outcomes-equal";
 import { InputPreparer, NEEDS_REFERENCE } from "../../../relay/mapping/compiled/prepare-input";
 import { DeferToReference } from "../../../relay/mapping/compiled/runtime/signals";
 import { dump } from "../../../relay/mapping/compiled/runtime/text";
+import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
 import { seedText } from "../mapping/seed-files";
 import { CORNER_CASES, MANUAL_EXAMPLES } from "./corpus-expressions";
@@ -136,6 +137,28 @@ async function differential(name: string, expressions: readonly string[]): Promi
   if (report.mismatches.length > 0) console.log(`${name} mismatches:\n${report.mismatches.join("\n")}`);
   return report;
 }
+
+describe("the batched reference", () => {
+  it("reports what the jq-wasm engine reports, one call per pair", async () => {
+    const engine = new JqWasmEngine();
+    try {
+      const sources = [".a", ".id | tostring", "error(\"x\")", "error({a: 1})", "error(\" padded \")", "empty", ".[0]", "keys", "error(null)"];
+      for (const source of sources) {
+        const batched = await runReference(runtime, source, inputs);
+        const compiled = await engine.compile(source);
+        if (compiled.kind !== "ok") throw new Error(compiled.message);
+        for (const [i, input] of inputs.entries()) {
+          const expected = await compiled.program.first(input);
+          const got = batched[i];
+          const asOutcome = got?.kind === "value" ? { kind: "value", value: JSON.parse(got.text) as Json } : got?.kind === "error" ? { kind: "error", message: got.message } : got;
+          expect(asOutcome, `${source} on ${JSON.stringify(input)}`).toEqual(expected);
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+});
 
 describe("compiled engine against jq-wasm", () => {
   it("serves every leaf of the seed's and the default mapping compiled, with jq's exact results", async () => {

@@ -8,7 +8,7 @@ import { defer, JqRuntimeError, jqError } from "../runtime/signals";
 import { codepointLength, explode, implode, utf8Length } from "../runtime/strings";
 import { canonicalDecimal } from "../runtime/decimal";
 import { describeValue, dump, kindName, toText } from "../runtime/text";
-import { each, unary, withValues } from "./helpers";
+import { each, unary, unsupported, withValues } from "./helpers";
 
 function selectByType(test: (v: Json) => boolean): Builtin {
   return () => fromGen((x, _env, emit) => (test(x) ? emit(x) : undefined), (x, p, _env, emit) => (test(x) ? emit(x, p) : undefined));
@@ -150,6 +150,8 @@ function math(f: (n: number) => number): Builtin {
 }
 
 export const CORE_BUILTINS: Readonly<Record<string, Builtin>> = {
+  // jq-wasm's environment is Emscripten's fake one (USER=web_user, `_` the Node script): not reproducible here.
+  "env/0": unsupported("env: jq-wasm's environment is Emscripten's fake one"),
   "empty/0": () => fromGen(() => undefined, () => undefined),
   "error/0": () =>
     fromGen(
