@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
 import type { StoredEntity } from "../../../relay/catalog/catalog";
@@ -18,6 +19,8 @@ export interface FakePortOptions {
   maxBodyBytes?: number;
   /** The fake's clock, epoch ms: token expiry, `createdAt`/`updatedAt`, `x-ratelimit-reset`. */
   now?: () => number;
+  /** Added to every answer (benchmarks: Port is far away; real waits, so not for tests with a manual clock). */
+  latencyMs?: number;
 }
 
 /** One request as the fake saw it: for assertions. */
@@ -64,6 +67,7 @@ export class FakePort {
       tokenTtlSeconds: options.tokenTtlSeconds ?? 10_800,
       maxBodyBytes: options.maxBodyBytes ?? PORT_MAX_BODY_BYTES,
       now: options.now ?? Date.now,
+      latencyMs: options.latencyMs ?? 0,
     };
     this.#windowStart = this.#options.now();
     if (options.blueprints !== undefined) {
@@ -156,6 +160,7 @@ export class FakePort {
     };
 
     const raw = await readBody(request, this.#options.maxBodyBytes);
+    if (this.#options.latencyMs > 0) await delay(this.#options.latencyMs);
     record.bodyBytes = raw.bytes;
     if (raw.tooLarge) {
       send(413, { ok: false, error: "request_too_large", message: BODY_TOO_LARGE_MESSAGE });
