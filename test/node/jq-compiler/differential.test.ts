@@ -55,7 +55,7 @@ interface Report {
 }
 
 const runtime = new JqWasmRuntime();
-const inputs = corpusInputs();
+const corpus = corpusInputs();
 const reports: Record<string, Report> = {};
 
 afterAll(async () => {
@@ -65,10 +65,10 @@ afterAll(async () => {
     ([name, r]) =>
       `${name}: ${r.expressions} expressions (${r.compiled} compiled, ${r.fallback.length} jq-wasm, ${r.compileErrors} compile errors), ${r.pairs} pairs, ${r.textChecked} texts checked, ${r.deferred} deferred ${JSON.stringify(r.deferReasons)}`,
   );
-  console.log(`differential suite: ${inputs.length} inputs, ${total} compared pairs\n${lines.join("\n")}`);
+  console.log(`differential suite: ${corpus.length} corpus inputs, ${total} compared pairs\n${lines.join("\n")}`);
 });
 
-async function differential(name: string, expressions: readonly string[]): Promise<Report> {
+async function differential(name: string, expressions: readonly string[], inputs: readonly Json[] = corpus): Promise<Report> {
   const preparer = new InputPreparer();
   const prepared = inputs.map((input) => {
     const ready = preparer.prepare(input);
@@ -144,10 +144,10 @@ describe("the batched reference", () => {
     try {
       const sources = [".a", ".id | tostring", "error(\"x\")", "error({a: 1})", "error(\" padded \")", "empty", ".[0]", "keys", "error(null)"];
       for (const source of sources) {
-        const batched = await runReference(runtime, source, inputs);
+        const batched = await runReference(runtime, source, corpus);
         const compiled = await engine.compile(source);
         if (compiled.kind !== "ok") throw new Error(compiled.message);
-        for (const [i, input] of inputs.entries()) {
+        for (const [i, input] of corpus.entries()) {
           const expected = await compiled.program.first(input);
           const got = batched[i];
           const asOutcome = got?.kind === "value" ? { kind: "value", value: JSON.parse(got.text) as Json } : got?.kind === "error" ? { kind: "error", message: got.message } : got;
@@ -173,6 +173,24 @@ describe("compiled engine against jq-wasm", () => {
     const report = await differential("manual", MANUAL_EXAMPLES);
     expect(report.mismatches).toEqual([]);
     expect(report.compiled).toBeGreaterThan(MANUAL_EXAMPLES.length * 0.85);
+  });
+
+  it("agrees on dates across centuries, leap days and negative instants", async () => {
+    // A deterministic spread of instants: every edge below, and a pseudo-random walk from 1901 to 2099.
+    const instants: Json[] = [0, -1, 1, -86400, 951782400, 951868800, 946684799, 946684800, 4102444799, -2208988800, 1709164800, 1747730324.792, -1.5, 59.999];
+    let seed = 12345;
+    for (let i = 0; i < 160; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      instants.push(-2177452800 + (seed / 2147483648) * 6311433600);
+    }
+    const dates = instants.map((t) => [t, new Date(Math.trunc(t as number) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")]);
+    const report = await differential("dates", [
+      ".[0] | gmtime", ".[0] | todate", ".[0] | gmtime | mktime", ".[0] | gmtime | todate", ".[1] | fromdate", ".[1] | strptime(\"%Y-%m-%dT%H:%M:%SZ\")",
+      ".[0] | strftime(\"%Y %m %d %e %H %M %S %j %y %a %A %b %B %h %p %I %u %w %D %F %T %R %%\")", ".[1] | fromdate == (.[0] | floor)",
+      ".[0] | floor | todate == .[1]", ".[1] | strptime(\"%Y-%m-%dT%H:%M:%SZ\") | mktime", ".[0] | gmtime | .[6:]",
+    ], dates);
+    expect(report.mismatches).toEqual([]);
+    expect(report.pairs - report.deferred).toBeGreaterThan(1500);
   });
 
   it("agrees on expressions written for jq's corner cases", async () => {

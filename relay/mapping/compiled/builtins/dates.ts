@@ -25,19 +25,33 @@ interface Tm {
 /** The time range handled here; beyond it jq-wasm decides (64-bit time_t, out-of-range years). */
 const MAX_SECONDS = 253402300799; // 9999-12-31T23:59:59Z
 
+const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** gmtime of whole seconds, by calendar arithmetic (no Date object: this runs for every date field of every item). */
 function breakDown(seconds: number): Tm {
-  const d = new Date(seconds * 1000);
-  const start = utcMs(d.getUTCFullYear(), 0, 1);
-  return {
-    year: d.getUTCFullYear(),
-    mon: d.getUTCMonth(),
-    mday: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    min: d.getUTCMinutes(),
-    sec: d.getUTCSeconds(),
-    wday: d.getUTCDay(),
-    yday: Math.floor((d.getTime() - start) / (DAY * 1000)),
-  };
+  const days = Math.floor(seconds / DAY);
+  let rest = seconds - days * DAY;
+  const hour = Math.floor(rest / 3600);
+  rest -= hour * 3600;
+  const min = Math.floor(rest / 60);
+  const sec = rest - min * 60;
+  // Civil date from a day count (H. Hinnant's algorithm), proleptic Gregorian like gmtime.
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const mday = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const mon = mp < 10 ? mp + 2 : mp - 10;
+  const year = yoe + era * 400 + (mon <= 1 ? 1 : 0);
+  const yday = (DAYS_BEFORE_MONTH[mon] ?? 0) + mday - 1 + (mon > 1 && isLeap(year) ? 1 : 0);
+  const wday = (((days + 4) % 7) + 7) % 7;
+  return { year, mon, mday, hour, min, sec, wday, yday };
 }
 
 function tmToJson(tm: Tm): Json[] {
@@ -81,6 +95,7 @@ function mktime(x: Json): Json {
 }
 
 function pad(n: number, width: number, fill = "0"): string {
+  if (width === 2 && fill === "0" && n >= 0) return n < 10 ? `0${n}` : String(n);
   return String(n).padStart(width, fill);
 }
 
@@ -142,16 +157,56 @@ function inRange(tm: Tm): boolean {
   );
 }
 
-function strftime(x: Json, format: Json): Json {
-  if (typeof x === "number") x = gmtime(x);
-  if (!Array.isArray(x)) throw jqError("strftime/1 requires parsed datetime inputs");
-  if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
-  const tm = toTm(x, "strftime/1 requires parsed datetime inputs");
+type Render = (tm: Tm) => string;
+
+/** A strftime format turned into one rendering function (null when a directive is not one we reproduce). */
+function renderer(format: string): Render | null {
+  if (!/^[\x20-\x7e\n\t]*$/.test(format)) return null;
   const parts = parseFormat(format, STRFTIME);
-  if (parts === null || !/^[\x20-\x7e\n\t]*$/.test(format)) throw defer(`strftime format ${format}`);
+  if (parts === null) return null;
+  const pieces: Render[] = parts.map((part) => {
+    if (typeof part === "string") return () => part;
+    return STRFTIME[part.directive] ?? (() => "");
+  });
+  return (tm) => {
+    let out = "";
+    for (const piece of pieces) out += piece(tm);
+    return out;
+  };
+}
+
+/** Rendered formats, per call site: most call sites have one literal format. */
+function formatCache(): (format: string) => Render | null {
+  const cache = new Map<string, Render | null>();
+  return (format) => {
+    let render = cache.get(format);
+    if (render === undefined) {
+      render = renderer(format);
+      if (cache.size > 64) cache.clear();
+      cache.set(format, render);
+    }
+    return render;
+  };
+}
+
+function strftime(x: Json, format: Json, formats: (format: string) => Render | null): Json {
+  let tm: Tm;
+  if (typeof x === "number") {
+    // jq-wasm aborts (an assertion in jv.c) on a number with a non-string format: leave that to it.
+    if (typeof format !== "string") throw defer("strftime of a number with a non-string format");
+    // jq runs gmtime first; its fractional seconds are truncated again when the fields become a struct tm.
+    if (!(Math.abs(x) <= MAX_SECONDS)) throw defer("gmtime beyond the year 9999");
+    tm = breakDown(Math.trunc(x));
+  } else {
+    if (!Array.isArray(x)) throw jqError("strftime/1 requires parsed datetime inputs");
+    if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
+    tm = toTm(x, "strftime/1 requires parsed datetime inputs");
+  }
+  if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
+  const render = formats(format);
+  if (render === null) throw defer(`strftime format ${format}`);
   if (!inRange(tm)) throw defer("strftime of fields out of their usual range");
-  let out = "";
-  for (const part of parts) out += typeof part === "string" ? part : (STRFTIME[part.directive]?.(tm) ?? "");
+  const out = render(tm);
   // C strftime returns 0 for an empty result, which jq reports as a failure.
   if (out === "") throw defer("strftime with an empty result");
   return out;
@@ -218,8 +273,9 @@ function strptime(x: Json, format: Json): Json {
   return [year, mon, mday, value("H"), value("M"), sec, tm.wday, tm.yday];
 }
 
-function withFormat(impl: (x: Json, format: Json) => Json, known: Readonly<Record<string, unknown>>, name: string): Builtin {
+function withFormat(makeImpl: () => (x: Json, format: Json) => Json, known: Readonly<Record<string, unknown>>, name: string): Builtin {
   return (args, context) => {
+    const impl = makeImpl();
     const format = args[0];
     // A literal format is checked now, so that an unsupported directive sends the expression to jq-wasm for good.
     if (format?.fn !== null && format !== undefined) {
@@ -236,15 +292,23 @@ function withFormat(impl: (x: Json, format: Json) => Json, known: Readonly<Recor
 
 const ISO = "%Y-%m-%dT%H:%M:%SZ";
 
+function isoDate(): ReturnType<Builtin> {
+  const formats = formatCache();
+  return fromFn((x) => strftime(x, ISO, formats));
+}
+
 export const DATE_BUILTINS: Readonly<Record<string, Builtin>> = {
   "gmtime/0": unary(gmtime),
   "mktime/0": unary(mktime),
-  "strftime/1": withFormat(strftime, STRFTIME, "strftime"),
-  "strptime/1": withFormat(strptime, STRPTIME, "strptime"),
-  "todate/0": () => fromFn((x) => strftime(x, ISO)),
-  "todateiso8601/0": () => fromFn((x) => strftime(x, ISO)),
+  "strftime/1": withFormat(() => {
+    const formats = formatCache();
+    return (x, format) => strftime(x, format, formats);
+  }, STRFTIME, "strftime"),
+  "strptime/1": withFormat(() => strptime, STRPTIME, "strptime"),
+  "todate/0": () => isoDate(),
+  "todateiso8601/0": () => isoDate(),
   "fromdateiso8601/0": () => fromFn((x) => mktime(strptime(x, ISO))),
   "fromdate/0": () => fromFn((x) => mktime(strptime(x, ISO))),
-  "date/0": () => fromFn((x) => strftime(x, ISO)),
+  "date/0": () => isoDate(),
   "now/0": (_args, context) => fromFn(() => context.now()),
 };
