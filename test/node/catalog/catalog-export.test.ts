@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -8,6 +10,8 @@ import { COMMANDS } from "../../../relay/cli/commands/index";
 import { runCli } from "../../../relay/cli/main";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { identity, manualClock, project, repository, SEED_BLUEPRINTS, user } from "./fixtures/catalog-fixtures";
+
+const execFileAsync = promisify(execFile);
 
 const ExportedEntity = z.strictObject({
   blueprint: z.string(),
@@ -146,6 +150,14 @@ describe("bbrelay catalog export", () => {
     // "[", four pages of at most 500 entities, then "]": never the catalog in one string.
     expect(slow.chunks).toHaveLength(6);
     expect(Math.max(...slow.chunks.map((chunk) => chunk.length))).toBeLessThan(slow.text().length / 3);
+  });
+
+  it("works from the built agent (bin/bbrelay.js), native SQLite included", async () => {
+    const { stdout } = await execFileAsync(process.execPath, [resolve("bin/bbrelay.js"), "catalog", "export", "--blueprint", "bitbucketRepository"], {
+      env: { PATH: process.env.PATH ?? "", HOME: dir, CATALOG_PATH: path },
+    });
+
+    expect(Exported.parse(JSON.parse(stdout)).map((entity) => entity.identifier)).toEqual(["P/api"]);
   });
 
   it("explains itself with --help", async () => {
