@@ -27,19 +27,17 @@ export interface ApplyContext {
 }
 
 export async function applyPlan(plan: WebhookPlan, context: ApplyContext): Promise<WebhookReport> {
-  const replacing = (scope: ScopePlan) => !scope.role.wanted && scope.role.reason.startsWith("replaced-by-");
   const warned = { configurationDropped: false };
-  const first = await mapLimited(plan.scopes.filter((scope) => !replacing(scope)), context.concurrency, (scope) =>
-    applyScope(scope, context, warned, () => null),
-  );
-  const second = await mapLimited(plan.scopes.filter(replacing), context.concurrency, (scope) =>
+  const replacing = (scope: ScopePlan) => !scope.role.wanted && scope.role.reason.startsWith("replaced-by-");
+  const firstScopes = plan.scopes.filter((scope) => !replacing(scope));
+  const lastScopes = plan.scopes.filter(replacing);
+  const first = await mapLimited(firstScopes, context.concurrency, (scope) => applyScope(scope, context, warned, () => null));
+  const last = await mapLimited(lastScopes, context.concurrency, (scope) =>
     applyScope(scope, context, warned, () => missingReplacement(scope, plan, first)),
   );
-  const byScope = new Map<ScopePlan, ScopeReport>();
-  plan.scopes.filter((scope) => !replacing(scope)).forEach((scope, index) => setReport(byScope, scope, first[index]));
-  plan.scopes.filter(replacing).forEach((scope, index) => setReport(byScope, scope, second[index]));
+  const reports = new Map<ScopePlan, ScopeReport>([...zip(firstScopes, first), ...zip(lastScopes, last)]);
   const scopes = plan.scopes.map((scope) => {
-    const report = byScope.get(scope);
+    const report = reports.get(scope);
     if (report === undefined) throw new Error(`no report for ${scope.label}`);
     return report;
   });
@@ -57,8 +55,11 @@ export async function applyPlan(plan: WebhookPlan, context: ApplyContext): Promi
   };
 }
 
-function setReport(map: Map<ScopePlan, ScopeReport>, scope: ScopePlan, report: ScopeReport | undefined): void {
-  if (report !== undefined) map.set(scope, report);
+function zip<A, B>(left: readonly A[], right: readonly B[]): [A, B][] {
+  return left.flatMap((item, index) => {
+    const other = right[index];
+    return other === undefined ? [] : [[item, other] satisfies [A, B]];
+  });
 }
 
 /**

@@ -116,9 +116,10 @@ class ScopeSurveyor {
       if (isBitbucketError(error) && error.kind === "aborted") return { scopes: [], problems: [], aborted: true };
       throw error;
     }
-    const perProject = await mapLimited(projects, concurrency, (projectKey) =>
-      walk === "everywhere" ? this.#everywhere(projectKey) : this.#options.mode.scope === "project" ? this.#projectMode(projectKey) : this.#repositoryMode(projectKey),
-    );
+    const perProject = await mapLimited(projects, concurrency, (projectKey) => {
+      if (walk === "everywhere") return this.#everywhere(projectKey);
+      return this.#options.mode.scope === "project" ? this.#projectMode(projectKey) : this.#repositoryMode(projectKey);
+    });
     const personal = walk === "everywhere" || selection.includesPersonal ? await this.#personal() : [];
     const problems = [...this.#problems].sort((a, b) => a.label.localeCompare(b.label));
     return { scopes: [...perProject.flat(), ...personal], problems, aborted: this.#aborted || this.#options.signal?.aborted === true };

@@ -62,11 +62,17 @@ export async function planChanges(
     mode,
     target: { name: context.target.name, url: context.target.url },
     events: context.events,
-    scopes: planned.filter((scope) => scope.role.wanted || scope.state === "failed" || (scope.state === "planned" ? scope.changes.length > 0 : scope.reason === "aborted")),
+    scopes: planned.filter(worthReporting),
     scopesRead: survey.scopes.filter((scope) => scope.state === "read").length,
     problems: survey.problems,
     aborted: survey.aborted,
   };
+}
+
+/** Wanted, something to change, failed, or cut short: a scope merely looked at is only counted. */
+function worthReporting(scope: ScopePlan): boolean {
+  if (scope.role.wanted || scope.state === "failed") return true;
+  return scope.state === "planned" ? scope.changes.length > 0 : scope.reason === "aborted";
 }
 
 async function planScope(surveyed: SurveyedScope, context: PlanContext): Promise<ScopePlan> {
