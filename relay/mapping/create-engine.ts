@@ -1,11 +1,12 @@
+import type { Logger } from "../log/logger";
+import { HybridJqEngine } from "./compiled/hybrid-engine";
 import type { JqEngine } from "./engine";
-import { JqWasmEngine } from "./jq-wasm-engine";
 
 /**
- * The engine the agent maps with, chosen in one place. Today the jq-wasm reference engine (leaves of an item
- * fused into one call by the mapper); the compile-once engine (relay/mapping/compiled/) plugs in here behind the
- * same interface.
+ * The engine the agent maps with, chosen in one place: the compile-once engine (relay/mapping/compiled/) for
+ * every expression in its verified subset, jq-wasm for the rest, with shadow checks against jq-wasm (a mismatch
+ * sends the expression back to jq-wasm for good and logs a warning naming it).
  */
-export function createMappingEngine(): JqEngine {
-  return new JqWasmEngine();
+export function createMappingEngine(options: { logger?: Logger } = {}): JqEngine {
+  return new HybridJqEngine(options.logger === undefined ? {} : { logger: options.logger });
 }

@@ -6,6 +6,8 @@ import { BitbucketClient, isBitbucketError } from "../../bitbucket/index";
 import { loadEnvironment, requireBitbucket, type AgentEnvironment } from "../../config/environment";
 import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mapping-loader";
 import { createMappingEngine } from "../../mapping/create-engine";
+import { explainJq } from "../../mapping/compiled/explain";
+import { toPortJq } from "../../../shared/mapping-config/port-jq";
 import { formatEntitiesForTerminal } from "../../mapping/format-entities";
 import { fileItemSource, ItemSourceError, type ItemSource } from "../../mapping/item-source";
 import { liveItemSource } from "../../mapping/live-item-source";
@@ -33,6 +35,8 @@ not define are left out, as Port receives them. Warnings and a summary go to std
 
 --input: one item (a JSON object as Bitbucket's REST API returns it) or an array of them. Repository items are
 mapped as given: add __readme / __latestCommit yourself to try a mapping that uses them.
+--explain: no mapping; for each field of each resource of kind K, which jq engine serves it (compiled, or
+jq-wasm) and why (the construct outside the compiled subset).
 --live N: the first N items of each resource of kind K, read from Bitbucket as a resync reads them (the
 resource's projects, regex, states and archived selectors applied; README and latest commit fetched when the
 mapping uses them).
@@ -56,6 +60,7 @@ Examples:
     live: { type: "string", valueName: "N", description: "Map the first N items of each resource, read live from Bitbucket" },
     json: { type: "boolean", description: "Print the entities as a JSON array even on a terminal" },
     "print-default": { type: "boolean", description: "Print the built-in mapping (YAML) and exit" },
+    explain: { type: "boolean", description: "Show which jq engine serves each field, and why, instead of mapping" },
   },
   async run(context) {
     if (context.values["print-default"] === true) {
@@ -64,9 +69,9 @@ Examples:
     }
     const kind = kindOf(context.values.kind);
     const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: context.env.HOME ?? homedir() });
-    const source = itemSourceOf(context, environment);
+    const source = context.values.explain === true ? null : itemSourceOf(context, environment);
     const configFlag = stringValue(context.values.config);
-    const engine = createMappingEngine();
+    const engine = createMappingEngine({ logger: context.log });
     try {
       const mapping = await loadMapping({
         source: mappingSourceOf(configFlag === undefined ? undefined : resolve(context.cwd, configFlag), environment.mappingPath),
@@ -75,6 +80,10 @@ Examples:
       const mappers = mappersOfKind(mapping, kind);
       if (mappers.length === 0) {
         throw new ConfigError([`resources: has no resource of kind ${kind}; the kinds it maps: ${[...new Set(mapping.mappers.map((mapper) => mapper.kind))].join(", ")}`], mapping.origin);
+      }
+      if (source === null) {
+        writeExplanations(context, mappers);
+        return 0;
       }
       const { entities, counts } = await mapAll(mappers, source, context);
       writeEntities(context, entities);
@@ -89,6 +98,24 @@ Examples:
     }
   },
 };
+
+/** `--explain`: each field's engine and the reason (explainJq), as JSON lines off a terminal, aligned text on one. */
+function writeExplanations(context: CommandContext, mappers: readonly ResourceMapper[]): void {
+  const rows = mappers.flatMap((mapper) =>
+    mapper.fields.map((field) => {
+      const explanation = explainJq(toPortJq(field.source));
+      return { resource: `resources[${mapper.index}]`, path: field.path, engine: field.engine, reason: explanation.reason, source: field.source };
+    }),
+  );
+  if (context.values.json === true || !context.stdoutIsTTY) {
+    context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const width = Math.max(...rows.map((row) => `${row.resource}.${row.path}`.length));
+  for (const row of rows) {
+    context.stdout.write(`${`${row.resource}.${row.path}`.padEnd(width)}  ${row.engine.padEnd(8)}  ${row.reason}\n    ${row.source}\n`);
+  }
+}
 
 async function mapAll(mappers: readonly ResourceMapper[], source: ItemSource, context: CommandContext): Promise<{ entities: MappedEntity[]; counts: MappingCounts }> {
   const entities: MappedEntity[] = [];
