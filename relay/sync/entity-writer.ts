@@ -27,7 +27,7 @@ export interface WriteFailure {
   blueprint: string;
   identifier: string;
   message: string;
-  /** Whether retrying later may help (a 5xx, a rate limit), as opposed to an entity Port refuses as it is. */
+  /** Whether retrying later may help (a 5xx, a rate limit, a missing relation target), not an entity Port refuses. */
   transient: boolean;
 }
 
@@ -141,7 +141,8 @@ export class EntityWriter {
           blueprint: result.blueprint,
           identifier: typeof result.identifier === "string" ? result.identifier : JSON.stringify(result.identifier),
           message: `${result.error.status} ${result.error.code}: ${result.error.message}`,
-          transient: result.error.status === 429 || result.error.status >= 500,
+          // A missing relation target (404 not_found without createMissingRelatedEntities) may appear later.
+          transient: result.error.status === 429 || result.error.status >= 500 || result.error.code === "not_found",
         });
         if (item.key !== null) this.#state.invalidate(item.key);
         return;

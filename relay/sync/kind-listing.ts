@@ -5,6 +5,7 @@ import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
+import { enrichRepository, needsEnrichment } from "./enrich-repository";
 import { mergePages } from "./merge-pages";
 
 /**
@@ -79,26 +80,13 @@ async function* coveredRepositories(
 async function* listRepositories(mapper: ResourceMapper, resource: RepositoryResource, options: ListingOptions): AsyncGenerator<Json[]> {
   const needs = mapper.enrichment;
   for await (const page of coveredRepositories(mapper, resource, options)) {
-    if (!needs.readme && !needs.latestCommit) {
+    if (!needsEnrichment(needs)) {
       yield asJson(page);
       continue;
     }
     // The client bounds requests in flight itself; a page's enrichment is awaited whole so that a failure
     // fails the listing (a repository without its README would otherwise be written as if it had none).
-    yield await Promise.all(
-      page.map(async (repository) => {
-        const ref = { projectKey: repository.project.key, repositorySlug: repository.slug };
-        const [readme, latestCommit] = await Promise.all([
-          needs.readme ? options.client.readme(ref) : undefined,
-          needs.latestCommit ? options.client.latestCommit(ref) : undefined,
-        ]);
-        return {
-          ...repository,
-          ...(needs.readme ? { __readme: readme ?? null } : {}),
-          ...(needs.latestCommit ? { __latestCommit: latestCommit ?? null } : {}),
-        } as unknown as Json;
-      }),
-    );
+    yield await Promise.all(page.map((repository) => enrichRepository(options.client, repository, needs)));
   }
 }
 

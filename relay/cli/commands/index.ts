@@ -2,9 +2,11 @@ import type { CommandEntry } from "../command";
 import { catalogExportCommand } from "./catalog-export";
 import { mapCommand } from "./map";
 import { resyncCommand } from "./resync";
+import { runCommand } from "./run";
 
 /** Every `bbrelay` command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
+  runCommand,
   resyncCommand,
   mapCommand,
   { name: "catalog", summary: "Read the embedded local catalog (export it as JSON)", commands: [catalogExportCommand] },

@@ -1,0 +1,74 @@
+import { openAgentContext } from "../../agent/agent-context";
+import { requireRelay } from "../../config/environment";
+import { EdgeClient, EdgeError } from "../../edge/edge-client";
+import { LiveAgent } from "../../live/live-agent";
+import type { Command } from "../command";
+import { CommandFailed, UsageError } from "../errors";
+import { configFlag } from "./resync";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "Run the agent: drain the edge's queue live, run resyncs when asked, stop cleanly on SIGTERM",
+  usage: "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync]",
+  details: `
+Leases webhook events from the edge (long-poll), re-reads what each one concerns from Bitbucket, writes the
+catalog and acks only after the write succeeded. Transient failures are retried with a growing delay; an event
+that can never succeed goes to the edge's dead letters with its reason. A \`resync\` message (the edge's Cron
+Trigger, or \`POST /agent/v1/{tenant}/resync\`) runs a full resync while events keep flowing.
+
+SIGINT/SIGTERM: stop leasing, finish what is in flight (30 s grace), exit 0. A crash loses nothing: unacked
+messages come back to the queue after their visibility timeout.
+
+Needs RELAY_URL and RELAY_AGENT_TOKEN (RELAY_TENANT, default "default"), BITBUCKET_URL and its credentials, and
+Port credentials or a local catalog (CATALOG_PATH).`,
+  options: {
+    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    concurrency: { type: "string", valueName: "N", description: "Messages processed at once (default 8)" },
+    "lease-timeout": {
+      type: "string",
+      valueName: "SECONDS",
+      description: "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
+    },
+    "no-initial-resync": { type: "boolean", description: "Do not ask for a resync at start when this agent has never completed one" },
+  },
+  async run(context) {
+    const concurrency = positiveInteger(context.values.concurrency, "--concurrency", 8);
+    const visibilityMs = positiveInteger(context.values["lease-timeout"], "--lease-timeout", 60) * 1_000;
+    const agent = await openAgentContext(context, configFlag(context));
+    try {
+      const relay = requireRelay(agent.environment);
+      agent.bitbucket();
+      const edge = new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken });
+      const live = new LiveAgent({ agent, edge, logger: context.log, drain: { concurrency, visibilityMs } });
+      context.log.info({ edge: relay.url, tenant: relay.tenant, catalog: agent.catalog().kind, concurrency }, "Agent started");
+      if (context.values["no-initial-resync"] !== true && agent.state().lastRun()?.status !== "succeeded") {
+        // Through the queue, so that it is coalesced with any other pending resync and survives a restart.
+        await edge.requestResync().then(
+          (answer) => context.log.info({ coalesced: answer.coalesced }, "Asked the edge for a first resync"),
+          (error: unknown) => context.log.warn({ error: error instanceof Error ? error.message : String(error) }, "Could not ask for a first resync"),
+        );
+      }
+      const stopping = () => void live.stop();
+      context.signal.addEventListener("abort", stopping, { once: true });
+      try {
+        await live.start();
+      } catch (error) {
+        if (error instanceof EdgeError) throw new CommandFailed(`the edge refused the agent: ${error.message}`);
+        throw error;
+      } finally {
+        context.signal.removeEventListener("abort", stopping);
+      }
+      context.log.info({ ...live.loop.stats }, "Agent stopped");
+      return 0;
+    } finally {
+      await agent.close();
+    }
+  },
+};
+
+export function positiveInteger(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1 || number > 1_000) throw new UsageError(`${flag} must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`);
+  return number;
+}

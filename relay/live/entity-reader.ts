@@ -1,0 +1,29 @@
+import type { BitbucketClient } from "../bitbucket/client";
+import type { LoadedMapping } from "../config/mapping-loader";
+import type { Json } from "../mapping/engine";
+import { enrichRepository, unionNeeds } from "../sync/enrich-repository";
+import type { EntityRef } from "../../shared/events/entity-ref";
+
+/**
+ * Re-reads what an event concerns as Bitbucket has it now (DESIGN.md decision 3: refetch, don't trust payload
+ * order). Repositories are enriched as the resync enriches them, for every repository resource of the mapping.
+ * @returns the object, or null when Bitbucket says it no longer exists (404)
+ */
+export async function readEntity(client: BitbucketClient, mapping: LoadedMapping, ref: EntityRef): Promise<Json | null> {
+  switch (ref.kind) {
+    case "project":
+      return (await client.getProject({ projectKey: ref.projectKey })) as Json | null;
+    case "repository": {
+      const repository = await client.getRepository({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
+      if (repository === null) return null;
+      const needs = unionNeeds(mapping.mappers.filter((mapper) => mapper.kind === "repository").map((mapper) => mapper.enrichment));
+      return enrichRepository(client, repository, needs);
+    }
+    case "pull-request":
+      return (await client.getPullRequest({
+        projectKey: ref.projectKey,
+        repositorySlug: ref.repositorySlug,
+        pullRequestId: ref.pullRequestId,
+      })) as Json | null;
+  }
+}

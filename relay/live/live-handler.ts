@@ -1,0 +1,159 @@
+import type { BitbucketClient } from "../bitbucket/client";
+import { isBitbucketError } from "../bitbucket/errors";
+import { CatalogUnavailableError } from "../catalog/catalog";
+import type { LoadedMapping } from "../config/mapping-loader";
+import type { Logger } from "../log/logger";
+import type { Json } from "../mapping/engine";
+import type { ResyncSummary } from "../sync/resync-summary";
+import { toRestDialect } from "../../shared/bitbucket/timestamp";
+import type { EntityRef } from "../../shared/events/entity-ref";
+import { routeEvent } from "../../shared/events/routing";
+import type { LeasedMessage } from "../../shared/protocol/schema";
+import { readEntity } from "./entity-reader";
+import { field } from "./json-fields";
+import type { LiveEntitySync, LiveSyncResult } from "./live-entity-sync";
+import { retryDelayMs, type MessageHandler, type MessageOutcome } from "./message-outcome";
+import { followProjectKeyChange, followRepositoryMove } from "./moves";
+import type { ResyncCoordinator } from "./resync-coordinator";
+
+/**
+ * What the agent does with each leased message (the routing table in `shared/events/routing.ts` decides the action):
+ * - `refresh`: re-read the entity over REST and write it as it is now; a 404 deletes it;
+ * - `delete` (`pr:deleted`): delete what the payload's pull request maps to;
+ * - `rename`: a renamed or moved repository, or a project whose key changed: the old entities go, the new ones come,
+ *   and what is named after them follows;
+ * - `refs-changed`: refresh the repository when its default branch moved (its latest commit and README);
+ * - a `resync` message: one full resync (joined if one is already running).
+ * Outcomes: ack after the catalog accepted every write; retry with a growing delay on transient failures (Bitbucket
+ * or the catalog unreachable, rate limited); dead-letter what can never succeed (a payload that names nothing, an
+ * entity the catalog refuses, a mapping that fails on it).
+ */
+
+export interface LiveHandlerOptions {
+  client: BitbucketClient;
+  mapping: LoadedMapping;
+  sync: LiveEntitySync;
+  resyncs: ResyncCoordinator;
+  logger: Logger;
+  /** Called after each resync that succeeded (for example to reconcile the webhooks with new projects). */
+  afterResync?: (summary: ResyncSummary) => Promise<void>;
+}
+
+export class LiveHandler implements MessageHandler {
+  readonly #options: LiveHandlerOptions;
+
+  constructor(options: LiveHandlerOptions) {
+    this.#options = options;
+  }
+
+  async handle(message: LeasedMessage, signal: AbortSignal): Promise<MessageOutcome> {
+    try {
+      if (message.type === "resync") return await this.#resync(message, signal);
+      return await this.#event(message, signal);
+    } catch (error) {
+      return failureOutcome(error, message.attempts);
+    }
+  }
+
+  async #resync(message: LeasedMessage, signal: AbortSignal): Promise<MessageOutcome> {
+    const summary = await this.#options.resyncs.run(signal);
+    if (summary.status === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped during the resync" };
+    if (summary.status === "failed") {
+      const errors = summary.kinds.flatMap((kind) => kind.errors.map((error) => `${kind.kind}: ${error}`));
+      return { action: "retry", delayMs: retryDelayMs(message.attempts, 60_000, 3_600_000), reason: `resync failed: ${errors.slice(0, 3).join("; ") || summary.reconcile.reason || "see the agent's log"}` };
+    }
+    await this.#options.afterResync?.(summary).catch((error: unknown) => {
+      this.#options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, "After-resync step failed");
+    });
+    return { action: "ack" };
+  }
+
+  async #event(message: LeasedMessage, signal: AbortSignal): Promise<MessageOutcome> {
+    if (message.eventKey === undefined) return { action: "dead", reason: "an event message without an event key" };
+    const routed = routeEvent(message.eventKey, message.payload);
+    if (routed.result === "ping" || routed.result === "ignored") return { action: "ack" };
+    if (routed.result === "invalid") return { action: "dead", reason: routed.reason };
+    const payload = toRestDialect(message.payload) as Json;
+    let result: LiveSyncResult;
+    switch (routed.route.action) {
+      case "refresh":
+        result = await this.#refresh(routed.entity, lastKnown(routed.entity.kind, payload), signal);
+        break;
+      case "delete":
+        result = await this.#options.sync.remove(routed.entity.kind, lastKnown(routed.entity.kind, payload) ?? null, new Set(), signal);
+        break;
+      case "rename":
+        result = await this.#rename(routed.entity, routed.previous, payload, signal);
+        break;
+      case "refs-changed":
+        if (!(await this.#defaultBranchMoved(routed.entity, payload))) return { action: "ack" };
+        result = await this.#refresh(routed.entity, field(payload, "repository") ?? null, signal);
+        break;
+    }
+    return outcomeOf(result, message.attempts);
+  }
+
+  async #refresh(ref: EntityRef, known: Json | null | undefined, signal: AbortSignal): Promise<LiveSyncResult> {
+    const current = await readEntity(this.#options.client, this.#options.mapping, ref);
+    if (current === null) return this.#options.sync.remove(ref.kind, known ?? null, new Set(), signal);
+    return this.#options.sync.apply(ref.kind, current, signal);
+  }
+
+  async #rename(ref: EntityRef, previous: EntityRef | undefined, payload: Json, signal: AbortSignal): Promise<LiveSyncResult> {
+    const old = field(payload, "old");
+    if (previous === undefined || old === undefined) return this.#refresh(ref, field(payload, "new") ?? null, signal);
+    const current = await readEntity(this.#options.client, this.#options.mapping, ref);
+    // Renamed again (or deleted) since: the next event, or the next resync, settles it. Remove the old side now.
+    if (current === null) return this.#options.sync.remove(ref.kind, old, new Set(), signal);
+    const context = { client: this.#options.client, mapping: this.#options.mapping, sync: this.#options.sync, signal };
+    return ref.kind === "project" ? followProjectKeyChange(context, old, current) : followRepositoryMove(context, old, current);
+  }
+
+  /** Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository). */
+  async #defaultBranchMoved(ref: EntityRef, payload: Json): Promise<boolean> {
+    if (ref.kind !== "repository") return true;
+    const changes = field(payload, "changes");
+    if (!Array.isArray(changes) || changes.length === 0) return true;
+    const branch = await this.#options.client.defaultBranch({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
+    if (branch === null) return true;
+    return changes.some((change) => field(change, "refId") === branch.id || field(field(change, "ref"), "id") === branch.id);
+  }
+}
+
+/** The object a payload carries for the entity: what a delete maps when Bitbucket no longer has it. */
+function lastKnown(kind: EntityRef["kind"], payload: Json): Json | undefined {
+  if (kind === "pull-request") return field(payload, "pullRequest");
+  if (kind === "repository") return field(payload, "repository") ?? field(payload, "new");
+  return field(payload, "new");
+}
+
+function outcomeOf(result: LiveSyncResult, attempts: number): MessageOutcome {
+  if (result.mappingErrors.length > 0) {
+    return { action: "dead", reason: `the mapping fails on this item: ${result.mappingErrors.slice(0, 3).join("; ")}` };
+  }
+  const transient = result.failures.filter((failure) => failure.transient);
+  if (transient.length > 0) {
+    return { action: "retry", delayMs: retryDelayMs(attempts), reason: `catalog: ${transient.map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`).slice(0, 3).join("; ")}` };
+  }
+  if (result.failures.length > 0) {
+    return { action: "dead", reason: `the catalog refused: ${result.failures.map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`).slice(0, 3).join("; ")}` };
+  }
+  return { action: "ack" };
+}
+
+/** Failures that reach the handler as exceptions: Bitbucket or the catalog as a whole. */
+function failureOutcome(error: unknown, attempts: number): MessageOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  if (isBitbucketError(error)) {
+    if (error.kind === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+    // Credentials or permissions can be fixed by an operator: retry slowly; the edge dead-letters after its
+    // maximum attempts, so an event that can never succeed does not loop.
+    const slow = error.kind === "unauthorized" || error.kind === "forbidden";
+    return { action: "retry", delayMs: retryDelayMs(attempts, slow ? 60_000 : 5_000), reason: `Bitbucket: ${message}` };
+  }
+  if (error instanceof CatalogUnavailableError) {
+    if (error.reason === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+    return { action: "retry", delayMs: retryDelayMs(attempts, error.reason === "credentials" ? 60_000 : 5_000), reason: `catalog: ${message}` };
+  }
+  throw error;
+}
