@@ -19,10 +19,17 @@ export interface HybridJqEngineOptions {
   reference?: JqWasmEngine;
   referenceOptions?: JqWasmRuntimeOptions;
   /**
-   * Runs of each compiled program that are also run on jq-wasm in the current shadow round (default 20). During
+   * Runs of each compiled program that are also run on jq-wasm in the current shadow round (default 8). During
    * those runs the caller receives jq-wasm's outcome, after the comparison: nothing unchecked is handed out.
    */
   shadowRuns?: number;
+  /**
+   * A new shadow round starts by itself when this long has passed since the last one began (default 15 minutes),
+   * so that a long-running agent checks again at each resync even if nobody calls `newShadowRound()`.
+   */
+  shadowRoundIntervalMs?: number;
+  /** Milliseconds clock for shadow rounds (injectable for tests). */
+  clock?: () => number;
   /** Called when a shadow run finds a divergence (the expression is then sent back to jq-wasm for good). */
   onDivergence?: (divergence: Divergence) => void;
   logger?: Logger;
@@ -53,7 +60,6 @@ export class HybridJqEngine implements JqEngine {
   readonly #ownsReference: boolean;
   readonly #options: HybridJqEngineOptions;
   readonly #preparer = new InputPreparer();
-  readonly #programs = new Set<HybridProgram>();
   readonly #stats: HybridStats = { compiledPrograms: 0, referencePrograms: 0, shadowRuns: 0, divergences: 0, deferredRuns: 0 };
 
   constructor(options: HybridJqEngineOptions = {}) {
@@ -84,13 +90,23 @@ export class HybridJqEngine implements JqEngine {
     }
     this.#stats.compiledPrograms++;
     const program = new HybridProgram(source, compiled.program, checked.program, this.#context);
-    this.#programs.add(program);
     return { kind: "ok", program };
   }
 
+  #round = 0;
+  #roundStartedAt: number | null = null;
+
   /** Starts a new shadow round (call it at the start of each resync): every compiled program is checked again. */
   newShadowRound(): void {
-    for (const program of this.#programs) program.resetShadow(this.#options.shadowRuns ?? 20);
+    this.#round++;
+    this.#roundStartedAt = (this.#options.clock ?? Date.now)();
+  }
+
+  #currentRound(): number {
+    const now = (this.#options.clock ?? Date.now)();
+    if (this.#roundStartedAt === null) this.#roundStartedAt = now;
+    else if (now - this.#roundStartedAt >= (this.#options.shadowRoundIntervalMs ?? 15 * 60_000)) this.newShadowRound();
+    return this.#round;
   }
 
   async close(): Promise<void> {
@@ -115,7 +131,8 @@ export class HybridJqEngine implements JqEngine {
 
   /** What programs share with their engine, without making it public API. */
   readonly #context: ProgramContext = {
-    shadowRuns: () => this.#options.shadowRuns ?? 20,
+    shadowRuns: () => this.#options.shadowRuns ?? 8,
+    round: () => this.#currentRound(),
     prepare: (input) => this.#preparer.prepare(input),
     countShadowRun: () => {
       this.#stats.shadowRuns++;
@@ -130,6 +147,7 @@ export class HybridJqEngine implements JqEngine {
 
 interface ProgramContext {
   shadowRuns(): number;
+  round(): number;
   prepare(input: Json): Json | typeof NEEDS_REFERENCE;
   countShadowRun(): void;
   countDeferred(): void;
@@ -140,6 +158,7 @@ interface ProgramContext {
 class HybridProgram implements JqProgram {
   #demoted = false;
   #shadowLeft: number;
+  #round = 0;
 
   constructor(
     readonly source: string,
@@ -154,10 +173,6 @@ class HybridProgram implements JqProgram {
     return this.#demoted ? "jq-wasm" : "compiled";
   }
 
-  resetShadow(runs: number): void {
-    this.#shadowLeft = runs;
-  }
-
   first(input: Json): JqOutcome | Promise<JqOutcome> {
     if (this.#demoted) return this.reference.first(input);
     const prepared = this.context.prepare(input);
@@ -165,6 +180,11 @@ class HybridProgram implements JqProgram {
     if (outcome === null || outcome.kind === "defer") {
       this.context.countDeferred();
       return this.reference.first(input);
+    }
+    const round = this.context.round();
+    if (round !== this.#round) {
+      this.#round = round;
+      this.#shadowLeft = this.context.shadowRuns();
     }
     if (this.#shadowLeft > 0) {
       this.#shadowLeft--;

@@ -68,6 +68,20 @@ describe("HybridJqEngine", () => {
     expect(e.stats.shadowRuns).toBe(3);
   });
 
+  it("starts a new shadow round by itself once the interval has passed (a long-running agent's next resync)", async () => {
+    let now = 0;
+    const e = engine({ shadowRuns: 1, shadowRoundIntervalMs: 60_000, clock: () => now });
+    const p = await program(e, ".a");
+    expect(p.first({ a: 1 })).toBeInstanceOf(Promise);
+    expect(p.first({ a: 2 })).toEqual({ kind: "value", value: 2 });
+    now = 59_999;
+    expect(p.first({ a: 3 })).toEqual({ kind: "value", value: 3 });
+    now = 60_000;
+    expect(await p.first({ a: 4 })).toEqual({ kind: "value", value: 4 });
+    expect(p.first({ a: 5 })).toEqual({ kind: "value", value: 5 });
+    expect(e.stats.shadowRuns).toBe(2);
+  });
+
   it("catches a deliberately broken compiled builtin, warns naming the expression and sends it to jq-wasm for good", async () => {
     const divergences: Divergence[] = [];
     const { logger, lines } = recordingLogger();
