@@ -1,13 +1,15 @@
 import type { Json } from "../engine";
 import type { Node, Pattern } from "./ast";
+import { each } from "./builtins/helpers";
 import { BUILTINS } from "./builtins/index";
-import { Closure, fromFn, fromGen, isClosure, isTruthy, type Builtin, type BuiltinContext, type Compiled, type Emit, type Env, type Gen, type PathGen } from "./compiled-types";
+import { alt, array, binary, comma, guarded, indexStep, iterate, logic, map1, pipe, recurseDefault, tryCatch } from "./combinators";
+import { Closure, fromFn, fromGen, isClosure, isTruthy, type Builtin, type BuiltinContext, type Compiled, type Env, type Gen, type PathGen } from "./compiled-types";
 import { applyFormat } from "./runtime/formats";
 import { add, divide, modulo, multiply, negate, subtract } from "./runtime/arithmetic";
-import { index, iterationValues, slice } from "./runtime/access";
+import { index, slice } from "./runtime/access";
 import { compare, equals } from "./runtime/order";
-import { isObject, setField, type JsonObject } from "./runtime/objects";
-import { JqRuntimeError, jqError } from "./runtime/signals";
+import { setField, type JsonObject } from "./runtime/objects";
+import { jqError } from "./runtime/signals";
 import { describeValue, toText } from "./runtime/text";
 import { Unsupported } from "./unsupported";
 
@@ -67,12 +69,6 @@ function binaryOp(op: string): (a: Json, b: Json) => Json {
   }
 }
 
-/** Runs `c` on `input` and calls `cb` with each output (the fast path when `c` has exactly one). */
-export function each(c: Compiled, input: Json, env: Env, cb: Emit): void {
-  if (c.fn !== null) cb(c.fn(input, env));
-  else c.gen(input, env, cb);
-}
-
 class Compiler {
   constructor(readonly options: CompilerOptions) {}
 
@@ -81,7 +77,7 @@ class Compiler {
       case "identity":
         return fromFn((x) => x, (x, p, _e, emit) => emit(x, p));
       case "recurse-default":
-        return this.#recurseDefault();
+        return recurseDefault();
       case "literal": {
         const value = node.value;
         return fromFn(() => value);
@@ -94,30 +90,30 @@ class Compiler {
       }
       case "field":
       case "index":
-        return this.#index(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope), node.optional === true);
+        return indexStep(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope), node.optional === true);
       case "slice":
         return this.#slice(node, scope);
       case "iterate":
-        return this.#iterate(this.compile(node.target, scope), node.optional === true);
+        return iterate(this.compile(node.target, scope), node.optional === true);
       case "try":
-        return this.#try(this.compile(node.body, scope), node.handler === null ? null : this.compile(node.handler, scope));
+        return tryCatch(this.compile(node.body, scope), node.handler === null ? null : this.compile(node.handler, scope));
       case "pipe":
-        return this.#pipe(this.compile(node.left, scope), this.compile(node.right, scope));
+        return pipe(this.compile(node.left, scope), this.compile(node.right, scope));
       case "comma":
-        return this.#comma(this.compile(node.left, scope), this.compile(node.right, scope));
+        return comma(this.compile(node.left, scope), this.compile(node.right, scope));
       case "alt":
-        return this.#alt(this.compile(node.left, scope), this.compile(node.right, scope));
+        return alt(this.compile(node.left, scope), this.compile(node.right, scope));
       case "and":
       case "or":
-        return this.#logic(node.kind, this.compile(node.left, scope), this.compile(node.right, scope));
+        return logic(node.kind, this.compile(node.left, scope), this.compile(node.right, scope));
       case "binary":
-        return this.#binary(binaryOp(node.op), this.compile(node.left, scope), this.compile(node.right, scope));
+        return binary(binaryOp(node.op), this.compile(node.left, scope), this.compile(node.right, scope));
       case "neg": {
         const operand = this.compile(node.operand, scope);
-        return this.#map1(operand, negate);
+        return map1(operand, negate);
       }
       case "array":
-        return this.#array(node.body === null ? null : this.compile(node.body, scope));
+        return array(node.body === null ? null : this.compile(node.body, scope));
       case "object":
         return this.#object(node, scope);
       case "if":
@@ -134,40 +130,6 @@ class Compiler {
       case "def":
         return this.#def(node, scope);
     }
-  }
-
-  #recurseDefault(): Compiled {
-    const walk = (x: Json, emit: Emit): void => {
-      emit(x);
-      if (Array.isArray(x)) for (const v of x) walk(v, emit);
-      else if (isObject(x)) for (const k of Object.keys(x)) walk(x[k] ?? null, emit);
-    };
-    const walkPaths = (x: Json, p: Json[], emit: (v: Json, p: Json[]) => void): void => {
-      emit(x, p);
-      if (Array.isArray(x)) x.forEach((v, i) => walkPaths(v, [...p, i], emit));
-      else if (isObject(x)) for (const k of Object.keys(x)) walkPaths(x[k] ?? null, [...p, k], emit);
-    };
-    return fromGen((x, _env, emit) => walk(x, emit), (x, p, _env, emit) => walkPaths(x, p, emit));
-  }
-
-  #map1(operand: Compiled, f: (v: Json) => Json): Compiled {
-    const ofn = operand.fn;
-    if (ofn !== null) return fromFn((x, env) => f(ofn(x, env)));
-    return fromGen((x, env, emit) => operand.gen(x, env, (v) => emit(f(v))));
-  }
-
-  #index(target: Compiled, key: Compiled, optional: boolean): Compiled {
-    const tfn = target.fn;
-    const kfn = key.fn;
-    const tpath = target.path;
-    // jq evaluates the key first (outer loop), against the same input as the target: `.a[.b]`.
-    const path: PathGen | null =
-      tpath === null
-        ? null
-        : (x, p, env, emit) =>
-            each(key, x, env, (k) => tpath(x, p, env, (v, vp) => guarded(optional, () => index(v, k), (r) => emit(r, [...vp, k]))));
-    if (tfn !== null && kfn !== null && !optional) return fromFn((x, env) => index(tfn(x, env), kfn(x, env)), path);
-    return fromGen((x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => guarded(optional, () => index(v, k), emit))), path);
   }
 
   #slice(node: Extract<Node, { kind: "slice" }>, scope: Scope): Compiled {
@@ -198,174 +160,6 @@ class Compiler {
       (x, env, emit) => withBounds(x, env, (f, t) => each(target, x, env, (v) => guarded(optional, () => slice(v, f, t), emit))),
       path,
     );
-  }
-
-  #iterate(target: Compiled, optional: boolean): Compiled {
-    const tpath = target.path;
-    const path: PathGen | null =
-      tpath === null
-        ? null
-        : (x, p, env, emit) =>
-            tpath(x, p, env, (v, vp) => {
-              if (Array.isArray(v)) v.forEach((item, i) => emit(item, [...vp, i]));
-              else if (isObject(v)) for (const k of Object.keys(v)) emit(v[k] ?? null, [...vp, k]);
-              else guarded(optional, () => iterationValues(v), () => undefined);
-            });
-    return fromGen((x, env, emit) => {
-      each(target, x, env, (v) => {
-        guarded(optional, () => iterationValues(v), (values) => {
-          for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
-        });
-      });
-    }, path);
-  }
-
-  /**
-   * `try body catch handler`: errors raised by the body are caught; errors raised downstream of it (by whatever
-   * consumes its outputs) pass through untouched, as in jq 1.7.1. After an error the body produces nothing more.
-   */
-  #try(body: Compiled, handler: Compiled | null): Compiled {
-    const run = (x: Json, env: Env, emit: Emit, produce: (downstream: Emit) => void): void => {
-      try {
-        produce((v) => {
-          try {
-            emit(v);
-          } catch (error) {
-            throw new Downstream(error);
-          }
-        });
-      } catch (error) {
-        if (error instanceof Downstream) throw error.inner;
-        if (!(error instanceof JqRuntimeError)) throw error;
-        if (handler !== null) each(handler, error.value, env, emit);
-      }
-    };
-    const bpath = body.path;
-    const path: PathGen | null =
-      bpath === null || handler !== null
-        ? null
-        : (x, p, env, emit) => {
-            try {
-              bpath(x, p, env, (v, vp) => {
-                try {
-                  emit(v, vp);
-                } catch (error) {
-                  throw new Downstream(error);
-                }
-              });
-            } catch (error) {
-              if (error instanceof Downstream) throw error.inner;
-              if (!(error instanceof JqRuntimeError)) throw error;
-            }
-          };
-    return fromGen((x, env, emit) => run(x, env, emit, (downstream) => each(body, x, env, downstream)), path);
-  }
-
-  #pipe(left: Compiled, right: Compiled): Compiled {
-    const lpath = left.path;
-    const rpath = right.path;
-    const path: PathGen | null =
-      lpath === null || rpath === null ? null : (x, p, env, emit) => lpath(x, p, env, (v, vp) => rpath(v, vp, env, emit));
-    const lfn = left.fn;
-    const rfn = right.fn;
-    if (lfn !== null && rfn !== null) return fromFn((x, env) => rfn(lfn(x, env), env), path);
-    if (lfn !== null) return fromGen((x, env, emit) => right.gen(lfn(x, env), env, emit), path);
-    return fromGen((x, env, emit) => left.gen(x, env, (v) => each(right, v, env, emit)), path);
-  }
-
-  #comma(left: Compiled, right: Compiled): Compiled {
-    const lpath = left.path;
-    const rpath = right.path;
-    const path: PathGen | null =
-      lpath === null || rpath === null
-        ? null
-        : (x, p, env, emit) => {
-            lpath(x, p, env, emit);
-            rpath(x, p, env, emit);
-          };
-    return fromGen((x, env, emit) => {
-      each(left, x, env, emit);
-      each(right, x, env, emit);
-    }, path);
-  }
-
-  /** `a // b`: the truthy outputs of `a`, or else the outputs of `b`. jq-wasm (1.7.1) lets errors of `a` through. */
-  #alt(left: Compiled, right: Compiled): Compiled {
-    const lpath = left.path;
-    const rpath = right.path;
-    const path: PathGen | null =
-      lpath === null || rpath === null
-        ? null
-        : (x, p, env, emit) => {
-            let found = false;
-            lpath(x, p, env, (v, vp) => {
-              if (isTruthy(v)) {
-                found = true;
-                emit(v, vp);
-              }
-            });
-            if (!found) rpath(x, p, env, emit);
-          };
-    const lfn = left.fn;
-    const rfn = right.fn;
-    if (lfn !== null && rfn !== null) {
-      return fromFn((x, env) => {
-        const v = lfn(x, env);
-        return isTruthy(v) ? v : rfn(x, env);
-      }, path);
-    }
-    return fromGen((x, env, emit) => {
-      let found = false;
-      each(left, x, env, (v) => {
-        if (isTruthy(v)) {
-          found = true;
-          emit(v);
-        }
-      });
-      if (!found) each(right, x, env, emit);
-    }, path);
-  }
-
-  #logic(kind: "and" | "or", left: Compiled, right: Compiled): Compiled {
-    const lfn = left.fn;
-    const rfn = right.fn;
-    const isAnd = kind === "and";
-    if (lfn !== null && rfn !== null) {
-      return fromFn((x, env) => {
-        const l = isTruthy(lfn(x, env));
-        if (isAnd ? !l : l) return l;
-        return isTruthy(rfn(x, env));
-      });
-    }
-    return fromGen((x, env, emit) =>
-      each(left, x, env, (lv) => {
-        const l = isTruthy(lv);
-        if (isAnd ? !l : l) emit(l);
-        else each(right, x, env, (rv) => emit(isTruthy(rv)));
-      }),
-    );
-  }
-
-  /** Binary operators: the right operand is the outer loop, as jq evaluates them (`(1,2) + (10,20)` is 11, 12, 21, 22). */
-  #binary(op: (a: Json, b: Json) => Json, left: Compiled, right: Compiled): Compiled {
-    const lfn = left.fn;
-    const rfn = right.fn;
-    if (lfn !== null && rfn !== null) return fromFn((x, env) => {
-      const r = rfn(x, env);
-      return op(lfn(x, env), r);
-    });
-    return fromGen((x, env, emit) => each(right, x, env, (r) => each(left, x, env, (l) => emit(op(l, r)))));
-  }
-
-  #array(body: Compiled | null): Compiled {
-    if (body === null) return fromFn(() => []);
-    const bfn = body.fn;
-    if (bfn !== null) return fromFn((x, env) => [bfn(x, env)]);
-    return fromFn((x, env) => {
-      const out: Json[] = [];
-      body.gen(x, env, (v) => out.push(v));
-      return out;
-    });
   }
 
   #object(node: Extract<Node, { kind: "object" }>, scope: Scope): Compiled {
@@ -650,25 +444,4 @@ class Compiler {
       step(compiled.length - 1);
     });
   }
-}
-
-/** Runs an indexing step; when it is optional (`.a?`), its own jq error means "no output" instead. */
-function guarded<T>(optional: boolean, op: () => T, then: (value: T) => void): void {
-  if (!optional) {
-    then(op());
-    return;
-  }
-  let value: T;
-  try {
-    value = op();
-  } catch (error) {
-    if (error instanceof JqRuntimeError) return;
-    throw error;
-  }
-  then(value);
-}
-
-/** Wraps an error raised downstream of a `try` body so that the `try` lets it through. */
-class Downstream {
-  constructor(readonly inner: unknown) {}
 }
