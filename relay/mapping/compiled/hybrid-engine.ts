@@ -24,6 +24,11 @@ export interface HybridJqEngineOptions {
    */
   shadowRuns?: number;
   /**
+   * After the round's first runs, one run in this many is still shadowed (default 5000; 0 turns it off), so that
+   * inputs unlike the first ones keep being checked during a long resync.
+   */
+  shadowEvery?: number;
+  /**
    * A new shadow round starts by itself when this long has passed since the last one began (default 15 minutes),
    * so that a long-running agent checks again at each resync even if nobody calls `newShadowRound()`.
    */
@@ -132,6 +137,7 @@ export class HybridJqEngine implements JqEngine {
   /** What programs share with their engine, without making it public API. */
   readonly #context: ProgramContext = {
     shadowRuns: () => this.#options.shadowRuns ?? 8,
+    shadowEvery: () => this.#options.shadowEvery ?? 5000,
     round: () => this.#currentRound(),
     prepare: (input) => this.#preparer.prepare(input),
     countShadowRun: () => {
@@ -147,6 +153,7 @@ export class HybridJqEngine implements JqEngine {
 
 interface ProgramContext {
   shadowRuns(): number;
+  shadowEvery(): number;
   round(): number;
   prepare(input: Json): Json | typeof NEEDS_REFERENCE;
   countShadowRun(): void;
@@ -159,6 +166,7 @@ class HybridProgram implements JqProgram {
   #demoted = false;
   #shadowLeft: number;
   #round = 0;
+  #runsSinceShadow = 0;
 
   constructor(
     readonly source: string,
@@ -188,6 +196,11 @@ class HybridProgram implements JqProgram {
     }
     if (this.#shadowLeft > 0) {
       this.#shadowLeft--;
+      return this.#shadow(input, outcome, this.compiled.usesNow ? this.compiled.lastNow : null);
+    }
+    const every = this.context.shadowEvery();
+    if (every > 0 && ++this.#runsSinceShadow >= every) {
+      this.#runsSinceShadow = 0;
       return this.#shadow(input, outcome, this.compiled.usesNow ? this.compiled.lastNow : null);
     }
     return outcome;

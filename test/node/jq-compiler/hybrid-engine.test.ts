@@ -53,7 +53,7 @@ describe("HybridJqEngine", () => {
   });
 
   it("returns jq-wasm's outcome during the shadow runs, then the compiled one synchronously", async () => {
-    const e = engine({ shadowRuns: 2 });
+    const e = engine({ shadowRuns: 2, shadowEvery: 0 });
     const p = await program(e, ".id | tostring");
     const pr = seedPayload("pull-request");
     const first = p.first(pr);
@@ -68,9 +68,24 @@ describe("HybridJqEngine", () => {
     expect(e.stats.shadowRuns).toBe(3);
   });
 
+  it("keeps shadowing one run in N after the first ones, and catches a builtin broken only for some inputs", async () => {
+    const divergences: Divergence[] = [];
+    // Broken only for strings longer than 20 characters: the first runs agree, a later one does not.
+    const brokenForLong: Builtin = () => fromFn((x) => (typeof x === "string" && x.length > 20 ? x.toUpperCase() : typeof x === "string" ? x.toLowerCase() : x));
+    const e = engine({ shadowRuns: 2, shadowEvery: 3, builtinOverrides: { "ascii_downcase/0": brokenForLong }, onDivergence: (d) => divergences.push(d) });
+    const p = await program(e, "ascii_downcase");
+    const titles = ["A", "B", "C", "D", "a title longer than twenty", "E", "F", "G"];
+    const outcomes: JqOutcome[] = [];
+    for (const title of titles) outcomes.push(await p.first(title));
+    // Runs 1-2 shadowed (agree), 3-4 compiled, 5 shadowed: the long title diverges and is answered by jq-wasm.
+    expect(outcomes.map((o) => (o.kind === "value" ? o.value : o.kind))).toEqual(["a", "b", "c", "d", "a title longer than twenty", "e", "f", "g"]);
+    expect(divergences.map((d) => d.expression)).toEqual(["ascii_downcase"]);
+    expect(p.engine).toBe("jq-wasm");
+  });
+
   it("starts a new shadow round by itself once the interval has passed (a long-running agent's next resync)", async () => {
     let now = 0;
-    const e = engine({ shadowRuns: 1, shadowRoundIntervalMs: 60_000, clock: () => now });
+    const e = engine({ shadowRuns: 1, shadowEvery: 0, shadowRoundIntervalMs: 60_000, clock: () => now });
     const p = await program(e, ".a");
     expect(p.first({ a: 1 })).toBeInstanceOf(Promise);
     expect(p.first({ a: 2 })).toEqual({ kind: "value", value: 2 });
@@ -104,7 +119,7 @@ describe("HybridJqEngine", () => {
   });
 
   it("sends to jq-wasm the inputs it cannot treat exactly: a lone surrogate, a number jq prints by provenance", async () => {
-    const e = engine({ shadowRuns: 0 });
+    const e = engine({ shadowRuns: 0, shadowEvery: 0 });
     const reference = e.reference;
     const p = await program(e, ".x | tostring");
     const lone: Json = { x: "a\ud800b" };
