@@ -117,3 +117,20 @@ export const CORNER_CASES: readonly string[] = [
   "group_by(.a) | map(length)", "unique_by(.a) | length", "min_by(.x)", "max_by(.x)", "any(.a)", "all(.a)",
   "[.. | select(type == \"string\")] | length", "[.. | numbers] | add", "paths(..) | length",
 ];
+
+/** Expressions that accept any input (they mostly error on the wrong kinds), run on random values. */
+export const RANDOM_INPUT_EXPRESSIONS: readonly string[] = [
+  ".", "tojson", "tostring", "length", "type", "keys", "keys_unsorted", "to_entries", "[.[]?]", "[..]", "[paths]",
+  "[leaf_paths]", "add", "sort", "unique", "min", "max", "reverse", "flatten", "tonumber", "ascii_downcase", "explode",
+  ". + .", ". - .", ". * 2", ". / 2", ". % 7", "-.", ". == .", ". < [1]", "[.[]? | . > 0]", "map(type)", "map_values(type)",
+  "with_entries(.key |= tostring)", "from_entries", "has(\"a\")", "has(0)", ".a", ".[0]", ".[-1]", ".[1:]", ".a?.b?",
+  ".id | tostring", "\"v=\\(.)\"", "@base64", "@uri", "@json", "@base64d", "[.[]? | tostring] | join(\",\")",
+  "contains(\"a\")", "inside([1, \"a\"])", "indices(\"a\")", "index(1)", "split(\",\")", "test(\"a\")",
+  "[match(\"[a-z]+\"; \"g\").string]", "gsub(\"a\"; \"b\")", "sort_by(type)", "group_by(type) | length",
+  "unique_by(length?)", "min_by(length?)", "any", "all", "del(.[0]?)", "del(.a?)", "getpath([\"a\", 0])",
+  "[limit(2; .[]?)]", "first(.[]?)", "[limit(5; range(length?))]", "reduce .[]? as $x (0; . + ($x | length?))", "todate",
+  "gmtime", "fromdate", "ltrimstr(\"a\")", "startswith(\"a\")", "utf8bytelength", "tojson | fromjson",
+  "to_entries | from_entries", "if . then 1 elif . == false then 2 else 3 end", ". // \"d\"", ". as [$a] | $a",
+  ". as {a: $x} | $x", "[.[]? // 0]", "{a: ., b: type}", "{(tostring? // \"k\"): 1}", "[.. | numbers] | add",
+  ".[\"a\\\"b\"]", ".[\"a\\u0000b\"]", "try .[\"q\\\"\"] catch .", "try error(\"a\\u0000b\") catch .",
+];

@@ -10,7 +10,8 @@ import { dump } from "../../../relay/mapping/compiled/runtime/text";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
 import { seedText } from "../mapping/seed-files";
-import { CORNER_CASES, MANUAL_EXAMPLES } from "./corpus-expressions";
+import { CORNER_CASES, MANUAL_EXAMPLES, RANDOM_INPUT_EXPRESSIONS } from "./corpus-expressions";
+import { randomInputs } from "./random-inputs";
 import { corpusInputs } from "./corpus-inputs";
 import { runReference } from "./reference-batch";
 
@@ -191,6 +192,12 @@ describe("compiled engine against jq-wasm", () => {
     ], dates);
     expect(report.mismatches).toEqual([]);
     expect(report.pairs - report.deferred).toBeGreaterThan(1500);
+  });
+
+  it("agrees on random values of every kind for the constructs that take any input", async () => {
+    const report = await differential("random inputs", RANDOM_INPUT_EXPRESSIONS, randomInputs(150, 20261125));
+    expect(report.mismatches).toEqual([]);
+    expect(report.pairs - report.deferred).toBeGreaterThan(RANDOM_INPUT_EXPRESSIONS.length * 100);
   });
 
   it("agrees on expressions written for jq's corner cases", async () => {

@@ -110,10 +110,18 @@ function limit(n: Compiled, f: Compiled): Compiled {
   );
 }
 
+/** Past this many outputs a range is left to jq-wasm (which runs out of memory on `[range(1e16)]`). */
+const RANGE_LIMIT = 10_000_000;
+
 function range(from: Json, upto: Json, by: Json, emit: (v: Json) => void): void {
   if (typeof from !== "number" || typeof upto !== "number" || typeof by !== "number") throw defer("range with non-number bounds");
-  if (by > 0) for (let i = from; i < upto; i += by) emit(i);
-  else if (by < 0) for (let i = from; i > upto; i += by) emit(i);
+  let count = 0;
+  const next = (i: number): void => {
+    if (++count > RANGE_LIMIT) throw defer("a range of more than ten million numbers");
+    emit(i);
+  };
+  if (by > 0) for (let i = from; i < upto; i += by) next(i);
+  else if (by < 0) for (let i = from; i > upto; i += by) next(i);
 }
 
 /** `.[] |= f` as jq-wasm runs it: each value becomes f's first output; values where f is empty are deleted at the end. */

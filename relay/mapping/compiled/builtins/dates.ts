@@ -1,5 +1,6 @@
 import type { Json } from "../../engine";
 import { fromFn, type Builtin } from "../compiled-types";
+import { cString } from "../runtime/access";
 import { defer, jqError } from "../runtime/signals";
 import { Unsupported } from "../unsupported";
 import { unary, withValues } from "./helpers";
@@ -258,7 +259,7 @@ function strptime(x: Json, format: Json): Json {
   const m = compiled.regex.exec(x);
   const rest = m === null ? "" : x.slice(m[0].length);
   if (m === null || (rest !== "" && !/^[ \t\n\v\f\r]/.test(rest))) {
-    throw jqError(`date "${x}" does not match format "${format}"`);
+    throw jqError(`date "${cString(x)}" does not match format "${cString(format)}"`);
   }
   const value = (d: string): number => {
     const i = compiled.order.indexOf(d);

@@ -5,8 +5,14 @@ import { defer, jqError } from "./signals";
 import { codepointLength, sliceCodepoints } from "./strings";
 import { describeValue, kindName } from "./text";
 
+/** A string inserted with C's `%s`: raw (no escaping), and cut at the first NUL. */
+export function cString(s: string): string {
+  const nul = s.indexOf("\u0000");
+  return nul < 0 ? s : s.slice(0, nul);
+}
+
 function indexError(target: Json, key: Json): never {
-  if (typeof key === "string") throw jqError(`Cannot index ${kindName(target)} with string ${JSON.stringify(key)}`);
+  if (typeof key === "string") throw jqError(`Cannot index ${kindName(target)} with string "${cString(key)}"`);
   throw jqError(`Cannot index ${kindName(target)} with ${kindName(key)}`);
 }
 
