@@ -9,9 +9,9 @@ import { DeferToReference } from "../../../relay/mapping/compiled/runtime/signal
 import { dump } from "../../../relay/mapping/compiled/runtime/text";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
-import { seedText } from "../mapping/seed-files";
+import { seedPayload, seedText } from "../mapping/seed-files";
 import { CORNER_CASES, MANUAL_EXAMPLES, RANDOM_INPUT_EXPRESSIONS } from "./corpus-expressions";
-import { randomInputs } from "./random-inputs";
+import { payloadVariants, randomInputs } from "./random-inputs";
 import { corpusInputs } from "./corpus-inputs";
 import { runReference } from "./reference-batch";
 
@@ -168,6 +168,14 @@ describe("compiled engine against jq-wasm", () => {
     expect(report.mismatches).toEqual([]);
     expect(report.fallback).toEqual([]);
     expect(report.compiled).toBeGreaterThan(40);
+  });
+
+  it("agrees on the mappings' leaves over payloads with fields dropped, nulled or of the wrong kind", async () => {
+    const leaves = [...mappingLeaves(seedText("port-app-config.yaml")), ...mappingLeaves(DEFAULT_MAPPING_YAML)];
+    const variants = (["project", "repository", "pull-request", "user"] as const).flatMap((kind, i) => payloadVariants(seedPayload(kind), 40, 7 + i));
+    const report = await differential("payload variants", leaves, variants);
+    expect(report.mismatches).toEqual([]);
+    expect(report.pairs - report.deferred).toBeGreaterThan(leaves.length * 150);
   });
 
   it("agrees on the jq manual's examples for each supported construct", async () => {

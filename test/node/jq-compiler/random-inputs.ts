@@ -40,3 +40,25 @@ export function randomInputs(count: number, seed: number): Json[] {
   };
   return Array.from({ length: count }, () => value(0));
 }
+
+/**
+ * Variants of a payload with fields dropped, nulled or replaced by random values of other kinds, at every depth:
+ * what a mapping meets when Bitbucket omits a field or a user maps the wrong kind.
+ */
+export function payloadVariants(payload: Json, count: number, seed: number): Json[] {
+  const random = lcg(seed);
+  const replacements = randomInputs(64, seed + 1);
+  const mutate = (value: Json, depth: number): Json => {
+    if (Array.isArray(value)) return value.map((v) => mutate(v, depth + 1));
+    if (typeof value !== "object" || value === null) return value;
+    const out: { [key: string]: Json } = {};
+    for (const [key, v] of Object.entries(value)) {
+      const r = random();
+      if (r < 0.08) continue;
+      const next = r < 0.14 ? null : r < 0.22 ? (replacements[Math.floor(random() * replacements.length)] ?? null) : mutate(v, depth + 1);
+      Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  return Array.from({ length: count }, () => mutate(payload, 0));
+}
