@@ -1,9 +1,9 @@
-import type { BinaryOp, FormatName, Node, ObjectEntry, ObjectPatternEntry, Pattern, StringPart } from "./ast";
-import { Lexer, type Token } from "./lexer";
-import { canonicalDecimal } from "./runtime/decimal";
+import type { BinaryOp, FormatName, Node, ObjectEntry, StringPart } from "./ast";
+import { Lexer } from "./lexer";
+import { describe, fieldOf, formatName, numberLiteral, optional } from "./parse-helpers";
+import { parsePattern } from "./parse-patterns";
 import { Unsupported } from "./unsupported";
 
-const FORMATS: ReadonlySet<string> = new Set<FormatName>(["text", "json", "base64", "base64d", "uri"]);
 const COMPARISONS: ReadonlySet<string> = new Set(["==", "!=", "<", "<=", ">", ">="]);
 const ASSIGNMENTS: ReadonlySet<string> = new Set(["=", "|=", "+=", "-=", "*=", "/=", "%=", "//="]);
 
@@ -29,7 +29,7 @@ class Parser {
     if (token.kind !== "eof") throw new Unsupported(`unexpected ${describe(token)}`);
   }
 
-  #isPunct(text: string): boolean {
+  isPunct(text: string): boolean {
     const token = this.lexer.peek();
     return token.kind === "punct" && token.text === text;
   }
@@ -39,7 +39,7 @@ class Parser {
     return token.kind === "keyword" && token.name === name;
   }
 
-  #expectPunct(text: string): void {
+  expectPunct(text: string): void {
     const token = this.lexer.next();
     if (token.kind !== "punct" || token.text !== text) throw new Unsupported(`expected "${text}", got ${describe(token)}`);
   }
@@ -53,7 +53,7 @@ class Parser {
     if (this.#isKeyword("def")) return this.#def();
     if (this.#isKeyword("label")) throw new Unsupported("label/break");
     const left = this.#comma();
-    if (this.#isPunct("|")) {
+    if (this.isPunct("|")) {
       this.lexer.next();
       return { kind: "pipe", left, right: this.pipe() };
     }
@@ -65,31 +65,31 @@ class Parser {
     const nameToken = this.lexer.next();
     if (nameToken.kind !== "ident" && nameToken.kind !== "keyword") throw new Unsupported("def without a name");
     const params: string[] = [];
-    if (this.#isPunct("(")) {
+    if (this.isPunct("(")) {
       this.lexer.next();
       for (;;) {
         const param = this.lexer.next();
         if (param.kind === "var") params.push(`$${param.name}`);
         else if (param.kind === "ident") params.push(param.name);
         else throw new Unsupported("unexpected function parameter");
-        if (this.#isPunct(";")) {
+        if (this.isPunct(";")) {
           this.lexer.next();
           continue;
         }
-        this.#expectPunct(")");
+        this.expectPunct(")");
         break;
       }
     }
-    this.#expectPunct(":");
+    this.expectPunct(":");
     const body = this.pipe();
-    this.#expectPunct(";");
+    this.expectPunct(";");
     const rest = this.pipe();
     return { kind: "def", name: nameToken.name, params, body, rest };
   }
 
   #comma(): Node {
     let left = this.#alternative();
-    while (this.#isPunct(",")) {
+    while (this.isPunct(",")) {
       this.lexer.next();
       left = { kind: "comma", left, right: this.#alternative() };
     }
@@ -98,7 +98,7 @@ class Parser {
 
   #alternative(): Node {
     const left = this.#or();
-    if (this.#isPunct("//")) {
+    if (this.isPunct("//")) {
       this.lexer.next();
       return { kind: "alt", left, right: this.#alternative() };
     }
@@ -160,7 +160,7 @@ class Parser {
   }
 
   #unary(): Node {
-    if (this.#isPunct("-")) {
+    if (this.isPunct("-")) {
       this.lexer.next();
       // jq's `'-' Exp` rule has the precedence of binary minus: `-1 * 2` is `-(1 * 2)`, `-1 + 2` is `(-1) + 2`.
       return { kind: "neg", operand: this.#multiplicative() };
@@ -192,7 +192,7 @@ class Parser {
         const after = this.lexer.peek();
         if (after.kind === "string-open") {
           this.lexer.next();
-          node = { kind: "field", target: node, name: this.#stringBody(null) };
+          node = { kind: "field", target: node, name: this.stringBody(null) };
         } else if (after.kind === "punct" && after.text === "[") {
           node = this.#bracketSuffix(node);
         } else {
@@ -205,9 +205,9 @@ class Parser {
         node = optional(node);
       } else if (token.kind === "keyword" && token.name === "as") {
         this.lexer.next();
-        const patterns = this.#pattern();
-        if (this.#isPunct("?//")) throw new Unsupported("destructuring alternative ?//");
-        this.#expectPunct("|");
+        const patterns = parsePattern(this);
+        if (this.isPunct("?//")) throw new Unsupported("destructuring alternative ?//");
+        this.expectPunct("|");
         return { kind: "bind", source: node, patterns, body: this.pipe() };
       } else {
         return node;
@@ -216,29 +216,29 @@ class Parser {
   }
 
   #bracketSuffix(target: Node): Node {
-    this.#expectPunct("[");
-    if (this.#isPunct("]")) {
+    this.expectPunct("[");
+    if (this.isPunct("]")) {
       this.lexer.next();
       return { kind: "iterate", target };
     }
-    if (this.#isPunct(":")) {
+    if (this.isPunct(":")) {
       this.lexer.next();
       const to = this.pipe();
-      this.#expectPunct("]");
+      this.expectPunct("]");
       return { kind: "slice", target, from: null, to };
     }
     const index = this.pipe();
-    if (this.#isPunct(":")) {
+    if (this.isPunct(":")) {
       this.lexer.next();
-      if (this.#isPunct("]")) {
+      if (this.isPunct("]")) {
         this.lexer.next();
         return { kind: "slice", target, from: index, to: null };
       }
       const to = this.pipe();
-      this.#expectPunct("]");
+      this.expectPunct("]");
       return { kind: "slice", target, from: index, to };
     }
-    this.#expectPunct("]");
+    this.expectPunct("]");
     return { kind: "index", target, index };
   }
 
@@ -248,12 +248,12 @@ class Parser {
       case "number":
         return { kind: "literal", value: numberLiteral(token.text) };
       case "string-open":
-        return this.#stringBody(null);
+        return this.stringBody(null);
       case "format": {
         const format = formatName(token.name);
         if (this.lexer.peek().kind === "string-open") {
           this.lexer.next();
-          return this.#stringBody(format);
+          return this.stringBody(format);
         }
         return { kind: "format", format };
       }
@@ -283,7 +283,7 @@ class Parser {
         const after = this.lexer.peek();
         if (after.kind === "string-open") {
           this.lexer.next();
-          return { kind: "field", target: { kind: "identity" }, name: this.#stringBody(null) };
+          return { kind: "field", target: { kind: "identity" }, name: this.stringBody(null) };
         }
         return { kind: "identity" };
       }
@@ -291,16 +291,16 @@ class Parser {
         return { kind: "recurse-default" };
       case "(": {
         const inner = this.pipe();
-        this.#expectPunct(")");
+        this.expectPunct(")");
         return inner;
       }
       case "[": {
-        if (this.#isPunct("]")) {
+        if (this.isPunct("]")) {
           this.lexer.next();
           return { kind: "array", body: null };
         }
         const body = this.pipe();
-        this.#expectPunct("]");
+        this.expectPunct("]");
         return { kind: "array", body };
       }
       case "{":
@@ -317,28 +317,28 @@ class Parser {
       case "reduce": {
         const source = this.#postfixNoBind();
         this.#expectKeyword("as");
-        const pattern = this.#pattern();
-        this.#expectPunct("(");
+        const pattern = parsePattern(this);
+        this.expectPunct("(");
         const init = this.pipe();
-        this.#expectPunct(";");
+        this.expectPunct(";");
         const update = this.pipe();
-        this.#expectPunct(")");
+        this.expectPunct(")");
         return { kind: "reduce", source, pattern, init, update };
       }
       case "foreach": {
         const source = this.#postfixNoBind();
         this.#expectKeyword("as");
-        const pattern = this.#pattern();
-        this.#expectPunct("(");
+        const pattern = parsePattern(this);
+        this.expectPunct("(");
         const init = this.pipe();
-        this.#expectPunct(";");
+        this.expectPunct(";");
         const update = this.pipe();
         let extract: Node | null = null;
-        if (this.#isPunct(";")) {
+        if (this.isPunct(";")) {
           this.lexer.next();
           extract = this.pipe();
         }
-        this.#expectPunct(")");
+        this.expectPunct(")");
         return { kind: "foreach", source, pattern, init, update, extract };
       }
       default:
@@ -392,22 +392,22 @@ class Parser {
 
   #call(name: string): Node {
     const args: Node[] = [];
-    if (this.#isPunct("(")) {
+    if (this.isPunct("(")) {
       this.lexer.next();
       for (;;) {
         args.push(this.pipe());
-        if (this.#isPunct(";")) {
+        if (this.isPunct(";")) {
           this.lexer.next();
           continue;
         }
-        this.#expectPunct(")");
+        this.expectPunct(")");
         break;
       }
     }
     return { kind: "call", name, args };
   }
 
-  #stringBody(format: FormatName | null): Node {
+  stringBody(format: FormatName | null): Node {
     const parts: StringPart[] = [];
     for (;;) {
       const chunk = this.lexer.stringChunk();
@@ -426,7 +426,7 @@ class Parser {
 
   #object(): Node {
     const entries: ObjectEntry[] = [];
-    if (this.#isPunct("}")) {
+    if (this.isPunct("}")) {
       this.lexer.next();
       return { kind: "object", entries };
     }
@@ -446,22 +446,22 @@ class Parser {
     let shortKey: string | null = null;
     if (token.kind === "var") {
       if (token.name === "__loc__" || token.name === "ENV") throw new Unsupported(`$${token.name} in an object`);
-      if (this.#isPunct(":")) throw new Unsupported("`$name: value` object entry");
+      if (this.isPunct(":")) throw new Unsupported("`$name: value` object entry");
       return { kind: "short", key: token.name, value: { kind: "var", name: token.name } };
     } else if (token.kind === "ident" || token.kind === "keyword") {
       key = { kind: "literal", value: token.name };
       shortKey = token.name;
     } else if (token.kind === "string-open") {
-      key = this.#stringBody(null);
+      key = this.stringBody(null);
     } else if (token.kind === "number") {
       throw new Unsupported("numeric object key");
     } else if (token.kind === "punct" && token.text === "(") {
       key = this.pipe();
-      this.#expectPunct(")");
+      this.expectPunct(")");
     } else {
       throw new Unsupported(`unexpected ${describe(token)} as an object key`);
     }
-    if (!this.#isPunct(":")) {
+    if (!this.isPunct(":")) {
       if (shortKey !== null) {
         return { kind: "short", key: shortKey, value: fieldOf(shortKey) };
       }
@@ -478,115 +478,17 @@ class Parser {
   /** jq's `ExpD`: a term, a negated term, or terms joined by `|` (anything else needs parentheses). */
   #objectValue(): Node {
     let value: Node;
-    if (this.#isPunct("-")) {
+    if (this.isPunct("-")) {
       this.lexer.next();
       value = { kind: "neg", operand: this.#postfixNoBind() };
     } else {
       value = this.#postfixNoBind();
     }
-    if (this.#isPunct("|")) {
+    if (this.isPunct("|")) {
       this.lexer.next();
       return { kind: "pipe", left: value, right: this.#objectValue() };
     }
     return value;
   }
 
-  #pattern(): Pattern {
-    const token = this.lexer.next();
-    if (token.kind === "var") {
-      if (token.name === "__loc__" || token.name === "ENV") throw new Unsupported(`$${token.name} as a pattern`);
-      return { kind: "var", name: token.name };
-    }
-    if (token.kind === "punct" && token.text === "[") {
-      const items: Pattern[] = [];
-      for (;;) {
-        items.push(this.#pattern());
-        const sep = this.lexer.next();
-        if (sep.kind === "punct" && sep.text === ",") continue;
-        if (sep.kind === "punct" && sep.text === "]") break;
-        throw new Unsupported("bad array pattern");
-      }
-      return { kind: "array", items };
-    }
-    if (token.kind === "punct" && token.text === "{") {
-      const entries: ObjectPatternEntry[] = [];
-      for (;;) {
-        entries.push(this.#objectPatternEntry());
-        const sep = this.lexer.next();
-        if (sep.kind === "punct" && sep.text === ",") continue;
-        if (sep.kind === "punct" && sep.text === "}") break;
-        throw new Unsupported("bad object pattern");
-      }
-      return { kind: "object", entries };
-    }
-    throw new Unsupported(`unexpected ${describe(token)} in a pattern`);
-  }
-
-  #objectPatternEntry(): ObjectPatternEntry {
-    const token = this.lexer.next();
-    if (token.kind === "var") {
-      if (token.name === "__loc__" || token.name === "ENV") throw new Unsupported(`$${token.name} in a pattern`);
-      if (this.#isPunct(":")) {
-        this.lexer.next();
-        return { kind: "var", name: token.name, pattern: this.#pattern() };
-      }
-      return { kind: "var", name: token.name, pattern: null };
-    }
-    let key: Node;
-    if (token.kind === "ident" || token.kind === "keyword") key = { kind: "literal", value: token.name };
-    else if (token.kind === "string-open") key = this.#stringBody(null);
-    else if (token.kind === "punct" && token.text === "(") {
-      key = this.pipe();
-      this.#expectPunct(")");
-    } else throw new Unsupported(`unexpected ${describe(token)} in an object pattern`);
-    this.#expectPunct(":");
-    return { kind: "key", key, pattern: this.#pattern() };
-  }
-}
-
-/**
- * `X?`: after an indexing step (`.a?`, `.[e]?`, `.[]?`, `.[a:b]?`) jq suppresses only that step's error, not the
- * errors of what it indexes; after any other term it is `try X`.
- */
-function optional(node: Node): Node {
-  if ((node.kind === "field" || node.kind === "index" || node.kind === "slice" || node.kind === "iterate") && node.optional !== true) {
-    return { ...node, optional: true };
-  }
-  return { kind: "try", body: node, handler: null };
-}
-
-function fieldOf(name: string): Node {
-  return { kind: "field", target: { kind: "identity" }, name: { kind: "literal", value: name } };
-}
-
-function formatName(name: string): FormatName {
-  if (!FORMATS.has(name)) throw new Unsupported(`format @${name}`);
-  return name as FormatName;
-}
-
-/**
- * jq 1.7.1 keeps a number literal's text and prints it canonically (`1.0` stays `1.0`, `1e2` prints `1E+2`). The
- * compiled engine works with doubles, so it accepts only literals whose canonical text is what it would print
- * for the double anyway; others (and literals beyond the double range) are left to jq-wasm.
- */
-function numberLiteral(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Unsupported(`number literal ${text} beyond the double range`);
-  if (canonicalDecimal(text) !== canonicalDecimal(String(value))) {
-    throw new Unsupported(`number literal ${text} whose text jq 1.7.1 preserves`);
-  }
-  return value;
-}
-
-function describe(token: Token): string {
-  switch (token.kind) {
-    case "punct":
-      return `"${token.text}"`;
-    case "eof":
-      return "end of input";
-    case "number":
-      return `number ${token.text}`;
-    default:
-      return token.kind;
-  }
 }
