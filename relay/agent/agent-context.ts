@@ -47,7 +47,7 @@ export async function openAgentContext(context: CommandContext, options: OpenAge
   const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: homedir() });
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
-  const engine = createMappingEngine();
+  const engine = createMappingEngine({ logger: context.log });
   let mapping: LoadedMapping;
   try {
     mapping = await loadMapping({ source, engine });
