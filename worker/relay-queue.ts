@@ -114,7 +114,9 @@ export class RelayQueue extends DurableObject<Env> {
     const ctx = this.#context();
     bumpStats(ctx.sql, {}, { last_agent_contact_at: ctx.now });
     const response = settle(ctx, request);
-    if (request.retries.length > 0) this.#waiters.wakeAll();
+    // Any settled message frees its entity: a message of the same entity held back behind it is leasable now, so
+    // waiting lease calls look again (otherwise it would wait for the next ingest or the long-poll's end).
+    if (response.results.some((result) => result.outcome === "ok")) this.#waiters.wakeAll();
     await this.#schedule(ctx);
     return response;
   }

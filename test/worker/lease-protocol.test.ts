@@ -159,6 +159,20 @@ describe("ack", () => {
 
     expect(result.messages.map((m) => m.attempts)).toEqual([2]);
   });
+
+  it("wakes a long-poll when an ack frees an entity whose next message waited behind it", async () => {
+    const { tenant, bindings, ids } = await setup(1, 1);
+    const [first] = (await lease(bindings, tenant)).messages;
+    const started = Date.now();
+
+    const polling = lease(bindings, tenant, { waitMs: 20_000 });
+    await ack(bindings, tenant, { acks: [first?.leaseId] });
+    const result = await polling;
+
+    expect(result.messages.map((m) => m.id)).toEqual([ids[1]]);
+    // Woken by the ack, not by the long-poll's 20 s deadline.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
 
 describe("extend and expiry", () => {

@@ -50,6 +50,8 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       }
       const stopping = () => void live.stop();
       context.signal.addEventListener("abort", stopping, { once: true });
+      // A signal that arrived while the agent was starting: stop as soon as the loop starts.
+      if (context.signal.aborted) stopping();
       try {
         await live.start();
       } catch (error) {

@@ -1,0 +1,178 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { BitbucketClient } from "../../relay/bitbucket/client";
+import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
+import type { StoredEntity } from "../../relay/catalog/catalog";
+import { loadMapping, type MappingSource } from "../../relay/config/mapping-loader";
+import { EdgeClient } from "../../relay/edge/edge-client";
+import { Logger } from "../../relay/log/logger";
+import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
+import { AgentState } from "../../relay/state/agent-state";
+import { runResync } from "../../relay/sync/resync";
+import { subscribableEventKeys } from "../../shared/events/routing";
+import type { QueueStats } from "../../shared/protocol/schema";
+import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+import { bbrelay, type CliRun } from "./cli-runner";
+import { startEdge, type EdgeHarness, type EdgeVars } from "./edge-harness";
+import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "./resync-fixture";
+
+/**
+ * The whole live path on loopback: the edge (the bundled Worker in workerd), a fake Bitbucket that delivers signed
+ * webhooks to it, and `bbrelay run` (in-process, through the real CLI) writing a local catalog. `oracle()` is what
+ * the catalog must hold: a fresh resync of the fake's current state into a separate catalog.
+ */
+
+export const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
+export const AGENT_TOKEN = "e2e-agent-token-0123456789abcdef";
+
+export interface LiveFixtureOptions {
+  fake?: FakeBitbucketOptions;
+  edgeVars?: EdgeVars;
+  /** A mapping file for the agent (default: the built-in mapping). */
+  mappingFile?: string;
+}
+
+export interface RunningAgent {
+  /** Sends SIGTERM's equivalent and waits for the exit code. */
+  stop(): Promise<CliRun>;
+}
+
+/** An entity as compared: what the mapping produced, without the catalog's timestamps and datasource. */
+export type Comparable = Pick<StoredEntity, "blueprint" | "identifier" | "title" | "team" | "properties" | "relations">;
+
+export interface LiveFixture {
+  edge: EdgeHarness;
+  fake: FakeBitbucketServer;
+  client: BitbucketClient;
+  edgeClient: EdgeClient;
+  env: Record<string, string>;
+  dir: string;
+  /** Creates the project webhooks pointing at the edge (what `bbrelay webhooks sync` does on 8.8+). */
+  installProjectHooks(): Promise<void>;
+  startAgent(extraArgs?: string[]): RunningAgent;
+  stats(): Promise<QueueStats>;
+  /** Waits (with a deadline) until the edge holds nothing undelivered nor in flight. */
+  waitDrained(timeoutMs?: number): Promise<void>;
+  /** Waits until the agent acked its first resync (it asks for one at start) and the queue is drained. */
+  waitFirstResync(timeoutMs?: number): Promise<void>;
+  entities(): Comparable[];
+  oracle(): Promise<Comparable[]>;
+  close(): Promise<void>;
+}
+
+export async function startLiveFixture(options: LiveFixtureOptions = {}): Promise<LiveFixture> {
+  const dir = mkdtempSync(join(tmpdir(), "bbrelay-live-"));
+  const edge = await startEdge({ webhookSecret: WEBHOOK_SECRET, agentToken: AGENT_TOKEN, ...(options.edgeVars === undefined ? {} : { vars: options.edgeVars }) });
+  const fake = await FakeBitbucketServer.start(options.fake);
+  const client = BitbucketClient.fromConfig({ baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } });
+  const edgeClient = new EdgeClient({ baseUrl: edge.url, tenant: "default", token: AGENT_TOKEN });
+  const env: Record<string, string> = {
+    BITBUCKET_URL: fake.url,
+    BITBUCKET_USERNAME: FAKE_ADMIN.username,
+    BITBUCKET_PASSWORD: FAKE_ADMIN.password,
+    RELAY_URL: edge.url,
+    RELAY_AGENT_TOKEN: AGENT_TOKEN,
+    RELAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    CATALOG_PATH: join(dir, "catalog.sqlite"),
+    BBRELAY_STATE_DIR: join(dir, "state"),
+    BBRELAY_INSTALLATION_ID: TEST_IDENTITY.installationId,
+    ...(options.mappingFile === undefined ? {} : { BBRELAY_CONFIG: options.mappingFile }),
+  };
+  const agents: RunningAgent[] = [];
+  const fixture: LiveFixture = {
+    edge,
+    fake,
+    client,
+    edgeClient,
+    env,
+    dir,
+    async installProjectHooks() {
+      for await (const page of client.listProjects()) {
+        for (const project of page) {
+          await client.webhooks.create({
+            scope: { type: "project", projectKey: project.key },
+            webhook: { name: "Bitbucket Relay (e2e)", url: `${edge.url}/webhooks/default`, events: subscribableEventKeys("project"), active: true, configuration: { secret: WEBHOOK_SECRET } },
+          });
+        }
+      }
+    },
+    startAgent(extraArgs = []) {
+      const controller = new AbortController();
+      const running = bbrelay(["run", "--lease-timeout", "2", "--log-format", "json", "--log-level", "debug", ...extraArgs], { env, signal: controller.signal });
+      const agent: RunningAgent = {
+        async stop() {
+          controller.abort();
+          return running;
+        },
+      };
+      agents.push(agent);
+      return agent;
+    },
+    stats: () => edgeClient.stats(),
+    async waitDrained(timeoutMs = 30_000) {
+      await waitFor(async () => {
+        const stats = await edgeClient.stats();
+        return stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
+      }, timeoutMs, "the edge's queue to drain");
+    },
+    async waitFirstResync(timeoutMs = 60_000) {
+      await waitFor(async () => {
+        const stats = await edgeClient.stats();
+        return stats.counters.acked >= 1 && stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
+      }, timeoutMs, "the first resync");
+    },
+    entities() {
+      const catalog = LocalCatalog.open({ path: env.CATALOG_PATH ?? "", readonly: true });
+      try {
+        return comparable(catalog.query({}));
+      } finally {
+        void catalog.close();
+      }
+    },
+    async oracle() {
+      const engine = new JqWasmEngine();
+      const catalog = LocalCatalog.open({ path: ":memory:", identity: TEST_IDENTITY, blueprints: DEFAULT_BLUEPRINTS });
+      const state = AgentState.open(":memory:");
+      try {
+        const source: MappingSource = options.mappingFile === undefined ? { kind: "default" } : { kind: "file", path: options.mappingFile };
+        const mapping = await loadMapping({ source, engine });
+        const summary = await runResync({ mapping, client, catalog, state, logger: silentLogger() });
+        if (summary.status !== "succeeded") throw new Error(`the oracle resync failed: ${JSON.stringify(summary.kinds)}`);
+        return comparable(catalog.query({}));
+      } finally {
+        state.close();
+        await catalog.close();
+        await engine.close();
+      }
+    },
+    async close() {
+      for (const agent of agents) await agent.stop();
+      await fake.stop();
+      await edge.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+/** Polls with a deadline (never a blind sleep): resolves as soon as `check` holds. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function comparable(entities: StoredEntity[]): Comparable[] {
+  return entities
+    .map(({ blueprint, identifier, title, team, properties, relations }) => ({ blueprint, identifier, title, team, properties, relations }))
+    .sort((a, b) => `${a.blueprint}/${a.identifier}`.localeCompare(`${b.blueprint}/${b.identifier}`));
+}
+
+function silentLogger(): Logger {
+  return new Logger({ stream: new Writable({ write: (_chunk, _encoding, done) => done() }), format: "json", level: "error" });
+}
