@@ -65,6 +65,8 @@ console.log(`bench:resync-mapping-share — fake Bitbucket instance ${JSON.strin
 for (const [label, make] of [
   ["jq-wasm engine", (): JqEngine => new JqWasmEngine()],
   ["compiled (hybrid) engine", (): JqEngine => new HybridJqEngine()],
+  // The same without shadow runs, to show their fixed cost (about 440 jq-wasm calls for the default mapping).
+  ["compiled, shadow runs off", (): JqEngine => new HybridJqEngine({ shadowRuns: 0, shadowEvery: 0 })],
 ] as const) {
   const engine = new TimedEngine(make());
   const fixture = await startResyncFixture({ engine });
