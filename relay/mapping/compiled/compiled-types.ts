@@ -25,6 +25,8 @@ export interface Compiled {
   readonly gen: Gen;
   readonly fn: Fn | null;
   readonly path: PathGen | null;
+  /** The value of a literal (`"%Y"`, `"g"`), so that builtins can check constant arguments at compile time. */
+  readonly constant?: Json;
 }
 
 /** What builtins may need from the engine (injected: a clock for `now`). */

@@ -80,7 +80,7 @@ class Compiler {
         return recurseDefault();
       case "literal": {
         const value = node.value;
-        return fromFn(() => value);
+        return { ...fromFn(() => value), constant: value };
       }
       case "string":
         return this.#string(node.format, node.parts, scope);
@@ -409,7 +409,7 @@ class Compiler {
     const render = (v: Json): string => (format === null ? toText(v) : toText(applyFormat(format, v)));
     if (compiled.every((p) => typeof p === "string")) {
       const text = compiled.join("");
-      return fromFn(() => text);
+      return { ...fromFn(() => text), constant: text };
     }
     if (compiled.every((p) => typeof p === "string" || p.fn !== null)) {
       // jq evaluates the last interpolation first (it is the outer loop), which decides whose error shows.

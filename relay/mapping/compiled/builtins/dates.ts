@@ -279,14 +279,8 @@ function withFormat(makeImpl: () => (x: Json, format: Json) => Json, known: Read
     const impl = makeImpl();
     const format = args[0];
     // A literal format is checked now, so that an unsupported directive sends the expression to jq-wasm for good.
-    if (format?.fn !== null && format !== undefined) {
-      try {
-        const literal = format.fn(null, null);
-        if (typeof literal === "string" && parseFormat(literal, known) === null) throw new Unsupported(`${name} format ${literal}`);
-      } catch (error) {
-        if (error instanceof Unsupported) throw error;
-      }
-    }
+    const literal = args[0]?.constant;
+    if (typeof literal === "string" && parseFormat(literal, known) === null) throw new Unsupported(`${name} format ${literal}`);
     return withValues(impl)(args, context);
   };
 }

@@ -90,6 +90,17 @@ function captureObject(match: Json): JsonObject {
   return out;
 }
 
+/**
+ * A literal regex or flags outside the verified subset send the whole expression to jq-wasm at compile time
+ * (`bbrelay map --explain` then says why); patterns computed from data are checked when they are used.
+ */
+function checkConstants(pattern: Compiled | undefined, flags: Compiled | undefined): void {
+  const re = pattern?.constant;
+  if (typeof re === "string" && translateRegex(re) === null) throw new Unsupported(`regex ${JSON.stringify(re)} outside the verified subset`);
+  const f = flags?.constant;
+  if (typeof f === "string" && /[xnslp]/.test(f)) throw new Unsupported(`regex flags ${JSON.stringify(f)}`);
+}
+
 /** Builds a regex builtin whose regex and flags are `$`-parameters (one or two arguments). */
 function regexBuiltin(
   run: (input: Json, re: CompiledRegex, emit: (v: Json) => void) => void,
@@ -100,6 +111,7 @@ function regexBuiltin(
     const compile = wrap(regexCache());
     const [reArg, flagsArg] = args;
     if (reArg === undefined) throw new Error("regex builtin without its argument");
+    checkConstants(reArg, flagsArg);
     return fromGen((x, env, emit) =>
       each(reArg, x, env, (re) => {
         if (arity === 1) {
@@ -173,6 +185,7 @@ function subBuiltin(flagsFor: (flags: Json) => Json, withFlags: boolean): Builti
     const compile = regexCache();
     const [reArg, replacement, flagsArg] = args;
     if (reArg === undefined || replacement === undefined) throw new Error("sub without its arguments");
+    checkConstants(reArg, flagsArg);
     if (replacement.fn === null) throw new Unsupported("sub/gsub with a replacement that has several outputs");
     const run = (x: Json, env: Env, re: Json, flags: Json, emit: (v: Json) => void): void => {
       const result = substitute(x, compile(re, flagsFor(flags), x), replacement, env);
