@@ -36,7 +36,6 @@ describe("an agent that crashes mid-batch", () => {
     const live = await startLiveFixture({ fake: { latencyMs: 150 } });
     fixtures.push(live);
     live.fake.generate({ seed: 21, projects: 1, repositories: 3, pullRequests: 4, users: 2, emptyRatio: 0, archivedRatio: 0 });
-    await live.installProjectHooks();
     const first = spawnAgent(live.env);
     await live.waitFirstResync(90_000);
     const [repository] = [...live.fake.state.repositories.values()];

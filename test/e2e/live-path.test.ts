@@ -47,7 +47,6 @@ describe("the live path", () => {
   it("converges on the fake's state after webhooks of every event kind", async () => {
     const live = await fixture();
     live.fake.generate(INSTANCE);
-    await live.installProjectHooks();
     const agent = live.startAgent();
     await live.waitFirstResync();
     const { fake } = live;
@@ -93,7 +92,6 @@ describe("the live path", () => {
   it("converges whatever the order and however often a delivery arrives", async () => {
     const live = await fixture();
     live.fake.generate(INSTANCE);
-    await live.installProjectHooks();
     const agent = live.startAgent();
     await live.waitFirstResync();
     const repo = repositoryOf(live.fake);
@@ -122,7 +120,6 @@ describe("the live path", () => {
   it("loses nothing when the edge restarts with its state while the agent is away", async () => {
     const live = await fixture();
     live.fake.generate(INSTANCE);
-    await live.installProjectHooks();
     const first = live.startAgent();
     await live.waitFirstResync();
     expect((await first.stop()).code).toBe(0);
@@ -150,7 +147,6 @@ describe("the live path", () => {
     writeFileSync(mappingFile, DEFAULT_MAPPING_YAML.replace('      query: "true"\n      state: ALL', '      query: if .title == "poison" then error("poison pill") else true end\n      state: ALL'));
     const live = await fixture({ mappingFile });
     live.fake.generate(INSTANCE);
-    await live.installProjectHooks();
     const agent = live.startAgent();
     await live.waitFirstResync();
 

@@ -11,7 +11,6 @@ import { Logger } from "../../relay/log/logger";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
 import { runResync } from "../../relay/sync/resync";
-import { subscribableEventKeys } from "../../shared/events/routing";
 import type { QueueStats } from "../../shared/protocol/schema";
 import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
 import { bbrelay, type CliRun } from "./cli-runner";
@@ -20,7 +19,8 @@ import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "./resync-fixture";
 
 /**
  * The whole live path on loopback: the edge (the bundled Worker in workerd), a fake Bitbucket that delivers signed
- * webhooks to it, and `bbrelay run` (in-process, through the real CLI) writing a local catalog. `oracle()` is what
+ * webhooks to it, and `bbrelay run` (in-process, through the real CLI) writing a local catalog. The agent installs
+ * its webhooks in the fake at start (RELAY_WEBHOOK_SECRET is set), as it does in production. `oracle()` is what
  * the catalog must hold: a fresh resync of the fake's current state into a separate catalog.
  */
 
@@ -49,8 +49,6 @@ export interface LiveFixture {
   edgeClient: EdgeClient;
   env: Record<string, string>;
   dir: string;
-  /** Creates the project webhooks pointing at the edge (what `bbrelay webhooks sync` does on 8.8+). */
-  installProjectHooks(): Promise<void>;
   startAgent(extraArgs?: string[]): RunningAgent;
   stats(): Promise<QueueStats>;
   /** Waits (with a deadline) until the edge holds nothing undelivered nor in flight. */
@@ -88,16 +86,6 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     edgeClient,
     env,
     dir,
-    async installProjectHooks() {
-      for await (const page of client.listProjects()) {
-        for (const project of page) {
-          await client.webhooks.create({
-            scope: { type: "project", projectKey: project.key },
-            webhook: { name: "Bitbucket Relay (e2e)", url: `${edge.url}/webhooks/default`, events: subscribableEventKeys("project"), active: true, configuration: { secret: WEBHOOK_SECRET } },
-          });
-        }
-      }
-    },
     startAgent(extraArgs = []) {
       const controller = new AbortController();
       const running = bbrelay(["run", "--lease-timeout", "2", "--log-format", "json", "--log-level", "debug", ...extraArgs], { env, signal: controller.signal });

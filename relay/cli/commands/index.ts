@@ -3,11 +3,13 @@ import { catalogExportCommand } from "./catalog-export";
 import { mapCommand } from "./map";
 import { resyncCommand } from "./resync";
 import { runCommand } from "./run";
+import { webhooksGroup } from "./webhooks";
 
 /** Every `bbrelay` command, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
   runCommand,
   resyncCommand,
+  webhooksGroup,
   mapCommand,
   { name: "catalog", summary: "Read the embedded local catalog (export it as JSON)", commands: [catalogExportCommand] },
 ];

@@ -1,20 +1,24 @@
-import { openAgentContext } from "../../agent/agent-context";
+import { openAgentContext, type AgentContext } from "../../agent/agent-context";
+import { webhookInstallerOf } from "../../agent/webhook-installer-of";
 import { requireRelay } from "../../config/environment";
 import { EdgeClient, EdgeError } from "../../edge/edge-client";
 import { LiveAgent } from "../../live/live-agent";
-import type { Command } from "../command";
+import type { Command, CommandContext } from "../command";
 import { CommandFailed, UsageError } from "../errors";
 import { configFlag } from "./resync";
 
 export const runCommand: Command = {
   name: "run",
   summary: "Run the agent: drain the edge's queue live, run resyncs when asked, stop cleanly on SIGTERM",
-  usage: "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync]",
+  usage: "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync] [--no-webhooks]",
   details: `
 Leases webhook events from the edge (long-poll), re-reads what each one concerns from Bitbucket, writes the
 catalog and acks only after the write succeeded. Transient failures are retried with a growing delay; an event
 that can never succeed goes to the edge's dead letters with its reason. A \`resync\` message (the edge's Cron
 Trigger, or \`POST /agent/v1/{tenant}/resync\`) runs a full resync while events keep flowing.
+
+With RELAY_WEBHOOK_SECRET set, the webhooks in Bitbucket are reconciled at start and after each resync, so new
+projects and repositories get theirs (see \`bbrelay webhooks sync --help\`).
 
 SIGINT/SIGTERM: stop leasing, finish what is in flight (30 s grace), exit 0. A crash loses nothing: unacked
 messages come back to the queue after their visibility timeout.
@@ -30,6 +34,10 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       description: "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
     },
     "no-initial-resync": { type: "boolean", description: "Do not ask for a resync at start when this agent has never completed one" },
+    "no-webhooks": {
+      type: "boolean",
+      description: "Do not reconcile the webhooks in Bitbucket at start and after each resync (done when RELAY_WEBHOOK_SECRET is set)",
+    },
   },
   async run(context) {
     const concurrency = positiveInteger(context.values.concurrency, "--concurrency", 8);
@@ -39,8 +47,17 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       const relay = requireRelay(agent.environment);
       agent.bitbucket();
       const edge = new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken });
-      const live = new LiveAgent({ agent, edge, logger: context.log, drain: { concurrency, visibilityMs } });
-      context.log.info({ edge: relay.url, tenant: relay.tenant, catalog: agent.catalog().kind, concurrency }, "Agent started");
+      const syncWebhooks =
+        context.values["no-webhooks"] === true || relay.webhookSecret === null ? null : webhookSync(agent, context);
+      const live = new LiveAgent({
+        agent,
+        edge,
+        logger: context.log,
+        drain: { concurrency, visibilityMs },
+        ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
+      });
+      context.log.info({ edge: relay.url, tenant: relay.tenant, catalog: agent.catalog().kind, concurrency, webhooks: syncWebhooks !== null }, "Agent started");
+      await syncWebhooks?.("at start");
       if (context.values["no-initial-resync"] !== true && agent.state().lastRun()?.status !== "succeeded") {
         // Through the queue, so that it is coalesced with any other pending resync and survives a restart.
         await edge.requestResync().then(
@@ -67,6 +84,20 @@ Port credentials or a local catalog (CATALOG_PATH).`,
     }
   },
 };
+
+/** Reconciles the webhooks; a failure is logged, never fatal (events already flowing keep flowing). */
+function webhookSync(agent: AgentContext, context: CommandContext): (when: string) => Promise<void> {
+  const installer = webhookInstallerOf(agent, context.signal);
+  return async (when) => {
+    try {
+      const report = await installer.sync();
+      const log = report.ok ? context.log.info.bind(context.log) : context.log.warn.bind(context.log);
+      log({ when, ...report.counts }, report.ok ? "Webhooks reconciled" : "Webhooks reconciled with failures (see bbrelay webhooks list)");
+    } catch (error) {
+      context.log.warn({ when, error: error instanceof Error ? error.message : String(error) }, "Could not reconcile the webhooks");
+    }
+  };
+}
 
 export function positiveInteger(value: unknown, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
