@@ -1,8 +1,10 @@
 import type { CommandEntry } from "../command";
 import { catalogExportCommand } from "./catalog-export";
+import { doctorCommand } from "./doctor";
 import { mapCommand } from "./map";
 import { resyncCommand } from "./resync";
 import { runCommand } from "./run";
+import { statusCommand } from "./status";
 import { webhooksGroup } from "./webhooks";
 
 /** Every `bbrelay` command, in the order `--help` lists them. */
@@ -11,5 +13,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   resyncCommand,
   webhooksGroup,
   mapCommand,
+  doctorCommand,
+  statusCommand,
   { name: "catalog", summary: "Read the embedded local catalog (export it as JSON)", commands: [catalogExportCommand] },
 ];

@@ -64,7 +64,7 @@ describe("full resync into the local catalog", () => {
   it("writes nothing on a second resync of an unchanged instance", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     const before = local(started).query({});
 
     const second = await started.resync();
@@ -77,7 +77,7 @@ describe("full resync into the local catalog", () => {
   it("removes exactly a deleted repository and its pull requests on the next resync", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     const victim = [...started.fake.state.repositories.values()].find((repository) => started.fake.state.pullRequestsOf(repository.id).length > 0);
     if (victim === undefined) throw new Error("the generated instance has no repository with pull requests");
     const project = started.fake.state.requireProject(victim.projectId);
@@ -97,7 +97,7 @@ describe("full resync into the local catalog", () => {
   it("replaces a renamed repository's entity", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     const repository = [...started.fake.state.repositories.values()][0];
     if (repository === undefined) throw new Error("no repository");
     const project = started.fake.state.requireProject(repository.projectId);
@@ -114,7 +114,7 @@ describe("full resync into the local catalog", () => {
   it("deletes nothing and fails when one listing fails", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     const repository = [...started.fake.state.repositories.values()].at(-1);
     if (repository === undefined) throw new Error("no repository");
     const project = started.fake.state.requireProject(repository.projectId);
@@ -135,7 +135,7 @@ describe("full resync into the local catalog", () => {
     writeFileSync(mappingFile, DEFAULT_MAPPING_YAML.replace("entityDeletionThreshold: 0.9", "entityDeletionThreshold: 0.5"));
     const started = await fixture({ mapping: { kind: "file", path: mappingFile } });
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     for (const repository of [...started.fake.state.repositories.values()]) {
       const project = started.fake.state.requireProject(repository.projectId);
       await started.fake.mutations.deleteRepository({ projectKey: project.key, repositorySlug: repository.slug });
@@ -152,7 +152,7 @@ describe("full resync into the local catalog", () => {
   it("rewrites an entity someone deleted from the catalog even though its content did not change", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
-    await started.resync();
+    expect((await started.resync()).status).toBe("succeeded");
     const project = [...started.fake.state.projects.values()].find((candidate) => candidate.type === "NORMAL");
     if (project === undefined) throw new Error("no project");
     await started.catalog.delete([{ blueprint: "bitbucketProject", identifier: project.key }], { deleteDependents: false });

@@ -1,0 +1,57 @@
+import { openAgentContext } from "../../agent/agent-context";
+import type { CheckResult } from "../../doctor/check-result";
+import { runDoctor } from "../../doctor/run-doctor";
+import type { Command, CommandContext } from "../command";
+import { ConfigError } from "../errors";
+import { configFlag } from "./resync";
+
+export const doctorCommand: Command = {
+  name: "doctor",
+  summary: "Check the configuration, Bitbucket, the catalog, the edge and the webhooks, with a fix for each problem",
+  usage: "bbrelay doctor [--config FILE] [--json]",
+  details: `
+One line per check: the configuration (environment and mapping), Bitbucket (reachable, version, credentials,
+the permissions each configured kind needs), the catalog (reachable, credentials, blueprints, writable, the
+mapping's fields in its blueprints), the edge (reachable with the agent's token, Bitbucket's last ping and last
+webhook, dead letters) and the webhooks (present, not drifted, healthy according to Bitbucket's statistics).
+
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
+  options: {
+    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    json: { type: "boolean", description: "Print one JSON object per check (the default when stdout is not a terminal)" },
+  },
+  async run(context) {
+    let results: CheckResult[];
+    try {
+      const agent = await openAgentContext(context, configFlag(context));
+      try {
+        results = await runDoctor(agent, context.signal);
+      } finally {
+        await agent.close();
+      }
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
+      results = error.problems.map((problem) => ({ name: "config", status: "fail", message: problem, fix: "fix the value named, then run bbrelay doctor again" }));
+    }
+    print(context, results);
+    return results.some((result) => result.status === "fail") ? 1 : 0;
+  },
+};
+
+const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘", skip: "-" };
+
+function print(context: CommandContext, results: CheckResult[]): void {
+  if (context.values.json === true || !context.stdoutIsTTY) {
+    for (const result of results) context.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const width = Math.max(...results.map((result) => result.name.length));
+  for (const result of results) {
+    context.stdout.write(`${MARKS[result.status]} ${result.name.padEnd(width)}  ${result.message}\n`);
+    if (result.fix !== undefined && result.status !== "ok") context.stdout.write(`  ${" ".repeat(width)}  fix: ${result.fix}\n`);
+  }
+  const failed = results.filter((result) => result.status === "fail").length;
+  const warned = results.filter((result) => result.status === "warn").length;
+  context.stdout.write(`\n${failed === 0 ? "All checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}${warned > 0 ? `, ${warned} warning${warned === 1 ? "" : "s"}` : ""}.\n`);
+}

@@ -1,0 +1,58 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { loadEnvironment } from "../../config/environment";
+import { EdgeClient } from "../../edge/edge-client";
+import { AgentState, type RunRecord } from "../../state/agent-state";
+import { formatSummary, type ResyncSummary } from "../../sync/resync-summary";
+import type { QueueStats } from "../../../shared/protocol/schema";
+import type { Command } from "../command";
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "Show the edge's queue figures for the tenant and this agent's last resync",
+  usage: "bbrelay status [--json]",
+  details: `
+The edge's figures need RELAY_URL and RELAY_AGENT_TOKEN; the last resync comes from the agent's state
+(BBRELAY_STATE_DIR). Exit 1 when the edge cannot be reached.`,
+  options: { json: { type: "boolean", description: "Print JSON (the default when stdout is not a terminal)" } },
+  async run(context) {
+    const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: homedir() });
+    let edge: QueueStats | { error: string } | null = null;
+    if (environment.relay !== null) {
+      const client = new EdgeClient({ baseUrl: environment.relay.url, tenant: environment.relay.tenant, token: environment.relay.agentToken });
+      edge = await client.stats().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    }
+    const state = AgentState.open(join(environment.stateDir, "state.sqlite"));
+    let lastResync: RunRecord | null;
+    try {
+      lastResync = state.lastRun("resync");
+    } finally {
+      state.close();
+    }
+    if (context.values.json === true || !context.stdoutIsTTY) {
+      context.stdout.write(`${JSON.stringify({ edge, lastResync }, null, 2)}\n`);
+    } else {
+      context.stdout.write(`${describeEdge(edge)}\n${describeResync(lastResync)}`);
+    }
+    return edge !== null && "error" in edge ? 1 : 0;
+  },
+};
+
+function describeEdge(edge: QueueStats | { error: string } | null): string {
+  if (edge === null) return "Edge: RELAY_URL is not set.";
+  if ("error" in edge) return `Edge: unreachable: ${edge.error}`;
+  const at = (value: number | null) => (value === null ? "never" : new Date(value).toISOString());
+  const c = edge.counters;
+  return [
+    `Edge, tenant ${edge.tenant}: ${edge.backlog} waiting (${edge.delayed} delayed), ${edge.inFlight} in flight, ${edge.deadLetters} dead letters${edge.resyncPending ? ", a resync pending" : ""}`,
+    `  oldest message: ${edge.oldestMessageAgeMs === null ? "none" : `${Math.round(edge.oldestMessageAgeMs / 1000)} s old`}; last webhook ${at(edge.lastWebhookAt)}; last ping ${at(edge.lastPingAt)}; last agent contact ${at(edge.lastAgentContactAt)}`,
+    `  received ${c.received}, duplicates ${c.duplicates}, ignored ${c.ignored}, bad signatures ${c.badSignatures}, dropped ${c.dropped}, acked ${c.acked}, retried ${c.retried}, expired ${c.expired}, dead ${c.dead}`,
+  ].join("\n");
+}
+
+function describeResync(run: RunRecord | null): string {
+  if (run === null) return "Last resync: none yet.\n";
+  const header = `Last resync: #${run.id} ${run.status}, started ${new Date(run.startedAt).toISOString()}\n`;
+  // The summary is what this agent wrote into its own state file after the run.
+  return run.summary === null ? header : `${header}${formatSummary(run.summary as ResyncSummary)}`;
+}

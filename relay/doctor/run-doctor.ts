@@ -1,0 +1,48 @@
+import type { AgentContext } from "../agent/agent-context";
+import { webhookInstallerOf } from "../agent/webhook-installer-of";
+import { EdgeClient } from "../edge/edge-client";
+import { checkBitbucket } from "./bitbucket-checks";
+import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
+import { fail, messageOf, ok, warn, type CheckResult } from "./check-result";
+import { checkEdge, checkWebhooks } from "./edge-checks";
+
+/**
+ * Every check of `bbrelay doctor`, in the order a person fixes things: configuration, Bitbucket, the catalog, the
+ * edge and the webhooks. A check that cannot run because an earlier one failed is not run (its result would only
+ * repeat the first problem).
+ */
+export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: () => number = Date.now): Promise<CheckResult[]> {
+  const { environment, mapping } = agent;
+  const results: CheckResult[] = [
+    ok("config.mapping", `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`),
+  ];
+  try {
+    agent.state();
+    results.push(ok("config.state", `agent state in ${environment.stateDir}`));
+  } catch (error) {
+    results.push(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
+  }
+
+  if (environment.bitbucket === null) {
+    results.push(fail("bitbucket.configured", "BITBUCKET_URL is not set", "set BITBUCKET_URL (the server's root URL) and BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD"));
+  } else {
+    results.push(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
+  }
+
+  results.push(...(await checkCatalog(agent.catalog(), mapping, signal)));
+  results.push(checkMappingFitsBlueprints(mapping, agent.blueprints));
+
+  const relay = environment.relay;
+  if (relay === null) {
+    results.push(warn("edge.configured", "RELAY_URL is not set: resyncs work, but no live events arrive", "deploy the edge (see README) and set RELAY_URL, RELAY_AGENT_TOKEN and RELAY_WEBHOOK_SECRET"));
+    return results;
+  }
+  const edgeResults = await checkEdge(new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken }), now());
+  results.push(...edgeResults);
+  if (relay.webhookSecret === null) {
+    results.push(warn("webhooks.configured", "RELAY_WEBHOOK_SECRET is not set: the webhooks cannot be checked nor installed", "set RELAY_WEBHOOK_SECRET to the tenant's webhook secret, then run `bbrelay webhooks sync`"));
+  } else if (environment.bitbucket !== null && results.every((result) => result.name !== "bitbucket.credentials" || result.status === "ok")) {
+    results.push(...(await checkWebhooks(webhookInstallerOf(agent, signal))));
+  }
+  return results;
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { bbrelay } from "../../support/cli-runner";
+import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { startEdge, type EdgeHarness } from "../../support/edge-harness";
+
+const Check = z.strictObject({ name: z.string(), status: z.enum(["ok", "warn", "fail", "skip"]), message: z.string(), fix: z.string().optional() });
+type Check = z.infer<typeof Check>;
+
+function checks(stdout: string): Check[] {
+  return stdout.trim().split("\n").map((line) => Check.parse(JSON.parse(line)));
+}
+
+function byName(list: Check[], name: string): Check {
+  const found = list.find((check) => check.name === name);
+  if (found === undefined) throw new Error(`no check ${name} in ${list.map((check) => check.name).join(", ")}`);
+  return found;
+}
+
+let fake: FakeBitbucketServer;
+let dir: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  fake = await FakeBitbucketServer.start({ version: "8.10.1" });
+  fake.generate({ seed: 2, projects: 2, repositories: 3, pullRequests: 2, users: 2 });
+  dir = mkdtempSync(join(tmpdir(), "bbrelay-doctor-"));
+  env = {
+    BITBUCKET_URL: fake.url,
+    BITBUCKET_USERNAME: FAKE_ADMIN.username,
+    BITBUCKET_PASSWORD: FAKE_ADMIN.password,
+    CATALOG_PATH: join(dir, "catalog.sqlite"),
+    BBRELAY_STATE_DIR: join(dir, "state"),
+  };
+});
+
+afterEach(async () => {
+  await fake.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("bbrelay doctor", () => {
+  it("passes on a working setup without an edge, warning that live events need one", async () => {
+    const run = await bbrelay(["doctor"], { env });
+
+    const list = checks(run.stdout);
+    expect(run.code).toBe(0);
+    expect(byName(list, "bitbucket.reachable")).toMatchObject({ status: "ok", message: expect.stringContaining("Bitbucket 8.10.1") });
+    expect(byName(list, "bitbucket.version").message).toMatch(/project-level webhooks/);
+    expect(byName(list, "bitbucket.credentials").status).toBe("ok");
+    expect(byName(list, "bitbucket.permissions").status).toBe("ok");
+    expect(byName(list, "bitbucket.users").status).toBe("ok");
+    expect(byName(list, "catalog.writable").status).toBe("ok");
+    expect(byName(list, "mapping.blueprints").status).toBe("ok");
+    expect(byName(list, "edge.configured")).toMatchObject({ status: "warn", fix: expect.stringContaining("RELAY_URL") });
+  });
+
+  it("fails on rejected credentials with a fix, and never prints the password", async () => {
+    const run = await bbrelay(["doctor"], { env: { ...env, BITBUCKET_PASSWORD: "wrong-password-123" } });
+
+    const credentials = byName(checks(run.stdout), "bitbucket.credentials");
+    expect(run.code).toBe(1);
+    expect(credentials).toMatchObject({ status: "fail", fix: expect.stringContaining("BITBUCKET_TOKEN") });
+    expect(`${run.stdout}${run.stderr}`).not.toContain("wrong-password-123");
+  });
+
+  it("reports configuration problems as failed checks, all at once", async () => {
+    const run = await bbrelay(["doctor"], { env: { ...env, RELAY_URL: "ftp://nope", BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "perhaps" } });
+
+    const list = checks(run.stdout);
+    expect(run.code).toBe(1);
+    expect(list.map((check) => check.message)).toEqual([expect.stringMatching(/^RELAY_URL/), expect.stringMatching(/^RELAY_AGENT_TOKEN/), expect.stringMatching(/^BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER/)]);
+  });
+
+  it("reports missing webhooks and the edge's silence, then passes the webhook checks after a sync", async () => {
+    const edge: EdgeHarness = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    try {
+      const withEdge = { ...env, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789", RELAY_WEBHOOK_SECRET: "doctor-webhook-secret" };
+
+      const before = checks((await bbrelay(["doctor"], { env: withEdge })).stdout);
+      await bbrelay(["webhooks", "sync"], { env: withEdge });
+      const after = await bbrelay(["doctor"], { env: withEdge, tty: true });
+
+      expect(byName(before, "edge.reachable").status).toBe("ok");
+      expect(byName(before, "edge.ping")).toMatchObject({ status: "warn", fix: expect.stringContaining("Test connection") });
+      expect(byName(before, "webhooks.present")).toMatchObject({ status: "fail", message: expect.stringContaining("0 of 2"), fix: expect.stringContaining("bbrelay webhooks sync") });
+      expect(after.code).toBe(0);
+      expect(after.stdout).toMatch(/✔ webhooks\.present\s+2 of 2 wanted hooks present \(project hooks\)/);
+      expect(after.stdout).toMatch(/All checks passed/);
+    } finally {
+      await edge.stop();
+    }
+  });
+
+  it("fails when the agent token is wrong", async () => {
+    const edge = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    try {
+      const run = await bbrelay(["doctor"], { env: { ...env, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "not-the-token-0123456789" } });
+
+      expect(run.code).toBe(1);
+      expect(byName(checks(run.stdout), "edge.reachable")).toMatchObject({ status: "fail", fix: expect.stringContaining("RELAY_AGENT_TOKEN") });
+    } finally {
+      await edge.stop();
+    }
+  });
+});
