@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { BitbucketClient } from "../../relay/bitbucket/client";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import type { StoredEntity } from "../../relay/catalog/catalog";
 import { loadMapping, type MappingSource } from "../../relay/config/mapping-loader";
 import { EdgeClient } from "../../relay/edge/edge-client";
-import { Logger } from "../../relay/log/logger";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
 import { runResync } from "../../relay/sync/resync";
@@ -16,6 +14,7 @@ import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../f
 import { bbrelay, type CliRun } from "./cli-runner";
 import { startEdge, type EdgeHarness, type EdgeVars } from "./edge-harness";
 import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "./resync-fixture";
+import { silentLogger } from "./silent-logger";
 
 /**
  * The whole live path on loopback: the edge (the bundled Worker in workerd), a fake Bitbucket that delivers signed
@@ -159,8 +158,4 @@ function comparable(entities: StoredEntity[]): Comparable[] {
   return entities
     .map(({ blueprint, identifier, title, team, properties, relations }) => ({ blueprint, identifier, title, team, properties, relations }))
     .sort((a, b) => `${a.blueprint}/${a.identifier}`.localeCompare(`${b.blueprint}/${b.identifier}`));
-}
-
-function silentLogger(): Logger {
-  return new Logger({ stream: new Writable({ write: (_chunk, _encoding, done) => done() }), format: "json", level: "error" });
 }
