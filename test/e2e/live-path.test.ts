@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeBitbucketServer } from "../fakes/bitbucket-server/index";
+import { FakePort } from "../fakes/port/fake-port";
+import { DEFAULT_BLUEPRINTS } from "../support/resync-fixture";
 import { deliverWebhook } from "../support/webhook-delivery";
 import { startLiveFixture, waitFor, WEBHOOK_SECRET, type LiveFixture } from "../support/live-fixture";
 
@@ -88,6 +90,27 @@ describe("the live path", () => {
     expect(stats.counters).toMatchObject({ received: fake.dispatcher.deliveries.length, ignored: 0, badSignatures: 0 });
     expect((await agent.stop()).code).toBe(0);
   }, 180_000);
+
+  it("writes the same live changes into Port (the fake) as into the local catalog", async () => {
+    const port = await FakePort.start({ blueprints: DEFAULT_BLUEPRINTS });
+    try {
+      const live = await fixture({ port });
+      live.fake.generate(INSTANCE);
+      const agent = live.startAgent();
+      await live.waitFirstResync();
+      const repo = repositoryOf(live.fake);
+      const opened = await live.fake.mutations.openPullRequest({ ...repo, title: "Into Port", fromBranch: "feature/port" });
+      await live.fake.mutations.mergePullRequest({ ...repo, pullRequestId: opened.value.id });
+      await live.fake.mutations.renameRepository({ ...repositoryOf(live.fake, 1), name: "Renamed for Port" });
+      await live.waitDrained();
+
+      expect(live.entities()).toEqual(await live.oracle());
+      expect(port.requestsTo("POST", "/entities/bulk").length).toBeGreaterThan(0);
+      expect((await agent.stop()).code).toBe(0);
+    } finally {
+      await port.close();
+    }
+  }, 120_000);
 
   it("converges whatever the order and however often a delivery arrives", async () => {
     const live = await fixture();

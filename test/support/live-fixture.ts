@@ -11,6 +11,7 @@ import { AgentState } from "../../relay/state/agent-state";
 import { runResync } from "../../relay/sync/resync";
 import type { QueueStats } from "../../shared/protocol/schema";
 import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+import type { FakePort } from "../fakes/port/fake-port";
 import { bbrelay, type CliRun } from "./cli-runner";
 import { startEdge, type EdgeHarness, type EdgeVars } from "./edge-harness";
 import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "./resync-fixture";
@@ -31,6 +32,8 @@ export interface LiveFixtureOptions {
   edgeVars?: EdgeVars;
   /** A mapping file for the agent (default: the built-in mapping). */
   mappingFile?: string;
+  /** Write to this fake Port instead of the local catalog. */
+  port?: FakePort;
 }
 
 export interface RunningAgent {
@@ -52,9 +55,10 @@ export interface LiveFixture {
   stats(): Promise<QueueStats>;
   /** Waits (with a deadline) until the edge holds nothing undelivered nor in flight. */
   waitDrained(timeoutMs?: number): Promise<void>;
+  /** The agent's catalog: the local one, or the fake Port's entities. */
+  entities(): Comparable[];
   /** Waits until the agent acked its first resync (it asks for one at start) and the queue is drained. */
   waitFirstResync(timeoutMs?: number): Promise<void>;
-  entities(): Comparable[];
   oracle(): Promise<Comparable[]>;
   close(): Promise<void>;
 }
@@ -76,7 +80,11 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     BBRELAY_STATE_DIR: join(dir, "state"),
     BBRELAY_INSTALLATION_ID: TEST_IDENTITY.installationId,
     ...(options.mappingFile === undefined ? {} : { BBRELAY_CONFIG: options.mappingFile }),
+    ...(options.port === undefined
+      ? {}
+      : { PORT_CLIENT_ID: options.port.clientId, PORT_CLIENT_SECRET: options.port.clientSecret, PORT_BASE_URL: options.port.url }),
   };
+  const port = options.port;
   const agents: RunningAgent[] = [];
   const fixture: LiveFixture = {
     edge,
@@ -111,6 +119,7 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
       }, timeoutMs, "the first resync");
     },
     entities() {
+      if (port !== undefined) return comparable(port.store.entities());
       const catalog = LocalCatalog.open({ path: env.CATALOG_PATH ?? "", readonly: true });
       try {
         return comparable(catalog.query({}));
