@@ -9,25 +9,31 @@ export const NEEDS_REFERENCE: unique symbol = Symbol("needs jq-wasm");
 
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
-function hasLoneSurrogate(value: Json): boolean {
-  if (typeof value === "string") return LONE_SURROGATE.test(value);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  for (const key of Object.keys(value)) {
-    if (LONE_SURROGATE.test(key) || hasLoneSurrogate(value[key] ?? null)) return true;
+/**
+ * One walk over the input (a mapper calls this once per item, so it is on the hot path): `reference` when a
+ * string or key holds a lone surrogate (jq-wasm must run it), `repair` when a number must be rewritten as jq would
+ * read it, `ok` otherwise.
+ */
+function inspect(value: Json): "ok" | "repair" | "reference" {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? "reference" : "ok";
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? "ok" : "repair";
+  if (typeof value !== "object" || value === null) return "ok";
+  let verdict: "ok" | "repair" = "ok";
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = inspect(item);
+      if (found === "reference") return found;
+      if (found === "repair") verdict = found;
+    }
+    return verdict;
   }
-  return false;
-}
-
-function needsRepair(value: Json): boolean {
-  if (typeof value === "string") return false;
-  if (typeof value === "number") return !Number.isFinite(value) || Object.is(value, -0);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(needsRepair);
   for (const key of Object.keys(value)) {
-    if (needsRepair(value[key] ?? null)) return true;
+    if (LONE_SURROGATE.test(key)) return "reference";
+    const found = inspect(value[key] ?? null);
+    if (found === "reference") return found;
+    if (found === "repair") verdict = found;
   }
-  return false;
+  return verdict;
 }
 
 function repair(value: Json): Json {
@@ -63,7 +69,7 @@ export class InputPreparer {
   }
 
   #check(input: Json): Json | typeof NEEDS_REFERENCE {
-    if (hasLoneSurrogate(input)) return NEEDS_REFERENCE;
-    return needsRepair(input) ? repair(input) : input;
+    const verdict = inspect(input);
+    return verdict === "reference" ? NEEDS_REFERENCE : verdict === "repair" ? repair(input) : input;
   }
 }
