@@ -17,8 +17,11 @@ import type { MessageHandler, MessageOutcome } from "./message-outcome";
  *   with no delay), send the last acks. A crash loses nothing: unacked leases expire and the messages come back.
  */
 
+/** The part of the edge client the loop uses (tests drive the loop with an in-memory edge). */
+export type DrainEdge = Pick<EdgeClient, "lease" | "ack" | "extend">;
+
 export interface DrainLoopOptions {
-  edge: EdgeClient;
+  edge: DrainEdge;
   handler: MessageHandler;
   logger: Logger;
   concurrency?: number;
@@ -51,7 +54,7 @@ export interface DrainStats {
 
 export class DrainLoop {
   readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger">>;
-  readonly #edge: EdgeClient;
+  readonly #edge: DrainEdge;
   readonly #handler: MessageHandler;
   readonly #log: Logger;
   readonly #inFlight = new Map<string, InFlight>();

@@ -1,0 +1,247 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { EdgeError } from "../../../relay/edge/edge-client";
+import { DrainLoop, type DrainEdge } from "../../../relay/live/drain-loop";
+import type { MessageHandler, MessageOutcome } from "../../../relay/live/message-outcome";
+import type { AckRequestInput, ExtendRequest, LeasedMessage, LeaseRequestInput } from "../../../shared/protocol/schema";
+import { silentLogger } from "../../support/silent-logger";
+
+/**
+ * The drain loop against an in-memory edge: what it leases, acks, retries, extends and releases, without HTTP.
+ * Deadlines are real but short; every wait polls with a deadline.
+ */
+
+class MemoryEdge implements DrainEdge {
+  readonly queue: LeasedMessage[] = [];
+  readonly acks: AckRequestInput[] = [];
+  readonly extends: ExtendRequest[] = [];
+  readonly leaseRequests: LeaseRequestInput[] = [];
+  failLeases = 0;
+  fatal: EdgeError | null = null;
+  #next = 1;
+
+  add(entityKey: string | null, type: LeasedMessage["type"] = "event"): LeasedMessage {
+    const id = String(this.#next++);
+    const message: LeasedMessage = { id, leaseId: `lease-${id}`, type, entityKey, receivedAt: 0, attempts: 1, leaseExpiresAt: Date.now() + 2_000, ...(type === "event" ? { eventKey: "pr:opened" } : {}) };
+    this.queue.push(message);
+    return message;
+  }
+
+  async lease(request: LeaseRequestInput, signal?: AbortSignal) {
+    this.leaseRequests.push(request);
+    if (this.fatal !== null) throw this.fatal;
+    if (this.failLeases > 0) {
+      this.failLeases--;
+      throw new EdgeError("POST /lease: edge unreachable (ECONNREFUSED)", null, "unreachable", true);
+    }
+    const messages = this.queue.splice(0, request.max ?? 10);
+    if (messages.length === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 20);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (signal?.aborted === true) throw new EdgeError("POST /lease: cancelled", null, "cancelled", false);
+    }
+    return { messages, backlog: this.queue.length };
+  }
+
+  async ack(request: AckRequestInput) {
+    this.acks.push(request);
+    const results = [
+      ...(request.acks ?? []).map((leaseId) => ({ leaseId, action: "ack" as const, outcome: "ok" as const })),
+      ...(request.retries ?? []).map(({ leaseId }) => ({ leaseId, action: "retry" as const, outcome: "ok" as const })),
+      ...(request.dead ?? []).map(({ leaseId }) => ({ leaseId, action: "dead" as const, outcome: "ok" as const })),
+    ];
+    return { results };
+  }
+
+  async extend(request: ExtendRequest) {
+    this.extends.push(request);
+    return { results: request.leases.map(({ leaseId, visibilityMs }) => ({ leaseId, outcome: "ok" as const, leaseExpiresAt: Date.now() + visibilityMs })) };
+  }
+
+  settled(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const ack of this.acks) {
+      for (const leaseId of ack.acks ?? []) out.set(leaseId, "ack");
+      for (const retry of ack.retries ?? []) out.set(retry.leaseId, `retry:${retry.delayMs}`);
+      for (const dead of ack.dead ?? []) out.set(dead.leaseId, `dead:${dead.reason}`);
+    }
+    return out;
+  }
+}
+
+function handlerOf(handle: (message: LeasedMessage, signal: AbortSignal) => Promise<MessageOutcome>): MessageHandler {
+  return { handle };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const loops: DrainLoop[] = [];
+afterEach(async () => {
+  for (const loop of loops.splice(0)) await loop.stop();
+});
+
+function loopOf(edge: MemoryEdge, handler: MessageHandler, options: Partial<ConstructorParameters<typeof DrainLoop>[0]> = {}): DrainLoop {
+  const loop = new DrainLoop({ edge, handler, logger: silentLogger(), waitMs: 20, sleep: async () => undefined, ...options });
+  loops.push(loop);
+  return loop;
+}
+
+describe("the drain loop", () => {
+  it("acks, retries and dead-letters each message as its handler says", async () => {
+    const edge = new MemoryEdge();
+    const ok = edge.add("pull-request:P/r/1");
+    const retry = edge.add("pull-request:P/r/2");
+    const dead = edge.add("pull-request:P/r/3");
+    const loop = loopOf(edge, handlerOf(async (message) => {
+      if (message.id === retry.id) return { action: "retry", delayMs: 5_000, reason: "Bitbucket: 503" };
+      if (message.id === dead.id) return { action: "dead", reason: "the catalog refused it" };
+      return { action: "ack" };
+    }));
+
+    void loop.start();
+    await until(() => edge.settled().size === 3, "three outcomes");
+
+    expect(edge.settled()).toEqual(new Map([[ok.leaseId, "ack"], [retry.leaseId, "retry:5000"], [dead.leaseId, "dead:the catalog refused it"]]));
+    expect(loop.stats).toMatchObject({ acked: 1, retried: 1, dead: 1 });
+  });
+
+  it("never runs two messages of one entity at once, even when a batch carries both", async () => {
+    const edge = new MemoryEdge();
+    edge.add("repository:P/r");
+    edge.add("repository:P/r");
+    edge.add("repository:P/other");
+    let running = 0;
+    let maxSameEntity = 0;
+    const active = new Map<string, number>();
+    const loop = loopOf(edge, handlerOf(async (message) => {
+      const key = message.entityKey ?? "";
+      active.set(key, (active.get(key) ?? 0) + 1);
+      maxSameEntity = Math.max(maxSameEntity, active.get(key) ?? 0);
+      running++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      running--;
+      active.set(key, (active.get(key) ?? 1) - 1);
+      return { action: "ack" };
+    }));
+
+    void loop.start();
+    await until(() => edge.settled().size === 3, "three acks");
+
+    expect(maxSameEntity).toBe(1);
+    expect(running).toBe(0);
+  });
+
+  it("retries a message whose handler throws (a bug) instead of losing or acking it", async () => {
+    const edge = new MemoryEdge();
+    const message = edge.add("project:P");
+    const loop = loopOf(edge, handlerOf(async () => {
+      throw new Error("boom");
+    }));
+
+    void loop.start();
+    await until(() => edge.settled().size === 1, "an outcome");
+
+    expect(edge.settled().get(message.leaseId)).toBe("retry:60000");
+  });
+
+  it("keeps leasing at most its concurrency, with a resync holding a slot while events flow", async () => {
+    const edge = new MemoryEdge();
+    const resync = edge.add("resync", "resync");
+    let releaseResync: () => void = () => undefined;
+    const loop = loopOf(edge, handlerOf(async (message) => {
+      if (message.type === "resync") await new Promise<void>((resolve) => (releaseResync = resolve));
+      return { action: "ack" };
+    }), { concurrency: 2 });
+
+    void loop.start();
+    await until(() => loop.inFlight === 1, "the resync in flight");
+    const event = edge.add("pull-request:P/r/9");
+    await until(() => edge.settled().has(event.leaseId), "the event acked while the resync runs");
+    const maxAsked = Math.max(...edge.leaseRequests.map((request) => request.max ?? 0));
+    releaseResync();
+    await until(() => edge.settled().has(resync.leaseId), "the resync acked");
+
+    expect(maxAsked).toBeLessThanOrEqual(2);
+    expect(edge.leaseRequests.some((request) => request.max === 1)).toBe(true);
+  });
+
+  it("extends the leases of slow work before they run out", async () => {
+    const edge = new MemoryEdge();
+    edge.add("project:slow");
+    const loop = loopOf(edge, handlerOf(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      return { action: "ack" };
+    }), { visibilityMs: 1_500 });
+
+    void loop.start();
+    await until(() => edge.settled().size === 1, "the slow ack", 10_000);
+
+    expect(edge.extends.length).toBeGreaterThan(0);
+    expect(edge.extends[0]?.leases[0]).toEqual({ leaseId: "lease-1", visibilityMs: 1_500 });
+  });
+
+  it("backs off and keeps trying while the edge is unreachable", async () => {
+    const edge = new MemoryEdge();
+    edge.failLeases = 3;
+    edge.add("project:P");
+    const waits: number[] = [];
+    const loop = loopOf(edge, handlerOf(async () => ({ action: "ack" })), {
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      random: () => 0.999,
+    });
+
+    void loop.start();
+    await until(() => edge.settled().size === 1, "the ack after reconnecting");
+
+    expect(waits.slice(0, 3)).toEqual([999, 1998, 3996]);
+    expect(loop.stats.edgeErrors).toBe(3);
+  });
+
+  it("stops on an error waiting cannot fix (a rejected token), rejecting start()", async () => {
+    const edge = new MemoryEdge();
+    edge.fatal = new EdgeError("POST /lease: unauthorized", 401, "unauthorized", false);
+    const loop = loopOf(edge, handlerOf(async () => ({ action: "ack" })));
+
+    await expect(loop.start()).rejects.toThrow(/unauthorized/);
+  });
+
+  it("on stop, finishes in-flight work within the grace period, then releases what is left", async () => {
+    const edge = new MemoryEdge();
+    const quick = edge.add("project:quick");
+    const stuck = edge.add("project:stuck");
+    const loop = loopOf(edge, handlerOf(async (message, signal) => {
+      if (message.id === quick.id) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return { action: "ack" };
+      }
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+      return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+    }), { graceMs: 200, sleep: (ms, signal) => new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(new Error("aborted"));
+      });
+    }) });
+
+    const running = loop.start();
+    await until(() => loop.inFlight === 2, "both in flight");
+    await loop.stop();
+    await running;
+
+    expect(edge.settled()).toEqual(new Map([[quick.leaseId, "ack"], [stuck.leaseId, "retry:0"]]));
+    expect(loop.inFlight).toBe(0);
+  });
+});
