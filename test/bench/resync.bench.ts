@@ -1,0 +1,202 @@
+// bench:resync — a full resync of a generated Bitbucket instance (200 projects, 5,000 repositories, 100,000 pull
+// requests, 2,000 users at scale 1) served by the fake over loopback HTTP with a per-request latency (20 ms by
+// default), through the agent's real client, mapper (the production engine unless told otherwise) and writer into
+// the local catalog in a temporary directory, with the built-in mapping. Then the same resync again: nothing changed,
+// so it must write nothing. Prints, for each run: wall time, requests made (the fake's log), entities per second,
+// peak RSS (sampled, and the kernel's maxRSS), heap after GC, and the time spent in jq with its share of the wall
+// time; for the first run also the memory every 10% of the listed items, to show that it stays flat as the instance
+// grows. The fake runs in a child process so that its memory is not counted as the agent's. Asserts nothing, but
+// exits 1 if a run failed or the second run wrote anything.
+//
+// Usage: npm run bench:resync
+//   BENCH_ARGS="--scale 0.1 --latency 0 --engine jq-wasm"   (or BENCH_SCALE, BENCH_LATENCY_MS, BENCH_ENGINE)
+//   --engine: hybrid (the production engine: compiled with jq-wasm fallback and shadow checks; default) or jq-wasm.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { BitbucketClient } from "../../relay/bitbucket/client";
+import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
+import { loadMapping } from "../../relay/config/mapping-loader";
+import { Logger } from "../../relay/log/logger";
+import { HybridJqEngine } from "../../relay/mapping/compiled/hybrid-engine";
+import { createMappingEngine } from "../../relay/mapping/create-engine";
+import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
+import { AgentState } from "../../relay/state/agent-state";
+import { runResync, type KindProgress } from "../../relay/sync/resync";
+import { formatSummary, type ResyncSummary } from "../../relay/sync/resync-summary";
+import { FAKE_ADMIN } from "../fakes/bitbucket-server/index";
+import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "../support/resync-fixture";
+import { isFakeBitbucketRole, serveFakeBitbucket, startFakeBitbucketProcess, type Generated } from "./support/fake-bitbucket-process";
+import { heapAfterGcMb, maxRssMb, mb, MemorySampler } from "./support/memory-sampler";
+import { TimedEngine } from "./support/timed-engine";
+
+const FULL = { projects: 200, repositories: 5_000, pullRequests: 100_000, users: 2_000 };
+
+interface Settings {
+  scale: number;
+  latencyMs: number;
+  engine: "hybrid" | "jq-wasm";
+}
+
+function settings(): Settings {
+  const { values } = parseArgs({
+    options: { scale: { type: "string" }, latency: { type: "string" }, engine: { type: "string" } },
+  });
+  const scale = Number(values.scale ?? process.env["BENCH_SCALE"] ?? "1");
+  const latencyMs = Number(values.latency ?? process.env["BENCH_LATENCY_MS"] ?? "20");
+  const engine = values.engine ?? process.env["BENCH_ENGINE"] ?? "hybrid";
+  if (!(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env["BENCH_SCALE"])}`);
+  if (!(latencyMs >= 0 && latencyMs <= 10_000)) throw new Error(`--latency must be milliseconds from 0 to 10000`);
+  if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
+  return { scale, latencyMs, engine };
+}
+
+/** Keeps warnings and errors (the logger's level) out of the figures' way, but counted and sampled. */
+function quietLogger(): { logger: Logger; lines: string[]; count: () => number } {
+  const lines: string[] = [];
+  let count = 0;
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      count++;
+      if (lines.length < 5) lines.push(chunk.toString().trim());
+      done();
+    },
+  });
+  return { logger: new Logger({ stream, format: "json", level: "warn" }), lines, count: () => count };
+}
+
+/** Memory every 10% of the items the run will list (all kinds together), with the heap after a full GC there. */
+function milestoneTracker(expected: number, sampler: MemorySampler, started: () => number) {
+  let finishedKinds = 0;
+  let next = 1;
+  let gcMs = 0;
+  const rows: string[] = [];
+  return {
+    rows,
+    gcMs: () => gcMs,
+    onProgress(progress: KindProgress) {
+      const listed = finishedKinds + progress.listed;
+      if (progress.phase === "done") finishedKinds += progress.listed;
+      while (next <= 10 && listed >= (expected * next) / 10) {
+        const usage = sampler.sample();
+        const gcStarted = performance.now();
+        const heapGc = heapAfterGcMb();
+        gcMs += performance.now() - gcStarted;
+        rows.push(
+          `  ${String(next * 10).padStart(3)}%  ${String(listed).padStart(7)} listed (${progress.kind.padEnd(12)})  ` +
+            `t ${((performance.now() - started()) / 1000).toFixed(1).padStart(6)} s  rss ${mb(usage.rss).toFixed(0).padStart(4)} MB  ` +
+            `heap ${mb(usage.heapUsed).toFixed(0).padStart(4)} MB  heap after GC ${heapGc.toFixed(0).padStart(4)} MB`,
+        );
+        next++;
+      }
+    },
+  };
+}
+
+function entitiesOf(summary: ResyncSummary): { processed: number; written: number } {
+  let processed = 0;
+  let written = 0;
+  for (const kind of summary.kinds) {
+    processed += kind.created + kind.updated + kind.unchanged;
+    written += kind.created + kind.updated;
+  }
+  return { processed, written };
+}
+
+async function main(): Promise<void> {
+  const { scale, latencyMs, engine: engineName } = settings();
+  const spec = {
+    seed: 7,
+    projects: Math.max(1, Math.round(FULL.projects * scale)),
+    repositories: Math.max(1, Math.round(FULL.repositories * scale)),
+    pullRequests: Math.round(FULL.pullRequests * scale),
+    users: Math.max(1, Math.round(FULL.users * scale)),
+  };
+  const entry = process.argv[1];
+  if (entry === undefined) throw new Error("bench:resync: no entry path to start the fake's process from");
+  const fake = await startFakeBitbucketProcess(entry, { latencyMs });
+  const dir = mkdtempSync(join(tmpdir(), "bbrelay-bench-resync-"));
+  const problems: string[] = [];
+  const { logger, lines, count: logLines } = quietLogger();
+  const inner = engineName === "hybrid" ? createMappingEngine({ logger }) : new JqWasmEngine();
+  const engine = new TimedEngine(inner);
+  const catalogPath = join(dir, "catalog.sqlite");
+  const catalog = LocalCatalog.open({ path: catalogPath, identity: TEST_IDENTITY, blueprints: DEFAULT_BLUEPRINTS });
+  const state = AgentState.open(join(dir, "state.sqlite"));
+  try {
+    const generated: Generated = await fake.generate(spec);
+    const expected = generated.projects + generated.users + generated.repositories + generated.pullRequests;
+    console.log(
+      `bench:resync — scale ${scale}: ${generated.projects} projects, ${generated.repositories} repositories, ${generated.pullRequests} pull requests, ` +
+        `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; engine ${engineName}; built-in mapping; local catalog; ` +
+        `load average ${loadavg()[0]?.toFixed(2)}`,
+    );
+    console.log(`  generated in ${(generated.ms / 1000).toFixed(1)} s in the fake's own process (${(await fake.requests()).rssMb.toFixed(0)} MB RSS there, not counted below)`);
+    const client = BitbucketClient.fromConfig({ baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } }, { logger });
+    const mapping = await loadMapping({ source: { kind: "default" }, engine });
+    const baseline = process.memoryUsage();
+    console.log(`  agent before the first run: rss ${mb(baseline.rss).toFixed(0)} MB, heap after GC ${heapAfterGcMb().toFixed(0)} MB`);
+
+    const sampler = new MemorySampler();
+    for (const run of ["first resync (empty catalog)", "second resync (nothing changed)"] as const) {
+      const first = run.startsWith("first");
+      await fake.clearRequests();
+      engine.reset();
+      let started = 0;
+      const milestones = milestoneTracker(expected, sampler, () => started);
+      sampler.start();
+      started = performance.now();
+      const summary = await runResync({ mapping, client, catalog, state, logger, ...(first ? { onProgress: (p: KindProgress) => milestones.onProgress(p) } : {}) });
+      const wallMs = performance.now() - started;
+      const peak = sampler.stop();
+      const requests = await fake.requests();
+      const heapGc = heapAfterGcMb();
+      const { processed, written } = entitiesOf(summary);
+      const jq = engine.figures;
+
+      console.log(`\n${run}:`);
+      console.log(formatSummary(summary).trimEnd().replace(/^/gm, "  "));
+      console.log(`  wall time        ${(wallMs / 1000).toFixed(1)} s${first ? ` (of which ${milestones.gcMs().toFixed(0)} ms in the 10 forced GCs of the memory milestones)` : ""}`);
+      console.log(`  requests         ${requests.count} (${Math.round(requests.count / (wallMs / 1000))}/s, at most ${requests.maxInFlight} in flight at the fake)`);
+      for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1])) console.log(`                     ${String(n).padStart(7)}  GET ${route}`);
+      console.log(`  entities         ${processed} mapped and compared, ${written} written: ${Math.round(processed / (wallMs / 1000))} entities/s`);
+      console.log(`  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`);
+      console.log(`  heap after GC    ${heapGc.toFixed(0)} MB at the end of the run`);
+      console.log(
+        `  time in jq       ${(jq.spentMs / 1000).toFixed(2)} s in ${jq.calls} evaluations = ${((100 * jq.spentMs) / wallMs).toFixed(1)}% of the wall time ` +
+          `(${processed > 0 ? ((1000 * jq.spentMs) / processed).toFixed(1) : "-"} µs an entity)`,
+      );
+      if (inner instanceof HybridJqEngine) {
+        const s = inner.stats;
+        console.log(`  hybrid engine    ${s.compiledPrograms} programs compiled, ${s.referencePrograms} on jq-wasm; ${s.shadowRuns} shadow runs so far, ${s.deferredRuns} deferred runs, ${s.divergences} divergences`);
+      }
+      if (first) {
+        console.log(`  memory while listing (${expected} items expected):`);
+        for (const row of milestones.rows) console.log(row);
+        console.log(`  catalog file     ${mb(statSync(catalogPath).size).toFixed(0)} MB, ${catalog.count()} entities`);
+      }
+
+      if (summary.status !== "succeeded") problems.push(`${run} ${summary.status}: ${summary.kinds.flatMap((kind) => kind.errors).join("; ")}`);
+      if (first && written !== expected) problems.push(`${run} wrote ${written} entities, expected ${expected} (one per listed item)`);
+      if (!first && (written !== 0 || summary.reconcile.deleted !== 0)) {
+        problems.push(`${run} wrote ${written} and deleted ${summary.reconcile.deleted} entities; an unchanged instance must write nothing`);
+      }
+    }
+    console.log(`\n  load average ${loadavg()[0]?.toFixed(2)}; log lines at warn or above: ${logLines()}${lines.length > 0 ? `; first: ${lines.join(" | ")}` : ""}`);
+  } finally {
+    state.close();
+    await catalog.close();
+    await engine.close();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`bench:resync: ${problem}`);
+    process.exitCode = 1;
+  }
+}
+
+if (isFakeBitbucketRole()) await serveFakeBitbucket();
+else await main();
