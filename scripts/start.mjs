@@ -1,5 +1,6 @@
-// `npm start`: for now, the edge on this machine (see scripts/start.ts). Node 20 cannot run TypeScript, so the
+// `npm start`: the whole pipeline on this machine (see scripts/start.ts). Node 20 cannot run TypeScript, so the
 // entry is bundled with esbuild (already in the tree through wrangler) into .tmp/start/ and run from there.
+import { renameSync, writeFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -8,7 +9,7 @@ process.env.WRANGLER_HIDE_BANNER ??= "true";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 const outfile = `${root}.tmp/start/start.mjs`;
-await build({
+const { outputFiles } = await build({
   entryPoints: [`${root}scripts/start.ts`],
   outfile,
   bundle: true,
@@ -17,12 +18,18 @@ await build({
   target: "node20",
   packages: "external",
   logLevel: "warning",
+  write: false,
 });
+// Written under a private name and renamed: two `npm start`s at once never import a half-written file.
+mkdirSync(`${root}.tmp/start`, { recursive: true });
+writeFileSync(`${outfile}.${process.pid}`, outputFiles[0].contents);
+renameSync(`${outfile}.${process.pid}`, outfile);
 const { main } = await import(outfile);
 process.chdir(root);
 try {
-  await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  // A usage or configuration error (the agent's own ConfigError among them) exits 2, anything else 1.
+  process.exitCode = typeof error?.exitCode === "number" ? error.exitCode : 1;
 }

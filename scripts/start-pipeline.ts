@@ -1,0 +1,178 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { loadEnvironment } from "../relay/config/environment";
+import { SIMULATION_LABEL, startBitbucketSimulator, type BitbucketSimulator } from "./bitbucket-simulator";
+import { startInProcessAgent } from "./in-process-agent";
+import { LiveConsole, type ResyncOutcome } from "./live-console";
+import type { LocalEdge } from "./local-edge";
+import { describePipeline, formatSeconds, type BannerFacts } from "./start-banner";
+import { startEdgeFor } from "./start-edge";
+import type { StartOptions } from "./start-options";
+
+/**
+ * `npm start`'s main job on one machine: the edge in local workerd, Bitbucket (the simulation, or the real server
+ * when BITBUCKET_URL is set), `bbrelay run` wired to both and to the catalog, and the live console showing entities
+ * as they arrive. `stop()` stops it all in the order that loses nothing: the simulated changes, the agent (it
+ * finishes what is in flight and acks it), then the servers; it resolves with the agent's exit code.
+ *
+ * The simulation starts fresh each time (catalog, agent state, edge queues and log under `demoDir`): the simulated
+ * server lives in memory and is regenerated at each start, so state kept from an earlier run would only describe
+ * changes that no longer exist. With a real server, state is kept where the agent keeps it (`CATALOG_PATH`, else
+ * the XDG data directory; its state and log in BBRELAY_STATE_DIR, else the XDG state directory; the edge's queues in
+ * `.wrangler/state/bbrelay-dev`): a restart resumes.
+ */
+
+export interface PipelineOptions {
+  options: StartOptions & { mode: "simulation" | "bitbucket" };
+  /** The process environment: Bitbucket, Port and catalog settings for a real server; the edge's secret overrides. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The agent's version. */
+  version: string;
+  print: (line: string) => void;
+  /** Where the Worker's own console output goes. Default: this process's. */
+  edgeOutput?: "inherit" | "discard";
+  /** Milliseconds between looks at the catalog. */
+  pollMs?: number;
+}
+
+export interface RunningPipeline {
+  readonly edge: LocalEdge;
+  readonly simulator: BitbucketSimulator | null;
+  readonly catalogPath: string | null;
+  readonly agentLogFile: string;
+  /** The agent's first resync (rejects when the agent stops before it finished). */
+  readonly firstResync: Promise<ResyncOutcome>;
+  /** The agent's exit code when it stops: by `stop()`, or by itself (a configuration error, the edge refusing it). */
+  readonly agentExited: Promise<number>;
+  /** Stops everything; resolves with the agent's exit code. Calling it again returns the same promise. */
+  stop(): Promise<number>;
+}
+
+export async function startPipeline(pipeline: PipelineOptions): Promise<RunningPipeline> {
+  const { options, print } = pipeline;
+  // A real server's settings are checked before anything starts, every problem at once.
+  const real = options.mode === "bitbucket" ? realServerSettings(pipeline) : null;
+  if (real === null) clearDemo(options);
+  const catalogPath = real === null ? join(options.demoDir, "catalog.sqlite") : real.catalogPath;
+  const agentLogFile = join(real === null ? options.demoDir : real.stateDir, "agent.log");
+  const liveConsole = new LiveConsole({
+    print,
+    catalogPath,
+    bitbucketName: real === null ? `the simulated Bitbucket Server ${SIMULATION_LABEL}` : real.bitbucketUrl,
+    ...(pipeline.pollMs === undefined ? {} : { pollMs: pipeline.pollMs }),
+  });
+
+  const edge = await startEdgeFor(options, {
+    ...(real === null ? { defaultStateDir: join(options.demoDir, "edge") } : {}),
+    overrides: { WEBHOOK_SECRET: pipeline.env["WEBHOOK_SECRET"], AGENT_TOKEN: pipeline.env["AGENT_TOKEN"] },
+    output: pipeline.edgeOutput ?? "inherit",
+  });
+  let simulator: BitbucketSimulator | null = null;
+  try {
+    if (real === null) simulator = await startBitbucketSimulator({ intervalMs: options.paceMs, seed: options.seed, onStep: (step) => liveConsole.simulatorStep(step) });
+  } catch (error) {
+    await edge.stop();
+    throw error;
+  }
+
+  const agentEdgeUrl = options.publicUrl ?? loopbackUrlOf(edge);
+  const relayEnv = { RELAY_URL: agentEdgeUrl, RELAY_TENANT: edge.tenant, RELAY_AGENT_TOKEN: edge.agentToken, RELAY_WEBHOOK_SECRET: edge.webhookSecret };
+  const agentEnv: Record<string, string> =
+    simulator === null
+      ? { ...definedOnly(pipeline.env), ...relayEnv }
+      : {
+          BITBUCKET_URL: simulator.url,
+          BITBUCKET_USERNAME: simulator.username,
+          BITBUCKET_PASSWORD: simulator.password,
+          ...relayEnv,
+          CATALOG_PATH: join(options.demoDir, "catalog.sqlite"),
+          BBRELAY_STATE_DIR: join(options.demoDir, "state"),
+          BBRELAY_INSTALLATION_ID: "simulation",
+        };
+  const bitbucket: BannerFacts["bitbucket"] =
+    simulator === null
+      ? { kind: "real", url: real?.bitbucketUrl ?? "", publicUrl: options.publicUrl, host: options.host ?? "127.0.0.1" }
+      : { kind: "simulation", url: simulator.url, username: simulator.username, password: simulator.password, paceMs: options.paceMs, demoDir: options.demoDir };
+  print(describePipeline({ root: options.root, edge, agentEdgeUrl, agentLogFile, catalogPath, portUrl: real?.portUrl ?? null, bitbucket }));
+  print("");
+  print(`Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : "the simulated changes begin after its first resync"}. Ctrl+C stops everything.`);
+
+  const agent = startInProcessAgent({ env: agentEnv, cwd: options.root, version: pipeline.version, logFile: agentLogFile, onLine: (line) => liveConsole.agentLine(line) });
+  let stopping: Promise<number> | null = null;
+  const activeSimulator = simulator;
+  if (activeSimulator !== null) {
+    void liveConsole.firstResync.then(
+      () => {
+        if (stopping !== null) return;
+        print(`Live: ${SIMULATION_LABEL} one change every ${formatSeconds(options.paceMs)}; each catalog change is shown as it arrives.`);
+        activeSimulator.startActivity();
+      },
+      () => undefined,
+    );
+  }
+  return {
+    edge,
+    simulator,
+    catalogPath,
+    agentLogFile,
+    firstResync: liveConsole.firstResync,
+    agentExited: agent.exited,
+    stop() {
+      stopping ??= (async () => {
+        liveConsole.stopping();
+        await activeSimulator?.stopActivity();
+        const code = await agent.stop();
+        liveConsole.finish(code);
+        await activeSimulator?.stop();
+        await edge.stop();
+        return code;
+      })();
+      return stopping;
+    },
+  };
+}
+
+interface RealServerSettings {
+  bitbucketUrl: string;
+  catalogPath: string | null;
+  portUrl: string | null;
+  /** The agent's state directory (BBRELAY_STATE_DIR, else the XDG state directory): its log goes there too. */
+  stateDir: string;
+}
+
+/** @throws ConfigError (from the agent's own validation) naming every problem of the environment */
+function realServerSettings(pipeline: PipelineOptions): RealServerSettings {
+  // The relay's variables are this command's to set; stand-ins let the rest be validated before the edge starts.
+  const env = { ...pipeline.env, RELAY_URL: "http://127.0.0.1:8787", RELAY_TENANT: "default", RELAY_AGENT_TOKEN: "placeholder-token", RELAY_WEBHOOK_SECRET: "placeholder-secret" };
+  const environment = loadEnvironment({ env, cwd: pipeline.options.root, homeDir: homedir() });
+  if (environment.bitbucket === null) throw new Error("BITBUCKET_URL is set but was not read");
+  if (pipeline.options.publicUrl !== null) {
+    loadEnvironment({ env: { ...env, RELAY_URL: pipeline.options.publicUrl }, cwd: pipeline.options.root, homeDir: homedir() });
+  }
+  return {
+    bitbucketUrl: environment.bitbucket.baseUrl,
+    catalogPath: environment.port === null ? environment.catalogPath : null,
+    portUrl: environment.port?.baseUrl ?? null,
+    stateDir: environment.stateDir,
+  };
+}
+
+/** The edge as this machine reaches it: Miniflare reports a wildcard host (`--host 0.0.0.0`) as is. */
+function loopbackUrlOf(edge: LocalEdge): string {
+  const url = new URL(edge.url);
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = "127.0.0.1";
+  return url.href.replace(/\/+$/, "");
+}
+
+/** Removes what an earlier simulation left (only the files it makes, whatever else `demoDir` holds). */
+function clearDemo(options: StartOptions): void {
+  for (const name of ["catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "state", "agent.log", ...(options.stateDir === undefined ? ["edge"] : [])]) {
+    rmSync(join(options.demoDir, name), { recursive: true, force: true });
+  }
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
