@@ -11,9 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), "bbrelay-start-"));
 const secretsFile = join(dir, "dev.vars");
 const children: ChildProcess[] = [];
 
-/** Runs `npm start`'s script on a free port and waits (with a deadline) until it prints its URL. */
+/** Runs `npm start -- --edge-only` on a free port and waits (with a deadline) until it prints its URL. */
 async function start(): Promise<{ child: ChildProcess; output: () => string; url: string }> {
-  const child = spawn(process.execPath, ["scripts/start.mjs", "--port", "0", "--state-dir", join(dir, "state"), "--secrets-file", secretsFile, "--bundle-dir", join(dir, "bundle")], {
+  const child = spawn(process.execPath, ["scripts/start.mjs", "--edge-only", "--port", "0", "--state-dir", join(dir, "state"), "--secrets-file", secretsFile, "--bundle-dir", join(dir, "bundle")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -47,7 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("npm start", () => {
+describe("npm start -- --edge-only", () => {
   it("generates development secrets once, prints them, and serves the edge with its state kept between runs", async () => {
     const first = await start();
     const secrets = parseDotenv(readFileSync(secretsFile, "utf8"));
