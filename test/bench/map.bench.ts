@@ -7,6 +7,7 @@
 // Usage: node scripts/bench.mjs map   (BENCH_ARGS="<items> <jq-wasm items>", default 50000 and 400)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { DEFAULT_MAPPING_YAML } from "../../relay/config/default-mapping";
 import { loadMappingText, mappersOfKind } from "../../relay/config/mapping-loader";
@@ -15,10 +16,11 @@ import { HybridJqEngine } from "../../relay/mapping/compiled/hybrid-engine";
 import { InputPreparer } from "../../relay/mapping/compiled/prepare-input";
 import type { Json } from "../../relay/mapping/engine";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
+import { seedDir as seedDirectory } from "../support/seed-dir";
 
 const items = Number(process.argv[2] ?? 50_000);
 const wasmItems = Number(process.argv[3] ?? 400);
-const seedDir = new URL("../shared/seed/", `file://${process.cwd()}/`);
+const seedDir = pathToFileURL(`${seedDirectory()}/`);
 const pr = JSON.parse(readFileSync(new URL("payload-pull-request.json", seedDir), "utf8")) as Record<string, Json>;
 const mappings: Record<string, string> = { seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"), default: DEFAULT_MAPPING_YAML };
 

@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 // How the mapper's strategy and jq-wasm's stdin fix change the cost of mapping with the jq-wasm engine:
 // per-leaf (one jq call per field) vs fused (one call per item), with the package's own glue and with the
 // patched one (jq-wasm-module.ts), on the seed's and the default PR mapping. Prints figures; asserts nothing.
@@ -10,9 +11,10 @@ import type { Json } from "../../relay/mapping/engine";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import type { JqModuleFactory } from "../../relay/mapping/jq-wasm-module";
 import { loadJqModuleFactory } from "../../relay/mapping/jq-wasm-module";
+import { seedDir as seedDirectory } from "../support/seed-dir";
 
 const items = Number(process.argv[2] ?? 200);
-const seedDir = new URL("../shared/seed/", `file://${process.cwd()}/`);
+const seedDir = pathToFileURL(`${seedDirectory()}/`);
 const pr: Record<string, Json> = JSON.parse(readFileSync(new URL("payload-pull-request.json", seedDir), "utf8"));
 const mappings = { seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"), default: DEFAULT_MAPPING_YAML };
 const inputs: Json[] = Array.from({ length: items }, (_, index) => ({ ...pr, id: index + 1, updatedDate: 1747730324792 + index }));

@@ -1,18 +1,18 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { seedDir } from "../../support/seed-dir";
 import type { FakeState } from "./fake-state";
 import type { ProjectRecord, PullRequestRecord, RepositoryRecord, UserRecord } from "./model";
 import { addProject, addRepository, addUser } from "./records";
 
 /**
- * Loads the seed's sample objects (`../shared/seed/payload-*.json`, read at run time, never copied into the
- * repository) into the fake: the user `[REDACTED]`, the projects PROJ and PRO3, the repository PRO3/repostiroy-3
+ * Loads the seed's sample objects (`test/fixtures/seed/payload-*.json`, see its README) into the fake: the user `[REDACTED]`, the projects PROJ and PRO3, the repository PRO3/repostiroy-3
  * with its README and latest commit, and its pull request #1. Ids are kept when free.
  */
 
 export function defaultSeedDirectory(): string {
-  return process.env["BBRELAY_SEED_DIR"] ?? resolve(process.cwd(), "..", "shared", "seed");
+  return seedDir();
 }
 
 const Links = z.looseObject({});

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { seedDir } from "../../support/seed-dir";
 import type { Json } from "../../../relay/mapping/engine";
 
-/**
- * The seed's sample files, read where they live (`../shared/seed` from the project root) rather than copied
- * into the repository.
- */
-export const SEED_DIR = new URL("../../../../shared/seed/", import.meta.url);
+/** The seed's sample files (see test/fixtures/seed/README.md). */
+export const SEED_DIR = pathToFileURL(`${seedDir()}/`);
 
 export function seedPath(name: string): string {
   return new URL(name, SEED_DIR).pathname;
