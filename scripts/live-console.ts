@@ -2,7 +2,7 @@ import type { ActivityStep } from "../test/fakes/bitbucket-server/activity-simul
 import { parseAgentLogLine, type AgentLogEvent } from "./agent-log-events";
 import { describeDeliveries, SIMULATION_LABEL } from "./bitbucket-simulator";
 import { formatChange, formatCounts, formatTally, tallyChanges, type ChangeTally } from "./catalog-change-format";
-import { CatalogWatcher } from "./catalog-watcher";
+import { CatalogWatcher, type CatalogChange } from "./catalog-watcher";
 import { formatSeconds } from "./start-banner";
 
 /**
@@ -40,6 +40,7 @@ export class LiveConsole {
   #rejectFirst: (error: Error) => void = () => undefined;
   #resyncs = 0;
   #webhookReports = 0;
+  #readFailing = false;
   #resyncing = false;
   #stopping = false;
   #watcher: CatalogWatcher | null = null;
@@ -131,17 +132,32 @@ export class LiveConsole {
   }
 
   #showChanges(): void {
-    for (const change of this.#watcher?.poll() ?? []) this.#live(`catalog ${formatChange(change)}`);
+    for (const change of this.#look()) this.#live(`catalog ${formatChange(change)}`);
+  }
+
+  /** The catalog's changes; a failed read (the file locked or removed) is told once and retried at the next look. */
+  #look(): CatalogChange[] {
+    try {
+      const changes = this.#watcher?.poll() ?? [];
+      this.#readFailing = false;
+      return changes;
+    } catch (error) {
+      if (!this.#readFailing) this.#options.print(`Cannot read the local catalog (${error instanceof Error ? error.message : String(error)}); trying again`);
+      this.#readFailing = true;
+      return [];
+    }
   }
 
   #resyncFinished(status: string, durationMs: number): void {
     this.#resyncing = false;
     const watcher = this.#watcher;
-    const tally = watcher === null ? null : tallyChanges(watcher.poll());
+    const tally = watcher === null ? null : tallyChanges(this.#look());
     const counts = watcher === null ? null : watcher.counts();
     const first = this.#resyncs === 0;
     this.#resyncs++;
-    const head = `${first ? "First resync" : "Resync"} ${status} in ${formatSeconds(durationMs)}`;
+    const name = first ? "First resync" : "Resync";
+    // Stopping aborts a resync under way: say so rather than report a plain failure.
+    const head = this.#stopping ? `${name} cut short by the stop (${status} after ${formatSeconds(durationMs)})` : `${name} ${status} in ${formatSeconds(durationMs)}`;
     if (tally === null || counts === null) {
       this.#options.print(`${head}.`);
     } else if (first) {

@@ -18,8 +18,8 @@ export interface BannerFacts {
   /** Port's base URL when the agent writes to Port. */
   portUrl: string | null;
   bitbucket:
-    | { kind: "simulation"; url: string; username: string; password: string; paceMs: number; demoDir: string }
-    | { kind: "real"; url: string; publicUrl: string | null; host: string };
+    | { kind: "simulation"; url: string; username: string; password: string; paceMs: number }
+    | { kind: "real"; url: string; publicUrl: string | null };
 }
 
 export function describePipeline(facts: BannerFacts): string {

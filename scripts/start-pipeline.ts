@@ -68,45 +68,38 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     overrides: { WEBHOOK_SECRET: pipeline.env["WEBHOOK_SECRET"], AGENT_TOKEN: pipeline.env["AGENT_TOKEN"] },
     output: pipeline.edgeOutput ?? "inherit",
   });
-  let simulator: BitbucketSimulator | null = null;
+  let source: BitbucketSource;
   try {
-    if (real === null) simulator = await startBitbucketSimulator({ intervalMs: options.paceMs, seed: options.seed, onStep: (step) => liveConsole.simulatorStep(step) });
+    source =
+      real === null
+        ? { kind: "simulation", simulator: await startBitbucketSimulator({ intervalMs: options.paceMs, seed: options.seed, onStep: (step) => liveConsole.simulatorStep(step) }) }
+        : { kind: "real", settings: real };
   } catch (error) {
     await edge.stop();
     throw error;
   }
+  const simulator = source.kind === "simulation" ? source.simulator : null;
 
   const agentEdgeUrl = options.publicUrl ?? loopbackUrlOf(edge);
   const relayEnv = { RELAY_URL: agentEdgeUrl, RELAY_TENANT: edge.tenant, RELAY_AGENT_TOKEN: edge.agentToken, RELAY_WEBHOOK_SECRET: edge.webhookSecret };
-  const agentEnv: Record<string, string> =
-    simulator === null
-      ? { ...definedOnly(pipeline.env), ...relayEnv }
-      : {
-          BITBUCKET_URL: simulator.url,
-          BITBUCKET_USERNAME: simulator.username,
-          BITBUCKET_PASSWORD: simulator.password,
-          ...relayEnv,
-          CATALOG_PATH: join(options.demoDir, "catalog.sqlite"),
-          BBRELAY_STATE_DIR: join(options.demoDir, "state"),
-          BBRELAY_INSTALLATION_ID: "simulation",
-        };
-  const bitbucket: BannerFacts["bitbucket"] =
-    simulator === null
-      ? { kind: "real", url: real?.bitbucketUrl ?? "", publicUrl: options.publicUrl, host: options.host ?? "127.0.0.1" }
-      : { kind: "simulation", url: simulator.url, username: simulator.username, password: simulator.password, paceMs: options.paceMs, demoDir: options.demoDir };
-  print(describePipeline({ root: options.root, edge, agentEdgeUrl, agentLogFile, catalogPath, portUrl: real?.portUrl ?? null, bitbucket }));
+  print(describePipeline({ root: options.root, edge, agentEdgeUrl, agentLogFile, catalogPath, portUrl: real?.portUrl ?? null, bitbucket: bannerFactsOf(source, options) }));
   print("");
   print(`Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : "the simulated changes begin after its first resync"}. Ctrl+C stops everything.`);
 
-  const agent = startInProcessAgent({ env: agentEnv, cwd: options.root, version: pipeline.version, logFile: agentLogFile, onLine: (line) => liveConsole.agentLine(line) });
+  const agent = startInProcessAgent({
+    env: { ...agentEnvironmentOf(source, pipeline), ...relayEnv },
+    cwd: options.root,
+    version: pipeline.version,
+    logFile: agentLogFile,
+    onLine: (line) => liveConsole.agentLine(line),
+  });
   let stopping: Promise<number> | null = null;
-  const activeSimulator = simulator;
-  if (activeSimulator !== null) {
+  if (simulator !== null) {
     void liveConsole.firstResync.then(
       () => {
         if (stopping !== null) return;
         print(`Live: ${SIMULATION_LABEL} one change every ${formatSeconds(options.paceMs)}; each catalog change is shown as it arrives.`);
-        activeSimulator.startActivity();
+        simulator.startActivity();
       },
       () => undefined,
     );
@@ -121,16 +114,41 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     stop() {
       stopping ??= (async () => {
         liveConsole.stopping();
-        await activeSimulator?.stopActivity();
+        await simulator?.stopActivity();
         const code = await agent.stop();
         liveConsole.finish(code);
-        await activeSimulator?.stop();
+        await simulator?.stop();
         await edge.stop();
         return code;
       })();
       return stopping;
     },
   };
+}
+
+type BitbucketSource = { kind: "simulation"; simulator: BitbucketSimulator } | { kind: "real"; settings: RealServerSettings };
+
+/**
+ * The agent's environment but for the relay's variables: the simulation's own (nothing from this process's
+ * environment, so stray settings cannot send the demo elsewhere), or the process's, as `bbrelay run` would see it.
+ */
+function agentEnvironmentOf(source: BitbucketSource, pipeline: PipelineOptions): Record<string, string> {
+  if (source.kind === "real") return definedOnly(pipeline.env);
+  const { demoDir } = pipeline.options;
+  return {
+    BITBUCKET_URL: source.simulator.url,
+    BITBUCKET_USERNAME: source.simulator.username,
+    BITBUCKET_PASSWORD: source.simulator.password,
+    CATALOG_PATH: join(demoDir, "catalog.sqlite"),
+    BBRELAY_STATE_DIR: join(demoDir, "state"),
+    BBRELAY_INSTALLATION_ID: "simulation",
+  };
+}
+
+function bannerFactsOf(source: BitbucketSource, options: StartOptions): BannerFacts["bitbucket"] {
+  if (source.kind === "real") return { kind: "real", url: source.settings.bitbucketUrl, publicUrl: options.publicUrl };
+  const { simulator } = source;
+  return { kind: "simulation", url: simulator.url, username: simulator.username, password: simulator.password, paceMs: options.paceMs };
 }
 
 interface RealServerSettings {
