@@ -84,7 +84,7 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
   const relayEnv = { RELAY_URL: agentEdgeUrl, RELAY_TENANT: edge.tenant, RELAY_AGENT_TOKEN: edge.agentToken, RELAY_WEBHOOK_SECRET: edge.webhookSecret };
   print(describePipeline({ root: options.root, edge, agentEdgeUrl, agentLogFile, catalogPath, portUrl: real?.portUrl ?? null, bitbucket: bannerFactsOf(source, options) }));
   print("");
-  print(`Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : "the simulated changes begin after its first resync"}. Ctrl+C stops everything.`);
+  print(`Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : `the ${SIMULATION_LABEL} changes begin after its first resync`}. Ctrl+C stops everything.`);
 
   const agent = startInProcessAgent({
     env: { ...agentEnvironmentOf(source, pipeline), ...relayEnv },
