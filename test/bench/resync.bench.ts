@@ -106,6 +106,7 @@ function entitiesOf(summary: ResyncSummary): { processed: number; written: numbe
 }
 
 async function main(): Promise<void> {
+  const benchStarted = performance.now();
   const { scale, latencyMs, engine: engineName } = settings();
   const spec = {
     seed: 7,
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
       console.log(formatSummary(summary).trimEnd().replace(/^/gm, "  "));
       console.log(`  wall time        ${(wallMs / 1000).toFixed(1)} s${first ? ` (of which ${milestones.gcMs().toFixed(0)} ms in the 10 forced GCs of the memory milestones)` : ""}`);
       console.log(`  requests         ${requests.count} (${Math.round(requests.count / (wallMs / 1000))}/s, at most ${requests.maxInFlight} in flight at the fake)`);
-      for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1])) console.log(`                     ${String(n).padStart(7)}  GET ${route}`);
+      for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1])) console.log(`                     ${String(n).padStart(7)}  ${route}`);
       console.log(`  entities         ${processed} mapped and compared, ${written} written: ${Math.round(processed / (wallMs / 1000))} entities/s`);
       console.log(`  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`);
       console.log(`  heap after GC    ${heapGc.toFixed(0)} MB at the end of the run`);
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
         problems.push(`${run} wrote ${written} and deleted ${summary.reconcile.deleted} entities; an unchanged instance must write nothing`);
       }
     }
-    console.log(`\n  load average ${loadavg()[0]?.toFixed(2)}; log lines at warn or above: ${logLines()}${lines.length > 0 ? `; first: ${lines.join(" | ")}` : ""}`);
+    console.log(`\n  bench:resync took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s in all (generation and both runs); load average ${loadavg()[0]?.toFixed(2)}; log lines at warn or above: ${logLines()}${lines.length > 0 ? `; first: ${lines.join(" | ")}` : ""}`);
   } finally {
     state.close();
     await catalog.close();
