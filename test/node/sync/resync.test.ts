@@ -1,8 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import type { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import type { KindSummary } from "../../../relay/sync/resync-summary";
 import { startResyncFixture, type ResyncFixture } from "../../support/resync-fixture";
@@ -131,21 +127,21 @@ describe("full resync into the local catalog", () => {
   });
 
   it("refuses a deletion above entityDeletionThreshold and says why", async () => {
-    const mappingFile = join(mkdtempSync(join(tmpdir(), "bbrelay-mapping-")), "mapping.yaml");
-    writeFileSync(mappingFile, DEFAULT_MAPPING_YAML.replace("entityDeletionThreshold: 0.9", "entityDeletionThreshold: 0.5"));
-    const started = await fixture({ mapping: { kind: "file", path: mappingFile } });
+    const started = await fixture();
+    const strict = { ...started.mapping, config: { ...started.mapping.config, entityDeletionThreshold: 0.5 } };
     started.fake.generate(SMALL);
-    expect((await started.resync()).status).toBe("succeeded");
+    expect((await started.resync({ mapping: strict })).status).toBe("succeeded");
     for (const repository of [...started.fake.state.repositories.values()]) {
       const project = started.fake.state.requireProject(repository.projectId);
       await started.fake.mutations.deleteRepository({ projectKey: project.key, repositorySlug: repository.slug });
     }
     const countBefore = local(started).count();
 
-    const summary = await started.resync();
+    const summary = await started.resync({ mapping: strict });
 
-    expect(summary.reconcile.status).toBe("refused");
-    expect(summary.reconcile.reason).toMatch(/would delete \d+ of the \d+ entities .* above entityDeletionThreshold 0\.5/);
+    // The whole reconcile summary, so that a failure shows the counts it decided on.
+    expect({ reconcile: summary.reconcile, kinds: summary.kinds.map((entry) => [entry.kind, entry.listed, entry.unchanged]) }).toMatchObject({ reconcile: { status: "refused" } });
+    expect(summary.reconcile.reason).toMatch(/would delete 52 of the 64 entities .* above entityDeletionThreshold 0\.5/);
     expect(local(started).count()).toBe(countBefore);
   });
 
