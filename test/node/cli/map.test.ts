@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { SEED_EXPECTED_ENTITIES } from "../mapping/seed-expected";
 import { seedPath } from "../mapping/seed-files";
 import { bbrelay } from "../../support/cli-runner";
 
@@ -47,26 +48,7 @@ describe("bbrelay map", () => {
     const run = await bbrelay(["map", "--kind", "pull-request", "--config", SEED_CONFIG, "--input", SEED_PR]);
 
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual([
-      {
-        blueprint: "bitbucketPullRequest",
-        identifier: "1",
-        title: "readme.md edited online with Bitbucket",
-        properties: {
-          created_on: "2025-05-20T08:38:44Z",
-          updated_on: "2025-05-20T08:38:44Z",
-          merge_commit: "3e4df0573a0ba1845ebdfa919c907745497313aa",
-          state: "OPEN",
-          owner: "admin@gmail.com",
-          link: "http://localhost:7990/projects/PRO3/repos/repostiroy-3/pull-requests/1",
-          destination: "master",
-          source: "main",
-          mergedAt: null,
-          reviewers: [],
-        },
-        relations: { repository: "repostiroy-3", participants: [] },
-      },
-    ]);
+    expect(JSON.parse(run.stdout)).toEqual([SEED_EXPECTED_ENTITIES["pull-request"]]);
     expect(logLines(run.stderr).find((line) => line.msg === "mapping summary")).toMatchObject({ kind: "pull-request", items: 1, selected: 1, entities: 1, errors: 0 });
   });
 
