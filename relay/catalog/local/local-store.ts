@@ -31,12 +31,10 @@ export interface PageCursor {
  * transactions.
  */
 export class LocalStore implements EntityStoreView {
-  readonly #db: Database.Database;
   readonly #blueprints = new Map<string, Blueprint>();
   readonly #sql;
 
   constructor(db: Database.Database) {
-    this.#db = db;
     this.#sql = {
       get: db.prepare<[string, string], EntityRow>("SELECT * FROM entities WHERE blueprint = ? AND identifier = ?"),
       exists: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM entities WHERE blueprint = ? AND identifier = ?"),

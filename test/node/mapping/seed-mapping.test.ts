@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
-import type { MappedEntity } from "../../../relay/mapping/mapping-result";
 import { seedPayload, seedText } from "./seed-files";
 import { SEED_EXPECTED_ENTITIES } from "./seed-expected";
 

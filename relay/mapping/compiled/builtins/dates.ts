@@ -277,7 +277,6 @@ function strptime(x: Json, format: Json): Json {
 function withFormat(makeImpl: () => (x: Json, format: Json) => Json, known: Readonly<Record<string, unknown>>, name: string): Builtin {
   return (args, context) => {
     const impl = makeImpl();
-    const format = args[0];
     // A literal format is checked now, so that an unsupported directive sends the expression to jq-wasm for good.
     const literal = args[0]?.constant;
     if (typeof literal === "string" && parseFormat(literal, known) === null) throw new Unsupported(`${name} format ${literal}`);
