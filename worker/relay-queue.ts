@@ -24,7 +24,7 @@ import type { QueueContext } from "./queue/queue-context";
 import { queueFigures, type QueueFigures } from "./queue/queue-stats";
 import { ensureResyncPending } from "./queue/resync";
 import { sweepRetention } from "./queue/retention";
-import { expireDueLeases, extendLeases, settle } from "./queue/settlement";
+import { expireDueLeases, extendLeases, releaseLeases as releaseIssuedLeases, settle } from "./queue/settlement";
 import { bumpStats, readStatsRow } from "./queue/stats-row";
 import { Waiters } from "./queue/waiters";
 
@@ -90,23 +90,49 @@ export class RelayQueue extends DurableObject<Env> {
    * Leases visible messages; when there are none, waits up to `waitMs` for one to arrive (long-poll). Returns as
    * soon as anything was leased.
    */
-  async lease(input: LeaseRequestInput): Promise<LeaseResult> {
+  async lease(input: LeaseRequestInput, waitId?: string): Promise<LeaseResult> {
     const request = LeaseRequest.parse(input);
     const start = this.#context();
     bumpStats(start.sql, {}, { last_agent_contact_at: start.now });
     const deadline = start.now + request.waitMs;
-    for (;;) {
-      const ctx = this.#context();
-      // The alarm may run late (it is at-least-once, not on time): leases already past their deadline go back
-      // first, so that they can be handed out now and do not hold their entity.
-      expireDueLeases(ctx);
-      const messages = leaseVisible(ctx, request.max, request.visibilityMs);
-      if (messages.length > 0 || ctx.now >= deadline) {
-        if (messages.length > 0) await this.#schedule(ctx);
-        return { messages, backlog: readStatsRow(ctx.sql).ready_count };
+    if (waitId !== undefined) this.#waiters.begin(waitId);
+    try {
+      for (;;) {
+        const ctx = this.#context();
+        // The caller has gone away (its route saw the request aborted): lease nothing it could not receive.
+        if (waitId !== undefined && this.#waiters.isAbandoned(waitId)) {
+          return { messages: [], backlog: readStatsRow(ctx.sql).ready_count };
+        }
+        // The alarm may run late (it is at-least-once, not on time): leases already past their deadline go back
+        // first, so that they can be handed out now and do not hold their entity.
+        expireDueLeases(ctx);
+        const messages = leaseVisible(ctx, request.max, request.visibilityMs);
+        if (messages.length > 0 || ctx.now >= deadline) {
+          if (messages.length > 0) await this.#schedule(ctx);
+          return { messages, backlog: readStatsRow(ctx.sql).ready_count };
+        }
+        await this.#waiters.wait(deadline - ctx.now);
       }
-      await this.#waiters.wait(deadline - ctx.now);
+    } finally {
+      if (waitId !== undefined) this.#waiters.end(waitId);
     }
+  }
+
+  /** The long-poll `waitId` lost its caller (the agent stopped, or its connection broke): end it, leasing nothing. */
+  async abandonLease(waitId: string): Promise<void> {
+    this.#waiters.abandon(waitId);
+  }
+
+  /**
+   * Gives back leases issued to a caller that had already gone away, without counting the attempt.
+   * @returns how many were released
+   */
+  async releaseLeases(leaseIds: string[]): Promise<number> {
+    const ctx = this.#context();
+    const released = releaseIssuedLeases(ctx, leaseIds);
+    if (released > 0) this.#waiters.wakeAll();
+    await this.#schedule(ctx);
+    return released;
   }
 
   async ack(input: AckRequestInput): Promise<AckResponse> {

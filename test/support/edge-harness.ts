@@ -15,6 +15,7 @@ import { workerBundlePath } from "./worker-bundle";
 
 /** Must match wrangler.toml. */
 const COMPATIBILITY_DATE = "2026-04-01";
+const COMPATIBILITY_FLAGS = ["enable_request_signal"];
 export const DEFAULT_CRON = "0 */6 * * *";
 
 export type EdgeVars = Partial<
@@ -74,6 +75,7 @@ export async function startEdge(options: EdgeHarnessOptions = {}): Promise<EdgeH
       // Module names are relative to this root; the bundle may live outside the current directory.
       modulesRoot: dirname(scriptPath),
       compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: COMPATIBILITY_FLAGS,
       durableObjects: { RELAY_QUEUE: { className: "RelayQueue", useSQLite: true } },
       durableObjectsPersist: join(persistDir, "durable-objects"),
       bindings,

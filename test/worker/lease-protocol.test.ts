@@ -175,6 +175,45 @@ describe("ack", () => {
   });
 });
 
+describe("a long-poll whose caller went away", () => {
+  it("leases nothing once abandoned, so the next caller gets the message with its attempt uncounted", async () => {
+    const { tenant, bindings } = await setup();
+    const queue = queueStub(tenant);
+    const started = Date.now();
+
+    const departed = queue.lease({ waitMs: 20_000 }, "wait-1");
+    await queue.abandonLease("wait-1");
+    const abandoned = await departed;
+    const arrived = await accepted(await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 8) }));
+    const next = await lease(bindings, tenant);
+
+    expect(abandoned.messages).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(next.messages.map((m) => [m.id, m.attempts])).toEqual([[arrived.id, 1]]);
+  });
+
+  it("gives back what was leased to a departed caller at once, without counting the attempt", async () => {
+    const { tenant, bindings, ids } = await setup(1);
+    const [taken] = (await lease(bindings, tenant)).messages;
+
+    const released = await queueStub(tenant).releaseLeases([taken?.leaseId ?? "", "not-a-lease"]);
+    const again = await lease(bindings, tenant);
+
+    expect(released).toBe(1);
+    expect(again.messages.map((m) => [m.id, m.attempts])).toEqual([[ids[0], 1]]);
+    expect(await stats(bindings, tenant)).toMatchObject({ counters: { retried: 0, expired: 0 } });
+  });
+
+  it("ignores an abandon for a call that is not waiting", async () => {
+    const { tenant, bindings, ids } = await setup(1);
+
+    await queueStub(tenant).abandonLease("no-such-wait");
+    const result = await lease(bindings, tenant);
+
+    expect(result.messages.map((m) => m.id)).toEqual([ids[0]]);
+  });
+});
+
 describe("extend and expiry", () => {
   it("extends a lease so that it outlives its first deadline", async () => {
     const { tenant, bindings } = await setup(1);

@@ -13,6 +13,7 @@ import { bumpStats } from "./stats-row";
 
 type LeaseRow = { lease_id: string; seq: number; expires_at: number; outcome: string | null };
 type Action = "ack" | "retry" | "dead";
+type LeaseEnd = Action | "expired" | "released";
 
 export function settle(ctx: QueueContext, request: AckRequest): AckResponse {
   return ctx.storage.transactionSync(() => {
@@ -46,6 +47,27 @@ export function extendLeases(ctx: QueueContext, request: ExtendRequest): ExtendR
       results.push({ leaseId, outcome: "ok", leaseExpiresAt });
     }
     return { results };
+  });
+}
+
+/**
+ * Gives back leases that were issued to a caller who had already gone away (a long-poll the agent abandoned): the
+ * messages are visible again at once and the attempt is not counted, since nobody received them.
+ * @returns how many leases were released
+ */
+export function releaseLeases(ctx: QueueContext, leaseIds: readonly string[]): number {
+  return ctx.storage.transactionSync(() => {
+    let released = 0;
+    for (const leaseId of leaseIds) {
+      const found = activeLease(ctx, leaseId);
+      if (found.outcome !== "active") continue;
+      const row = found.message;
+      endLease(ctx, row, "released");
+      requeue(ctx, row, ctx.now, row.last_error ?? "released: the agent went away before receiving it");
+      ctx.sql.exec("UPDATE messages SET attempts = max(attempts - 1, 0) WHERE seq = ?", row.seq);
+      released++;
+    }
+    return released;
   });
 }
 
@@ -91,7 +113,7 @@ function activeLease(ctx: QueueContext, leaseId: string): FoundLease {
   return { outcome: "active", message };
 }
 
-function endLease(ctx: QueueContext, row: MessageRow, outcome: Action | "expired"): void {
+function endLease(ctx: QueueContext, row: MessageRow, outcome: LeaseEnd): void {
   ctx.sql.exec("UPDATE leases SET outcome = ?, ended_at = ? WHERE lease_id = ?", outcome, ctx.now, row.lease_id);
 }
 

@@ -5,6 +5,31 @@
  */
 export class Waiters {
   readonly #pending = new Set<() => void>();
+  /** Long-poll calls in progress, by the id their route gave them; and those whose caller has gone away. */
+  readonly #active = new Set<string>();
+  readonly #abandoned = new Set<string>();
+
+  /** A long-poll call starts: `abandon(waitId)` may end it. */
+  begin(waitId: string): void {
+    this.#active.add(waitId);
+  }
+
+  /** A long-poll call ends (whatever the reason): forget it. */
+  end(waitId: string): void {
+    this.#active.delete(waitId);
+    this.#abandoned.delete(waitId);
+  }
+
+  /** The caller went away: the call must lease nothing more. Wakes it, so that it returns now. */
+  abandon(waitId: string): void {
+    if (!this.#active.has(waitId)) return;
+    this.#abandoned.add(waitId);
+    this.wakeAll();
+  }
+
+  isAbandoned(waitId: string): boolean {
+    return this.#abandoned.has(waitId);
+  }
 
   /** Resolves on the next {@link wakeAll}, or after `ms`, whichever comes first. */
   wait(ms: number): Promise<void> {

@@ -33,8 +33,25 @@ agentRoutes.use("/agent/v1/:tenant/*", agentAuth);
 agentRoutes.post("/agent/v1/:tenant/lease", async (c) => {
   const request = await readJson(c, EdgeLeaseRequest);
   const visibilityMs = request.visibilityMs ?? settingsOf(c.env).defaultVisibilityMs;
-  const result = await queueOf(c.env, c.var.tenant).lease({ ...request, visibilityMs });
-  return c.body(renderLeaseResponse(result), 200, { "content-type": "application/json; charset=utf-8" });
+  const queue = queueOf(c.env, c.var.tenant);
+  // A long-poll whose agent goes away (it stopped, its connection broke) must not take the next message with it:
+  // the request's signal (compatibility flag enable_request_signal) ends the wait, and anything leased to the
+  // departed caller all the same is given back at once, the attempt uncounted. Local workerd (Miniflare 4) does not
+  // abort the signal when a client disconnects, so only the queue's side of this is tested here; without the signal
+  // the message still comes back after its visibility timeout.
+  const signal = c.req.raw.signal;
+  const waitId = crypto.randomUUID();
+  const abandon = () => c.executionCtx.waitUntil(queue.abandonLease(waitId));
+  signal.addEventListener("abort", abandon, { once: true });
+  try {
+    const result = await queue.lease({ ...request, visibilityMs }, waitId);
+    if (signal.aborted && result.messages.length > 0) {
+      c.executionCtx.waitUntil(queue.releaseLeases(result.messages.map((message) => message.leaseId)).then(() => undefined));
+    }
+    return c.body(renderLeaseResponse(result), 200, { "content-type": "application/json; charset=utf-8" });
+  } finally {
+    signal.removeEventListener("abort", abandon);
+  }
 });
 
 agentRoutes.post("/agent/v1/:tenant/ack", async (c) => {
