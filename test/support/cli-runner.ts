@@ -45,3 +45,17 @@ export async function bbrelay(argv: string[], options: CliRunOptions = {}): Prom
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
+
+/**
+ * The environment of an agent talking to a fake Bitbucket Server as its administrator, with its local catalog and
+ * state in `dir`.
+ */
+export function fakeBitbucketEnv(fakeUrl: string, dir: string, admin: { username: string; password: string }): Record<string, string> {
+  return {
+    BITBUCKET_URL: fakeUrl,
+    BITBUCKET_USERNAME: admin.username,
+    BITBUCKET_PASSWORD: admin.password,
+    CATALOG_PATH: `${dir}/catalog.sqlite`,
+    BBRELAY_STATE_DIR: `${dir}/state`,
+  };
+}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { bbrelay } from "../../support/cli-runner";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { startEdge, type EdgeHarness } from "../../support/edge-harness";
 
@@ -28,13 +28,7 @@ beforeEach(async () => {
   fake = await FakeBitbucketServer.start({ version: "8.10.1" });
   fake.generate({ seed: 2, projects: 2, repositories: 3, pullRequests: 2, users: 2 });
   dir = mkdtempSync(join(tmpdir(), "bbrelay-doctor-"));
-  env = {
-    BITBUCKET_URL: fake.url,
-    BITBUCKET_USERNAME: FAKE_ADMIN.username,
-    BITBUCKET_PASSWORD: FAKE_ADMIN.password,
-    CATALOG_PATH: join(dir, "catalog.sqlite"),
-    BBRELAY_STATE_DIR: join(dir, "state"),
-  };
+  env = fakeBitbucketEnv(fake.url, dir, FAKE_ADMIN);
 });
 
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { ResyncSummaryJson } from "../../support/resync-summary-json";
-import { bbrelay } from "../../support/cli-runner";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { seedPath } from "../mapping/seed-files";
 
@@ -15,13 +15,7 @@ let env: Record<string, string>;
 beforeEach(async () => {
   fake = await FakeBitbucketServer.start();
   dir = mkdtempSync(join(tmpdir(), "bbrelay-cli-resync-"));
-  env = {
-    BITBUCKET_URL: fake.url,
-    BITBUCKET_USERNAME: FAKE_ADMIN.username,
-    BITBUCKET_PASSWORD: FAKE_ADMIN.password,
-    CATALOG_PATH: join(dir, "catalog.sqlite"),
-    BBRELAY_STATE_DIR: join(dir, "state"),
-  };
+  env = fakeBitbucketEnv(fake.url, dir, FAKE_ADMIN);
 });
 
 afterEach(async () => {

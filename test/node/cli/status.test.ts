@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { bbrelay } from "../../support/cli-runner";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { startEdge } from "../../support/edge-harness";
 
@@ -22,11 +22,7 @@ describe("bbrelay status", () => {
     const dir = mkdtempSync(join(tmpdir(), "bbrelay-status-"));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const env = {
-      BITBUCKET_URL: fake.url,
-      BITBUCKET_USERNAME: FAKE_ADMIN.username,
-      BITBUCKET_PASSWORD: FAKE_ADMIN.password,
-      CATALOG_PATH: join(dir, "catalog.sqlite"),
-      BBRELAY_STATE_DIR: join(dir, "state"),
+      ...fakeBitbucketEnv(fake.url, dir, FAKE_ADMIN),
       RELAY_URL: edge.url,
       RELAY_AGENT_TOKEN: "status-agent-token-0123456789",
     };
