@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const available = readdirSync(`${root}test/bench`)
@@ -26,12 +27,7 @@ for (const name of names) {
   await build({
     entryPoints: [`${root}test/bench/${name}.bench.ts`],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
+    ...NODE_BUNDLE,
   });
   console.log(`\n== bench:${name} ==`);
   const result = spawnSync(process.execPath, ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean)], {

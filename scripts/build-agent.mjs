@@ -2,19 +2,14 @@
 // tree: Node 20 cannot run TypeScript itself. Runs on `npm install` (prepare) and before `npm start`.
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
 await build({
   entryPoints: [new URL("../relay/cli/bin.ts", import.meta.url).pathname],
   outfile: new URL("../dist/bbrelay.mjs", import.meta.url).pathname,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // Dependencies stay in node_modules: jq-wasm finds its files through __dirname and better-sqlite3 is native.
-  packages: "external",
+  ...NODE_BUNDLE,
   sourcemap: "linked",
   define: { BBRELAY_VERSION: JSON.stringify(version) },
-  logLevel: "warning",
 });

@@ -2,6 +2,7 @@
 // entry is bundled with esbuild (already in the tree through wrangler) into .tmp/start/ and run from there.
 import { renameSync, writeFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -12,12 +13,7 @@ const outfile = `${root}.tmp/start/start.mjs`;
 const { outputFiles } = await build({
   entryPoints: [`${root}scripts/start.ts`],
   outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  logLevel: "warning",
+  ...NODE_BUNDLE,
   write: false,
 });
 // Written under a private name and renamed: two `npm start`s at once never import a half-written file.

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { LeasedMessage } from "../../shared/protocol/schema";
 import { EdgeError, type EdgeClient } from "../edge/edge-client";
 import type { Logger } from "../log/logger";
@@ -78,7 +79,7 @@ export class DrainLoop {
       graceMs: options.graceMs ?? 30_000,
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       now: options.now ?? Date.now,
-      sleep: options.sleep ?? sleep,
+      sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal })),
       random: options.random ?? Math.random,
     };
   }
@@ -275,22 +276,4 @@ export class DrainLoop {
     const cap = Math.min(this.#options.maxBackoffMs, 1_000 * 2 ** Math.min(failures - 1, 16));
     return Math.max(250, Math.floor(this.#options.random() * cap));
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

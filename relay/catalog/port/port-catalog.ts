@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "../../log/logger";
 import {
   CatalogUnavailableError,
@@ -317,19 +318,7 @@ function wireEntity(entity: CatalogEntity): Record<string, unknown> {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(new CatalogUnavailableError("aborted", "waiting to retry a Port request was aborted"));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new CatalogUnavailableError("aborted", "waiting to retry a Port request was aborted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+  return delay(ms, undefined, signal === undefined ? {} : { signal }).catch(() => {
+    throw new CatalogUnavailableError("aborted", "waiting to retry a Port request was aborted");
   });
 }
