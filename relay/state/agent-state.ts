@@ -5,8 +5,8 @@ import type { EntityKey } from "../catalog/catalog";
 
 /**
  * The agent's own durable state (one SQLite file, separate from any catalog):
- * - per entity, the content hash of what was last written and when, so a resync writes only what changed and
- *   a reconcile can tell live writes made during the run from stale entities;
+ * - per entity, the content hash of what was last written, when, and at which point of the write sequence, so a
+ *   resync writes only what changed and a reconcile can tell live writes made during the run from stale entities;
  * - the history of resync runs and their summaries, for `bbrelay status`;
  * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
  *   entities the catalog held when the run started, the entities the run produced, and the relation targets
@@ -24,7 +24,7 @@ export interface RunRecord {
   summary: unknown;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export class AgentState {
   readonly #db: Database.Database;
@@ -42,9 +42,12 @@ export class AgentState {
       getHash: db.prepare<[string, string], { hash: string | null }>(
         "SELECT hash FROM entity_state WHERE blueprint = ? AND identifier = ?",
       ),
-      recordWrite: db.prepare<[string, string, string, number]>(
-        `INSERT INTO entity_state (blueprint, identifier, hash, written_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (blueprint, identifier) DO UPDATE SET hash = excluded.hash, written_at = excluded.written_at`,
+      nextWriteSeq: db.prepare<[], { seq: number }>("UPDATE write_sequence SET seq = seq + 1 RETURNING seq"),
+      currentWriteSeq: db.prepare<[], { seq: number }>("SELECT seq FROM write_sequence"),
+      recordWrite: db.prepare<[string, string, string, number, number]>(
+        `INSERT INTO entity_state (blueprint, identifier, hash, written_at, write_seq) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (blueprint, identifier) DO UPDATE
+           SET hash = excluded.hash, written_at = excluded.written_at, write_seq = excluded.write_seq`,
       ),
       forget: db.prepare<[string, string]>("DELETE FROM entity_state WHERE blueprint = ? AND identifier = ?"),
       invalidate: db.prepare<[string, string]>("UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?"),
@@ -62,7 +65,7 @@ export class AgentState {
            LEFT JOIN run_seen r ON r.blueprint = s.blueprint AND r.identifier = s.identifier
            LEFT JOIN entity_state e ON e.blueprint = s.blueprint AND e.identifier = s.identifier
            LEFT JOIN run_targets t ON t.identifier = s.identifier
-          WHERE r.identifier IS NULL AND (e.written_at IS NULL OR e.written_at < ?)
+          WHERE r.identifier IS NULL AND (e.write_seq IS NULL OR e.write_seq <= ?)
           ORDER BY s.blueprint, s.identifier`,
       ),
       startRun: db.prepare<[string, number]>("INSERT INTO runs (kind, started_at, status) VALUES (?, ?, 'running')"),
@@ -90,7 +93,18 @@ export class AgentState {
 
   /** Records a successful write: the catalog accepted this content at this time. */
   recordWrite(key: EntityKey, hash: string, at: number): void {
-    this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, at);
+    // Synchronous on one connection: nothing runs between taking the number and storing it.
+    const seq = this.#statements.nextWriteSeq.get()?.seq ?? 0;
+    this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, at, seq);
+  }
+
+  /**
+   * Where the write sequence stands: writes recorded later compare greater. A run keeps its mark to recognise
+   * what was written after it started. A counter, not the clock, because the wall clock can step back (NTP, a
+   * resumed VM) and several writes can share a millisecond.
+   */
+  get writeMark(): number {
+    return this.#statements.currentWriteSeq.get()?.seq ?? 0;
   }
 
   /** After a delete: the entity is gone, and so is what we knew of it. */
@@ -139,11 +153,11 @@ export class AgentState {
 
   /**
    * Owned entities of the snapshot that the run did not produce and that nobody wrote through this agent since
-   * the run started (a live event may have created or refreshed them meanwhile): what a reconcile may delete.
-   * `protected` marks those that entities of the run point to through a relation.
+   * the run started, at `writeMark` (a live event may have created or refreshed them meanwhile): what a reconcile
+   * may delete. `protected` marks those that entities of the run point to through a relation.
    */
-  *deletionCandidates(runStartedAt: number): Generator<EntityKey & { protected: boolean }> {
-    for (const row of this.#statements.candidates.iterate(runStartedAt)) {
+  *deletionCandidates(writeMark: number): Generator<EntityKey & { protected: boolean }> {
+    for (const row of this.#statements.candidates.iterate(writeMark)) {
       yield { blueprint: row.blueprint, identifier: row.identifier, protected: row.protected === 1 };
     }
   }
@@ -199,24 +213,35 @@ function migrate(db: Database.Database): void {
       `the agent state file was written by a newer bbrelay (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade bbrelay or point BBRELAY_STATE_DIR elsewhere`,
     );
   }
-  if (version < SCHEMA_VERSION) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS entity_state (
-        blueprint TEXT NOT NULL,
-        identifier TEXT NOT NULL,
-        hash TEXT,
-        written_at INTEGER,
-        PRIMARY KEY (blueprint, identifier)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        started_at INTEGER NOT NULL,
-        finished_at INTEGER,
-        status TEXT NOT NULL,
-        summary TEXT
-      );
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `);
-  }
+  if (version >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    if (version < 1) {
+      db.exec(`
+        CREATE TABLE entity_state (
+          blueprint TEXT NOT NULL,
+          identifier TEXT NOT NULL,
+          hash TEXT,
+          written_at INTEGER,
+          PRIMARY KEY (blueprint, identifier)
+        ) WITHOUT ROWID;
+        CREATE TABLE runs (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          status TEXT NOT NULL,
+          summary TEXT
+        );
+      `);
+    }
+    if (version < 2) {
+      // Entities written before version 2 have no write_seq: they count as written before any run's mark.
+      db.exec(`
+        ALTER TABLE entity_state ADD COLUMN write_seq INTEGER;
+        CREATE TABLE write_sequence (seq INTEGER NOT NULL);
+        INSERT INTO write_sequence (seq) VALUES (0);
+      `);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }

@@ -42,7 +42,8 @@ export interface ReconcileOptions {
   catalog: Catalog;
   state: AgentState;
   logger: Logger;
-  runStartedAt: number;
+  /** The state's write mark when the run started: entities written after it are left alone. */
+  writeMark: number;
   threshold: number;
   createMissingRelatedEntities: boolean;
   deleteDependentEntities: boolean;
@@ -74,7 +75,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
   const owned = state.snapshotSize;
   const doomed: EntityKey[] = [];
   let protectedCount = 0;
-  for (const candidate of state.deletionCandidates(options.runStartedAt)) {
+  for (const candidate of state.deletionCandidates(options.writeMark)) {
     if (candidate.protected && options.createMissingRelatedEntities) {
       protectedCount++;
       continue;

@@ -60,6 +60,7 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
   const dryRun = options.dryRun === true;
   const sampleSize = options.sampleSize ?? 5;
   const startedAt = now();
+  const writeMark = state.writeMark;
   const runId = state.startRun(dryRun ? "dry-run" : "resync", startedAt);
   const log = logger.child({ runId });
   const mappers = mapping.mappers.filter((mapper) => options.kinds === undefined || options.kinds.includes(mapper.kind));
@@ -123,7 +124,7 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
       catalog,
       state,
       logger: log,
-      runStartedAt: startedAt,
+      writeMark,
       threshold: mapping.config.entityDeletionThreshold,
       createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
       deleteDependentEntities: mapping.config.deleteDependentEntities,

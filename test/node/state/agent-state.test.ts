@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentState } from "../../../relay/state/agent-state";
@@ -50,14 +50,16 @@ describe("agent state", () => {
 
   it("offers for deletion only snapshot entities the run did not see and nobody wrote since it started", () => {
     const state = AgentState.open(":memory:");
+    state.recordWrite(key("P/stale"), "h", 1_000);
+    const runStart = state.writeMark;
     state.beginLedger();
     state.addToSnapshot([key("P/seen"), key("P/stale"), key("P/live"), key("P/target"), key("alice", "bitbucketUser")]);
-    state.recordWrite(key("P/live"), "h", 5_000); // a live event wrote it after the run started at 2_000
-    state.recordWrite(key("P/stale"), "h", 1_000);
+    // A live event wrote it during the run, with a wall clock that had stepped back in the meantime.
+    state.recordWrite(key("P/live"), "h", 500);
     state.markSeen(key("P/seen"));
     state.addRelationTargets(["P/target"]);
 
-    const candidates = [...state.deletionCandidates(2_000)];
+    const candidates = [...state.deletionCandidates(runStart)];
 
     expect(candidates).toEqual([
       { blueprint: "bitbucketRepository", identifier: "P/stale", protected: false },
@@ -97,6 +99,31 @@ describe("agent state", () => {
       summary: { kinds: [{ kind: "project", listed: 3 }] },
     });
     expect(state.lastRun("dry-run")).toBeNull();
+  });
+
+  it("upgrades a version 1 state file: what it remembers stays, and its entities count as written before any run", () => {
+    const path = tempStatePath();
+    mkdirSync(dirname(path), { recursive: true });
+    const v1 = new Database(path);
+    v1.exec(`
+      CREATE TABLE entity_state (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, hash TEXT, written_at INTEGER,
+        PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
+      CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started_at INTEGER NOT NULL,
+        finished_at INTEGER, status TEXT NOT NULL, summary TEXT);
+      INSERT INTO entity_state VALUES ('bitbucketRepository', 'PROJ/api', 'hash-1', 9999999999999);
+      PRAGMA user_version = 1;
+    `);
+    v1.close();
+
+    const state = AgentState.open(path);
+    const runStart = state.writeMark;
+    state.beginLedger();
+    state.addToSnapshot([repo, key("P/new")]);
+    state.recordWrite(key("P/new"), "h", 1);
+
+    expect(state.hashOf(repo)).toBe("hash-1");
+    expect([...state.deletionCandidates(runStart)]).toEqual([{ ...repo, protected: false }]);
+    state.close();
   });
 
   it("refuses a state file from a newer version, saying what to do", () => {
