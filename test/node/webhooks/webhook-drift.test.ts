@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../../shared/crypto/hmac";
 import type { WebhookRecord } from "../../fakes/bitbucket-server/model";
 import type { ChangeOutcome, WebhookReport } from "../../../relay/webhooks/sync-report";
-import { NAME, SECRET, WebhookFixture } from "./support/webhook-fixture";
+import { NAME, SECRET, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 /** The outcomes of one scope, by label. */
 function outcomesOf(report: WebhookReport, label: string): ChangeOutcome[] {

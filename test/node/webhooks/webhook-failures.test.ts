@@ -1,23 +1,14 @@
 import { Writable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
 import { ConfigError } from "../../../relay/cli/errors";
 import { Logger } from "../../../relay/log/logger";
 import { selectProjects } from "../../../relay/webhooks/project-selection";
 import type { ScopeReport, WebhookReport } from "../../../relay/webhooks/sync-report";
 import { clientFor } from "../bitbucket/support/client-for";
-import { NAME, WebhookFixture } from "./support/webhook-fixture";
+import { NAME, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 function scope(report: WebhookReport, label: string): ScopeReport {
   const found = report.scopes.find((entry) => entry.label === label);

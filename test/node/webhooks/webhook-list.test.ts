@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ListedHook, ScopeListing, WebhookListing } from "../../../relay/webhooks/webhook-listing";
 import { VirtualClock } from "../bitbucket/support/virtual-clock";
-import { NAME, WebhookFixture } from "./support/webhook-fixture";
+import { NAME, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 function scope(listing: WebhookListing, label: string): Extract<ScopeListing, { state: "read" }> {
   const found = listing.scopes.find((entry) => entry.label === label);

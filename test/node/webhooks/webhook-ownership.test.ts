@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { URL_KEY } from "../../../relay/webhooks/our-hook";
 import { selectProjects } from "../../../relay/webhooks/project-selection";
-import { NAME, WebhookFixture, type FakeHook } from "./support/webhook-fixture";
+import { NAME, webhookFixtures, type WebhookFixture, type FakeHook } from "./support/webhook-fixture";
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 /** Hooks that look like ours in one way or another, but are not: each must survive sync and remove untouched. */
 function addLookalikes(f: WebhookFixture, where: { projectKey: string; repositorySlug?: string }): number[] {

@@ -1,23 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { selectionFromMappers, selectProjects, type WebhookSelection } from "../../../relay/webhooks/project-selection";
-import { WebhookFixture } from "./support/webhook-fixture";
+import { webhookFixtures } from "./support/webhook-fixture";
 
 const engine = new JqWasmEngine();
 afterAll(() => engine.close());
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 const WITH_PERSONAL = { seed: 5, projects: 3, repositories: 9, pullRequests: 0, users: 4, personalRepositories: 1, emptyRatio: 0, archivedRatio: 0 };
 

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../../shared/crypto/hmac";
 import { subscribableEventKeys } from "../../../shared/events/routing";
 import { FINGERPRINT_KEY, URL_KEY } from "../../../relay/webhooks/our-hook";
-import { NAME, SECRET, WebhookFixture } from "./support/webhook-fixture";
+import { NAME, SECRET, webhookFixtures } from "./support/webhook-fixture";
 
 const PROJECT_HOOKS = ["project P001", "project P002", "project P003"];
 const REPOSITORY_HOOKS = [
@@ -11,16 +11,7 @@ const REPOSITORY_HOOKS = [
   "repository P003/repo-00003", "repository P003/repo-00006", "repository P003/repo-00009",
 ];
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 describe("webhook sync against the fake Bitbucket", () => {
   it.each([

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { WebhookReport } from "../../../relay/webhooks/sync-report";
-import { WebhookFixture } from "./support/webhook-fixture";
+import { webhookFixtures } from "./support/webhook-fixture";
 
 const REPOSITORY_HOOKS = [
   "repository P001/repo-00001", "repository P001/repo-00004", "repository P001/repo-00007",
@@ -8,16 +8,7 @@ const REPOSITORY_HOOKS = [
   "repository P003/repo-00003", "repository P003/repo-00006", "repository P003/repo-00009",
 ];
 
-let fixture: WebhookFixture | undefined;
-afterEach(async () => {
-  await fixture?.stop();
-  fixture = undefined;
-});
-
-async function start(...args: Parameters<typeof WebhookFixture.start>): Promise<WebhookFixture> {
-  fixture = await WebhookFixture.start(...args);
-  return fixture;
-}
+const start = webhookFixtures();
 
 /** `label: result, result` for every scope, to read a whole report at a glance. */
 function outline(report: WebhookReport): string[] {

@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import type { BitbucketClient } from "../../../../relay/bitbucket/client";
 import type { Logger } from "../../../../relay/log/logger";
 import { WebhookInstaller, type WebhookInstallerOptions } from "../../../../relay/webhooks/webhook-installer";
@@ -138,4 +139,20 @@ function whereOf(hook: WebhookRecord, fake: FakeBitbucketServer): string {
   if (hook.scope.type === "project") return `project ${state.requireProject(hook.scope.projectId).key}`;
   const repository = state.requireRepository(hook.scope.repositoryId);
   return `repository ${state.requireProject(repository.projectId).key}/${repository.slug}`;
+}
+
+/**
+ * For a test file: registers the teardown once, and returns `start`, which starts a fixture that is stopped after
+ * the test that started it.
+ */
+export function webhookFixtures(): (...args: Parameters<typeof WebhookFixture.start>) => Promise<WebhookFixture> {
+  let current: WebhookFixture | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (...args) => {
+    current = await WebhookFixture.start(...args);
+    return current;
+  };
 }
