@@ -7,7 +7,7 @@ import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
 import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
 import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
-import { canFuse, decodeFused, fusedSource } from "./fused-program";
+import { canFuse, decodeFused, fusedSource, type FusedOutcome } from "./fused-program";
 import { expandItem } from "./items-to-parse";
 import { emptyCounts, isJsonObject, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
 
@@ -21,13 +21,14 @@ import { emptyCounts, isJsonObject, type ItemResult, type JsonObject, type Mappe
  * 4. a null or empty identifier or blueprint (or one Port would refuse) drops the entity with a warning;
  *    explicit nulls stay in properties and relations, as Port receives them.
  *
- * Engine-agnostic: it uses only {@link JqEngine}. When a leaf is served by an engine that pays per call
- * (jq-wasm), all leaves of an item run in one fused jq call (see fused-program.ts) with the same semantics.
+ * Engine-agnostic: it uses only {@link JqEngine}. When two or more leaves are served by an engine that pays per
+ * call (jq-wasm), those leaves of an item run in one fused jq call (see fused-program.ts) with the same semantics;
+ * the other leaves (compiled ones) still run on their own, at their own speed.
  */
 
 export interface ResourceMapperOptions {
   /**
-   * Fuse the leaves into one call per item when any leaf is served by one of these engines. Default
+   * Fuse the leaves served by these engines into one call per item (when there are two or more). Default
    * `["jq-wasm"]`; `[]` always evaluates leaf by leaf.
    */
   fuseEngines?: readonly string[];
@@ -42,11 +43,22 @@ interface CompiledField {
   path: string;
 }
 
+/** One jq call for the leaves of an item that an engine paying per call serves. */
+interface FusedCall {
+  program: JqProgram;
+  /** The call evaluates the selector; otherwise the selector runs on its own first and the call's slot is `true`. */
+  includesSelector: boolean;
+  /** Positions in `fields` of the fields the call evaluates, in slot order. */
+  fields: number[];
+  /** The fields that run on their own, with their positions in `fields`. */
+  alone: { position: number; program: JqProgram }[];
+}
+
 interface Programs {
   selector: JqProgram;
   itemsToParse: JqProgram | null;
   fields: CompiledField[];
-  fused: JqProgram | null;
+  fused: FusedCall | null;
 }
 
 export class ResourceMapper {
@@ -81,7 +93,7 @@ export class ResourceMapper {
     return this.resource.kind;
   }
 
-  /** `fused` (one jq call per item) or `per-leaf`. */
+  /** `fused` (one jq call per item for the leaves that pay per call) or `per-leaf`. */
   get strategy(): "fused" | "per-leaf" {
     return this.#programs.fused === null ? "per-leaf" : "fused";
   }
@@ -122,16 +134,7 @@ export class ResourceMapper {
     });
     if (selector === undefined) throw new Error("a resource always has a selector leaf");
 
-    const fuseEngines = options.fuseEngines ?? ["jq-wasm"];
-    const perCall = [selector, ...fields.map((field) => field.program)].some((program) => fuseEngines.includes(program.engine));
-    let fused: JqProgram | null = null;
-    const sources = [resource.selector.query, ...fields.map((field) => field.leaf.source)].map(toPortJq);
-    if (perCall && canFuse(sources)) {
-      const [selectorSource = "true", ...fieldSources] = sources;
-      const outcome = await engine.compile(fusedSource(selectorSource, fieldSources));
-      // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
-      if (outcome.kind === "ok") fused = outcome.program;
-    }
+    const fused = await fuseCall(engine, resource.selector.query, selector, fields, options.fuseEngines ?? ["jq-wasm"]);
     return { kind: "ok", mapper: new ResourceMapper(resource, index, { selector, itemsToParse, fields, fused }) };
   }
 
@@ -233,16 +236,34 @@ export class ResourceMapper {
   }
 
   /** The selector's outcome, and the fields' outcomes when it gave `true`. */
-  async #evaluate(value: Json): Promise<{ selector: JqOutcome; fields: JqOutcome[] | null }> {
+  async #evaluate(value: Json): Promise<FusedOutcome> {
     const { fused, selector, fields } = this.#programs;
     if (fused !== null) {
-      const outcome = await fused.first(value);
-      const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fields.length) : null;
-      if (decoded !== null) return decoded;
+      const outcome = await this.#evaluateFused(fused, value);
+      if (outcome !== null) return outcome;
     }
     const selected = await selector.first(value);
     if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
     return { selector: selected, fields: await runAll(fields.map((field) => field.program), value) };
+  }
+
+  /** @returns the outcomes, or null when the fused output is not of the fused shape (then leaf by leaf) */
+  async #evaluateFused(fused: FusedCall, value: Json): Promise<FusedOutcome | null> {
+    let selected: JqOutcome | null = null;
+    if (!fused.includesSelector) {
+      selected = await this.#programs.selector.first(value);
+      if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
+    }
+    const outcome = await fused.program.first(value);
+    const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fused.fields.length) : null;
+    if (decoded === null) return null;
+    if (decoded.fields === null || fused.alone.length === 0) return { selector: selected ?? decoded.selector, fields: decoded.fields };
+    const inCall = decoded.fields;
+    const outcomes: JqOutcome[] = new Array<JqOutcome>(this.#programs.fields.length);
+    fused.fields.forEach((position, slot) => (outcomes[position] = inCall[slot] ?? { kind: "empty" }));
+    const alone = await runAll(fused.alone.map((field) => field.program), value);
+    fused.alone.forEach(({ position }, index) => (outcomes[position] = alone[index] ?? { kind: "empty" }));
+    return { selector: selected ?? decoded.selector, fields: outcomes };
   }
 
   #entityOf(fields: JsonObject): { kind: "entity"; entity: MappedEntity } | { kind: "dropped"; field: string; reason: string } {
@@ -262,6 +283,31 @@ export class ResourceMapper {
     };
     return { kind: "entity", entity };
   }
+}
+
+/**
+ * The fused call for the selector and fields served by `fuseEngines`, or null when fewer than two leaves are (one
+ * call each is then as cheap) or one of them cannot be fused.
+ */
+async function fuseCall(
+  engine: JqEngine,
+  selectorQuery: string,
+  selector: JqProgram,
+  fields: readonly CompiledField[],
+  fuseEngines: readonly string[],
+): Promise<FusedCall | null> {
+  const pays = (program: JqProgram): boolean => fuseEngines.includes(program.engine);
+  const includesSelector = pays(selector);
+  const inCall = fields.flatMap((field, position) => (pays(field.program) ? [position] : []));
+  if (inCall.length + (includesSelector ? 1 : 0) < 2) return null;
+  const selectorSource = includesSelector ? toPortJq(selectorQuery) : "true";
+  const fieldSources = fields.filter((field) => pays(field.program)).map((field) => toPortJq(field.leaf.source));
+  if (!canFuse([selectorSource, ...fieldSources])) return null;
+  const outcome = await engine.compile(fusedSource(selectorSource, fieldSources));
+  // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
+  if (outcome.kind !== "ok") return null;
+  const alone = fields.flatMap((field, position) => (pays(field.program) ? [] : [{ position, program: field.program }]));
+  return { program: outcome.program, includesSelector, fields: inCall, alone };
 }
 
 /** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */

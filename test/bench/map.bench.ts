@@ -2,13 +2,15 @@
 // mapper does (identifier, title, blueprint, each property, each relation), on the seed's mapping and on the
 // default mapping, with: the compiled engine alone (leaves run synchronously), the compiled engine through the
 // real mapper (HybridJqEngine, shadow runs included), jq-wasm through the mapper (fused: one call per item, its
-// fastest), and the jq 1.6 binary streaming NDJSON when /usr/bin/jq exists. Prints figures and ratios with peak
-// memory; asserts nothing. Target: 50,000 entities/s per core for the compiled engine (all of this runs on one core).
+// fastest), the same mapping with two extra leaves only jq-wasm serves (partly fused: those two in one jq-wasm
+// call per item, the rest compiled), and the jq 1.6 binary streaming NDJSON when /usr/bin/jq exists. Prints
+// figures and ratios with peak memory; asserts nothing. Target: 50,000 entities/s per core for the compiled engine
+// (all of this runs on one core).
 // Usage: node scripts/bench.mjs map   (BENCH_ARGS="<items> <jq-wasm items>", default 50000 and 400)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { DEFAULT_MAPPING_YAML } from "../../relay/config/default-mapping";
 import { loadMappingText, mappersOfKind } from "../../relay/config/mapping-loader";
 import { compileJq, type CompiledProgram } from "../../relay/mapping/compiled/compiled-program";
@@ -34,6 +36,18 @@ function makeInputs(n: number): Json[] {
     state: i % 3 === 0 ? "MERGED" : "OPEN",
     closedDate: i % 3 === 0 ? 1747730999000 + i : null,
   }));
+}
+
+/** Two leaves only jq-wasm serves, as a user's mapping may have: the rest of the mapping stays compiled. */
+const JQ_WASM_LEAVES = { titleWords: '[.title | splits(" ")]', branchQuoted: ".fromRef.displayId | @sh" };
+
+/** The mapping with {@link JQ_WASM_LEAVES} added to the pull-request resource's properties. */
+function withJqWasmLeaves(yaml: string): string {
+  const doc = parse(yaml) as { resources: { kind: string; port: { entity: { mappings: { properties?: Record<string, string> } } } }[] };
+  const resource = doc.resources.find((entry) => entry.kind === "pull-request");
+  if (resource === undefined) throw new Error("no pull-request resource");
+  resource.port.entity.mappings.properties = { ...resource.port.entity.mappings.properties, ...JQ_WASM_LEAVES };
+  return stringify(doc);
 }
 
 /** The selector and every leaf of the pull-request resource, in mapping order. */
@@ -158,10 +172,16 @@ for (const [name, yaml] of Object.entries(mappings)) {
   const stats = hybrid.stats;
   await hybrid.close();
 
+  // Only the two jq-wasm leaves go to jq-wasm, in one call per item; the compiled leaves run on their own.
+  const mixed = new HybridJqEngine();
+  const mixedFigure = await viaMapper("compiled + 2 jq-wasm leaves", withJqWasmLeaves(yaml), mixed, inputs.slice(0, wasmItems * 4));
+  await mixed.close();
+
   const binary = jqBinary(leaves, inputs);
   console.log(line(wasmFigure, null));
   console.log(line(compiled, wasmFigure));
   console.log(line(hybridFigure, wasmFigure));
+  console.log(line(mixedFigure, wasmFigure));
   if (binary !== null) console.log(`${line(binary, wasmFigure).replace(/peak RSS NaN MB, heap \+NaN MB/, "(separate process)    ")}`);
   const rate = compiled.entities / compiled.seconds;
   console.log(

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import type { Json } from "../../../relay/mapping/engine";
+import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { seedPayload, seedText } from "./seed-files";
+import { SplitEngine, sourceParity } from "./split-engine";
 
 /**
  * The fused strategy (one jq call per item) must give exactly what evaluating each leaf alone gives: same
@@ -74,5 +76,48 @@ describe.each([
     expect(items.length).toBeGreaterThan(25);
     // The variants do reach the failure paths, not only the happy one.
     expect(warnings).toBeGreaterThan(5);
+  });
+});
+
+/**
+ * Partial fusion: the leaves jq-wasm serves run in one call, the compiled ones alone. Half of the expressions
+ * (by a stable coin toss, both ways, so the selector is on each side once) go to jq-wasm; the outcome must equal
+ * jq-wasm's leaf by leaf.
+ */
+describe.each([
+  { name: "the seed's mapping", text: () => seedText("port-app-config.yaml") },
+  { name: "the default mapping", text: () => DEFAULT_MAPPING_YAML },
+])("partly fused evaluation agrees with jq-wasm leaf by leaf on $name", ({ text }) => {
+  const wasm = new JqWasmEngine();
+  const compiled = new HybridJqEngine({ reference: wasm, shadowRuns: 0, shadowEvery: 0 });
+  let reference: LoadedMapping;
+  const partial: LoadedMapping[] = [];
+
+  beforeAll(async () => {
+    reference = await loadMappingText(text(), "t", { engine: wasm, mapperOptions: { fuseEngines: [] } });
+    for (const parity of [0, 1]) {
+      // The fused program itself always goes to jq-wasm, as the hybrid engine sends it there.
+      const split = new SplitEngine(compiled, wasm, (source) => source.includes("__bbrelay_selected") || sourceParity(source) === parity);
+      partial.push(await loadMappingText(text(), "t", { engine: split }));
+    }
+  });
+  afterAll(() => wasm.close());
+
+  it.each(["project", "repository", "pull-request", "user"] as const)("on variants of the %s payload", async (kind) => {
+    const [referenceMapper] = mappersOfKind(reference, kind);
+    const items = variants(seedPayload(kind), EXTRA[kind]);
+    let fusedMappers = 0;
+
+    for (const mapping of partial) {
+      const [mapper] = mappersOfKind(mapping, kind);
+      const engines = new Set(mapper?.fields.map((field) => field.engine));
+      if (mapper?.strategy === "fused") fusedMappers++;
+      expect(engines.size, "each split mixes both engines").toBe(2);
+      for (const item of items) {
+        expect(await mapper?.mapItem(item), JSON.stringify(item).slice(0, 300)).toEqual(await referenceMapper?.mapItem(item));
+      }
+    }
+
+    expect(fusedMappers).toBeGreaterThan(0);
   });
 });

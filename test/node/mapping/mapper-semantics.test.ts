@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
 import type { Json } from "../../../relay/mapping/engine";
+import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { addCounts, emptyCounts } from "../../../relay/mapping/mapping-result";
 import type { ResourceMapper } from "../../../relay/mapping/resource-mapper";
@@ -307,6 +308,42 @@ describe("the mapper's engine use", () => {
     expect(wasm.calls).toBe(1);
     // selector + identifier, title, blueprint, a, b
     expect(compiled.calls).toBe(6);
+  });
+
+  it("fuses only the leaves jq-wasm serves, and runs the compiled ones on their own", async () => {
+    const hybrid = new CountingEngine(new HybridJqEngine({ reference: engine, shadowRuns: 0, shadowEvery: 0 }));
+    const mixed = resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      title: .name\n      blueprint: '"service"'\n      properties:\n        a: .a\n        tags: .tags | @csv\n        words: '[.name | splits(" ")]'\n        b: .b`);
+    const [partial] = (await loadMappingText(mixed, "t", { engine: hybrid })).mappers;
+    const [reference] = (await loadMappingText(mixed, "t", { engine, mapperOptions: { fuseEngines: [] } })).mappers;
+    const item = { id: "x", name: "X Y", a: 1, tags: ["p", "q"], b: { c: 2 } };
+    hybrid.resetCounts();
+
+    const result = await partial?.mapItem(item);
+
+    expect(partial?.strategy).toBe("fused");
+    expect(result).toEqual(await reference?.mapItem(item));
+    expect(result?.entities[0]?.properties).toEqual({ a: 1, tags: '"p","q"', words: ["X", "Y"], b: { c: 2 } });
+    // One fused call for tags and words; selector, identifier, title, blueprint, a and b compiled.
+    expect(Object.fromEntries(hybrid.callsByEngine)).toEqual({ "jq-wasm": 1, compiled: 6 });
+    const sparse = { id: "y", name: 7 };
+    const errors = await partial?.mapItem(sparse);
+    expect(errors).toEqual(await reference?.mapItem(sparse));
+    expect(errors?.warnings.map((warning) => warning.path)).toEqual([
+      "resources[0].port.entity.mappings.properties.tags",
+      "resources[0].port.entity.mappings.properties.words",
+    ]);
+  });
+
+  it("leaves a single jq-wasm leaf on its own: one call either way", async () => {
+    const hybrid = new CountingEngine(new HybridJqEngine({ reference: engine, shadowRuns: 0, shadowEvery: 0 }));
+    const [mapper] = (await loadMappingText(resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        tags: .tags | @csv`), "t", { engine: hybrid })).mappers;
+    hybrid.resetCounts();
+
+    const result = await mapper?.mapItem({ id: "x", tags: ["p"] });
+
+    expect(mapper?.strategy).toBe("per-leaf");
+    expect(result?.entities[0]?.properties).toEqual({ tags: '"p"' });
+    expect(Object.fromEntries(hybrid.callsByEngine)).toEqual({ "jq-wasm": 1, compiled: 3 });
   });
 
   it("does not fuse leaves whose builtins reach beyond their own value", async () => {
