@@ -50,7 +50,7 @@ export async function openAgentContext(context: CommandContext, options: OpenAge
   const engine = createMappingEngine({ logger: context.log });
   let mapping: LoadedMapping;
   try {
-    mapping = await loadMapping({ source, engine });
+    mapping = await loadMapping({ source, engine, mapperOptions: { jqEnv: environment.jqEnv } });
   } catch (error) {
     await engine.close();
     throw error;

@@ -24,6 +24,7 @@ import { defaultCatalogPath, defaultStateDir } from "./data-paths";
  * | `BBRELAY_INSTALLATION_ID` | names this installation in the catalog's datasource (default: from `BITBUCKET_URL`) |
  * | `BBRELAY_BLUEPRINTS` | a blueprints file (Port's JSON): loaded into the local catalog, created in Port when missing |
  * | `BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER` | `true`/`false`: skip version detection for the webhook scope |
+ * | `BBRELAY_JQ_ENV` | comma-separated variables a mapping may read through jq's `env` / `$ENV` (default: none) |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -72,6 +73,8 @@ export interface AgentEnvironment {
   blueprintsPath: string | null;
   /** Port's `bitbucketIsVersion8Point7OrOlder`: null detects the version (numerically) for the webhook scope. */
   bitbucketIsVersion8Point7OrOlder: boolean | null;
+  /** The variables `BBRELAY_JQ_ENV` names, with their values: all that a mapping's `env` and `$ENV` hold. */
+  jqEnv: Readonly<Record<string, string>>;
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -103,6 +106,7 @@ const RawEnvironment = z.object({
   BBRELAY_INSTALLATION_ID: Text,
   BBRELAY_BLUEPRINTS: Text,
   BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: Text,
+  BBRELAY_JQ_ENV: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -111,6 +115,7 @@ const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "
 const INSTALLATION_ID = /^[A-Za-z0-9._@+=:-]{1,100}$/;
 // The edge's rule for tenant names (worker/config/tenants.ts): a name it refuses could never be leased from.
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * @returns the validated environment
@@ -141,6 +146,8 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER", "must be true or false (or unset to detect the version)");
   }
 
+  const jqEnv = jqEnvironment(raw.BBRELAY_JQ_ENV, inputs.env, problem);
+
   if (problems.length > 0) throw new ConfigError(problems, "the environment");
   return {
     bitbucket,
@@ -152,7 +159,24 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     installationId,
     blueprintsPath: raw.BBRELAY_BLUEPRINTS === undefined ? null : resolvePath(raw.BBRELAY_BLUEPRINTS),
     bitbucketIsVersion8Point7OrOlder: versionFlag === undefined ? null : versionFlag === "true",
+    jqEnv,
   };
+}
+
+/**
+ * The variables a mapping may read. Every name must be set (a mapping reading an unset one would quietly map
+ * null), and the agent's own secrets are refused: a mapping would copy them into the catalog.
+ */
+function jqEnvironment(list: string | undefined, env: EnvironmentInputs["env"], problem: Report): Record<string, string> {
+  const jqEnv: Record<string, string> = {};
+  if (list === undefined) return jqEnv;
+  for (const name of list.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")) {
+    if (!VARIABLE_NAME.test(name)) problem("BBRELAY_JQ_ENV", `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`);
+    else if ((SECRETS as readonly string[]).includes(name)) problem("BBRELAY_JQ_ENV", `${name} is one of the agent's secrets; a mapping must not read it`);
+    else if (env[name] === undefined || env[name] === "") problem("BBRELAY_JQ_ENV", `${name} is not set; set it or take it off the list`);
+    else jqEnv[name] = env[name];
+  }
+  return jqEnv;
 }
 
 /**

@@ -9,6 +9,7 @@ import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarge
 import { EntityTemplate } from "./entity-template";
 import { canFuse, decodeFused, fusedSource, type FusedOutcome } from "./fused-program";
 import { expandItem } from "./items-to-parse";
+import { bindJqEnv, type JqEnv } from "./jq-env";
 import { emptyCounts, isJsonObject, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
 
 /**
@@ -32,6 +33,8 @@ export interface ResourceMapperOptions {
    * `["jq-wasm"]`; `[]` always evaluates leaf by leaf.
    */
   fuseEngines?: readonly string[];
+  /** What `env` and `$ENV` hold for the mapping (see jq-env.ts); default `{}`. */
+  jqEnv?: JqEnv;
 }
 
 export type CompileResourceOutcome = { kind: "ok"; mapper: ResourceMapper } | { kind: "invalid"; problems: ConfigProblem[] };
@@ -108,11 +111,13 @@ export class ResourceMapper {
    * @returns the mapper, or every expression that does not compile, with its path in the file
    */
   static async compile(resource: ResourceConfig, index: number, engine: JqEngine, options: ResourceMapperOptions = {}): Promise<CompileResourceOutcome> {
+    const jqEnv = options.jqEnv ?? {};
+    const leafProgram = (source: string): string => bindJqEnv(toPortJq(source), jqEnv);
     const leaves = resourceLeaves(resource);
     const problems: ConfigProblem[] = [];
     const programs: (JqProgram | null)[] = [];
     for (const leaf of leaves) {
-      const outcome = await engine.compile(toPortJq(leaf.source));
+      const outcome = await engine.compile(leafProgram(leaf.source));
       if (outcome.kind === "ok") {
         programs.push(outcome.program);
         continue;
@@ -134,7 +139,7 @@ export class ResourceMapper {
     });
     if (selector === undefined) throw new Error("a resource always has a selector leaf");
 
-    const fused = await fuseCall(engine, resource.selector.query, selector, fields, options.fuseEngines ?? ["jq-wasm"]);
+    const fused = await fuseCall(engine, leafProgram, resource.selector.query, selector, fields, options.fuseEngines ?? ["jq-wasm"]);
     return { kind: "ok", mapper: new ResourceMapper(resource, index, { selector, itemsToParse, fields, fused }) };
   }
 
@@ -291,6 +296,7 @@ export class ResourceMapper {
  */
 async function fuseCall(
   engine: JqEngine,
+  leafProgram: (source: string) => string,
   selectorQuery: string,
   selector: JqProgram,
   fields: readonly CompiledField[],
@@ -300,8 +306,8 @@ async function fuseCall(
   const includesSelector = pays(selector);
   const inCall = fields.flatMap((field, position) => (pays(field.program) ? [position] : []));
   if (inCall.length + (includesSelector ? 1 : 0) < 2) return null;
-  const selectorSource = includesSelector ? toPortJq(selectorQuery) : "true";
-  const fieldSources = fields.filter((field) => pays(field.program)).map((field) => toPortJq(field.leaf.source));
+  const selectorSource = includesSelector ? leafProgram(selectorQuery) : "true";
+  const fieldSources = fields.filter((field) => pays(field.program)).map((field) => leafProgram(field.leaf.source));
   if (!canFuse([selectorSource, ...fieldSources])) return null;
   const outcome = await engine.compile(fusedSource(selectorSource, fieldSources));
   // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.

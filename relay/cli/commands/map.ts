@@ -76,6 +76,7 @@ Examples:
       const mapping = await loadMapping({
         source: mappingSourceOf(configFlag === undefined ? undefined : resolve(context.cwd, configFlag), environment.mappingPath),
         engine,
+        mapperOptions: { jqEnv: environment.jqEnv },
       });
       const mappers = mappersOfKind(mapping, kind);
       if (mappers.length === 0) {

@@ -261,7 +261,7 @@ class Parser {
         return { kind: "field", target: { kind: "identity" }, name: { kind: "literal", value: token.name } };
       case "var":
         if (token.name === "__loc__") throw new Unsupported("$__loc__");
-        if (token.name === "ENV") throw new Unsupported("$ENV (jq-wasm's environment is Emscripten's fake one)");
+        if (token.name === "ENV") throw new Unsupported("$ENV (the mapper binds it to the variables BBRELAY_JQ_ENV names)");
         return { kind: "var", name: token.name };
       case "ident":
         if (token.name === "null") return { kind: "literal", value: null };

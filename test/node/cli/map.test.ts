@@ -52,6 +52,20 @@ describe("bbrelay map", () => {
     expect(logLines(run.stderr).find((line) => line.msg === "mapping summary")).toMatchObject({ kind: "pull-request", items: 1, selected: 1, entities: 1, errors: 0 });
   });
 
+  it("lets a mapping read the variables BBRELAY_JQ_ENV names, and refuses to hand it a secret", async () => {
+    const config = await file("env-mapping.yaml", DEFAULT_MAPPING_YAML.replace("title: .title", `title: 'env.TEAM + ": " + .title'`));
+    const env = { BBRELAY_CONFIG: config, TEAM: "platform", BITBUCKET_TOKEN: "bbt-0e41f7", BITBUCKET_URL: "https://bb.example.com" };
+
+    const allowed = await bbrelay(["map", "--kind", "pull-request", "--input", SEED_PR], { env: { ...env, BBRELAY_JQ_ENV: "TEAM" } });
+    const secret = await bbrelay(["map", "--kind", "pull-request", "--input", SEED_PR], { env: { ...env, BBRELAY_JQ_ENV: "BITBUCKET_TOKEN" } });
+
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(JSON.parse(allowed.stdout)[0].title).toBe(`platform: ${SEED_EXPECTED_ENTITIES["pull-request"].title as string}`);
+    expect(secret.code).toBe(2);
+    expect(secret.stderr).toContain("BBRELAY_JQ_ENV: BITBUCKET_TOKEN is one of the agent's secrets");
+    expect(secret.stderr + secret.stdout).not.toContain("bbt-0e41f7");
+  });
+
   it("uses the built-in mapping when no file is given, and BBRELAY_CONFIG when set", async () => {
     const builtIn = await bbrelay(["map", "--kind", "pull-request", "--input", SEED_PR]);
     const fromEnv = await bbrelay(["map", "--kind", "pull-request", "--input", SEED_PR], { env: { BBRELAY_CONFIG: SEED_CONFIG } });

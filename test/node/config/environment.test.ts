@@ -31,7 +31,21 @@ describe("the agent's environment", () => {
       installationId: "local",
       blueprintsPath: null,
       bitbucketIsVersion8Point7OrOlder: null,
+      jqEnv: {},
     });
+  });
+
+  it("gives a mapping's jq only the variables BBRELAY_JQ_ENV names, never the agent's secrets", () => {
+    const env = { TEAM: "platform", REGION: "eu-west", OTHER: "not listed", BITBUCKET_TOKEN: "bbt-4c1d9e", BITBUCKET_URL: "https://bb.example.com" };
+
+    expect(load({ ...env, BBRELAY_JQ_ENV: " TEAM, REGION ," }).jqEnv).toEqual({ TEAM: "platform", REGION: "eu-west" });
+    const problems = problemsOf({ ...env, BBRELAY_JQ_ENV: "TEAM,BITBUCKET_TOKEN,MISSING,1BAD" });
+    expect(problems).toEqual([
+      "BBRELAY_JQ_ENV: BITBUCKET_TOKEN is one of the agent's secrets; a mapping must not read it",
+      "BBRELAY_JQ_ENV: MISSING is not set; set it or take it off the list",
+      'BBRELAY_JQ_ENV: "1BAD" is not a variable name (letters, digits and _, not starting with a digit)',
+    ]);
+    expect(problems.join("\n")).not.toContain("bbt-4c1d9e");
   });
 
   it("names the installation after the Bitbucket server unless told, and checks the name", () => {

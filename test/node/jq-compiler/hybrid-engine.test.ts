@@ -166,7 +166,7 @@ describe("HybridJqEngine", () => {
 describe("explainJq", () => {
   it("names the engine and the reason", () => {
     expect(explainJq(".a.b")).toEqual({ engine: "compiled", reason: "every construct is in the compiled subset" });
-    expect(explainJq("env.HOME")).toEqual({ engine: "jq-wasm", reason: "env: jq-wasm's environment is Emscripten's fake one" });
+    expect(explainJq("env.HOME")).toEqual({ engine: "jq-wasm", reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)" });
     expect(explainJq(".a |= 1")).toEqual({ engine: "jq-wasm", reason: "assignment operator |=" });
     expect(explainJq("now").reason).toContain("uses now");
     expect(explainJq('.title | test("^(fix|feat)(?=:)")')).toEqual({ engine: "jq-wasm", reason: expect.stringContaining("outside the verified subset") });

@@ -41,7 +41,7 @@ describe("bbrelay map --explain", () => {
       { resource: "resources[0]", path: "identifier", engine: "compiled", reason: "every construct is in the compiled subset", source: ".slug" },
       { resource: "resources[0]", path: "title", engine: "compiled", reason: "every construct is in the compiled subset", source: ".displayName" },
       { resource: "resources[0]", path: "blueprint", engine: "compiled", reason: "every construct is in the compiled subset", source: '"bitbucketUser"' },
-      { resource: "resources[0]", path: "properties.home", engine: "jq-wasm", reason: "env: jq-wasm's environment is Emscripten's fake one", source: "env.HOME" },
+      { resource: "resources[0]", path: "properties.home", engine: "jq-wasm", reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)", source: "env.HOME" },
       { resource: "resources[0]", path: "properties.tags", engine: "jq-wasm", reason: "format @csv", source: ".tags | @csv" },
     ]);
   });

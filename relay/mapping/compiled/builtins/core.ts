@@ -150,8 +150,8 @@ function math(f: (n: number) => number): Builtin {
 }
 
 export const CORE_BUILTINS: Readonly<Record<string, Builtin>> = {
-  // jq-wasm's environment is Emscripten's fake one (USER=web_user, `_` the Node script): not reproducible here.
-  "env/0": unsupported("env: jq-wasm's environment is Emscripten's fake one"),
+  // The mapper binds env and $ENV in the program's text (relay/mapping/jq-env.ts), which jq-wasm then serves.
+  "env/0": unsupported("env (the mapper binds it to the variables BBRELAY_JQ_ENV names)"),
   "empty/0": () => fromGen(() => undefined, () => undefined),
   "error/0": () =>
     fromGen(
