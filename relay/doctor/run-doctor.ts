@@ -5,6 +5,7 @@ import { checkBitbucket } from "./bitbucket-checks";
 import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
 import { fail, messageOf, ok, warn, type CheckResult } from "./check-result";
 import { checkEdge, checkWebhooks } from "./edge-checks";
+import { checkJqEnvironment } from "./jq-env-check";
 
 /**
  * Every check of `bbrelay doctor`, in the order a person fixes things: configuration, Bitbucket, the catalog, the
@@ -16,6 +17,8 @@ export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: (
   const results: CheckResult[] = [
     ok("config.mapping", `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`),
   ];
+  const jqEnvResult = checkJqEnvironment(mapping, environment.jqEnv);
+  if (jqEnvResult !== null) results.push(jqEnvResult);
   try {
     agent.state();
     results.push(ok("config.state", `agent state in ${environment.stateDir}`));

@@ -21,3 +21,14 @@ export function bindJqEnv(program: string, env: JqEnv): string {
   const value = JSON.stringify(env);
   return `def env: ${value}; ${value} as $ENV | ${program}`;
 }
+
+/** `env.NAME`, `$ENV.NAME`, `env["NAME"]`, `$ENV["NAME"]`: the variables a leaf reads by name. */
+const NAMED_READ = /(?:(?<![\w$.])env|\$ENV)\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*"([A-Za-z_]\w*)"\s*\])/g;
+
+/** @returns the variable names a leaf reads by name through `env` or `$ENV`, in order, without repeats */
+export function envNamesRead(source: string): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(NAMED_READ)) names.add(match[1] ?? match[2] ?? "");
+  names.delete("");
+  return [...names];
+}

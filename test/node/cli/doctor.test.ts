@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { startEdge, type EdgeHarness } from "../../support/edge-harness";
@@ -67,6 +68,27 @@ describe("bbrelay doctor", () => {
     const list = checks(run.stdout);
     expect(run.code).toBe(1);
     expect(list.map((check) => check.message)).toEqual([expect.stringMatching(/^RELAY_URL/), expect.stringMatching(/^RELAY_AGENT_TOKEN/), expect.stringMatching(/^BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER/)]);
+  });
+
+  it("warns when the mapping reads a variable BBRELAY_JQ_ENV does not let through, naming the field", async () => {
+    const config = join(dir, "env-mapping.yaml");
+    writeFileSync(config, DEFAULT_MAPPING_YAML.replace("title: .title", `title: 'env.TEAM + ": " + .title'`).replace("username: .name", 'username: $ENV["REGION"] + .name'));
+    const withMapping = { ...env, BBRELAY_CONFIG: config, TEAM: "platform", REGION: "eu" };
+
+    const missing = byName(checks((await bbrelay(["doctor"], { env: withMapping })).stdout), "config.jq-env");
+    const listed = byName(checks((await bbrelay(["doctor"], { env: { ...withMapping, BBRELAY_JQ_ENV: "TEAM,REGION" } })).stdout), "config.jq-env");
+    const plain = checks((await bbrelay(["doctor"], { env })).stdout);
+
+    expect(missing).toEqual({
+      name: "config.jq-env",
+      status: "warn",
+      message:
+        "resources[1].port.entity.mappings.properties.username reads env.REGION; resources[3].port.entity.mappings.title reads env.TEAM; " +
+        "BBRELAY_JQ_ENV does not list REGION, TEAM, so they map null",
+      fix: "set REGION, TEAM and add them to BBRELAY_JQ_ENV (comma-separated), or change the mapping",
+    });
+    expect(listed).toMatchObject({ status: "ok", message: "the mapping reads REGION, TEAM, all let through by BBRELAY_JQ_ENV" });
+    expect(plain.map((check) => check.name)).not.toContain("config.jq-env");
   });
 
   it("reports missing webhooks and the edge's silence, then passes the webhook checks after a sync", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
 import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
-import type { JqEnv } from "../../../relay/mapping/jq-env";
+import { envNamesRead, type JqEnv } from "../../../relay/mapping/jq-env";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import type { ResourceMapper } from "../../../relay/mapping/resource-mapper";
 
@@ -71,4 +71,9 @@ it("leaves the fields that do not read the environment on the compiled engine", 
     "properties.envField": "compiled",
     "properties.name": "compiled",
   });
+});
+
+it("finds the variables a leaf reads by name, and not fields or variables of the user's own called env", () => {
+  expect(envNamesRead('env.TEAM + $ENV.REGION + env["ZONE"] + $ENV [ "TEAM" ]')).toEqual(["TEAM", "REGION", "ZONE"]);
+  expect(envNamesRead('.env.TEAM + .a.env.X + ($env | .Y) + .environment + "env"')).toEqual([]);
 });
