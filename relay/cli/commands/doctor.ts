@@ -10,7 +10,8 @@ export const doctorCommand: Command = {
   summary: "Check the configuration, Bitbucket, the catalog, the edge and the webhooks, with a fix for each problem",
   usage: "bbrelay doctor [--config FILE] [--json]",
   details: `
-One line per check: the configuration (environment and mapping), Bitbucket (reachable, version, credentials,
+One line per check: the configuration (environment, mapping, and the variables the mapping reads through jq's
+env that BBRELAY_JQ_ENV must let through), Bitbucket (reachable, version, credentials,
 the permissions each configured kind needs), the catalog (reachable, credentials, blueprints, writable, the
 mapping's fields in its blueprints), the edge (reachable with the agent's token, Bitbucket's last ping and last
 webhook, dead letters) and the webhooks (present, not drifted, healthy according to Bitbucket's statistics).
