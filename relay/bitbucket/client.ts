@@ -74,6 +74,8 @@ export class BitbucketClient {
   readonly #transport: BitbucketTransport;
   readonly #limits: BitbucketLimits;
   readonly #logger: Logger;
+  /** The server has answered the `readme` endpoint with a README at least once. */
+  #readmeEndpointSeen = false;
 
   /**
    * @param config a plain object (from relay/config); validated here
@@ -195,7 +197,8 @@ export class BitbucketClient {
    */
   async readme(options: RepositoryRef): Promise<string | null> {
     const base = ["projects", options.projectKey, "repos", options.repositorySlug] as const;
-    for (const path of [api(...base, "readme"), api(...base, "raw", "README.md")]) {
+    const endpoint = api(...base, "readme");
+    for (const path of [endpoint, api(...base, "raw", "README.md")]) {
       const response = await this.#transport.request({
         method: "GET",
         path,
@@ -203,7 +206,12 @@ export class BitbucketClient {
         accept: [404],
         maxBytes: this.#limits.maxReadmeBytes,
       });
+      // A 404 from the endpoint means "no README" or "no such endpoint" (its version is unverified). Once it has
+      // answered with a README (checked now, not at the call: calls queue together), the server has it, and
+      // raw/README.md, a file it would have found, is not worth asking for.
+      if (response.status === 404 && path === endpoint && this.#readmeEndpointSeen) return null;
       if (response.status === 404) continue;
+      if (path === endpoint) this.#readmeEndpointSeen = true;
       if (response.truncated) this.#logger.debug({ path, maxBytes: this.#limits.maxReadmeBytes }, "README cut at the size cap");
       return typeof response.body === "string" ? response.body : "";
     }

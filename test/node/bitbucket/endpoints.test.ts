@@ -94,17 +94,25 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const ref = (repo: typeof empty) => ({ projectKey: fake.state.requireProject(repo.projectId).key, repositorySlug: repo.slug });
 
     const readme = await client.readme(ref(withReadme));
+    const before = fake.requests.entries.length;
+    const none = await client.readme(ref(empty));
+    const askedForNone = fake.requests.entries.slice(before).map((entry) => entry.path);
     fake.settings.readmeEndpoint = false;
-    const fallback = await client.readme(ref(withReadme));
+    const olderServer = clientFor(fake);
+    const fallback = await olderServer.readme(ref(withReadme));
     const commit = await client.latestCommit(ref(withReadme));
     const branch = await client.defaultBranch(ref(withReadme));
 
     expect(readme).toBe(withReadme.files.get("README.md"));
+    expect(none).toBeNull();
+    // The endpoint answered once, so a README-less repository costs one request, not two.
+    expect(askedForNone).toEqual([expect.stringMatching(/\/readme$/)]);
     expect(fallback).toBe(readme);
     expect(fake.requests.entries.slice(-3, -2)[0]?.path).toMatch(/\/raw\/README\.md$/);
     expect(commit?.id).toBe(withReadme.branches.get("main"));
     expect(branch).toMatchObject({ id: "refs/heads/main", displayId: "main", isDefault: true, latestCommit: commit?.id });
-    expect(await client.readme(ref(empty))).toBeNull();
+    expect(await olderServer.readme(ref(empty))).toBeNull();
+    expect(fake.requests.entries.slice(-2).map((entry) => entry.path)).toEqual([expect.stringMatching(/\/readme$/), expect.stringMatching(/\/raw\/README\.md$/)]);
     expect(await client.latestCommit(ref(empty))).toBeNull();
     fake.settings.emptyRepositoryCommits = "not-found";
     expect(await client.latestCommit(ref(empty))).toBeNull();
