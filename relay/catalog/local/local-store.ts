@@ -155,18 +155,7 @@ export class LocalStore implements EntityStoreView {
    * was stored: an unchanged entity rewrites one row, not its relation rows (a second resync stays cheap).
    */
   write(key: EntityKey, content: EntityContent, previous: EntityContent | null, datasource: string | null, now: string): void {
-    this.#sql.put.run(
-      key.blueprint,
-      key.identifier,
-      content.title,
-      JSON.stringify(content.team),
-      content.icon,
-      JSON.stringify(content.properties),
-      JSON.stringify(content.relations),
-      datasource,
-      now,
-      now,
-    );
+    this.#put(key, content, datasource, now, now);
     const before = this.#relationRows(key.blueprint, previous?.relations ?? {});
     const after = this.#relationRows(key.blueprint, content.relations);
     for (const [text, row] of before) {
@@ -202,20 +191,25 @@ export class LocalStore implements EntityStoreView {
     if (Array.isArray(value)) relations[clear.relation] = value.filter((identifier) => identifier !== clear.target);
     else if (value === clear.target) delete relations[clear.relation];
     else return;
-    this.#sql.put.run(
-      entity.blueprint,
-      entity.identifier,
-      entity.title,
-      JSON.stringify(entity.team),
-      entity.icon,
-      JSON.stringify(entity.properties),
-      JSON.stringify(relations),
-      entity.datasource,
-      entity.createdAt,
-      now,
-    );
+    this.#put(entity, { ...entity, relations }, entity.datasource, entity.createdAt, now);
     const target = this.#blueprints.get(entity.blueprint)?.relations[clear.relation]?.target ?? "";
     this.#sql.removeRelation.run(target, clear.target, entity.blueprint, entity.identifier, clear.relation);
+  }
+
+  /** Inserts or replaces an entity's row (an existing row keeps its `created_at`). */
+  #put(key: EntityKey, content: EntityContent, datasource: string | null, createdAt: string, updatedAt: string): void {
+    this.#sql.put.run(
+      key.blueprint,
+      key.identifier,
+      content.title,
+      JSON.stringify(content.team),
+      content.icon,
+      JSON.stringify(content.properties),
+      JSON.stringify(content.relations),
+      datasource,
+      createdAt,
+      updatedAt,
+    );
   }
 
   /** The index rows of an entity's relations, keyed by their text so that two sets can be compared. */

@@ -137,8 +137,6 @@ export function comma(left: Compiled, right: Compiled): Compiled {
 }
 
 /** `a // b`: the truthy outputs of `a`, or else the outputs of `b`. jq-wasm (1.7.1) lets errors of `a` through. */
-
-/** `a // b`: the truthy outputs of `a`, or else the outputs of `b`. jq-wasm (1.7.1) lets errors of `a` through. */
 export function alt(left: Compiled, right: Compiled): Compiled {
   const lpath = left.path;
   const rpath = right.path;

@@ -1,21 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
-import { BitbucketError } from "../../../relay/bitbucket/errors";
 import { ConfigError } from "../../../relay/cli/errors";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
-import { clientFor, drain } from "./support/client-for";
+import { clientFor, drain, failure } from "./support/client-for";
 import { RawPage } from "./support/fetch-json";
 import { recordingLogger } from "./support/recording-logger";
-
-async function failure(promise: Promise<unknown>): Promise<BitbucketError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof BitbucketError) return error;
-    throw error;
-  }
-  throw new Error("expected a BitbucketError, got success");
-}
 
 const PASSWORD = "s3cret-Pa55word!";
 const USER_TOKEN = "user-token-AbC123xyz987";

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BitbucketError } from "../../../relay/bitbucket/errors";
 import type { WebhookInput, WebhookScope } from "../../../relay/bitbucket/webhooks";
 import { z } from "zod";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { fetchJson, RawPage } from "./support/fetch-json";
-import { clientFor } from "./support/client-for";
+import { clientFor, failure } from "./support/client-for";
 
 const PROJECT: WebhookScope = { type: "project", projectKey: "P001" };
 const REPOSITORY: WebhookScope = { type: "repository", projectKey: "P001", repositorySlug: "repo-00001" };
@@ -18,16 +17,6 @@ function hook(overrides: Partial<WebhookInput> = {}): WebhookInput {
     configuration: { secret: "hook-secret-123", createdBy: "bbrelay" },
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<BitbucketError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof BitbucketError) return error;
-    throw error;
-  }
-  throw new Error("expected a BitbucketError");
 }
 
 describe("webhook management through the client", () => {

@@ -1,4 +1,5 @@
 import { BitbucketClient, type BitbucketClientOptions } from "../../../../relay/bitbucket/client";
+import { BitbucketError } from "../../../../relay/bitbucket/errors";
 import type { BitbucketAuth, BitbucketLimits } from "../../../../relay/bitbucket/config";
 import { FAKE_ADMIN, type FakeBitbucketServer } from "../../../fakes/bitbucket-server/fake-bitbucket-server";
 
@@ -22,4 +23,15 @@ export async function drain<T>(pages: AsyncIterable<T[]>): Promise<{ items: T[];
     count++;
   }
   return { items, pages: count };
+}
+
+/** @returns the BitbucketError the call fails with (anything else, or success, fails the test) */
+export async function failure(promise: Promise<unknown>): Promise<BitbucketError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof BitbucketError) return error;
+    throw error;
+  }
+  throw new Error("expected a BitbucketError, got success");
 }
