@@ -5,8 +5,8 @@ import type { EntityKey } from "../catalog/catalog";
 
 /**
  * The agent's own durable state (one SQLite file, separate from any catalog):
- * - per entity, the content hash of what was last written, when, and at which point of the write sequence, so a
- *   resync writes only what changed and a reconcile can tell live writes made during the run from stale entities;
+ * - per entity, the content hash of what was last written and at which point of the write sequence, so a resync
+ *   writes only what changed and a reconcile can tell live writes made during the run from stale entities;
  * - the history of resync runs and their summaries, for `bbrelay status`;
  * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
  *   entities the catalog held when the run started, the entities the run produced, and the relation targets
@@ -44,10 +44,9 @@ export class AgentState {
       ),
       nextWriteSeq: db.prepare<[], { seq: number }>("UPDATE write_sequence SET seq = seq + 1 RETURNING seq"),
       currentWriteSeq: db.prepare<[], { seq: number }>("SELECT seq FROM write_sequence"),
-      recordWrite: db.prepare<[string, string, string, number, number]>(
-        `INSERT INTO entity_state (blueprint, identifier, hash, written_at, write_seq) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (blueprint, identifier) DO UPDATE
-           SET hash = excluded.hash, written_at = excluded.written_at, write_seq = excluded.write_seq`,
+      recordWrite: db.prepare<[string, string, string, number]>(
+        `INSERT INTO entity_state (blueprint, identifier, hash, write_seq) VALUES (?, ?, ?, ?)
+         ON CONFLICT (blueprint, identifier) DO UPDATE SET hash = excluded.hash, write_seq = excluded.write_seq`,
       ),
       forget: db.prepare<[string, string]>("DELETE FROM entity_state WHERE blueprint = ? AND identifier = ?"),
       invalidate: db.prepare<[string, string]>("UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?"),
@@ -91,11 +90,16 @@ export class AgentState {
     return this.#statements.getHash.get(key.blueprint, key.identifier)?.hash ?? undefined;
   }
 
-  /** Records a successful write: the catalog accepted this content at this time. */
-  recordWrite(key: EntityKey, hash: string, at: number): void {
-    // Synchronous on one connection: nothing runs between taking the number and storing it.
-    const seq = this.#statements.nextWriteSeq.get()?.seq ?? 0;
-    this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, at, seq);
+  /**
+   * Records successful writes: the catalog accepted this content. One batch takes one number of the write sequence
+   * (every write after a mark compares greater, which is all a reconcile asks).
+   */
+  recordWrites(writes: readonly { key: EntityKey; hash: string }[]): void {
+    if (writes.length === 0) return;
+    this.transaction(() => {
+      const seq = this.#statements.nextWriteSeq.get()?.seq ?? 0;
+      for (const { key, hash } of writes) this.#statements.recordWrite.run(key.blueprint, key.identifier, hash, seq);
+    });
   }
 
   /**
@@ -235,8 +239,10 @@ function migrate(db: Database.Database): void {
       `);
     }
     if (version < 2) {
-      // Entities written before version 2 have no write_seq: they count as written before any run's mark.
+      // Entities written before version 2 have no write_seq: they count as written before any run's mark. The
+      // write time it replaces was only ever compared with a run's start, and a wall clock can step back.
       db.exec(`
+        ALTER TABLE entity_state DROP COLUMN written_at;
         ALTER TABLE entity_state ADD COLUMN write_seq INTEGER;
         CREATE TABLE write_sequence (seq INTEGER NOT NULL);
         INSERT INTO write_sequence (seq) VALUES (0);

@@ -34,7 +34,7 @@ export interface WriteFailure {
 export interface WriteOutcome {
   counts: WriteCounts;
   failures: WriteFailure[];
-  /** What would be written (dry runs) or was written: for samples in summaries. */
+  /** Dry runs: what would be written, for samples in the summary. */
   changed: { entity: MappedEntity; change: "create" | "update" }[];
 }
 
@@ -43,7 +43,6 @@ export interface EntityWriterOptions {
   state: AgentState;
   /** From the mapping file's top level. */
   upsertOptions: Omit<UpsertOptions, "signal">;
-  now?: () => number;
 }
 
 export interface WriteContext {
@@ -62,7 +61,6 @@ export class EntityWriter {
   readonly #state: AgentState;
   readonly #upsertOptions: Omit<UpsertOptions, "signal">;
   readonly #mode: string;
-  readonly #now: () => number;
 
   constructor(options: EntityWriterOptions) {
     this.#catalog = options.catalog;
@@ -70,12 +68,12 @@ export class EntityWriter {
     this.#upsertOptions = options.upsertOptions;
     // What a write does depends on these flags: changing them must rewrite, so they are part of the hash.
     this.#mode = `merge=${options.upsertOptions.merge};missing=${options.upsertOptions.createMissingRelatedEntities}`;
-    this.#now = options.now ?? Date.now;
   }
 
   async write(entities: readonly MappedEntity[], context: WriteContext = {}): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { counts: emptyWriteCounts(), failures: [], changed: [] };
     const toWrite: { entity: MappedEntity; key: EntityKey | null; hash: string | null }[] = [];
+    const snapshotTaken = context.ledger?.snapshotTaken === true;
     this.#state.transaction(() => {
       for (const entity of entities) {
         const key = trackedKey(entity);
@@ -88,15 +86,15 @@ export class EntityWriter {
           this.#state.markSeen(key);
           this.#state.addRelationTargets(relationTargets(entity));
         }
-        const known = this.#state.hashOf(key) === hash;
-        const present = context.ledger?.snapshotTaken !== true || this.#state.inSnapshot(key);
-        if (known && present) {
+        const stored = this.#state.hashOf(key);
+        // Unchanged only if the catalog still holds it (someone may have deleted it by hand since).
+        if (stored === hash && (!snapshotTaken || this.#state.inSnapshot(key))) {
           outcome.counts.unchanged++;
           continue;
         }
         toWrite.push({ entity, key, hash });
         if (context.dryRun === true) {
-          const exists = context.ledger?.snapshotTaken === true ? this.#state.inSnapshot(key) : this.#state.hashOf(key) !== undefined;
+          const exists = snapshotTaken ? this.#state.inSnapshot(key) : stored !== undefined;
           outcome.changed.push({ entity, change: exists ? "update" : "create" });
           outcome.counts[exists ? "updated" : "created"]++;
         }
@@ -108,33 +106,31 @@ export class EntityWriter {
       toWrite.map(({ entity }) => toCatalogEntity(entity)),
       { ...this.#upsertOptions, ...(context.signal === undefined ? {} : { signal: context.signal }) },
     );
-    const writtenAt = this.#now();
     this.#state.transaction(() => {
+      const accepted: { key: EntityKey; hash: string }[] = [];
       results.forEach((result, index) => {
         const item = toWrite[index];
         if (item === undefined) return;
-        this.#record(result, item, writtenAt, outcome);
+        if (this.#record(result, item, outcome) && item.key !== null && item.hash !== null) accepted.push({ key: item.key, hash: item.hash });
       });
+      this.#state.recordWrites(accepted);
     });
     return outcome;
   }
 
-  #record(
-    result: UpsertResult,
-    item: { entity: MappedEntity; key: EntityKey | null; hash: string | null },
-    writtenAt: number,
-    outcome: WriteOutcome,
-  ): void {
+  /**
+   * Counts one result; a failure also invalidates what the state knows of the entity.
+   * @returns whether the catalog accepted the write
+   */
+  #record(result: UpsertResult, item: { entity: MappedEntity; key: EntityKey | null }, outcome: WriteOutcome): boolean {
     switch (result.result) {
       case "created":
       case "updated":
         outcome.counts[result.result]++;
-        outcome.changed.push({ entity: item.entity, change: result.result === "created" ? "create" : "update" });
-        if (item.key !== null && item.hash !== null) this.#state.recordWrite(item.key, item.hash, writtenAt);
-        return;
+        return true;
       case "unresolved":
         outcome.counts.unresolved++;
-        return;
+        return false;
       case "failed":
         outcome.counts.failed++;
         outcome.failures.push({
@@ -145,7 +141,7 @@ export class EntityWriter {
           transient: result.error.status === 429 || result.error.status >= 500 || result.error.code === "not_found",
         });
         if (item.key !== null) this.#state.invalidate(item.key);
-        return;
+        return false;
     }
   }
 }

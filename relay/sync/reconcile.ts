@@ -8,7 +8,7 @@ import type { AgentState } from "../state/agent-state";
  * - any kind failed or the run was interrupted (the caller does not call this then: never delete after a partial
  *   listing);
  * - their share of the owned entities is above `entityDeletionThreshold` (nothing is deleted, and why is reported);
- * - a live event wrote them after the run started (the agent state knows: `written_at`);
+ * - a live event wrote them after the run started (the agent state's write sequence, past the run's `writeMark`);
  * - with `createMissingRelatedEntities`, an entity of the run points to them (Port would recreate them empty).
  */
 

@@ -78,7 +78,6 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
       merge: mapping.config.enableMergeEntity,
       createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
     },
-    now,
   });
   const samples = { create: [] as EntityKey[], update: [] as EntityKey[] };
   const kinds: KindSummary[] = [];

@@ -2,7 +2,7 @@ import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { WebhookWire } from "../bitbucket/schema";
 import type { Logger } from "../log/logger";
-import { mapLimited } from "./map-limited";
+import { mapLimited } from "../concurrency/map-limited";
 import { FINGERPRINT_KEY, webhookInput } from "./our-hook";
 import type { PlannedChange, ScopePlan, WebhookPlan } from "./sync-plan";
 import { countOutcomes, type ChangeOutcome, type ScopeReport, type WebhookReport } from "./sync-report";

@@ -4,7 +4,7 @@ import type { WebhookWire } from "../bitbucket/schema";
 import { isVersionAtLeast, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
 import type { WebhookScope } from "../bitbucket/webhooks";
 import type { Logger } from "../log/logger";
-import { mapLimited } from "./map-limited";
+import { mapLimited } from "../concurrency/map-limited";
 import type { WebhookSelection } from "./project-selection";
 import type { ScopeMode } from "./scope-mode";
 

@@ -1,7 +1,7 @@
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { WebhookWire } from "../bitbucket/schema";
-import { mapLimited } from "./map-limited";
+import { mapLimited } from "../concurrency/map-limited";
 import { desiredHook, hookDrift, type DriftField } from "./our-hook";
 import type { PlanContext } from "./sync-plan";
 import type { ScopeMode } from "./scope-mode";

@@ -27,7 +27,7 @@ import { errorCodeOf, entityErrorOf } from "./port-entity-error";
 import { PortHttp } from "./port-http";
 import { BulkUpsertResponse, DatasourceEntitiesResponse, EntityResponse, SingleUpsertResponse } from "./port-schema";
 import { DEFAULT_RETRY_DELAY_POLICY } from "./retry-delay";
-import { runLimited } from "./run-limited";
+import { mapLimited } from "../../concurrency/map-limited";
 import { bulkBody, planUpsertRequests, type SerialisedEntity, type UpsertRequestPlan } from "./upsert-batches";
 
 export interface PortCatalogOptions {
@@ -134,10 +134,9 @@ export class PortCatalog implements Catalog {
     };
     for (const run of runs) {
       // Within a run, bulk requests go out several at a time (Port orders the entities of one request only).
-      const tasks = planUpsertRequests(run.entities, this.#bulkSize, this.#maxBodyBytes).map((plan) => async () => {
-        for (const [index, result] of await this.#send(run.blueprint, plan, query, entities, options.signal)) results[index] = result;
-      });
-      await runLimited(tasks, this.#concurrency);
+      const plans = planUpsertRequests(run.entities, this.#bulkSize, this.#maxBodyBytes);
+      const sent = await mapLimited(plans, this.#concurrency, (plan) => this.#send(run.blueprint, plan, query, entities, options.signal));
+      for (const [index, result] of sent.flat()) results[index] = result;
     }
     return results.map(
       (result, index): UpsertResult =>

@@ -26,7 +26,7 @@ describe("agent state", () => {
   it("remembers what was written across a reopen, and forgets deleted entities", () => {
     const path = tempStatePath();
     const first = AgentState.open(path);
-    first.recordWrite(repo, "hash-1", 1_000);
+    first.recordWrites([{ key: repo, hash: "hash-1" }]);
     first.close();
 
     const second = AgentState.open(path);
@@ -40,7 +40,7 @@ describe("agent state", () => {
 
   it("invalidates a hash so that the next sighting writes again", () => {
     const state = AgentState.open(":memory:");
-    state.recordWrite(repo, "hash-1", 1_000);
+    state.recordWrites([{ key: repo, hash: "hash-1" }]);
 
     state.invalidate(repo);
 
@@ -50,12 +50,12 @@ describe("agent state", () => {
 
   it("offers for deletion only snapshot entities the run did not see and nobody wrote since it started", () => {
     const state = AgentState.open(":memory:");
-    state.recordWrite(key("P/stale"), "h", 1_000);
+    state.recordWrites([{ key: key("P/stale"), hash: "h" }]);
     const runStart = state.writeMark;
     state.beginLedger();
     state.addToSnapshot([key("P/seen"), key("P/stale"), key("P/live"), key("P/target"), key("alice", "bitbucketUser")]);
-    // A live event wrote it during the run, with a wall clock that had stepped back in the meantime.
-    state.recordWrite(key("P/live"), "h", 500);
+    // A live event wrote it during the run.
+    state.recordWrites([{ key: key("P/live"), hash: "h" }]);
     state.markSeen(key("P/seen"));
     state.addRelationTargets(["P/target"]);
 
@@ -119,7 +119,7 @@ describe("agent state", () => {
     const runStart = state.writeMark;
     state.beginLedger();
     state.addToSnapshot([repo, key("P/new")]);
-    state.recordWrite(key("P/new"), "h", 1);
+    state.recordWrites([{ key: key("P/new"), hash: "h" }]);
 
     expect(state.hashOf(repo)).toBe("hash-1");
     expect([...state.deletionCandidates(runStart)]).toEqual([{ ...repo, protected: false }]);
