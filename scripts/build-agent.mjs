@@ -1,5 +1,5 @@
 // Bundles the agent (`bbrelay`) into dist/bbrelay.mjs with esbuild, which wrangler already brings into the
-// tree: Node 20 cannot run TypeScript itself. Runs on `npm install` (prepare) and before `npm start`.
+// tree: Node 20 cannot run TypeScript itself. Runs on `npm install` (prepare).
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
 import { NODE_BUNDLE } from "./node-bundle.mjs";

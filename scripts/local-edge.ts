@@ -5,7 +5,7 @@ import { startEdge, type EdgeHarness } from "../test/support/edge-harness";
 import { buildWorkerBundle } from "../test/support/worker-bundle";
 
 /**
- * The edge on this machine, for `npm start` (and, later, the whole local pipeline): the bundled Worker in
+ * The edge on this machine, for `npm start`'s local pipeline: the bundled Worker in
  * Miniflare's workerd on loopback, its queues kept on disk between runs, and development secrets generated once
  * into a git-ignored `.dev.vars` (the file `wrangler dev` reads too, so both see the same secrets).
  */

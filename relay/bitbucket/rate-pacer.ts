@@ -43,11 +43,6 @@ export class RatePacer {
     this.#concurrency = options.concurrency ?? 1;
   }
 
-  /** When the last pause (a 429's Retry-After) ends, in clock milliseconds. */
-  get pausedUntil(): number {
-    return this.#pausedUntil;
-  }
-
   /**
    * Reserves the next send slot.
    * @returns how long to wait before sending, in milliseconds (0 = now)

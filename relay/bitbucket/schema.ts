@@ -58,8 +58,6 @@ export const BranchWire = z.looseObject({
 });
 export type BranchWire = z.infer<typeof BranchWire>;
 
-export const WebhookScopeTypes = ["project", "repository"] as const;
-
 export const WebhookWire = z.looseObject({
   id: z.number().int(),
   name: z.string(),

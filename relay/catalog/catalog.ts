@@ -69,6 +69,11 @@ export interface EntityKey {
   identifier: string;
 }
 
+/** An entity key as one string, for sets and maps (NUL cannot occur in either part). */
+export function keyText(key: EntityKey): string {
+  return `${key.blueprint}\u0000${key.identifier}`;
+}
+
 /** Port's error, or the same error made locally: HTTP status, Port's `error` code and its message. */
 export interface CatalogEntityError {
   status: number;

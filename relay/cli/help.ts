@@ -1,4 +1,4 @@
-import { isGroup, type Command, type CommandEntry, type CommandGroup, type OptionSpec } from "./command";
+import { type Command, type CommandEntry, type CommandGroup, type OptionSpec } from "./command";
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "Show help for the command" },
@@ -67,4 +67,3 @@ export function findEntry(entries: readonly CommandEntry[], name: string): Comma
   return entries.find((entry) => entry.name === name);
 }
 
-export { isGroup };

@@ -2,7 +2,7 @@
 export interface CheckResult {
   /** `bitbucket.credentials`, `catalog.writable`, `edge.webhooks` … */
   name: string;
-  status: "ok" | "warn" | "fail" | "skip";
+  status: "ok" | "warn" | "fail";
   message: string;
   /** What to do about it (for `warn` and `fail`). */
   fix?: string;
@@ -18,10 +18,6 @@ export function fail(name: string, message: string, fix: string): CheckResult {
 
 export function warn(name: string, message: string, fix: string): CheckResult {
   return { name, status: "warn", message, fix };
-}
-
-export function skip(name: string, message: string): CheckResult {
-  return { name, status: "skip", message };
 }
 
 export function messageOf(error: unknown): string {

@@ -10,8 +10,8 @@ import { LiveHandler } from "./live-handler";
 import { ResyncCoordinator } from "./resync-coordinator";
 
 /**
- * `bbrelay run` assembled: the drain loop over the edge, the live handler, and the resync coordinator, all writing
- * through one entity writer (so the live path and resyncs skip and record writes the same way).
+ * `bbrelay run` assembled: the drain loop over the edge, the live handler, and the resync coordinator. Live events
+ * and resyncs write through the same EntityWriter rules (so they skip and record writes the same way).
  */
 
 export interface LiveAgentOptions {

@@ -1,4 +1,4 @@
-import type { Catalog, EntityKey } from "../catalog/catalog";
+import { keyText, type Catalog, type EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
@@ -109,10 +109,6 @@ export class LiveEntitySync {
       if (deletion.result === "deleted") result.deleted.push(key);
     }
   }
-}
-
-export function keyText(key: EntityKey): string {
-  return `${key.blueprint}\u0000${key.identifier}`;
 }
 
 function keys(entities: readonly MappedEntity[]): EntityKey[] {

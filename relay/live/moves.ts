@@ -3,7 +3,8 @@ import type { LoadedMapping } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
 import { asObject, field } from "./json-fields";
 import { enrichRepository, unionNeeds } from "../sync/enrich-repository";
-import { keyText, mergeResults, type LiveEntitySync, type LiveSyncResult } from "./live-entity-sync";
+import { keyText } from "../catalog/catalog";
+import { mergeResults, type LiveEntitySync, type LiveSyncResult } from "./live-entity-sync";
 
 /**
  * Renames and moves. Bitbucket sends `repo:modified` with `old` and `new` when a repository is renamed or moved to

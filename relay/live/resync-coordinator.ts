@@ -1,8 +1,9 @@
 import type { ResyncSummary } from "../sync/resync-summary";
 
 /**
- * One resync at a time per agent: a `resync` message, `bbrelay run`'s start-up resync and an operator's request
- * share one run instead of racing (two resyncs would each see the other's writes as changes).
+ * One resync at a time per agent. Every resync `bbrelay run` does arrives as a `resync` message (the Cron Trigger,
+ * its own start-up request, an operator's POST …/resync); two leased at once share one run instead of racing (two
+ * resyncs would each see the other's writes as changes). `bbrelay resync` is a separate process and does not join.
  */
 export class ResyncCoordinator {
   readonly #run: (signal: AbortSignal) => Promise<ResyncSummary>;
@@ -10,10 +11,6 @@ export class ResyncCoordinator {
 
   constructor(run: (signal: AbortSignal) => Promise<ResyncSummary>) {
     this.#run = run;
-  }
-
-  get running(): boolean {
-    return this.#current !== null;
   }
 
   /** Starts a resync, or joins the one already running. */

@@ -31,12 +31,6 @@ export interface JqWasmRuntimeOptions {
 /** A failure of jq itself (syntax, compile or runtime error), with jq's message. */
 export class JqError extends Error {
   override readonly name = "JqError";
-  constructor(
-    message: string,
-    readonly compile: boolean,
-  ) {
-    super(message);
-  }
 }
 
 export class JqWasmRuntime {
@@ -97,7 +91,7 @@ export class JqWasmRuntime {
       return await instance.raw(input, filter, ["-c"]);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (message.startsWith("jq: ")) throw new JqError(message, message.includes("compile error"));
+      if (message.startsWith("jq: ")) throw new JqError(message);
       this.#instance = null;
       throw error;
     }

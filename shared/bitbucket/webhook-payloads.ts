@@ -38,12 +38,3 @@ export const ProjectModifiedEventWire = z.looseObject({
   new: ProjectRefWire,
 });
 
-/** `repo:refs_changed` changes, used to tell a push to the default branch from any other push. */
-export const RefChangeWire = z.looseObject({
-  ref: z.looseObject({ id: z.string(), displayId: z.string().optional(), type: z.string().optional() }).optional(),
-  refId: z.string().optional(),
-  type: z.string().optional(),
-});
-export const RefsChangedEventWire = RepositoryEventWire.extend({
-  changes: z.array(z.unknown()).catch([]).default([]),
-});

@@ -20,7 +20,6 @@ export type Kind = (typeof KINDS)[number];
 export const PULL_REQUEST_STATES = ["OPEN", "MERGED", "DECLINED"] as const;
 export type PullRequestState = (typeof PULL_REQUEST_STATES)[number];
 
-/** `query` defaults to `"true"` (select everything), as in Port's UI template. */
 /**
  * A zod error customiser for "wrong type" only: other issues (unknown keys, ranges) keep their own messages.
  * `undefined` input means the key is missing.
@@ -32,6 +31,7 @@ function typeError(expected: string) {
   };
 }
 
+/** `query` defaults to `"true"` (select everything), as in Port's UI template. */
 const SelectorQuery = JqExpression.optional().transform((query) => query ?? "true");
 
 const ProjectKeys = z

@@ -194,6 +194,7 @@ export type WebhookPong = z.infer<typeof WebhookPong>;
 
 /** 202 answer to an event key the relay does not handle: counted, not stored. */
 export const WebhookIgnored = z.strictObject({ ignored: z.literal(true), eventKey: z.string() });
+export type WebhookIgnored = z.infer<typeof WebhookIgnored>;
 
 /** Every error the edge returns. */
 export const ErrorEnvelope = z.strictObject({

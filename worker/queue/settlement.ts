@@ -13,6 +13,7 @@ import { bumpStats } from "./stats-row";
 
 type LeaseRow = { lease_id: string; seq: number; expires_at: number; outcome: string | null };
 type Action = "ack" | "retry" | "dead";
+/** `leases.outcome` once a lease ends (the table's comment in migrations.ts predates "released"). */
 type LeaseEnd = Action | "expired" | "released";
 
 export function settle(ctx: QueueContext, request: AckRequest): AckResponse {
@@ -73,7 +74,8 @@ export function releaseLeases(ctx: QueueContext, leaseIds: readonly string[]): n
 
 /**
  * Returns every message whose lease has run out to the queue (or to the dead letters). Called by the alarm, and
- * inline when an agent answers for a lease that ran out before the alarm did.
+ * before each look for leasable messages (the alarm may run late); an answer for one lease that ran out expires
+ * that lease inline (activeLease).
  * @returns how many leases expired
  */
 export function expireDueLeases(ctx: QueueContext): number {

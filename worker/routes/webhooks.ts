@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { sha256Hex } from "../../shared/crypto/digest";
 import { verifyWebhookSignature } from "../../shared/crypto/hmac";
 import { PING_EVENT_KEY, routeEvent } from "../../shared/events/routing";
-import type { WebhookAccepted, WebhookPong } from "../../shared/protocol/schema";
+import type { WebhookAccepted, WebhookIgnored, WebhookPong } from "../../shared/protocol/schema";
 import type { Tenant } from "../config/tenants";
 import { queueOf, settingsOf, tenantOf } from "../http/edge-config";
 import { EdgeError } from "../http/edge-error";
@@ -45,7 +45,7 @@ webhookRoutes.post("/webhooks/:tenant", async (c) => {
       return c.json({ ping: true } satisfies WebhookPong, 200);
     case "ignored":
       await queue.reject("ignored");
-      return c.json({ ignored: true, eventKey: routed.eventKey }, 202);
+      return c.json({ ignored: true, eventKey: routed.eventKey } satisfies WebhookIgnored, 202);
     case "invalid":
       throw new EdgeError(400, "invalid_payload", `${routed.eventKey}: ${routed.reason}`);
     case "routed": {

@@ -1,4 +1,4 @@
-import type { CatalogEntityError, EntityKey } from "../catalog";
+import { keyText, type CatalogEntityError, type EntityKey } from "../catalog";
 import type { EntityStoreView } from "./entity-store-view";
 import { hasDependents } from "./port-error";
 
@@ -51,8 +51,4 @@ export function planDelete(key: EntityKey, deleteDependents: boolean, store: Ent
   }
   const clear = candidates.filter((candidate) => !doomed.has(keyText(candidate.entity)));
   return { kind: "delete", keys: [...doomed.values()], clear };
-}
-
-function keyText(key: EntityKey): string {
-  return `${key.blueprint}\u0000${key.identifier}`;
 }

@@ -1,4 +1,4 @@
-import type { CatalogEntityError, EntityKey, StoredEntity } from "../catalog";
+import { keyText, type CatalogEntityError, type EntityKey, type StoredEntity } from "../catalog";
 import { isSearchQuery, type SearchQuery } from "../search-query";
 import { applyWrite, type ResolvedWrite } from "./apply-write";
 import { EntityBody } from "./entity-body";
@@ -98,7 +98,7 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
   const placeholders: EntityKey[] = [];
   const seen = new Set<string>();
   for (const target of targets) {
-    const key = `${target.blueprint}\u0000${target.identifier}`;
+    const key = keyText(target);
     if (seen.has(key)) continue;
     seen.add(key);
     const self = target.blueprint === blueprintId && target.identifier === identifier;

@@ -40,7 +40,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
   },
 };
 
-const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘", skip: "-" };
+const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘" };
 
 function print(context: CommandContext, results: CheckResult[]): void {
   if (context.values.json === true || !context.stdoutIsTTY) {

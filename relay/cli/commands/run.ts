@@ -33,7 +33,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       valueName: "SECONDS",
       description: "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
     },
-    "no-initial-resync": { type: "boolean", description: "Do not ask for a resync at start when this agent has never completed one" },
+    "no-initial-resync": { type: "boolean", description: "Do not ask for a resync at start when the last one did not succeed (or none has run yet)" },
     "no-webhooks": {
       type: "boolean",
       description: "Do not reconcile the webhooks in Bitbucket at start and after each resync (done when RELAY_WEBHOOK_SECRET is set)",

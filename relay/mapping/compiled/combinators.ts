@@ -66,11 +66,6 @@ export function iterate(target: Compiled, optional: boolean): Compiled {
  * `try body catch handler`: errors raised by the body are caught; errors raised downstream of it (by whatever
  * consumes its outputs) pass through untouched, as in jq 1.7.1. After an error the body produces nothing more.
  */
-
-/**
- * `try body catch handler`: errors raised by the body are caught; errors raised downstream of it (by whatever
- * consumes its outputs) pass through untouched, as in jq 1.7.1. After an error the body produces nothing more.
- */
 export function tryCatch(body: Compiled, handler: Compiled | null): Compiled {
   const run = (x: Json, env: Env, emit: Emit, produce: (downstream: Emit) => void): void => {
     try {
@@ -192,8 +187,6 @@ export function logic(kind: "and" | "or", left: Compiled, right: Compiled): Comp
     }),
   );
 }
-
-/** Binary operators: the right operand is the outer loop, as jq evaluates them (`(1,2) + (10,20)` is 11, 12, 21, 22). */
 
 /** Binary operators: the right operand is the outer loop, as jq evaluates them (`(1,2) + (10,20)` is 11, 12, 21, 22). */
 export function binary(op: (a: Json, b: Json) => Json, left: Compiled, right: Compiled): Compiled {

@@ -74,7 +74,7 @@ export class CompiledProgram {
     return this.#clock.last;
   }
 
-  /** Runs the program on an input that `prepareInput` made ready, returning its first output as jq would. */
+  /** Runs the program on an input that `InputPreparer.prepare` made ready, returning its first output as jq would. */
   run(input: Json): CompiledOutcome {
     const outcome = this.runRaw(input);
     return outcome.kind === "value" ? { kind: "value", value: finalValue(outcome.value) } : outcome;

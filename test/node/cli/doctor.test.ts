@@ -8,7 +8,7 @@ import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { startEdge, type EdgeHarness } from "../../support/edge-harness";
 
-const Check = z.strictObject({ name: z.string(), status: z.enum(["ok", "warn", "fail", "skip"]), message: z.string(), fix: z.string().optional() });
+const Check = z.strictObject({ name: z.string(), status: z.enum(["ok", "warn", "fail"]), message: z.string(), fix: z.string().optional() });
 type Check = z.infer<typeof Check>;
 
 function checks(stdout: string): Check[] {

@@ -2,8 +2,8 @@ import type { Json } from "../../engine";
 import { defer } from "./signals";
 
 // jq strings are UTF-8 and count code points; JavaScript strings count UTF-16 units. Inputs reaching the
-// compiled engine are well formed (lone surrogates are repaired the way jq's parser repairs them), so a
-// surrogate here is always half of a pair.
+// compiled engine are well formed (an input holding a lone surrogate is run by jq-wasm, see prepare-input.ts, and a
+// literal with one is not compiled), so a surrogate here is always half of a pair.
 
 const ASTRAL = /[\ud800-\udbff]/;
 
