@@ -2,7 +2,8 @@ import type { Logger } from "../log/logger";
 import { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { BitbucketAuth, BitbucketLimits } from "./config";
 import { BitbucketError, kindOfStatus, type BitbucketErrorKind } from "./errors";
-import { parseRetryAfter, RatePacer, type Clock } from "./rate-pacer";
+import { parseRetryAfter } from "../http/retry-after";
+import { RatePacer, type Clock } from "./rate-pacer";
 import { fullJitterDelay, shouldRetry, type HttpMethod } from "./retry-policy";
 import { ErrorEnvelopeWire } from "./schema";
 

@@ -76,18 +76,6 @@ export class RatePacer {
   }
 }
 
-/**
- * @param value a `Retry-After` value: delay-seconds or an HTTP-date
- * @returns milliseconds to wait, or null when absent or unreadable
- */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (value === null) return null;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
 function numberHeader(headers: Headers, name: string): number | null {
   const value = headers.get(name);
   if (value === null || value.trim() === "") return null;

@@ -30,7 +30,5 @@ export function fullJitterDelay(retry: number, options: BackoffOptions): number 
  * webhook is never created twice.
  */
 export function shouldRetry(error: BitbucketError, method: HttpMethod): boolean {
-  if (error.kind === "rate-limited") return true;
-  const idempotent = method !== "POST";
-  return idempotent && (error.kind === "server-error" || error.kind === "timeout" || error.kind === "network");
+  return error.kind === "rate-limited" || (method !== "POST" && error.transient);
 }

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { Logger, type LogFormat, type LogLevel } from "../log/logger";
 import { Redactor } from "../log/redact";
+import { SECRET_ENV_VARS } from "../config/environment";
 import { isGroup, type Command, type CommandEntry, type OptionSpec } from "./command";
 import { exitCodeOf, UsageError, ConfigError } from "./errors";
 import { commandHelp, findEntry, GLOBAL_OPTIONS, groupHelp, rootHelp } from "./help";
@@ -17,17 +18,6 @@ export interface CliIo {
   signal: AbortSignal;
   version: string;
 }
-
-/** Environment variables whose values are secrets: registered with the redactor before anything is logged. */
-export const SECRET_ENV_VARS = [
-  "BITBUCKET_TOKEN",
-  "BITBUCKET_PASSWORD",
-  "RELAY_AGENT_TOKEN",
-  "PORT_CLIENT_SECRET",
-  "WEBHOOK_SECRET",
-  "RELAY_WEBHOOK_SECRET",
-  "AGENT_TOKEN",
-];
 
 /**
  * Runs one `bbrelay` invocation. Thin: it finds the command, parses its options, builds the logger and maps

@@ -111,6 +111,12 @@ const RawEnvironment = z.object({
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
 const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET", "RELAY_WEBHOOK_SECRET"] as const;
+
+/**
+ * Every variable whose value is a secret: the agent's, and the edge's own (`npm start` runs both in one
+ * environment). Registered with the log redactor before anything is logged, and never handed to a mapping.
+ */
+export const SECRET_ENV_VARS: readonly string[] = [...SECRETS, "WEBHOOK_SECRET", "AGENT_TOKEN"];
 // The segments of Port's datasource (`port-ocean/<type>/<version>/<installation>/exporter`) may not hold "/".
 const INSTALLATION_ID = /^[A-Za-z0-9._@+=:-]{1,100}$/;
 // The edge's rule for tenant names (worker/config/tenants.ts): a name it refuses could never be leased from.
@@ -172,7 +178,7 @@ function jqEnvironment(list: string | undefined, env: EnvironmentInputs["env"], 
   if (list === undefined) return jqEnv;
   for (const name of list.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")) {
     if (!VARIABLE_NAME.test(name)) problem("BBRELAY_JQ_ENV", `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`);
-    else if ((SECRETS as readonly string[]).includes(name)) problem("BBRELAY_JQ_ENV", `${name} is one of the agent's secrets; a mapping must not read it`);
+    else if (SECRET_ENV_VARS.includes(name)) problem("BBRELAY_JQ_ENV", `${name} is one of the agent's secrets; a mapping must not read it`);
     else if (env[name] === undefined || env[name] === "") problem("BBRELAY_JQ_ENV", `${name} is not set; set it or take it off the list`);
     else jqEnv[name] = env[name];
   }

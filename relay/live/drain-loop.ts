@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { LeasedMessage } from "../../shared/protocol/schema";
 import { EdgeError, type EdgeClient } from "../edge/edge-client";
+import { fullJitterDelay } from "../bitbucket/retry-policy";
 import type { Logger } from "../log/logger";
 import type { MessageHandler, MessageOutcome } from "./message-outcome";
 
@@ -273,7 +274,6 @@ export class DrainLoop {
   }
 
   #backoff(failures: number): number {
-    const cap = Math.min(this.#options.maxBackoffMs, 1_000 * 2 ** Math.min(failures - 1, 16));
-    return Math.max(250, Math.floor(this.#options.random() * cap));
+    return Math.max(250, fullJitterDelay(failures, { baseDelayMs: 1_000, maxDelayMs: this.#options.maxBackoffMs, random: this.#options.random }));
   }
 }

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from "../../http/retry-after";
+
 /**
  * How long to wait before retrying a Port request (port-api.md §5). A server hint wins: `Retry-After` (seconds or
  * an HTTP date), then `x-ratelimit-reset`, which Port documents as epoch seconds but which clients also meet as
@@ -34,7 +36,7 @@ export function retryDelay(
   policy: RetryDelayPolicy,
 ): { delayMs: number; source: "retry-after" | "x-ratelimit-reset" | "backoff" } {
   const retryAfter = headers?.get("retry-after") ?? null;
-  const fromRetryAfter = retryAfter === null ? null : parseRetryAfter(retryAfter, nowMs);
+  const fromRetryAfter = parseRetryAfter(retryAfter, nowMs);
   if (fromRetryAfter !== null) return { delayMs: clamp(fromRetryAfter, policy), source: "retry-after" };
   const limited = status === 429 || headers?.get("x-ratelimit-remaining")?.trim() === "0";
   const reset = limited ? (headers?.get("x-ratelimit-reset") ?? null) : null;
@@ -43,14 +45,6 @@ export function retryDelay(
   const exponential = policy.baseDelayMs * 2 ** Math.max(0, attempt - 1);
   const jitter = 1 + (policy.random() * 0.2 - 0.1);
   return { delayMs: clamp(Math.round(exponential * jitter), policy), source: "backoff" };
-}
-
-/** `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string, nowMs: number): number | null {
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : date - nowMs;
 }
 
 /** `x-ratelimit-reset`: epoch seconds, seconds until the reset, or an ISO date. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareVersions, isVersionAtLeast, parseVersion, PROJECT_WEBHOOKS_SINCE } from "../../../relay/bitbucket/version";
-import { parseRetryAfter } from "../../../relay/bitbucket/rate-pacer";
+import { parseRetryAfter } from "../../../relay/http/retry-after";
 import { fullJitterDelay } from "../../../relay/bitbucket/retry-policy";
 
 describe("versions are compared as numbers, never as floats", () => {
