@@ -91,7 +91,8 @@ describe("search queries", () => {
   it.each(cases)("%j matches = %s", (query, expected) => {
     const compiled = compileSearchQuery(query);
 
-    expect(compiled.ok && compiled.test(entity)).toBe(expected);
+    if (!compiled.ok) throw new Error(compiled.problem);
+    expect(compiled.test(entity)).toBe(expected);
   });
 
   it("refuses operators Port does not allow where it does not allow them", () => {

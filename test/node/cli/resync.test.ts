@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -108,7 +108,13 @@ describe("bbrelay resync", () => {
   it("refuses an unknown kind and a kind the mapping lacks with exit 2", async () => {
     const unknown = await bbrelay(["resync", "--kind", "branch"], { env });
 
+    const config = join(dir, "users-only.yaml");
+    writeFileSync(config, `resources:\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .slug\n          blueprint: '"bitbucketUser"'\n`);
+    const lacking = await bbrelay(["resync", "--kind", "project", "--config", config], { env });
+
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--kind must be one of project, repository, pull-request, user/);
+    expect(lacking.code).toBe(2);
+    expect(lacking.stderr).toContain(`the mapping file ${config} has no resource of kind project`);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CatalogEntity } from "../../../relay/catalog/catalog";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
@@ -146,7 +147,13 @@ describe("the catalog watcher", () => {
   it("refuses a file that is not a local catalog", () => {
     const dir = mkdtempSync(join(tmpdir(), "bbrelay-watch-"));
     try {
+      const other = join(dir, "other.sqlite");
+      const db = new Database(other);
+      db.exec("CREATE TABLE t (x)");
+      db.close();
+
       expect(() => new CatalogWatcher({ path: join(dir, "missing.sqlite") })).toThrow();
+      expect(() => new CatalogWatcher({ path: other })).toThrow(/is not a bbrelay local catalog/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
