@@ -13,7 +13,7 @@ import { createMappingEngine } from "../../relay/mapping/create-engine";
 import type { JqEngine } from "../../relay/mapping/engine";
 import { AgentState } from "../../relay/state/agent-state";
 import { runResync, type ResyncOptions } from "../../relay/sync/resync";
-import type { ResyncSummary } from "../../relay/sync/resync-summary";
+import type { KindSummary, ResyncSummary } from "../../relay/sync/resync-summary";
 import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
 
 /**
@@ -104,4 +104,11 @@ export async function startResyncFixture(options: ResyncFixtureOptions = {}): Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One kind's entry of a resync summary (a test fails when it is missing). */
+export function kind(kinds: readonly KindSummary[], name: KindSummary["kind"]): KindSummary {
+  const found = kinds.find((entry) => entry.kind === name);
+  if (found === undefined) throw new Error(`no ${name} in the summary`);
+  return found;
 }

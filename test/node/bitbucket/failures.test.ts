@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
-import { clientFor } from "./support/client-for";
+import { clientFor, failure } from "./support/client-for";
 import { recordingLogger } from "./support/recording-logger";
 import { VirtualClock } from "./support/virtual-clock";
 
@@ -88,14 +88,13 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     const recovered = await consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 3, action: { type: "hang" } });
 
-    const error = await clientFor(fake, { clock, limits: { requestTimeoutMs: 150, maxAttempts: 3 } })
-      .getRepository({ projectKey: "P001", repositorySlug: "repo-00001" })
-      .then(() => null, (failure: unknown) => failure);
+    const error = await failure(clientFor(fake, { clock, limits: { requestTimeoutMs: 150, maxAttempts: 3 } })
+      .getRepository({ projectKey: "P001", repositorySlug: "repo-00001" }));
 
     expect(recovered.received).toBe(2500);
     expect(error).toBeInstanceOf(BitbucketError);
-    expect(error instanceof BitbucketError && error.kind).toBe("timeout");
-    expect(error instanceof BitbucketError && error.message).toContain("no answer within 150 ms");
+    expect(error.kind).toBe("timeout");
+    expect(error.message).toContain("no answer within 150 ms");
   });
 
   it("stops a hanging call and every later one when the client's signal aborts (shutdown)", async () => {
@@ -103,16 +102,16 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     const controller = new AbortController();
     const client = clientFor(fake, { signal: controller.signal, limits: { requestTimeoutMs: 60_000 } });
 
-    const pending = client.getRepository({ projectKey: "P001", repositorySlug: "repo-00001" }).then(() => null, (failure: unknown) => failure);
+    const pending = failure(client.getRepository({ projectKey: "P001", repositorySlug: "repo-00001" }));
     const deadline = Date.now() + 5000;
     while (fake.requests.count === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     const error = await pending;
-    const later = await client.version().then(() => null, (failure: unknown) => failure);
+    const later = await failure(client.version());
 
-    expect(error instanceof BitbucketError && error.kind).toBe("aborted");
-    expect(later instanceof BitbucketError && later.kind).toBe("aborted");
-    expect(later instanceof BitbucketError && later.transient).toBe(false);
+    expect(error.kind).toBe("aborted");
+    expect(later.kind).toBe("aborted");
+    expect(later.transient).toBe(false);
     expect(fake.requests.count).toBe(1);
   });
 
@@ -121,11 +120,11 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     await fake.stop();
     const client = BitbucketClient.fromConfig({ baseUrl: url, auth: { kind: "bearer", token: "t0ken-value" }, limits: { maxAttempts: 2 } }, { clock });
 
-    const error = await client.version().then(() => null, (failure: unknown) => failure);
+    const error = await failure(client.version());
 
-    expect(error instanceof BitbucketError && error.kind).toBe("network");
-    expect(error instanceof BitbucketError && error.message).toContain("ECONNREFUSED");
-    expect(error instanceof BitbucketError && error.attempts).toBe(2);
+    expect(error.kind).toBe("network");
+    expect(error.message).toContain("ECONNREFUSED");
+    expect(error.attempts).toBe(2);
     fake = await FakeBitbucketServer.start();
   });
 
@@ -133,11 +132,10 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     fake.faults.add({ path: "/rest/api/1.0/projects/P001/webhooks", method: "POST", nth: 1, action: { type: "status", status: 502 } });
     const client = clientFor(fake, { clock });
 
-    const error = await client.webhooks
-      .create({ scope: { type: "project", projectKey: "P001" }, webhook: { name: "relay", url: "https://edge.example.com/webhooks/default", events: ["pr:opened"], active: true } })
-      .then(() => null, (failure: unknown) => failure);
+    const error = await failure(client.webhooks
+      .create({ scope: { type: "project", projectKey: "P001" }, webhook: { name: "relay", url: "https://edge.example.com/webhooks/default", events: ["pr:opened"], active: true } }));
 
-    expect(error instanceof BitbucketError && error.kind).toBe("server-error");
+    expect(error.kind).toBe("server-error");
     expect(fake.requests.countWhere((entry) => entry.method === "POST")).toBe(1);
   });
 

@@ -8,6 +8,7 @@ import type { OwnedEntity } from "../../../relay/catalog/catalog";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import {
   blueprintsWithRequiredRelations,
+  collect,
   identity,
   manualClock,
   project,
@@ -33,12 +34,6 @@ afterEach(async () => {
   await catalog.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function collect(pages: AsyncIterable<OwnedEntity[]>): Promise<OwnedEntity[]> {
-  const all: OwnedEntity[] = [];
-  for await (const page of pages) all.push(...page);
-  return all;
-}
 
 describe("local catalog: storage", () => {
   it("stores one SQLite file in WAL mode that a read-only open sees", async () => {

@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { CatalogUnavailableError, type CatalogEntity, type OwnedEntity } from "../../../relay/catalog/catalog";
+import { CatalogUnavailableError, type CatalogEntity } from "../../../relay/catalog/catalog";
 import { PortCatalog } from "../../../relay/catalog/port/port-catalog";
 import { Logger } from "../../../relay/log/logger";
-import { blueprintsWithRequiredRelations, identity, project, pullRequest, repository, SEED_BLUEPRINTS, user } from "./fixtures/catalog-fixtures";
+import { blueprintsWithRequiredRelations, collect, identity, project, pullRequest, repository, SEED_BLUEPRINTS, user } from "./fixtures/catalog-fixtures";
 import { startPortHarness, type PortHarness } from "./fixtures/port-harness";
 
 const WRITE = { merge: true, createMissingRelatedEntities: false };
@@ -28,12 +28,6 @@ function users(count: number, prefix = "u"): CatalogEntity[] {
 /** How many entities a bulk request carried. */
 function entityCount(body: unknown): number {
   return typeof body === "object" && body !== null && "entities" in body && Array.isArray(body.entities) ? body.entities.length : -1;
-}
-
-async function collect(pages: AsyncIterable<OwnedEntity[]>): Promise<OwnedEntity[]> {
-  const all: OwnedEntity[] = [];
-  for await (const page of pages) all.push(...page);
-  return all;
 }
 
 describe("Port client: authentication", () => {

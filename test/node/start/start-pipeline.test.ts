@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { portIsFree } from "../../support/port-is-free";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -41,15 +41,6 @@ async function start(...args: Parameters<typeof startPipeline>): Promise<Running
   const pipeline = await startPipeline(...args);
   running.push(pipeline);
   return pipeline;
-}
-
-/** Whether nothing listens on the port any more: it can be bound again. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }
 
 function matchLine(lines: readonly string[], pattern: RegExp): RegExpExecArray | null {

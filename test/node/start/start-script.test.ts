@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { portIsFree } from "../../support/port-is-free";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -27,14 +27,6 @@ function bareEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (/^(BITBUCKET_|PORT_CLIENT|RELAY_|CATALOG_PATH|BBRELAY_)|^(WEBHOOK_SECRET|AGENT_TOKEN|EDGE_PORT)$/.test(name)) delete env[name];
   return env;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }
 
 describe("npm start", () => {

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PortCatalog } from "../../../relay/catalog/port/port-catalog";
-import type { KindSummary } from "../../../relay/sync/resync-summary";
 import { FakePort } from "../../fakes/port/fake-port";
 import { silentLogger } from "../../support/silent-logger";
-import { DEFAULT_BLUEPRINTS, startResyncFixture, TEST_IDENTITY, type ResyncFixture } from "../../support/resync-fixture";
+import { DEFAULT_BLUEPRINTS, kind, startResyncFixture, TEST_IDENTITY, type ResyncFixture } from "../../support/resync-fixture";
 
 /** The same resync, into Port's API (the fake): bulk upserts, 207s, 429s, token expiry, deletes, datasource listing. */
 
@@ -46,11 +45,6 @@ async function portFixture(options: { blueprints?: unknown } = {}): Promise<Port
   return { resync, port, clock, sleeps };
 }
 
-function kind(kinds: KindSummary[], name: KindSummary["kind"]): KindSummary {
-  const found = kinds.find((entry) => entry.kind === name);
-  if (found === undefined) throw new Error(`no ${name}`);
-  return found;
-}
 
 describe("full resync into Port", () => {
   it("writes every entity through bulk upserts of at most 20, with this integration's datasource", async () => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
-import type { KindSummary } from "../../../relay/sync/resync-summary";
-import { startResyncFixture, type ResyncFixture } from "../../support/resync-fixture";
+import { kind, startResyncFixture, type ResyncFixture } from "../../support/resync-fixture";
 import type { FakeState } from "../../fakes/bitbucket-server/fake-state";
 
 const SMALL = { seed: 7, projects: 3, repositories: 12, pullRequests: 40, users: 8 };
@@ -25,11 +24,6 @@ function expectedCounts(state: FakeState) {
   return { projects: projects.length, repositories: repositories.length, pullRequests: pullRequests.length, users: state.users.size };
 }
 
-function kind(summaryKinds: KindSummary[], name: KindSummary["kind"]): KindSummary {
-  const found = summaryKinds.find((entry) => entry.kind === name);
-  if (found === undefined) throw new Error(`no ${name} in the summary`);
-  return found;
-}
 
 function local(started: ResyncFixture): LocalCatalog {
   return started.catalog as LocalCatalog;
