@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterList, RedriveRequest, RedriveResponse } from "../../shared/protocol/schema";
-import { messageId, parseMessageId, RESYNC_ENTITY_KEY, type MessageRow, type QueueContext } from "./queue-context";
-import { pendingResyncSeq } from "./resync";
+import { messageId, parseMessageId, type MessageRow, type QueueContext } from "./queue-context";
+import { coalescedIntoPendingResync } from "./resync";
 
 export const DEAD_LETTER_PAGE_DEFAULT = 100;
 export const DEAD_LETTER_PAGE_MAX = 1_000;
@@ -34,10 +34,7 @@ export function redrive(ctx: QueueContext, request: RedriveRequest): RedriveResp
       const row = sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ? AND state = 'dead'", seq).toArray()[0];
       if (row === undefined) continue;
       redriven++;
-      if (row.entity_key === RESYNC_ENTITY_KEY && pendingResyncSeq(sql) !== null) {
-        sql.exec("DELETE FROM messages WHERE seq = ?", seq);
-        continue;
-      }
+      if (coalescedIntoPendingResync(sql, row)) continue;
       sql.exec(
         "UPDATE messages SET state = 'ready', visible_at = ?, attempts = 0, dead_at = NULL WHERE seq = ?",
         ctx.now,

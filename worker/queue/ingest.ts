@@ -1,5 +1,5 @@
 import type { WebhookAccepted } from "../../shared/protocol/schema";
-import { deletePayload, writePayload } from "./payloads";
+import { dropMessages, writePayload } from "./payloads";
 import { messageId, type QueueContext } from "./queue-context";
 import { ensureResyncPending, pendingResyncSeq } from "./resync";
 import { bumpStats, readStatsRow } from "./stats-row";
@@ -56,7 +56,10 @@ export function ingestEvent(ctx: QueueContext, input: IngestInput): WebhookAccep
  */
 function makeRoom(ctx: QueueContext): void {
   const { sql } = ctx;
-  const waitingEvents = readStatsRow(sql).ready_count - (pendingResyncSeq(sql) === null ? 0 : 1);
+  const ready = readStatsRow(sql).ready_count;
+  // Far below the cap (the usual case), the pending-resync lookup cannot change the answer: skip it.
+  if (ready < ctx.settings.backlogCap) return;
+  const waitingEvents = ready - (pendingResyncSeq(sql) === null ? 0 : 1);
   const excess = waitingEvents - ctx.settings.backlogCap + 1;
   if (excess <= 0) return;
   const victims = sql
@@ -68,12 +71,4 @@ function makeRoom(ctx: QueueContext): void {
   dropMessages(sql, victims.map((row) => row.seq));
   bumpStats(sql, { dropped: victims.length });
   ensureResyncPending(ctx, "gap");
-}
-
-/** Deletes messages and their payloads (their delivery ids stay, so late duplicates are still recognised). */
-export function dropMessages(sql: SqlStorage, seqs: readonly number[]): void {
-  for (const seq of seqs) {
-    deletePayload(sql, seq);
-    sql.exec("DELETE FROM messages WHERE seq = ?", seq);
-  }
 }

@@ -1,4 +1,4 @@
-import type { MessageType, ResyncReason } from "../../shared/protocol/schema";
+import { ResyncReason, type MessageType } from "../../shared/protocol/schema";
 import { readPayload } from "./payloads";
 import { messageId, type MessageRow, type QueueContext } from "./queue-context";
 
@@ -95,5 +95,5 @@ function leaseOne(ctx: QueueContext, row: MessageRow, visibilityMs: number): Lea
 }
 
 function isResyncReason(value: string | null): value is ResyncReason {
-  return value === "cron" || value === "operator" || value === "gap";
+  return value !== null && (ResyncReason.options as readonly string[]).includes(value);
 }

@@ -35,3 +35,11 @@ export function readPayload(sql: SqlStorage, seq: number, byteLength: number): U
 export function deletePayload(sql: SqlStorage, seq: number): void {
   sql.exec("DELETE FROM payload_chunks WHERE seq = ?", seq);
 }
+
+/** Deletes messages and their payloads (their delivery ids stay, so late duplicates are still recognised). */
+export function dropMessages(sql: SqlStorage, seqs: readonly number[]): void {
+  for (const seq of seqs) {
+    deletePayload(sql, seq);
+    sql.exec("DELETE FROM messages WHERE seq = ?", seq);
+  }
+}

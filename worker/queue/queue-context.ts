@@ -1,4 +1,5 @@
 import type { EdgeSettings } from "../config/settings";
+import type { MessageType } from "../../shared/protocol/schema";
 
 /** What every queue operation works with: the object's storage, its settings, and the time of the operation. */
 export interface QueueContext {
@@ -10,12 +11,11 @@ export interface QueueContext {
 }
 
 export type MessageState = "ready" | "leased" | "dead";
-export type MessageKind = "event" | "resync";
 
 /** A row of `messages` (see migrations.ts). */
 export type MessageRow = {
   seq: number;
-  type: MessageKind;
+  type: MessageType;
   event_key: string | null;
   delivery_id: string | null;
   entity_key: string;

@@ -33,3 +33,14 @@ export function pendingResyncSeq(sql: SqlStorage): number | null {
     .toArray()[0];
   return row?.seq ?? null;
 }
+
+/**
+ * A `resync` going back to the queue (retried, expired, redriven) coalesces into the one already waiting, so there is
+ * never more than one pending.
+ * @returns whether the message was a resync and was dropped for the waiting one
+ */
+export function coalescedIntoPendingResync(sql: SqlStorage, row: { seq: number; entity_key: string }): boolean {
+  if (row.entity_key !== RESYNC_ENTITY_KEY || pendingResyncSeq(sql) === null) return false;
+  sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+  return true;
+}

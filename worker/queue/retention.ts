@@ -1,4 +1,4 @@
-import { dropMessages } from "./ingest";
+import { dropMessages } from "./payloads";
 import type { QueueContext } from "./queue-context";
 import { ensureResyncPending } from "./resync";
 import { bumpStats } from "./stats-row";

@@ -1,7 +1,7 @@
 import type { AckRequest, AckResponse, ExtendRequest, ExtendResponse, LeaseOutcome } from "../../shared/protocol/schema";
-import { deletePayload } from "./payloads";
-import { RESYNC_ENTITY_KEY, type MessageRow, type QueueContext } from "./queue-context";
-import { pendingResyncSeq } from "./resync";
+import { dropMessages } from "./payloads";
+import type { MessageRow, QueueContext } from "./queue-context";
+import { coalescedIntoPendingResync } from "./resync";
 import { bumpStats } from "./stats-row";
 
 /**
@@ -121,8 +121,7 @@ function endLease(ctx: QueueContext, row: MessageRow, outcome: LeaseEnd): void {
 
 function ackMessage(ctx: QueueContext, row: MessageRow): void {
   endLease(ctx, row, "ack");
-  deletePayload(ctx.sql, row.seq);
-  ctx.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
+  dropMessages(ctx.sql, [row.seq]);
   bumpStats(ctx.sql, { acked: 1 });
 }
 
@@ -153,15 +152,9 @@ function expireMessage(ctx: QueueContext, row: MessageRow): void {
   requeue(ctx, row, ctx.now, note);
 }
 
-/**
- * Puts a message back in the queue. A `resync` coalesces into one that is already waiting, so there is never more
- * than one pending.
- */
+/** Puts a message back in the queue (a `resync` coalesces into one already waiting). */
 function requeue(ctx: QueueContext, row: MessageRow, visibleAt: number, lastError: string): void {
-  if (row.entity_key === RESYNC_ENTITY_KEY && pendingResyncSeq(ctx.sql) !== null) {
-    ctx.sql.exec("DELETE FROM messages WHERE seq = ?", row.seq);
-    return;
-  }
+  if (coalescedIntoPendingResync(ctx.sql, row)) return;
   ctx.sql.exec(
     `UPDATE messages SET state = 'ready', visible_at = ?, lease_id = NULL, lease_until = NULL, last_error = ?
       WHERE seq = ?`,
