@@ -33,10 +33,13 @@ export async function checkBitbucket(client: BitbucketClient, mapping: LoadedMap
 
   const kinds = new Set(mapping.mappers.map((mapper) => mapper.kind));
   try {
-    for await (const page of client.listUsers()) {
-      results.push(ok("bitbucket.credentials", `the credentials are accepted (${page.length > 0 ? "users visible" : "no user visible"})`));
+    // The listing skips empty pages: no page at all means the call succeeded and showed nobody.
+    let usersVisible = false;
+    for await (const _page of client.listUsers()) {
+      usersVisible = true;
       break;
     }
+    results.push(ok("bitbucket.credentials", `the credentials are accepted (${usersVisible ? "users visible" : "no user visible"})`));
   } catch (error) {
     results.push(fail("bitbucket.credentials", messageOf(error), credentialsFix(error)));
     return results;

@@ -44,7 +44,9 @@ export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: (
   results.push(...edgeResults);
   if (relay.webhookSecret === null) {
     results.push(warn("webhooks.configured", "RELAY_WEBHOOK_SECRET is not set: the webhooks cannot be checked nor installed", "set RELAY_WEBHOOK_SECRET to the tenant's webhook secret, then run `bbrelay webhooks sync`"));
-  } else if (environment.bitbucket !== null && results.every((result) => result.name !== "bitbucket.credentials" || result.status === "ok")) {
+  } else if (results.some((result) => result.name === "bitbucket.credentials" && result.status === "ok")) {
+    // Only with working credentials (so not when Bitbucket is unreachable either): otherwise the webhook checks
+    // would only repeat that failure with a misleading fix.
     results.push(...(await checkWebhooks(webhookInstallerOf(agent, signal))));
   }
   return results;

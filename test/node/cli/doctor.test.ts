@@ -111,6 +111,24 @@ describe("bbrelay doctor", () => {
     }
   });
 
+  it("does not check the webhooks when Bitbucket cannot be reached: the first failure is the one to fix", async () => {
+    const edge = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    const unreachable = fake.url;
+    await fake.stop();
+    try {
+      const unreachableEnv = { ...env, BITBUCKET_URL: unreachable, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789", RELAY_WEBHOOK_SECRET: "doctor-webhook-secret" };
+
+      const list = checks((await bbrelay(["doctor"], { env: unreachableEnv })).stdout);
+
+      expect(byName(list, "bitbucket.reachable").status).toBe("fail");
+      expect(byName(list, "edge.reachable").status).toBe("ok");
+      expect(list.map((check) => check.name).filter((name) => name.startsWith("webhooks."))).toEqual([]);
+    } finally {
+      await edge.stop();
+      fake = await FakeBitbucketServer.start();
+    }
+  });
+
   it("fails when the agent token is wrong", async () => {
     const edge = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
     try {
