@@ -5,11 +5,11 @@
  */
 
 /** Entity identifiers and relation targets: letters of any script, digits and `@ _ . + : \ / = -`; not `.` or `..`. */
-const ENTITY_IDENTIFIER = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$/u;
+export const ENTITY_IDENTIFIER_PATTERN = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$/u;
 /** Blueprint identifiers: as entity identifiers, without `=`. */
-const BLUEPRINT_IDENTIFIER = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
+export const BLUEPRINT_IDENTIFIER_PATTERN = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
 /** Property, relation, mirror and calculation names: no dots. */
-const PROPERTY_IDENTIFIER = /^[A-Za-z0-9@_=-]+$/;
+export const PROPERTY_IDENTIFIER_PATTERN = /^[A-Za-z0-9@_=-]+$/;
 
 export const ENTITY_IDENTIFIER_MAX_LENGTH = 1000;
 export const BLUEPRINT_IDENTIFIER_MAX_LENGTH = 100;
@@ -17,15 +17,15 @@ export const PROPERTY_IDENTIFIER_MAX_LENGTH = 100;
 
 /** @returns whether Port accepts the text as an entity identifier (or a relation target) */
 export function isEntityIdentifier(text: string): boolean {
-  return text.length <= ENTITY_IDENTIFIER_MAX_LENGTH && ENTITY_IDENTIFIER.test(text);
+  return text.length <= ENTITY_IDENTIFIER_MAX_LENGTH && ENTITY_IDENTIFIER_PATTERN.test(text);
 }
 
 /** @returns whether Port accepts the text as a blueprint identifier */
 export function isBlueprintIdentifier(text: string): boolean {
-  return text.length <= BLUEPRINT_IDENTIFIER_MAX_LENGTH && BLUEPRINT_IDENTIFIER.test(text);
+  return text.length <= BLUEPRINT_IDENTIFIER_MAX_LENGTH && BLUEPRINT_IDENTIFIER_PATTERN.test(text);
 }
 
 /** @returns whether Port accepts the text as a property or relation name */
 export function isPropertyIdentifier(text: string): boolean {
-  return text.length <= PROPERTY_IDENTIFIER_MAX_LENGTH && PROPERTY_IDENTIFIER.test(text);
+  return text.length <= PROPERTY_IDENTIFIER_MAX_LENGTH && PROPERTY_IDENTIFIER_PATTERN.test(text);
 }

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  BLUEPRINT_IDENTIFIER_MAX_LENGTH,
+  BLUEPRINT_IDENTIFIER_PATTERN,
+  PROPERTY_IDENTIFIER_MAX_LENGTH,
+  PROPERTY_IDENTIFIER_PATTERN,
+} from "../../../shared/mapping-config/port-identifiers";
 
 /**
  * A Port blueprint in the shape of `seed/blueprints.json` and Port's create-blueprint body (port-api.md §3), read
@@ -35,21 +41,17 @@ export const BlueprintRelation = z.looseObject({
 });
 export type BlueprintRelation = z.infer<typeof BlueprintRelation>;
 
-/** Property and relation identifiers (port-api.md §3): no dots, unlike entity identifiers. */
-const FIELD_IDENTIFIER = /^[A-Za-z0-9@_=-]+$/;
-/** Blueprint identifiers: the entity pattern without `=`, at most 100 characters (port-api.md §3). */
-const BLUEPRINT_IDENTIFIER = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
 
 export const Blueprint = z.looseObject({
   identifier: z
     .string()
-    .max(100)
-    .regex(BLUEPRINT_IDENTIFIER, "must match Port's blueprint identifier pattern ^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/-]+$"),
+    .max(BLUEPRINT_IDENTIFIER_MAX_LENGTH)
+    .regex(BLUEPRINT_IDENTIFIER_PATTERN, "must match Port's blueprint identifier pattern ^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/-]+$"),
   title: z.string().min(1).max(100),
   schema: z.looseObject({
-    properties: z.record(z.string().regex(FIELD_IDENTIFIER).max(100), BlueprintProperty).default({}),
+    properties: z.record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintProperty).default({}),
     required: z.array(z.string()).default([]),
   }),
-  relations: z.record(z.string().regex(FIELD_IDENTIFIER).max(100), BlueprintRelation).default({}),
+  relations: z.record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintRelation).default({}),
 });
 export type Blueprint = z.infer<typeof Blueprint>;

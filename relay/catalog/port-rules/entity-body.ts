@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { SearchQuery } from "../search-query";
-import { ENTITY_IDENTIFIER_MAX_LENGTH, ENTITY_IDENTIFIER_PATTERN, ENTITY_IDENTIFIER_PATTERN_TEXT } from "./identifier";
+import { ENTITY_IDENTIFIER_MAX_LENGTH, ENTITY_IDENTIFIER_PATTERN } from "../../../shared/mapping-config/port-identifiers";
 
 /**
  * The entity body of Port's create/upsert routes (port-api.md §2.1–2.3, from Port's OpenAPI spec): what Port checks
  * before it looks at the blueprint. A failure here is a 422 of the route itself (the whole request, in bulk), so the
  * Port client checks it before sending and the fake Port and the local catalog check it the same way.
  */
+/** The pattern as Port's spec writes it, for error messages. */
+const ENTITY_IDENTIFIER_PATTERN_TEXT = "^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/=-]+$";
 const PATTERN_MESSAGE = `must match pattern "${ENTITY_IDENTIFIER_PATTERN_TEXT}" (letters, digits and @ _ . + : \\ / = - only; no spaces)`;
 
 export const EntityIdentifierText = z
