@@ -1,5 +1,5 @@
 import { problemsFromZod, type ConfigProblem } from "./problems";
-import { checkMappingRules } from "./rules";
+import { checkMappingRules, checkResourceRules } from "./rules";
 import { salvageResource } from "./salvage";
 import { PortAppConfig, type MappingConfig, type ResourceConfig } from "./schema";
 
@@ -38,13 +38,6 @@ export function parseMappingConfig(data: unknown): ParseMappingOutcome {
       if (resource !== null) validResources.push({ index, resource });
     });
   }
-  const ruleProblems = validResources.flatMap(({ index, resource }) =>
-    checkMappingRules({ ...placeholderRoot, resources: [resource] }).map((problem) => ({
-      ...problem,
-      path: ["resources", index, ...problem.path.slice(2)],
-    })),
-  );
+  const ruleProblems = validResources.flatMap(({ index, resource }) => checkResourceRules(resource, index));
   return { kind: "invalid", problems: [...problems, ...ruleProblems], validResources };
 }
-
-const placeholderRoot = { createMissingRelatedEntities: true, deleteDependentEntities: true, enableMergeEntity: true, entityDeletionThreshold: 0.9 };

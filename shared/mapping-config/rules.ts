@@ -71,8 +71,13 @@ const projectRegex: MappingRule = {
 export const MAPPING_RULES: readonly MappingRule[] = [portFieldNames, literalBlueprint, projectRegex];
 
 /** Runs every rule on every resource. */
-export function checkMappingRules(config: MappingConfig, rules: readonly MappingRule[] = MAPPING_RULES): ConfigProblem[] {
-  return config.resources.flatMap((resource, index) => rules.flatMap((rule) => rule.check(resource, index)));
+export function checkMappingRules(config: MappingConfig): ConfigProblem[] {
+  return config.resources.flatMap((resource, index) => checkResourceRules(resource, index));
+}
+
+/** The rules for one resource, at its position in `resources[]` (also for a file whose other parts are invalid). */
+export function checkResourceRules(resource: ResourceConfig, index: number): ConfigProblem[] {
+  return MAPPING_RULES.flatMap((rule) => rule.check(resource, index));
 }
 
 /** `"bitbucketProject"` (a jq string literal with no escapes) → `bitbucketProject`; anything else → null. */
