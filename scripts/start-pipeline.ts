@@ -161,13 +161,17 @@ interface RealServerSettings {
 
 /** @throws ConfigError (from the agent's own validation) naming every problem of the environment */
 function realServerSettings(pipeline: PipelineOptions): RealServerSettings {
-  // The relay's variables are this command's to set; stand-ins let the rest be validated before the edge starts.
-  const env = { ...pipeline.env, RELAY_URL: "http://127.0.0.1:8787", RELAY_TENANT: "default", RELAY_AGENT_TOKEN: "placeholder-token", RELAY_WEBHOOK_SECRET: "placeholder-secret" };
+  // The relay's variables are this command's to set; stand-ins let the rest be validated before the edge starts,
+  // with --public-url in RELAY_URL's place so that its problems come out with the others.
+  const env = {
+    ...pipeline.env,
+    RELAY_URL: pipeline.options.publicUrl ?? "http://127.0.0.1:8787",
+    RELAY_TENANT: "default",
+    RELAY_AGENT_TOKEN: "placeholder-token",
+    RELAY_WEBHOOK_SECRET: "placeholder-secret",
+  };
   const environment = loadEnvironment({ env, cwd: pipeline.options.root, homeDir: homedir() });
   if (environment.bitbucket === null) throw new Error("BITBUCKET_URL is set but was not read");
-  if (pipeline.options.publicUrl !== null) {
-    loadEnvironment({ env: { ...env, RELAY_URL: pipeline.options.publicUrl }, cwd: pipeline.options.root, homeDir: homedir() });
-  }
   return {
     bitbucketUrl: environment.bitbucket.baseUrl,
     catalogPath: environment.port === null ? environment.catalogPath : null,
