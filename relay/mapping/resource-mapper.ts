@@ -53,8 +53,9 @@ interface FusedCall {
   includesSelector: boolean;
   /** Positions in `fields` of the fields the call evaluates, in slot order. */
   fields: number[];
-  /** The fields that run on their own, with their positions in `fields`. */
-  alone: { position: number; program: JqProgram }[];
+  /** The fields that run on their own: their positions in `fields`, and their programs in the same order. */
+  alone: number[];
+  alonePrograms: JqProgram[];
 }
 
 interface Programs {
@@ -66,6 +67,8 @@ interface Programs {
 
 export class ResourceMapper {
   readonly #programs: Programs;
+  /** `fields`' programs in order, built once rather than per item. */
+  readonly #fieldPrograms: JqProgram[];
   readonly #template: EntityTemplate;
   readonly #identifierIsQuery: boolean;
   readonly #selectorPath: string;
@@ -83,6 +86,7 @@ export class ResourceMapper {
     programs: Programs,
   ) {
     this.#programs = programs;
+    this.#fieldPrograms = programs.fields.map((field) => field.program);
     this.#template = new EntityTemplate(programs.fields.map((field) => field.leaf));
     this.#identifierIsQuery = typeof resource.port.entity.mappings.identifier !== "string";
     this.#selectorPath = formatDotPath(["resources", index, "selector", "query"]);
@@ -115,28 +119,20 @@ export class ResourceMapper {
     const leafProgram = (source: string): string => bindJqEnv(toPortJq(source), jqEnv);
     const leaves = resourceLeaves(resource);
     const problems: ConfigProblem[] = [];
-    const programs: (JqProgram | null)[] = [];
-    for (const leaf of leaves) {
-      const outcome = await engine.compile(leafProgram(leaf.source));
-      if (outcome.kind === "ok") {
-        programs.push(outcome.program);
-        continue;
-      }
-      programs.push(null);
-      problems.push({ path: ["resources", index, ...leaf.path], message: compileMessage(leaf, outcome.message) });
-    }
-    if (problems.length > 0) return { kind: "invalid", problems };
-
     let selector: JqProgram | undefined;
     let itemsToParse: JqProgram | null = null;
     const fields: CompiledField[] = [];
-    leaves.forEach((leaf, position) => {
-      const program = programs[position];
-      if (program === null || program === undefined) return;
-      if (leaf.role === "selector") selector = program;
-      else if (leaf.role === "itemsToParse") itemsToParse = program;
-      else fields.push({ leaf, program, path: formatDotPath(["resources", index, ...leaf.path]) });
-    });
+    for (const leaf of leaves) {
+      const outcome = await engine.compile(leafProgram(leaf.source));
+      if (outcome.kind === "error") {
+        problems.push({ path: ["resources", index, ...leaf.path], message: compileMessage(leaf, outcome.message) });
+        continue;
+      }
+      if (leaf.role === "selector") selector = outcome.program;
+      else if (leaf.role === "itemsToParse") itemsToParse = outcome.program;
+      else fields.push({ leaf, program: outcome.program, path: formatDotPath(["resources", index, ...leaf.path]) });
+    }
+    if (problems.length > 0) return { kind: "invalid", problems };
     if (selector === undefined) throw new Error("a resource always has a selector leaf");
 
     const fused = await fuseCall(engine, leafProgram, resource.selector.query, selector, fields, options.fuseEngines ?? ["jq-wasm"]);
@@ -192,7 +188,7 @@ export class ResourceMapper {
     if (!selector.value || fields === null) {
       result.counts.rejected++;
       if (includeRejected) {
-        const outcomes = await runAll(this.#programs.fields.map((field) => field.program), value);
+        const outcomes = await runAll(this.#fieldPrograms, value);
         const entity = this.#entityOf(this.#template.fill(outcomes.map((outcome) => (outcome.kind === "value" ? outcome.value : null))).fields);
         if (entity.kind === "entity") result.rejected.push(entity.entity);
       }
@@ -242,14 +238,14 @@ export class ResourceMapper {
 
   /** The selector's outcome, and the fields' outcomes when it gave `true`. */
   async #evaluate(value: Json): Promise<FusedOutcome> {
-    const { fused, selector, fields } = this.#programs;
+    const { fused, selector } = this.#programs;
     if (fused !== null) {
       const outcome = await this.#evaluateFused(fused, value);
       if (outcome !== null) return outcome;
     }
     const selected = await selector.first(value);
     if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
-    return { selector: selected, fields: await runAll(fields.map((field) => field.program), value) };
+    return { selector: selected, fields: await runAll(this.#fieldPrograms, value) };
   }
 
   /** @returns the outcomes, or null when the fused output is not of the fused shape (then leaf by leaf) */
@@ -266,8 +262,8 @@ export class ResourceMapper {
     const inCall = decoded.fields;
     const outcomes: JqOutcome[] = new Array<JqOutcome>(this.#programs.fields.length);
     fused.fields.forEach((position, slot) => (outcomes[position] = inCall[slot] ?? { kind: "empty" }));
-    const alone = await runAll(fused.alone.map((field) => field.program), value);
-    fused.alone.forEach(({ position }, index) => (outcomes[position] = alone[index] ?? { kind: "empty" }));
+    const alone = await runAll(fused.alonePrograms, value);
+    fused.alone.forEach((position, index) => (outcomes[position] = alone[index] ?? { kind: "empty" }));
     return { selector: selected ?? decoded.selector, fields: outcomes };
   }
 
@@ -304,16 +300,24 @@ async function fuseCall(
 ): Promise<FusedCall | null> {
   const pays = (program: JqProgram): boolean => fuseEngines.includes(program.engine);
   const includesSelector = pays(selector);
-  const inCall = fields.flatMap((field, position) => (pays(field.program) ? [position] : []));
-  if (inCall.length + (includesSelector ? 1 : 0) < 2) return null;
+  const call = { fields: [] as number[], sources: [] as string[] };
+  const alone = { fields: [] as number[], programs: [] as JqProgram[] };
+  fields.forEach((field, position) => {
+    if (pays(field.program)) {
+      call.fields.push(position);
+      call.sources.push(leafProgram(field.leaf.source));
+    } else {
+      alone.fields.push(position);
+      alone.programs.push(field.program);
+    }
+  });
+  if (call.fields.length + (includesSelector ? 1 : 0) < 2) return null;
   const selectorSource = includesSelector ? leafProgram(selectorQuery) : "true";
-  const fieldSources = fields.filter((field) => pays(field.program)).map((field) => leafProgram(field.leaf.source));
-  if (!canFuse([selectorSource, ...fieldSources])) return null;
-  const outcome = await engine.compile(fusedSource(selectorSource, fieldSources));
+  if (!canFuse([selectorSource, ...call.sources])) return null;
+  const outcome = await engine.compile(fusedSource(selectorSource, call.sources));
   // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
   if (outcome.kind !== "ok") return null;
-  const alone = fields.flatMap((field, position) => (pays(field.program) ? [] : [{ position, program: field.program }]));
-  return { program: outcome.program, includesSelector, fields: inCall, alone };
+  return { program: outcome.program, includesSelector, fields: call.fields, alone: alone.fields, alonePrograms: alone.programs };
 }
 
 /** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
