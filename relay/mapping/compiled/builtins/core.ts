@@ -5,7 +5,7 @@ import { add } from "../runtime/arithmetic";
 import { isObject, setField, type JsonObject } from "../runtime/objects";
 import { compareStrings, equals } from "../runtime/order";
 import { defer, JqRuntimeError, jqError } from "../runtime/signals";
-import { codepointLength, explode, implode, utf8Length } from "../runtime/strings";
+import { explode, implode, stringIndices, utf8Length } from "../runtime/strings";
 import { canonicalDecimal } from "../runtime/decimal";
 import { describeValue, dump, kindName, toText } from "../runtime/text";
 import { each, unary, unsupported, withValues } from "./helpers";
@@ -113,12 +113,7 @@ function contains(a: Json, b: Json, top: boolean): boolean {
 function indices(x: Json, i: Json): Json {
   if (Array.isArray(x) && Array.isArray(i)) return index(x, i);
   if (Array.isArray(x)) return index(x, [i]);
-  if (typeof x === "string" && typeof i === "string") {
-    const out: Json[] = [];
-    if (i === "") return out;
-    for (let at = x.indexOf(i); at >= 0; at = x.indexOf(i, at + 1)) out.push(codepointLength(x.slice(0, at)));
-    return out;
-  }
+  if (typeof x === "string" && typeof i === "string") return stringIndices(x, i);
   return index(x, i);
 }
 

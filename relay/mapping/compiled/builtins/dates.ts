@@ -176,17 +176,15 @@ function renderer(format: string): Render | null {
   };
 }
 
-/** Rendered formats, per call site: most call sites have one literal format. */
-function formatCache(): (format: string) => Render | null {
-  const cache = new Map<string, Render | null>();
+/** What a format compiles to, per call site: most call sites have one literal format, so it compiles once. */
+function cached<T>(build: (format: string) => T): (format: string) => T {
+  const cache = new Map<string, T>();
   return (format) => {
-    let render = cache.get(format);
-    if (render === undefined) {
-      render = renderer(format);
-      if (cache.size > 64) cache.clear();
-      cache.set(format, render);
-    }
-    return render;
+    if (cache.has(format)) return cache.get(format) as T;
+    const built = build(format);
+    if (cache.size > 64) cache.clear();
+    cache.set(format, built);
+    return built;
   };
 }
 
@@ -203,7 +201,6 @@ function strftime(x: Json, format: Json, formats: (format: string) => Render | n
     if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
     tm = toTm(x, "strftime/1 requires parsed datetime inputs");
   }
-  if (typeof format !== "string") throw jqError("strftime/1 requires a string format");
   const render = formats(format);
   if (render === null) throw defer(`strftime format ${format}`);
   if (!inRange(tm)) throw defer("strftime of fields out of their usual range");
@@ -251,10 +248,10 @@ function daysInMonth(year: number, mon: number): number {
   return new Date(utcMs(year, mon + 1, 0)).getUTCDate();
 }
 
-function strptime(x: Json, format: Json): Json {
+function strptime(x: Json, format: Json, parsers: (format: string) => ReturnType<typeof strptimeRegex>): Json {
   if (typeof x !== "string") throw jqError(`strptime/1 requires string inputs and arguments`);
   if (typeof format !== "string") throw jqError(`strptime/1 requires string inputs and arguments`);
-  const compiled = strptimeRegex(format);
+  const compiled = parsers(format);
   if (compiled === null) throw defer(`strptime format ${format}`);
   const m = compiled.regex.exec(x);
   const rest = m === null ? "" : x.slice(m[0].length);
@@ -287,22 +284,30 @@ function withFormat(makeImpl: () => (x: Json, format: Json) => Json, known: Read
 const ISO = "%Y-%m-%dT%H:%M:%SZ";
 
 function isoDate(): ReturnType<Builtin> {
-  const formats = formatCache();
+  const formats = cached(renderer);
   return fromFn((x) => strftime(x, ISO, formats));
+}
+
+function fromIsoDate(): ReturnType<Builtin> {
+  const parsers = cached(strptimeRegex);
+  return fromFn((x) => mktime(strptime(x, ISO, parsers)));
 }
 
 export const DATE_BUILTINS: Readonly<Record<string, Builtin>> = {
   "gmtime/0": unary(gmtime),
   "mktime/0": unary(mktime),
   "strftime/1": withFormat(() => {
-    const formats = formatCache();
+    const formats = cached(renderer);
     return (x, format) => strftime(x, format, formats);
   }, STRFTIME, "strftime"),
-  "strptime/1": withFormat(() => strptime, STRPTIME, "strptime"),
+  "strptime/1": withFormat(() => {
+    const parsers = cached(strptimeRegex);
+    return (x, format) => strptime(x, format, parsers);
+  }, STRPTIME, "strptime"),
   "todate/0": () => isoDate(),
   "todateiso8601/0": () => isoDate(),
-  "fromdateiso8601/0": () => fromFn((x) => mktime(strptime(x, ISO))),
-  "fromdate/0": () => fromFn((x) => mktime(strptime(x, ISO))),
+  "fromdateiso8601/0": () => fromIsoDate(),
+  "fromdate/0": () => fromIsoDate(),
   "date/0": () => isoDate(),
   "now/0": (_args, context) => fromFn(() => context.now()),
 };
