@@ -14,12 +14,14 @@ export function recurseDefault(): Compiled {
     if (Array.isArray(x)) for (const v of x) walk(v, emit);
     else if (isObject(x)) for (const k of Object.keys(x)) walk(x[k] ?? null, emit);
   };
-  const walkPaths = (x: Json, p: Json[], emit: (v: Json, p: Json[]) => void): void => {
-    emit(x, p);
-    if (Array.isArray(x)) x.forEach((v, i) => walkPaths(v, [...p, i], emit));
-    else if (isObject(x)) for (const k of Object.keys(x)) walkPaths(x[k] ?? null, [...p, k], emit);
-  };
-  return fromGen((x, _env, emit) => walk(x, emit), (x, p, _env, emit) => walkPaths(x, p, emit));
+  return fromGen((x, _env, emit) => walk(x, emit), (x, p, _env, emit) => allPaths(x, p, emit));
+}
+
+/** Visits a value and everything inside it, depth first, each with its path (what `..` emits in a path expression). */
+export function allPaths(x: Json, p: Json[], visit: (v: Json, p: Json[]) => void): void {
+  visit(x, p);
+  if (Array.isArray(x)) x.forEach((v, i) => allPaths(v, [...p, i], visit));
+  else if (isObject(x)) for (const k of Object.keys(x)) allPaths(x[k] ?? null, [...p, k], visit);
 }
 
 export function map1(operand: Compiled, f: (v: Json) => Json): Compiled {

@@ -6,6 +6,7 @@ import { compare, equals, sortByKeys } from "../runtime/order";
 import { defer, jqError, Stop } from "../runtime/signals";
 import { describeValue } from "../runtime/text";
 import { Unsupported } from "../unsupported";
+import { allPaths, recurseDefault } from "../combinators";
 import { fromEntries } from "./core";
 import { collect, each, firstOf } from "./helpers";
 
@@ -211,12 +212,6 @@ function recurseWith(f: Compiled): Compiled {
   return fromGen(walk, walkPath);
 }
 
-function allPaths(x: Json, p: Json[], visit: (v: Json, p: Json[]) => void): void {
-  visit(x, p);
-  if (Array.isArray(x)) x.forEach((v, i) => allPaths(v, [...p, i], visit));
-  else if (isObject(x)) for (const k of Object.keys(x)) allPaths(x[k] ?? null, [...p, k], visit);
-}
-
 export const COLLECTION_BUILTINS: Readonly<Record<string, Builtin>> = {
   "select/1": (args) => {
     const f = arg(args, 0);
@@ -318,12 +313,8 @@ export const COLLECTION_BUILTINS: Readonly<Record<string, Builtin>> = {
       each(from, x, env, (f) => each(upto, x, env, (u) => each(by, x, env, (b) => range(f, u, b, emit)))),
     );
   },
-  "recurse/0": () => recurseWith(fromGen((x, _env, emit) => {
-    if (Array.isArray(x) || isObject(x)) for (const v of iterationValues(x)) emit(v);
-  }, (x, p, _env, emit) => {
-    if (Array.isArray(x)) x.forEach((v, i) => emit(v, [...p, i]));
-    else if (isObject(x)) for (const k of Object.keys(x)) emit(x[k] ?? null, [...p, k]);
-  })),
+  // `recurse` is `recurse(.[]?)`, which is what `..` does.
+  "recurse/0": () => recurseDefault(),
   "recurse/1": (args) => recurseWith(arg(args, 0)),
   "path/1": (args) => {
     const gen = needPath(arg(args, 0), "path");
