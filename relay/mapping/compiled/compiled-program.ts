@@ -3,7 +3,9 @@ import type { Node } from "./ast";
 import { compileNode } from "./compiler";
 import type { Builtin, Compiled } from "./compiled-types";
 import { parseJq } from "./parser";
-import { DeferToReference, JqRuntimeError, Stop } from "./runtime/signals";
+import { firstOf } from "./builtins/helpers";
+import { cString } from "./runtime/access";
+import { DeferToReference, JqRuntimeError } from "./runtime/signals";
 import { dump } from "./runtime/text";
 import { Unsupported } from "./unsupported";
 
@@ -85,28 +87,9 @@ export class CompiledProgram {
    * prints (`dump`).
    */
   runRaw(input: Json): CompiledOutcome {
-    const compiled = this.#compiled;
     try {
-      let value: Json;
-      if (compiled.fn !== null) {
-        value = compiled.fn(input, null);
-      } else {
-        const stop = new Stop();
-        let found = false;
-        let first: Json = null;
-        try {
-          compiled.gen(input, null, (v) => {
-            first = v;
-            found = true;
-            throw stop;
-          });
-        } catch (error) {
-          if (error !== stop) throw error;
-        }
-        if (!found) return { kind: "empty" };
-        value = first;
-      }
-      return { kind: "value", value };
+      const value = firstOf(this.#compiled, input, null);
+      return value === undefined ? { kind: "empty" } : { kind: "value", value };
     } catch (error) {
       if (error instanceof JqRuntimeError) return errorOutcome(error.value);
       if (error instanceof DeferToReference) return { kind: "defer", reason: error.reason };
@@ -129,8 +112,7 @@ function errorOutcome(value: Json): CompiledOutcome {
       throw error;
     }
   }
-  const nul = value.indexOf("\u0000");
-  const message = (nul < 0 ? value : value.slice(0, nul)).trim();
+  const message = cString(value).trim();
   // With nothing after jq's "error (at …): " prefix, the wrapper's clean-up cannot strip it.
   if (message === "") return { kind: "defer", reason: "an empty error message" };
   return { kind: "error", message };

@@ -258,7 +258,7 @@ class Parser {
         return { kind: "format", format };
       }
       case "field":
-        return { kind: "field", target: { kind: "identity" }, name: { kind: "literal", value: token.name } };
+        return fieldOf(token.name);
       case "var":
         if (token.name === "__loc__") throw new Unsupported("$__loc__");
         if (token.name === "ENV") throw new Unsupported("$ENV (the mapper binds it to the variables BBRELAY_JQ_ENV names)");
