@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { Logger } from "../log/logger";
 import { BitbucketError } from "./errors";
-import type { BitbucketTransport, QueryValue } from "./http-transport";
+import { withQuery, type BitbucketTransport, type QueryValue } from "./http-transport";
+import { firstIssue } from "./parse-wire";
 import { PageWire } from "./schema";
 
 /**
@@ -40,10 +41,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     }
     const response = await transport.request({ method: "GET", path, query, expect: "json" });
     const envelope = PageWire.safeParse(response.body);
-    if (!envelope.success) {
-      const issue = envelope.error.issues[0];
-      throw invalid(path, query, `the body is not a page (${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"})`);
-    }
+    if (!envelope.success) throw invalid(path, query, `the body is not a page (${firstIssue(envelope.error)})`);
     const { values, isLastPage, nextPageStart } = envelope.data;
     const items: T[] = [];
     let dropped = 0;
@@ -79,7 +77,5 @@ export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
 }
 
 function invalid(path: string, query: Record<string, QueryValue>, reason: string): BitbucketError {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.append(key, String(value));
-  return new BitbucketError({ kind: "invalid-response", method: "GET", path: `${path}?${search}`, status: 200, reason });
+  return new BitbucketError({ kind: "invalid-response", method: "GET", path: withQuery(path, query), status: 200, reason });
 }
