@@ -1,15 +1,11 @@
-import type { Json } from "./engine";
+import type { Json, JsonObject } from "./engine";
+
+export { isJsonObject, type JsonObject } from "./engine";
 
 /**
  * What the mapper returns for one listed item: values, never throws (a throw means the engine itself broke).
  * The counts of every item add up (see {@link addCounts}) into the per-kind summary of a resync.
  */
-
-export type JsonObject = { [key: string]: Json };
-
-export function isJsonObject(value: Json | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** An entity as Port receives it. Fields the mapping does not define are absent (Ocean's `exclude_unset`). */
 export interface MappedEntity {

@@ -1,11 +1,7 @@
-import type { Json } from "../../engine";
+import type { Json, JsonObject } from "../../engine";
 import { defer } from "./signals";
 
-export type JsonObject = { [key: string]: Json };
-
-export function isObject(value: Json): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isJsonObject as isObject, type JsonObject } from "../../engine";
 
 /**
  * A field of an object, or null. Only own properties count: `.constructor` of `{}` is null in jq, and a plain
