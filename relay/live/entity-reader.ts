@@ -1,7 +1,7 @@
 import type { BitbucketClient } from "../bitbucket/client";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
-import { enrichRepository, unionNeeds } from "../sync/enrich-repository";
+import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
 import type { EntityRef } from "../../shared/events/entity-ref";
 
 /**
@@ -16,8 +16,7 @@ export async function readEntity(client: BitbucketClient, mapping: LoadedMapping
     case "repository": {
       const repository = await client.getRepository({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
       if (repository === null) return null;
-      const needs = unionNeeds(mapping.mappers.filter((mapper) => mapper.kind === "repository").map((mapper) => mapper.enrichment));
-      return enrichRepository(client, repository, needs);
+      return enrichRepository(client, repository, repositoryNeedsOf(mapping));
     }
     case "pull-request":
       return (await client.getPullRequest({

@@ -1,5 +1,5 @@
 import { keyText, type Catalog, type EntityKey } from "../catalog/catalog";
-import type { LoadedMapping } from "../config/mapping-loader";
+import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { MappedEntity } from "../mapping/mapping-result";
@@ -44,7 +44,7 @@ export class LiveEntitySync {
     const result = emptyResult();
     const toWrite: MappedEntity[] = [];
     const toDelete: EntityKey[] = [];
-    for (const mapper of this.#mappers(kind)) {
+    for (const mapper of mappersOfKind(this.#options.mapping, kind)) {
       const mapped = await mapper.mapItem(item, { includeRejected: true });
       for (const error of mapped.errors) result.mappingErrors.push(`${error.path}: ${error.message}`);
       if (mapped.errors.length > 0) continue;
@@ -64,16 +64,12 @@ export class LiveEntitySync {
   async remove(kind: Kind, item: Json, keep: ReadonlySet<string> = new Set(), signal?: AbortSignal): Promise<LiveSyncResult> {
     const result = emptyResult();
     const toDelete: EntityKey[] = [];
-    for (const mapper of this.#mappers(kind)) {
+    for (const mapper of mappersOfKind(this.#options.mapping, kind)) {
       const mapped = await mapper.mapItem(item, { includeRejected: true });
       toDelete.push(...keys([...mapped.entities, ...mapped.rejected]));
     }
     await this.#delete(toDelete.filter((key) => !keep.has(keyText(key))), result, signal);
     return result;
-  }
-
-  #mappers(kind: Kind) {
-    return this.#options.mapping.mappers.filter((mapper) => mapper.kind === kind);
   }
 
   async #write(entities: MappedEntity[], result: LiveSyncResult, signal?: AbortSignal): Promise<Set<string>> {

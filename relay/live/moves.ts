@@ -1,8 +1,8 @@
 import type { BitbucketClient } from "../bitbucket/client";
-import type { LoadedMapping } from "../config/mapping-loader";
+import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
 import { asObject, field } from "./json-fields";
-import { enrichRepository, unionNeeds } from "../sync/enrich-repository";
+import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
 import { keyText } from "../catalog/catalog";
 import { mergeResults, type LiveEntitySync, type LiveSyncResult } from "./live-entity-sync";
 
@@ -29,7 +29,7 @@ export async function followRepositoryMove(context: MoveContext, oldRepository: 
   const result = await context.sync.apply("repository", current, context.signal);
   const kept = new Set(result.written.map(keyText));
   mergeResults(result, await context.sync.remove("repository", oldRepository, kept, context.signal));
-  if (!hasPullRequestResources(context.mapping)) return result;
+  if (mappersOfKind(context.mapping, "pull-request").length === 0) return result;
   const ref = refOf(current);
   if (ref === null) return result;
   for await (const page of context.client.listPullRequests({ ...ref })) {
@@ -52,7 +52,7 @@ export async function followProjectKeyChange(context: MoveContext, oldProject: J
   mergeResults(result, await context.sync.remove("project", oldProject, new Set(result.written.map(keyText)), context.signal));
   const key = field(current, "key");
   if (typeof key !== "string") return result;
-  const needs = unionNeeds(context.mapping.mappers.filter((mapper) => mapper.kind === "repository").map((mapper) => mapper.enrichment));
+  const needs = repositoryNeedsOf(context.mapping);
   for await (const page of context.client.listRepositories({ projectKey: key })) {
     for (const repository of page) {
       const now = await enrichRepository(context.client, repository, needs);
@@ -61,10 +61,6 @@ export async function followProjectKeyChange(context: MoveContext, oldProject: J
     }
   }
   return result;
-}
-
-function hasPullRequestResources(mapping: LoadedMapping): boolean {
-  return mapping.mappers.some((mapper) => mapper.kind === "pull-request");
 }
 
 /** The pull request as it was before the move: its target (and, for a same-repository PR, its source) put back. */

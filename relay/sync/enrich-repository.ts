@@ -1,5 +1,6 @@
 import type { BitbucketClient } from "../bitbucket/client";
 import type { RepositoryWire } from "../bitbucket/schema";
+import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
 import type { EnrichmentNeeds } from "../../shared/mapping-config/leaves";
 
@@ -27,7 +28,8 @@ export function needsEnrichment(needs: EnrichmentNeeds): boolean {
   return needs.readme || needs.latestCommit;
 }
 
-/** The union of several resources' needs (live events enrich once for every resource of the kind). */
-export function unionNeeds(all: readonly EnrichmentNeeds[]): EnrichmentNeeds {
+/** What the mapping's repository resources need together (a live event enriches once for all of them). */
+export function repositoryNeedsOf(mapping: LoadedMapping): EnrichmentNeeds {
+  const all = mappersOfKind(mapping, "repository").map((mapper) => mapper.enrichment);
   return { readme: all.some((needs) => needs.readme), latestCommit: all.some((needs) => needs.latestCommit) };
 }

@@ -1,4 +1,5 @@
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
+import { mappersOfKind } from "../../config/mapping-loader";
 import { openAgentContext } from "../../agent/agent-context";
 import { runResync } from "../../sync/resync";
 import { formatSummary } from "../../sync/resync-summary";
@@ -35,7 +36,7 @@ Examples:
     const agent = await openAgentContext(context, configFlag(context));
     try {
       if (kinds !== undefined) {
-        const missing = kinds.filter((kind) => !agent.mapping.mappers.some((mapper) => mapper.kind === kind));
+        const missing = kinds.filter((kind) => mappersOfKind(agent.mapping, kind).length === 0);
         if (missing.length > 0) throw new UsageError(`${agent.mapping.origin} has no resource of kind ${missing.join(", ")}`);
       }
       const catalog = agent.catalog();
