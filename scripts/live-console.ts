@@ -4,6 +4,7 @@ import { describeDeliveries, SIMULATION_LABEL } from "./bitbucket-simulator";
 import { formatChange, formatCounts, formatTally, tallyChanges, type ChangeTally } from "./catalog-change-format";
 import { CatalogWatcher, type CatalogChange } from "./catalog-watcher";
 import { formatSeconds } from "./start-banner";
+import { messageOf } from "../relay/log/message-of";
 
 /**
  * What `npm start` shows while it runs: the agent's milestones (webhooks installed, resyncs with the catalog's
@@ -121,7 +122,7 @@ export class LiveConsole {
     try {
       this.#watcher = new CatalogWatcher({ path: this.#options.catalogPath });
     } catch (error) {
-      this.#options.print(`Cannot watch the local catalog (${error instanceof Error ? error.message : String(error)}); live changes will not be shown`);
+      this.#options.print(`Cannot watch the local catalog (${messageOf(error)}); live changes will not be shown`);
       return;
     }
     const counts = this.#watcher.counts();
@@ -142,7 +143,7 @@ export class LiveConsole {
       this.#readFailing = false;
       return changes;
     } catch (error) {
-      if (!this.#readFailing) this.#options.print(`Cannot read the local catalog (${error instanceof Error ? error.message : String(error)}); trying again`);
+      if (!this.#readFailing) this.#options.print(`Cannot read the local catalog (${messageOf(error)}); trying again`);
       this.#readFailing = true;
       return [];
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { Blueprint } from "./port-rules/blueprint";
+import { messageOf } from "../log/message-of";
 
 /** A blueprints file or value that is not a list of valid blueprints: every problem, each with its path. */
 export class BlueprintsInvalidError extends Error {
@@ -57,13 +58,13 @@ export function readBlueprintsFile(path: string, known: readonly string[] = []):
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new BlueprintsInvalidError(path, [`cannot be read (${error instanceof Error ? error.message : String(error)})`]);
+    throw new BlueprintsInvalidError(path, [`cannot be read (${messageOf(error)})`]);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BlueprintsInvalidError(path, [`is not JSON (${error instanceof Error ? error.message : String(error)})`]);
+    throw new BlueprintsInvalidError(path, [`is not JSON (${messageOf(error)})`]);
   }
   return parseBlueprints(value, path, known);
 }

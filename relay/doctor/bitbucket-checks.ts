@@ -2,7 +2,8 @@ import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { compareVersions, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
 import type { LoadedMapping } from "../config/mapping-loader";
-import { fail, messageOf, ok, warn, type CheckResult } from "./check-result";
+import { fail, ok, warn, type CheckResult } from "./check-result";
+import { messageOf } from "../log/message-of";
 
 /**
  * Bitbucket as the mapping needs it: reachable, its version, the credentials accepted, and the permissions each

@@ -2,7 +2,8 @@ import type { Catalog } from "../catalog/catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import type { LoadedMapping } from "../config/mapping-loader";
 import { jqStringLiteral } from "../../shared/mapping-config/rules";
-import { fail, messageOf, ok, type CheckResult } from "./check-result";
+import { fail, ok, type CheckResult } from "./check-result";
+import { messageOf } from "../log/message-of";
 
 /** The catalog reachable, the credentials valid, the mapped blueprints present, writable (the catalog's own checks). */
 export async function checkCatalog(catalog: Catalog, mapping: LoadedMapping, signal: AbortSignal): Promise<CheckResult[]> {

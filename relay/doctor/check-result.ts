@@ -19,7 +19,3 @@ export function fail(name: string, message: string, fix: string): CheckResult {
 export function warn(name: string, message: string, fix: string): CheckResult {
   return { name, status: "warn", message, fix };
 }
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,6 +1,7 @@
 import type { EdgeClient } from "../edge/edge-client";
 import type { WebhookInstaller } from "../webhooks/index";
-import { fail, messageOf, ok, warn, type CheckResult } from "./check-result";
+import { fail, ok, warn, type CheckResult } from "./check-result";
+import { messageOf } from "../log/message-of";
 
 /** The edge reachable with the agent's token, what it has seen lately, and the webhooks in Bitbucket. */
 export async function checkEdge(edge: EdgeClient, now: number): Promise<CheckResult[]> {

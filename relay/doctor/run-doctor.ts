@@ -3,7 +3,8 @@ import { webhookInstallerOf } from "../agent/webhook-installer-of";
 import { EdgeClient } from "../edge/edge-client";
 import { checkBitbucket } from "./bitbucket-checks";
 import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
-import { fail, messageOf, ok, warn, type CheckResult } from "./check-result";
+import { fail, ok, warn, type CheckResult } from "./check-result";
+import { messageOf } from "../log/message-of";
 import { checkEdge, checkWebhooks } from "./edge-checks";
 import { checkJqEnvironment } from "./jq-env-check";
 

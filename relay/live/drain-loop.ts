@@ -4,6 +4,7 @@ import { EdgeError, type EdgeClient } from "../edge/edge-client";
 import { fullJitterDelay } from "../bitbucket/retry-policy";
 import type { Logger } from "../log/logger";
 import type { MessageHandler, MessageOutcome } from "./message-outcome";
+import { messageOf } from "../log/message-of";
 
 /**
  * The agent's live loop: lease from the edge (long-poll), process concurrently, ack only after the handler says the
@@ -133,7 +134,7 @@ export class DrainLoop {
           failures++;
           this.#stats.edgeErrors++;
           const delay = this.#backoff(failures);
-          this.#log.warn({ error: error instanceof Error ? error.message : String(error), retryInMs: delay }, "Waiting for the edge");
+          this.#log.warn({ error: messageOf(error), retryInMs: delay }, "Waiting for the edge");
           await this.#options.sleep(delay, this.#intake.signal).catch(() => undefined);
           continue;
         }
@@ -169,7 +170,7 @@ export class DrainLoop {
     } catch (error) {
       // A bug in a handler must not lose the message, nor loop fast: retry it later, the edge counts attempts.
       log.error({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, "Message handler failed unexpectedly");
-      outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
+      outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${messageOf(error)}` };
     }
     if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
     else if (outcome.action === "retry") log.info({ reason: outcome.reason, delayMs: outcome.delayMs }, "Message will be retried");
@@ -219,7 +220,7 @@ export class DrainLoop {
         this.#stats.edgeErrors++;
         const fatal = error instanceof EdgeError && !error.retryable;
         if (fatal || attempt >= 5) {
-          this.#log.error({ error: error instanceof Error ? error.message : String(error), messages: batch.length }, "Could not ack; the messages will come back after their visibility timeout");
+          this.#log.error({ error: messageOf(error), messages: batch.length }, "Could not ack; the messages will come back after their visibility timeout");
           return;
         }
         await this.#options.sleep(this.#backoff(attempt), undefined).catch(() => undefined);
@@ -243,7 +244,7 @@ export class DrainLoop {
       }
     } catch (error) {
       this.#stats.edgeErrors++;
-      this.#log.warn({ error: error instanceof Error ? error.message : String(error) }, "Could not extend leases");
+      this.#log.warn({ error: messageOf(error) }, "Could not extend leases");
     }
   }
 

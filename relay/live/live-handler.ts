@@ -15,6 +15,7 @@ import type { LiveEntitySync, LiveSyncResult } from "./live-entity-sync";
 import { retryDelayMs, type MessageHandler, type MessageOutcome } from "./message-outcome";
 import { followProjectKeyChange, followRepositoryMove } from "./moves";
 import type { ResyncCoordinator } from "./resync-coordinator";
+import { messageOf } from "../log/message-of";
 
 /**
  * What the agent does with each leased message (the routing table in `shared/events/routing.ts` decides the action):
@@ -63,7 +64,7 @@ export class LiveHandler implements MessageHandler {
       return { action: "retry", delayMs: retryDelayMs(message.attempts, 60_000, 3_600_000), reason: `resync failed: ${errors.slice(0, 3).join("; ") || summary.reconcile.reason || "see the agent's log"}` };
     }
     await this.#options.afterResync?.(summary).catch((error: unknown) => {
-      this.#options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, "After-resync step failed");
+      this.#options.logger.warn({ error: messageOf(error) }, "After-resync step failed");
     });
     return { action: "ack" };
   }
@@ -143,7 +144,7 @@ function outcomeOf(result: LiveSyncResult, attempts: number): MessageOutcome {
 
 /** Failures that reach the handler as exceptions: Bitbucket or the catalog as a whole. */
 function failureOutcome(error: unknown, attempts: number): MessageOutcome {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (isBitbucketError(error)) {
     if (error.kind === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
     // Credentials or permissions can be fixed by an operator: retry slowly; the edge dead-letters after its

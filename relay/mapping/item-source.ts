@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Json } from "./engine";
 import type { ResourceMapper } from "./resource-mapper";
+import { messageOf } from "../log/message-of";
 
 /**
  * Where `bbrelay map` gets raw items from: a JSON file, or Bitbucket itself (`--live N`). A source is asked per
@@ -37,7 +38,7 @@ export function fileItemSource(path: string, read: (path: string) => Promise<str
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new ItemSourceError(`--input ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ItemSourceError(`--input ${path} is not JSON: ${messageOf(error)}`);
     }
     return Array.isArray(value) ? value : [value];
   };

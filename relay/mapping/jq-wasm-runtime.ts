@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { loadJqModuleFactory, type JqModule } from "./jq-wasm-module";
+import { messageOf } from "../log/message-of";
 
 /**
  * One jq-wasm instance at a time, wrapped so that it survives (reference: jq-wasm.md).
@@ -90,7 +91,7 @@ export class JqWasmRuntime {
     try {
       return await instance.raw(input, filter, ["-c"]);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       if (message.startsWith("jq: ")) throw new JqError(message);
       this.#instance = null;
       throw error;

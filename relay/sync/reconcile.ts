@@ -1,6 +1,7 @@
 import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { Logger } from "../log/logger";
 import type { AgentState } from "../state/agent-state";
+import { messageOf } from "../log/message-of";
 
 /**
  * The deletion phase of a full resync (DESIGN.md decision 5): entities this integration owned when the run started,
@@ -33,7 +34,7 @@ export async function takeSnapshot(
     const options = { ...(blueprints === null ? {} : { blueprints }), ...(signal === undefined ? {} : { signal }) };
     for await (const page of catalog.listOwned(options)) state.addToSnapshot(page);
   } catch (error) {
-    return { ok: false, owned: state.snapshotSize, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, owned: state.snapshotSize, error: messageOf(error) };
   }
   return { ok: true, owned: state.snapshotSize };
 }

@@ -11,6 +11,7 @@ import { EntityWriter, trackedKey, type WriteOutcome } from "./entity-writer";
 import { listKind } from "./kind-listing";
 import { reconcile, takeSnapshot } from "./reconcile";
 import type { KindSummary, ReconcileSummary, ResyncSummary } from "./resync-summary";
+import { messageOf } from "../log/message-of";
 
 /**
  * One full resync (DESIGN.md decision 5), kinds in mapping order. For each resource: list page by page (memory does
@@ -237,7 +238,7 @@ async function resyncKind(mapper: ResourceMapper, options: KindRunOptions): Prom
     await flush();
   } catch (error) {
     summary.status = options.signal?.aborted === true ? "aborted" : "failed";
-    keepError(summary, error instanceof Error ? error.message : String(error));
+    keepError(summary, messageOf(error));
     log.error({ error }, "Resync of the kind failed; nothing will be deleted in this run");
   }
   if (options.signal?.aborted === true && summary.status === "succeeded") summary.status = "aborted";

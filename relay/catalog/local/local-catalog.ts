@@ -25,6 +25,7 @@ import { planUpsert } from "../port-rules/plan-upsert";
 import { notFound } from "../port-rules/port-error";
 import { hasLocalSchema, migrateLocalSchema } from "./local-schema";
 import { LocalStore, type EntityFilter } from "./local-store";
+import { messageOf } from "../../log/message-of";
 
 export type LocalCatalogOptions =
   | {
@@ -289,9 +290,5 @@ export class LocalCatalog implements Catalog {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new CatalogUnavailableError("aborted", "the catalog write was aborted");
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 

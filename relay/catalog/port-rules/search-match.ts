@@ -1,5 +1,6 @@
 import type { StoredEntity } from "../catalog";
 import { isNestedQuery, type SearchQuery, type SearchRule } from "../search-query";
+import { messageOf } from "../../log/message-of";
 
 /**
  * Evaluates Port search queries (port-api.md §2.5) against stored entities: the `= != in notIn contains
@@ -24,7 +25,7 @@ export function compileSearchQuery(query: SearchQuery, allowed?: ReadonlySet<str
     const test = compileNode(query, allowed);
     return { ok: true, test };
   } catch (error) {
-    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+    return { ok: false, problem: messageOf(error) };
   }
 }
 

@@ -2,6 +2,7 @@ import { CatalogUnavailableError, type BlueprintResult, type CatalogCheck, type 
 import type { Blueprint } from "../port-rules/blueprint";
 import { entityErrorOf } from "./port-entity-error";
 import type { PortHttp } from "./port-http";
+import { messageOf } from "../../log/message-of";
 
 /**
  * Creates the blueprints Port lacks (port-api.md §3), leaving existing ones untouched: Port's copy may have been
@@ -70,7 +71,7 @@ export async function checkPort(http: PortHttp, location: string, options: Check
       checks.push({
         check: "reachable",
         ok: false,
-        message: error instanceof Error ? error.message : String(error),
+        message: messageOf(error),
         fix: "check PORT_BASE_URL (https://api.getport.io for EU, https://api.us.getport.io for US), DNS, the proxy and the firewall",
       });
     }
@@ -111,7 +112,7 @@ export async function checkPort(http: PortHttp, location: string, options: Check
       );
     }
   } catch (error) {
-    checks.push({ check: "blueprints", ok: false, message: error instanceof Error ? error.message : String(error), fix: "retry; if it persists, check Port's status page" });
+    checks.push({ check: "blueprints", ok: false, message: messageOf(error), fix: "retry; if it persists, check Port's status page" });
   }
   return checks;
 }

@@ -8,6 +8,7 @@ import { LocalCatalog } from "../../catalog/local/local-catalog";
 import { loadEnvironment } from "../../config/environment";
 import type { Command } from "../command";
 import { CommandFailed } from "../errors";
+import { messageOf } from "../../log/message-of";
 
 /**
  * `bbrelay catalog export`: the local catalog on stdout as one JSON array of entities, in (blueprint, identifier)
@@ -39,7 +40,7 @@ Examples:
     try {
       catalog = LocalCatalog.open({ path, readonly: true });
     } catch (error) {
-      throw new CommandFailed(`cannot read the local catalog at ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CommandFailed(`cannot read the local catalog at ${path}: ${messageOf(error)}`);
     }
     try {
       const requested = stringsOf(context.values.blueprint);

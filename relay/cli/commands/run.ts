@@ -6,6 +6,7 @@ import { LiveAgent } from "../../live/live-agent";
 import type { Command, CommandContext } from "../command";
 import { CommandFailed, UsageError } from "../errors";
 import { configFlag } from "./resync";
+import { messageOf } from "../../log/message-of";
 
 export const runCommand: Command = {
   name: "run",
@@ -62,7 +63,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         // Through the queue, so that it is coalesced with any other pending resync and survives a restart.
         await edge.requestResync().then(
           (answer) => context.log.info({ coalesced: answer.coalesced }, "Asked the edge for a first resync"),
-          (error: unknown) => context.log.warn({ error: error instanceof Error ? error.message : String(error) }, "Could not ask for a first resync"),
+          (error: unknown) => context.log.warn({ error: messageOf(error) }, "Could not ask for a first resync"),
         );
       }
       const stopping = () => void live.stop();
@@ -94,7 +95,7 @@ function webhookSync(agent: AgentContext, context: CommandContext): (when: strin
       const log = report.ok ? context.log.info.bind(context.log) : context.log.warn.bind(context.log);
       log({ when, ...report.counts }, report.ok ? "Webhooks reconciled" : "Webhooks reconciled with failures (see bbrelay webhooks list)");
     } catch (error) {
-      context.log.warn({ when, error: error instanceof Error ? error.message : String(error) }, "Could not reconcile the webhooks");
+      context.log.warn({ when, error: messageOf(error) }, "Could not reconcile the webhooks");
     }
   };
 }

@@ -6,6 +6,7 @@ import { AgentState, type RunRecord } from "../../state/agent-state";
 import { formatSummary, type ResyncSummary } from "../../sync/resync-summary";
 import type { QueueStats } from "../../../shared/protocol/schema";
 import type { Command } from "../command";
+import { messageOf } from "../../log/message-of";
 
 export const statusCommand: Command = {
   name: "status",
@@ -20,7 +21,7 @@ The edge's figures need RELAY_URL and RELAY_AGENT_TOKEN; the last resync comes f
     let edge: QueueStats | { error: string } | null = null;
     if (environment.relay !== null) {
       const client = new EdgeClient({ baseUrl: environment.relay.url, tenant: environment.relay.tenant, token: environment.relay.agentToken });
-      edge = await client.stats().catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+      edge = await client.stats().catch((error: unknown) => ({ error: messageOf(error) }));
     }
     const state = AgentState.open(join(environment.stateDir, "state.sqlite"));
     let lastResync: RunRecord | null;
