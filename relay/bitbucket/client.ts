@@ -12,6 +12,7 @@ import {
   ApplicationPropertiesWire,
   BranchWire,
   CommitWire,
+  isPersonalProject,
   PageWire,
   ProjectWire,
   PullRequestStates,
@@ -146,8 +147,7 @@ export class BitbucketClient {
 
   /** Repositories of personal projects (`~SLUG`), which `/projects` does not list. */
   listPersonalRepositories(options: Pick<SearchRepositoriesOptions, "archived"> = {}): AsyncGenerator<RepositoryWire[]> {
-    const personal = (repo: RepositoryWire) => repo.project.type === "PERSONAL" || repo.project.key.startsWith("~");
-    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, personal);
+    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, (repo) => isPersonalProject(repo.project));
   }
 
   /** Pull requests whose target is the repository (`direction` left at INCOMING, so PRs from forks count). */

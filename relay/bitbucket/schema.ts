@@ -18,6 +18,11 @@ export const ProjectWire = z.looseObject({
 });
 export type ProjectWire = z.infer<typeof ProjectWire>;
 
+/** A user's personal project (`~SLUG`): `/projects` does not list these. One test for the resync and live events. */
+export function isPersonalProject(project: { key: string; type?: unknown }): boolean {
+  return project.type === "PERSONAL" || project.key.startsWith("~");
+}
+
 export const RepositoryWire = z.looseObject({
   slug: Key,
   id: z.number().optional(),

@@ -1,4 +1,5 @@
 import type { Json } from "../mapping/engine";
+import { isPersonalProject } from "../bitbucket/schema";
 import { field } from "./json-fields";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 
@@ -16,7 +17,7 @@ export function passesApiSelectors(mapper: ResourceMapper, item: Json): boolean 
   const project = projectOf(resource.kind, item);
   if (project === null) return false;
   if (mapper.projectFilter !== null && !mapper.projectFilter(project.key)) return false;
-  const personal = project.key.startsWith("~") || project.type === "PERSONAL";
+  const personal = isPersonalProject(project);
   // `/projects` never lists personal projects, so a resync never sees them as projects.
   if (resource.kind === "project") return !personal;
   if (personal && !resource.selector.includePersonalProjects) return false;

@@ -1,7 +1,7 @@
 import type { AgentContext } from "../agent/agent-context";
 import type { EdgeClient } from "../edge/edge-client";
 import type { Logger } from "../log/logger";
-import { EntityWriter } from "../sync/entity-writer";
+import { entityWriterFor } from "../sync/entity-writer";
 import { runResync } from "../sync/resync";
 import type { ResyncSummary } from "../sync/resync-summary";
 import { DrainLoop, type DrainLoopOptions } from "./drain-loop";
@@ -31,14 +31,7 @@ export class LiveAgent {
     const catalog = agent.catalog();
     const state = agent.state();
     const client = agent.bitbucket();
-    const writer = new EntityWriter({
-      catalog,
-      state,
-      upsertOptions: {
-        merge: agent.mapping.config.enableMergeEntity,
-        createMissingRelatedEntities: agent.mapping.config.createMissingRelatedEntities,
-      },
-    });
+    const writer = entityWriterFor(agent.mapping, catalog, state);
     this.resyncs = new ResyncCoordinator((signal) =>
       runResync({ mapping: agent.mapping, client, catalog, state, logger: logger.child({ component: "resync" }), signal }),
     );

@@ -1,4 +1,5 @@
 import type { Catalog, CatalogEntity, EntityKey, UpsertOptions, UpsertResult } from "../catalog/catalog";
+import type { LoadedMapping } from "../config/mapping-loader";
 import type { MappedEntity } from "../mapping/mapping-result";
 import type { AgentState } from "../state/agent-state";
 import { contentHash } from "./content-hash";
@@ -50,6 +51,15 @@ export interface WriteContext {
   ledger?: { snapshotTaken: boolean };
   dryRun?: boolean;
   signal?: AbortSignal;
+}
+
+/** The writer a mapping's top-level flags configure: resyncs and live events write the same way. */
+export function entityWriterFor(mapping: LoadedMapping, catalog: Catalog, state: AgentState): EntityWriter {
+  return new EntityWriter({
+    catalog,
+    state,
+    upsertOptions: { merge: mapping.config.enableMergeEntity, createMissingRelatedEntities: mapping.config.createMissingRelatedEntities },
+  });
 }
 
 export function emptyWriteCounts(): WriteCounts {

@@ -7,7 +7,7 @@ import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState } from "../state/agent-state";
 import { jqStringLiteral } from "../../shared/mapping-config/rules";
 import type { Kind } from "../../shared/mapping-config/schema";
-import { EntityWriter, trackedKey, type WriteOutcome } from "./entity-writer";
+import { entityWriterFor, trackedKey, type EntityWriter, type WriteOutcome } from "./entity-writer";
 import { listKind } from "./kind-listing";
 import { reconcile, takeSnapshot } from "./reconcile";
 import type { KindSummary, ReconcileSummary, ResyncSummary } from "./resync-summary";
@@ -72,14 +72,7 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
   if (snapshot !== null && !snapshot.ok) log.warn({ error: snapshot.error }, "Could not list the catalog's entities; nothing will be deleted");
   if (snapshot === null) state.beginLedger();
 
-  const writer = new EntityWriter({
-    catalog,
-    state,
-    upsertOptions: {
-      merge: mapping.config.enableMergeEntity,
-      createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
-    },
-  });
+  const writer = entityWriterFor(mapping, catalog, state);
   const samples = { create: [] as EntityKey[], update: [] as EntityKey[] };
   const kinds: KindSummary[] = [];
   for (const mapper of mappers) {
