@@ -38,7 +38,7 @@ export class LiveAgent {
     const handler = new LiveHandler({
       client,
       mapping: agent.mapping,
-      sync: new LiveEntitySync({ mapping: agent.mapping, writer, catalog, state, logger }),
+      sync: new LiveEntitySync({ mapping: agent.mapping, writer }),
       resyncs: this.resyncs,
       logger,
       ...(options.afterResync === undefined ? {} : { afterResync: options.afterResync }),

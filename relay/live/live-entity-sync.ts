@@ -1,9 +1,7 @@
-import { keyText, type Catalog, type EntityKey } from "../catalog/catalog";
+import { keyText, type EntityKey } from "../catalog/catalog";
 import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
-import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { MappedEntity } from "../mapping/mapping-result";
-import type { AgentState } from "../state/agent-state";
 import { trackedKey, type EntityWriter, type WriteFailure } from "../sync/entity-writer";
 import type { Kind } from "../../shared/mapping-config/schema";
 import { passesApiSelectors } from "./api-selectors";
@@ -28,9 +26,6 @@ export interface LiveSyncResult {
 export interface LiveEntitySyncOptions {
   mapping: LoadedMapping;
   writer: EntityWriter;
-  catalog: Catalog;
-  state: AgentState;
-  logger: Logger;
 }
 
 export class LiveEntitySync {
@@ -90,20 +85,12 @@ export class LiveEntitySync {
   async #delete(keysToDelete: EntityKey[], result: LiveSyncResult, signal?: AbortSignal): Promise<void> {
     const unique = [...new Map(keysToDelete.map((key) => [keyText(key), key])).values()];
     if (unique.length === 0) return;
-    const results = await this.#options.catalog.delete(unique, {
+    const { deleted, failures } = await this.#options.writer.delete(unique, {
       deleteDependents: this.#options.mapping.config.deleteDependentEntities,
       ...(signal === undefined ? {} : { signal }),
     });
-    for (const deletion of results) {
-      const key = { blueprint: deletion.blueprint, identifier: deletion.identifier };
-      if (deletion.result === "failed") {
-        const { status, code, message } = deletion.error;
-        result.failures.push({ ...key, message: `delete: ${status} ${code}: ${message}`, transient: status === 429 || status >= 500 });
-        continue;
-      }
-      this.#options.state.forget(key);
-      if (deletion.result === "deleted") result.deleted.push(key);
-    }
+    result.deleted.push(...deleted);
+    for (const failure of failures) result.failures.push({ ...failure, message: `delete: ${failure.message}` });
   }
 }
 

@@ -129,6 +129,30 @@ export class EntityWriter {
   }
 
   /**
+   * Deletes entities and forgets them in the state (one transaction for the batch): an entity already gone counts
+   * as deleted for the state, but is not reported as deleted.
+   * @returns what was deleted, and what failed (transient when retrying later may help)
+   */
+  async delete(keys: readonly EntityKey[], options: { deleteDependents: boolean; signal?: AbortSignal }): Promise<{ deleted: EntityKey[]; failures: WriteFailure[] }> {
+    const results = await this.#catalog.delete(keys, options);
+    const deleted: EntityKey[] = [];
+    const failures: WriteFailure[] = [];
+    this.#state.transaction(() => {
+      for (const result of results) {
+        const key = { blueprint: result.blueprint, identifier: result.identifier };
+        if (result.result === "failed") {
+          const { status, code, message } = result.error;
+          failures.push({ ...key, message: `${status} ${code}: ${message}`, transient: status === 429 || status >= 500 });
+          continue;
+        }
+        this.#state.forget(key);
+        if (result.result === "deleted") deleted.push(key);
+      }
+    });
+    return { deleted, failures };
+  }
+
+  /**
    * Counts one result; a failure also invalidates what the state knows of the entity.
    * @returns whether the catalog accepted the write
    */

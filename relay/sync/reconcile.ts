@@ -1,4 +1,5 @@
 import type { Catalog, EntityKey } from "../catalog/catalog";
+import type { EntityWriter } from "./entity-writer";
 import type { Logger } from "../log/logger";
 import type { AgentState } from "../state/agent-state";
 import { messageOf } from "../log/message-of";
@@ -40,8 +41,9 @@ export async function takeSnapshot(
 }
 
 export interface ReconcileOptions {
-  catalog: Catalog;
   state: AgentState;
+  /** Deletes and forgets, as the live path does. */
+  writer: EntityWriter;
   logger: Logger;
   /** The state's write mark when the run started: entities written after it are left alone. */
   writeMark: number;
@@ -58,21 +60,20 @@ export interface ReconcileOptions {
 export interface ReconcileOutcome {
   status: "deleted" | "nothing-to-delete" | "refused" | "dry-run";
   owned: number;
-  candidates: number;
   protected: number;
+  /** Deleted (in a dry run: to delete). */
   deleted: number;
   failed: number;
   /** Deleted (or, in a dry run, to delete) per blueprint. */
   byBlueprint: Record<string, number>;
   reason?: string;
   samples: EntityKey[];
-  failures: { blueprint: string; identifier: string; message: string }[];
 }
 
 const DELETE_BATCH = 100;
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileOutcome> {
-  const { state, catalog } = options;
+  const { state } = options;
   const owned = state.snapshotSize;
   const doomed: EntityKey[] = [];
   let protectedCount = 0;
@@ -86,13 +87,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
   const outcome: ReconcileOutcome = {
     status: "nothing-to-delete",
     owned,
-    candidates: doomed.length + protectedCount,
     protected: protectedCount,
     deleted: 0,
     failed: 0,
     byBlueprint: {},
     samples: doomed.slice(0, options.sampleSize),
-    failures: [],
   };
   if (doomed.length === 0) return outcome;
 
@@ -110,35 +109,26 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
   doomed.sort((a, b) => (order.get(b.blueprint) ?? -1) - (order.get(a.blueprint) ?? -1));
   if (options.dryRun) {
     outcome.status = "dry-run";
+    outcome.deleted = doomed.length;
     for (const key of doomed) outcome.byBlueprint[key.blueprint] = (outcome.byBlueprint[key.blueprint] ?? 0) + 1;
     return outcome;
   }
 
   outcome.status = "deleted";
+  let firstFailure: string | undefined;
   for (let start = 0; start < doomed.length; start += DELETE_BATCH) {
     const batch = doomed.slice(start, start + DELETE_BATCH);
-    const results = await catalog.delete(batch, {
+    const { deleted, failures } = await options.writer.delete(batch, {
       deleteDependents: options.deleteDependentEntities,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    state.transaction(() => {
-      for (const result of results) {
-        const key = { blueprint: result.blueprint, identifier: result.identifier };
-        if (result.result === "failed") {
-          outcome.failed++;
-          outcome.failures.push({ ...key, message: `${result.error.status} ${result.error.code}: ${result.error.message}` });
-          continue;
-        }
-        state.forget(key);
-        if (result.result === "deleted") {
-          outcome.deleted++;
-          outcome.byBlueprint[key.blueprint] = (outcome.byBlueprint[key.blueprint] ?? 0) + 1;
-        }
-      }
-    });
+    for (const key of deleted) outcome.byBlueprint[key.blueprint] = (outcome.byBlueprint[key.blueprint] ?? 0) + 1;
+    outcome.deleted += deleted.length;
+    outcome.failed += failures.length;
+    firstFailure ??= failures[0]?.message;
   }
   if (outcome.failed > 0) {
-    options.logger.warn({ failed: outcome.failed, first: outcome.failures[0]?.message }, "Some stale entities could not be deleted");
+    options.logger.warn({ failed: outcome.failed, first: firstFailure }, "Some stale entities could not be deleted");
   }
   return outcome;
 }

@@ -114,8 +114,8 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
     reconcileSummary = skipped(`the catalog's entities could not be listed (${snapshot?.error ?? "unknown error"}), so nothing was deleted`);
   } else {
     const outcome = await reconcile({
-      catalog,
       state,
+      writer,
       logger: log,
       writeMark,
       threshold: mapping.config.entityDeletionThreshold,
@@ -132,7 +132,7 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
       status: outcome.status,
       ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
       owned: outcome.owned,
-      deleted: outcome.status === "dry-run" ? outcome.candidates - outcome.protected : outcome.deleted,
+      deleted: outcome.deleted,
       failed: outcome.failed,
       protected: outcome.protected,
       durationMs: now() - reconcileStarted,

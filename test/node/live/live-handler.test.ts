@@ -42,7 +42,7 @@ async function setup(mappingYaml?: string) {
   const handler = new LiveHandler({
     client: started.client,
     mapping: started.mapping,
-    sync: new LiveEntitySync({ mapping: started.mapping, writer, catalog: started.catalog, state: started.state, logger: started.logger }),
+    sync: new LiveEntitySync({ mapping: started.mapping, writer }),
     resyncs: new ResyncCoordinator((signal) => started.resync({ signal })),
     logger: started.logger,
   });
