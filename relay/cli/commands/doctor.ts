@@ -3,7 +3,7 @@ import type { CheckResult } from "../../doctor/check-result";
 import { runDoctor } from "../../doctor/run-doctor";
 import type { Command, CommandContext } from "../command";
 import { ConfigError } from "../errors";
-import { configFlag } from "./resync";
+import { CONFIG_OPTION, configFlag, wantsJson } from "../common-options";
 
 export const doctorCommand: Command = {
   name: "doctor",
@@ -18,7 +18,7 @@ webhook, dead letters) and the webhooks (present, not drifted, healthy according
 
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
   options: {
-    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    config: CONFIG_OPTION,
     json: { type: "boolean", description: "Print one JSON object per check (the default when stdout is not a terminal)" },
   },
   async run(context) {
@@ -43,7 +43,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
 const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘" };
 
 function print(context: CommandContext, results: CheckResult[]): void {
-  if (context.values.json === true || !context.stdoutIsTTY) {
+  if (wantsJson(context)) {
     for (const result of results) context.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }

@@ -15,6 +15,7 @@ import { addCounts, emptyCounts, type MappedEntity, type MappingCounts, type Map
 import type { ResourceMapper } from "../../mapping/resource-mapper";
 import type { Command, CommandContext } from "../command";
 import { CommandFailed, ConfigError, UsageError } from "../errors";
+import { parseKind, wantsJson } from "../common-options";
 
 /**
  * `bbrelay map`: Port's jq playground from the terminal. Runs the mapping of one kind on sample items and
@@ -108,7 +109,7 @@ function writeExplanations(context: CommandContext, mappers: readonly ResourceMa
       return { resource: `resources[${mapper.index}]`, path: field.path, engine: field.engine, reason: explanation.reason, source: field.source };
     }),
   );
-  if (context.values.json === true || !context.stdoutIsTTY) {
+  if (wantsJson(context)) {
     context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
@@ -157,7 +158,7 @@ function warningMessage(code: MappingWarning["code"]): string {
 }
 
 function writeEntities(context: CommandContext, entities: readonly MappedEntity[]): void {
-  if (context.values.json === true || !context.stdoutIsTTY) {
+  if (wantsJson(context)) {
     context.stdout.write(`${JSON.stringify(entities, null, 2)}\n`);
     return;
   }
@@ -166,9 +167,7 @@ function writeEntities(context: CommandContext, entities: readonly MappedEntity[
 
 function kindOf(value: unknown): Kind {
   if (value === undefined) throw new UsageError(`--kind is required: one of ${KINDS.join(", ")}`);
-  const kind = KINDS.find((candidate) => candidate === value);
-  if (kind === undefined) throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(value)}`);
-  return kind;
+  return parseKind(value);
 }
 
 function itemSourceOf(context: CommandContext, environment: AgentEnvironment): ItemSource {

@@ -6,6 +6,7 @@ import { formatSummary } from "../../sync/resync-summary";
 import type { Command, CommandContext } from "../command";
 import { UsageError } from "../errors";
 import { resyncProgress } from "../progress";
+import { CONFIG_OPTION, configFlag, parseKind, wantsJson } from "../common-options";
 
 export const resyncCommand: Command = {
   name: "resync",
@@ -28,7 +29,7 @@ Examples:
   options: {
     kind: { type: "string", multiple: true, valueName: "K", description: `Only this kind: ${KINDS.join(", ")}` },
     "dry-run": { type: "boolean", description: "Write nothing; print the counts and samples of what would change" },
-    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    config: CONFIG_OPTION,
     json: { type: "boolean", description: "Print the summary as JSON (the default when stdout is not a terminal)" },
   },
   async run(context) {
@@ -54,7 +55,7 @@ Examples:
         ...(kinds === undefined ? {} : { kinds }),
         onProgress: resyncProgress({ stream: context.stderr, isTTY: context.stdoutIsTTY && context.log.format === "human", log: context.log }),
       });
-      const json = context.values.json === true || !context.stdoutIsTTY;
+      const json = wantsJson(context);
       context.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
       return summary.status === "succeeded" ? 0 : 1;
     } finally {
@@ -67,14 +68,5 @@ function kindsOf(context: CommandContext): Kind[] | undefined {
   const values = context.values.kind;
   if (values === undefined) return undefined;
   const list = (Array.isArray(values) ? values : [values]).map(String);
-  return list.map((value) => {
-    const kind = KINDS.find((candidate) => candidate === value);
-    if (kind === undefined) throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(value)}`);
-    return kind;
-  });
-}
-
-export function configFlag(context: CommandContext): { configFlag?: string } {
-  const value = context.values.config;
-  return typeof value === "string" ? { configFlag: value } : {};
+  return list.map(parseKind);
 }

@@ -5,7 +5,7 @@ import { EdgeClient, EdgeError } from "../../edge/edge-client";
 import { LiveAgent } from "../../live/live-agent";
 import type { Command, CommandContext } from "../command";
 import { CommandFailed, UsageError } from "../errors";
-import { configFlag } from "./resync";
+import { CONFIG_OPTION, configFlag } from "../common-options";
 import { messageOf } from "../../log/message-of";
 
 export const runCommand: Command = {
@@ -27,7 +27,7 @@ messages come back to the queue after their visibility timeout.
 Needs RELAY_URL and RELAY_AGENT_TOKEN (RELAY_TENANT, default "default"), BITBUCKET_URL and its credentials, and
 Port credentials or a local catalog (CATALOG_PATH).`,
   options: {
-    config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+    config: CONFIG_OPTION,
     concurrency: { type: "string", valueName: "N", description: "Messages processed at once (default 8)" },
     "lease-timeout": {
       type: "string",

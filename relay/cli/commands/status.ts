@@ -7,6 +7,7 @@ import { formatSummary, type ResyncSummary } from "../../sync/resync-summary";
 import type { QueueStats } from "../../../shared/protocol/schema";
 import type { Command } from "../command";
 import { messageOf } from "../../log/message-of";
+import { wantsJson } from "../common-options";
 
 export const statusCommand: Command = {
   name: "status",
@@ -30,7 +31,7 @@ The edge's figures need RELAY_URL and RELAY_AGENT_TOKEN; the last resync comes f
     } finally {
       state.close();
     }
-    if (context.values.json === true || !context.stdoutIsTTY) {
+    if (wantsJson(context)) {
       context.stdout.write(`${JSON.stringify({ edge, lastResync }, null, 2)}\n`);
     } else {
       context.stdout.write(`${describeEdge(edge)}\n${describeResync(lastResync)}`);

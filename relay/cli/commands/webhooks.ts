@@ -1,7 +1,7 @@
 import { openAgentContext } from "../../agent/agent-context";
 import { webhookInstallerOf } from "../../agent/webhook-installer-of";
 import type { Command, CommandContext, CommandGroup } from "../command";
-import { configFlag } from "./resync";
+import { CONFIG_OPTION, configFlag, wantsJson } from "../common-options";
 import { formatListing, formatPlan, formatReport } from "./webhooks-output";
 
 const ENVIRONMENT = `
@@ -11,7 +11,7 @@ tenant's webhook secret, which the hooks carry). BITBUCKET_IS_VERSION_8_POINT_7_
 detection. Which projects get hooks follows the mapping's project selectors.`;
 
 const shared = {
-  config: { type: "string", valueName: "FILE", description: "The mapping file (default: BBRELAY_CONFIG, else the built-in mapping)" },
+  config: CONFIG_OPTION,
   json: { type: "boolean", description: "Print JSON (the default when stdout is not a terminal)" },
 } as const;
 
@@ -95,6 +95,6 @@ async function withInstaller(context: CommandContext, work: (installer: ReturnTy
 }
 
 function write<T>(context: CommandContext, value: T, human: (value: T) => string): void {
-  const json = context.values.json === true || !context.stdoutIsTTY;
+  const json = wantsJson(context);
   context.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human(value));
 }
