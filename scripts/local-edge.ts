@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, resolve } from "node:path";
 import { startEdge, type EdgeHarness } from "../test/support/edge-harness";
 import { buildWorkerBundle } from "../test/support/worker-bundle";
+import { DEFAULT_TENANT } from "../worker/config/tenants";
 
 /**
  * The edge on this machine, for `npm start`'s local pipeline: the bundled Worker in
@@ -10,7 +11,8 @@ import { buildWorkerBundle } from "../test/support/worker-bundle";
  * into a git-ignored `.dev.vars` (the file `wrangler dev` reads too, so both see the same secrets).
  */
 
-export const DEV_TENANT = "default";
+/** The tenant WEBHOOK_SECRET and AGENT_TOKEN configure on the edge. */
+export const DEV_TENANT = DEFAULT_TENANT;
 export const DEFAULT_EDGE_PORT = 8787;
 
 export interface LocalEdgeOptions {

@@ -35,7 +35,13 @@ export type EntityBody = z.infer<typeof EntityBody>;
  * @returns the route-schema problems of an entity body as `path: message` (empty when it passes)
  */
 export function entityBodyProblems(body: unknown): string[] {
+  const parsed = parseEntityBody(body);
+  return parsed.ok ? [] : parsed.problems;
+}
+
+/** @returns the entity body, or its route-schema problems as `path: message` */
+export function parseEntityBody(body: unknown): { ok: true; entity: EntityBody } | { ok: false; problems: string[] } {
   const parsed = EntityBody.safeParse(body);
-  if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "entity"}: ${issue.message}`);
+  if (parsed.success) return { ok: true, entity: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "entity"}: ${issue.message}`) };
 }

@@ -1,7 +1,7 @@
 import { keyText, type CatalogEntityError, type EntityKey, type StoredEntity } from "../catalog";
 import { isSearchQuery, type SearchQuery } from "../search-query";
 import { applyWrite, type ResolvedWrite } from "./apply-write";
-import { EntityBody } from "./entity-body";
+import { parseEntityBody } from "./entity-body";
 import type { EntityStoreView } from "./entity-store-view";
 import { invalidRequest, notFound } from "./port-error";
 import { compileSearchQuery, IDENTIFIER_QUERY_OPERATORS, queryNarrowing, RELATION_QUERY_OPERATORS } from "./search-match";
@@ -30,14 +30,9 @@ export type UpsertPlan =
  * @param blueprintId the blueprint of the URL
  */
 export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlags, store: EntityStoreView): UpsertPlan {
-  const parsed = EntityBody.safeParse(body);
-  if (!parsed.success) {
-    return {
-      kind: "failed",
-      error: invalidRequest(parsed.error.issues.map((issue) => `${issue.path.join(".") || "entity"}: ${issue.message}`)),
-    };
-  }
-  const entity = parsed.data;
+  const parsed = parseEntityBody(body);
+  if (!parsed.ok) return { kind: "failed", error: invalidRequest(parsed.problems) };
+  const entity = parsed.entity;
   const blueprint = store.blueprint(blueprintId);
   if (blueprint === undefined) return { kind: "failed", error: notFound(`Blueprint "${blueprintId}" was not found`) };
 
