@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { signWebhookBody } from "../../../shared/crypto/hmac";
+import { deliveryRequest } from "../../support/webhook-delivery";
 import type { RelayTenantsInput } from "../../../worker/config/tenants";
 import { app } from "../../../worker/index";
 
@@ -58,22 +58,13 @@ export interface Delivery {
 
 /** A Bitbucket delivery: `X-Event-Key`, `X-Request-Id` and `X-Hub-Signature` over the exact body bytes. */
 export async function deliveryInit(delivery: Delivery): Promise<RequestInit> {
-  const body =
-    delivery.rawBody === undefined
-      ? new TextEncoder().encode(JSON.stringify(delivery.payload))
-      : typeof delivery.rawBody === "string"
-        ? new TextEncoder().encode(delivery.rawBody)
-        : delivery.rawBody;
-  const headers: Record<string, string> = {
-    "content-type": "application/json; charset=utf-8",
-    "x-event-key": delivery.eventKey,
-    ...delivery.headers,
-  };
-  const requestId = delivery.requestId === undefined ? crypto.randomUUID() : delivery.requestId;
-  if (requestId !== null) headers["x-request-id"] = requestId;
-  const secret = delivery.secret === undefined ? SECRET : delivery.secret;
-  if (secret !== null) headers["x-hub-signature"] = await signWebhookBody(secret, body);
-  return { method: "POST", headers, body };
+  const { headers, body } = await deliveryRequest({
+    eventKey: delivery.eventKey,
+    body: delivery.rawBody ?? delivery.payload,
+    ...(delivery.requestId === undefined ? {} : { requestId: delivery.requestId }),
+    secret: delivery.secret === undefined ? SECRET : delivery.secret,
+  });
+  return { method: "POST", headers: { ...headers, ...delivery.headers }, body };
 }
 
 export async function deliver(bindings: Env, tenant: string, delivery: Delivery): Promise<Response> {
