@@ -1,20 +1,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { BitbucketClient } from "../../relay/bitbucket/client";
 import type { BitbucketClientConfigInput } from "../../relay/bitbucket/config";
 import type { Catalog } from "../../relay/catalog/catalog";
 import type { IntegrationIdentity } from "../../relay/catalog/integration-identity";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import { loadMapping, type LoadedMapping, type MappingSource } from "../../relay/config/mapping-loader";
-import { Logger } from "../../relay/log/logger";
+import type { Logger } from "../../relay/log/logger";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import type { JqEngine } from "../../relay/mapping/engine";
 import { AgentState } from "../../relay/state/agent-state";
 import { runResync, type ResyncOptions } from "../../relay/sync/resync";
 import type { KindSummary, ResyncSummary } from "../../relay/sync/resync-summary";
 import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+import { silentLogger } from "./silent-logger";
 
 /**
  * Everything a resync needs, wired for tests: a fake Bitbucket Server, the agent's real client, mapper, state and a
@@ -51,7 +51,6 @@ export interface ResyncFixture {
   catalog: Catalog;
   state: AgentState;
   logger: Logger;
-  logLines: string[];
   dir: string;
   resync(options?: Partial<ResyncOptions>): Promise<ResyncSummary>;
   close(): Promise<void>;
@@ -60,17 +59,7 @@ export interface ResyncFixture {
 export async function startResyncFixture(options: ResyncFixtureOptions = {}): Promise<ResyncFixture> {
   const dir = mkdtempSync(join(tmpdir(), "bbrelay-resync-"));
   const fake = await FakeBitbucketServer.start(options.fake);
-  const logLines: string[] = [];
-  const logger = new Logger({
-    stream: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    }),
-    format: "json",
-    level: "debug",
-  });
+  const logger = silentLogger();
   const client = BitbucketClient.fromConfig(
     {
       baseUrl: fake.url,
@@ -93,7 +82,6 @@ export async function startResyncFixture(options: ResyncFixtureOptions = {}): Pr
     catalog,
     state,
     logger,
-    logLines,
     dir,
     resync: (overrides = {}) => runResync({ mapping, client, catalog, state, logger, ...overrides }),
     async close() {

@@ -65,10 +65,6 @@ export function isAdmin(principal: Principal): boolean {
   );
 }
 
-export function isAuthenticated(principal: Principal): boolean {
-  return principal.kind === "user";
-}
-
 export function projectLevel(principal: Principal, project: ProjectRecord, state: FakeState): Level {
   const floor: Level = project.public ? 1 : 0;
   if (principal.kind === "anonymous") return floor;

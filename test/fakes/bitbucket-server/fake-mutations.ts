@@ -1,9 +1,9 @@
 import type { ProjectRecord, PullRequestRecord, RepositoryRecord } from "./model";
 import type { MutationContext, MutationResult, PullRequestInput, RepositoryInput } from "./mutations/mutation-context";
-import { createProject, deleteProject, updateProject } from "./mutations/project-mutations";
+import { updateProject } from "./mutations/project-mutations";
 import * as pr from "./mutations/pull-request-mutations";
 import * as repo from "./mutations/repository-mutations";
-import type { NewProject, NewRepository } from "./records";
+import type { NewRepository } from "./records";
 
 /**
  * The fake's mutation API: each method changes the state as Bitbucket would and sends the matching webhook
@@ -18,23 +18,8 @@ export class FakeMutations {
   }
 
   // Projects
-  createProject(input: NewProject): Promise<MutationResult<ProjectRecord>> {
-    return createProject(this.#ctx, input);
-  }
-  updateProject(input: {
-    projectKey: string;
-    name?: string;
-    description?: string;
-    public?: boolean;
-    actorSlug?: string;
-  }): Promise<MutationResult<ProjectRecord>> {
-    return updateProject(this.#ctx, input);
-  }
   renameProjectKey(input: { projectKey: string; newKey: string; actorSlug?: string }): Promise<MutationResult<ProjectRecord>> {
     return updateProject(this.#ctx, input);
-  }
-  deleteProject(input: { projectKey: string }): Promise<MutationResult<ProjectRecord>> {
-    return deleteProject(this.#ctx, input);
   }
 
   // Repositories
@@ -58,9 +43,6 @@ export class FakeMutations {
   }
   pushCommits(input: RepositoryInput & { branch?: string; count?: number; message?: string }): Promise<MutationResult<string>> {
     return repo.pushCommits(this.#ctx, input);
-  }
-  deleteBranch(input: RepositoryInput & { branch: string }): Promise<MutationResult<string>> {
-    return repo.deleteBranch(this.#ctx, input);
   }
   synchronizeMirror(input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
     return repo.synchronizeMirror(this.#ctx, input);

@@ -1,28 +1,12 @@
 import { basePayload } from "../event-payloads";
 import type { ProjectRecord } from "../model";
-import { addProject, type NewProject } from "../records";
 import { projectJson } from "../serialize";
 import { actorOf, emit, type MutationContext, type MutationResult } from "./mutation-context";
 
 /**
- * Project changes. Creating or deleting a project sends nothing; a change of name, description or key sends
- * `project:modified` (8.8+) with `old` and `new`, to the project's hooks only.
+ * Project changes: a change of name, description or key sends `project:modified` (8.8+) with `old` and `new`, to
+ * the project's hooks only.
  */
-
-export async function createProject(ctx: MutationContext, input: NewProject): Promise<MutationResult<ProjectRecord>> {
-  return emit(ctx, addProject(ctx.state, input), []);
-}
-
-/** Deletes an empty project (Bitbucket refuses to delete one with repositories). No event. */
-export async function deleteProject(ctx: MutationContext, input: { projectKey: string }): Promise<MutationResult<ProjectRecord>> {
-  const project = requireProject(ctx, input.projectKey);
-  if (ctx.state.repositoriesOf(project.id).length > 0) throw new Error(`fake Bitbucket: project ${project.key} has repositories`);
-  ctx.state.projects.delete(project.id);
-  for (const hook of [...ctx.state.webhooks.values()]) {
-    if (hook.scope.type === "project" && hook.scope.projectId === project.id) ctx.state.webhooks.delete(hook.id);
-  }
-  return emit(ctx, project, []);
-}
 
 export async function updateProject(
   ctx: MutationContext,

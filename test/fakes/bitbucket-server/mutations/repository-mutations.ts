@@ -161,15 +161,6 @@ export async function pushCommits(
   return emit(ctx, tip, events);
 }
 
-export async function deleteBranch(ctx: MutationContext, input: RepositoryInput & { branch: string }): Promise<MutationResult<string>> {
-  const repository = requireRepository(ctx, input);
-  const fromHash = repository.branches.get(input.branch);
-  if (fromHash === undefined) throw new Error(`fake Bitbucket: no branch ${input.branch}`);
-  repository.branches.delete(input.branch);
-  const actor = actorOf(ctx, input.actorSlug);
-  return emit(ctx, fromHash, [refsChangedEvent(ctx, repository, actor, [{ branch: input.branch, fromHash, toHash: ZERO }])]);
-}
-
 /** A smart mirror finished a sync: `mirror:repo_synchronized` (no actor). */
 export async function synchronizeMirror(ctx: MutationContext, input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
