@@ -162,20 +162,11 @@ export class LocalCatalog implements Catalog {
   async *listOwned(options: ListOwnedOptions = {}): AsyncGenerator<OwnedEntity[]> {
     if (this.#identity === null) return;
     const match = datasourceMatchOf(this.#identity);
-    let after = { blueprint: "", identifier: "" };
-    for (;;) {
-      throwIfAborted(options.signal);
-      const page = this.#store.ownedPage(match, {
-        before: options.updatedBefore?.toISOString() ?? null,
-        blueprints: options.blueprints ?? null,
-        after,
-        limit: OWNED_PAGE_SIZE,
-      });
-      const last = page.at(-1);
-      if (last === undefined) return;
+    const filter = { before: options.updatedBefore?.toISOString() ?? null, blueprints: options.blueprints ?? null };
+    throwIfAborted(options.signal);
+    for (const page of this.#store.ownedPages(match, filter, OWNED_PAGE_SIZE)) {
       yield page;
-      if (page.length < OWNED_PAGE_SIZE) return;
-      after = { blueprint: last.blueprint, identifier: last.identifier };
+      throwIfAborted(options.signal);
     }
   }
 

@@ -20,6 +20,22 @@ interface EntityRow {
 }
 
 /** A page of keyset pagination: rows after `(blueprint, identifier)`, in key order. */
+/**
+ * Keyset pagination over (blueprint, identifier): each page starts after the last key of the one before, so pages
+ * stay cheap however deep the listing goes. A short page is the last.
+ */
+function* keysetPages<R extends PageCursor, T>(pageSize: number, map: (row: R) => T, fetch: (after: PageCursor) => R[]): Generator<T[]> {
+  let after: PageCursor = { blueprint: "", identifier: "" };
+  for (;;) {
+    const rows = fetch(after);
+    const last = rows.at(-1);
+    if (last === undefined) return;
+    yield rows.map(map);
+    if (rows.length < pageSize) return;
+    after = { blueprint: last.blueprint, identifier: last.identifier };
+  }
+}
+
 export interface PageCursor {
   blueprint: string;
   identifier: string;
@@ -228,46 +244,41 @@ export class LocalStore implements EntityStoreView {
 
   /** Pages of entities in key order, optionally of one blueprint or one identifier, or related to an entity. */
   *pages(filter: EntityFilter, pageSize = 500): Generator<StoredEntity[]> {
-    let after: PageCursor = { blueprint: "", identifier: "" };
-    for (;;) {
-      const rows =
-        filter.relatedTo === undefined
-          ? this.#sql.page.all({
-              blueprint: filter.blueprint ?? null,
-              identifier: filter.identifier ?? null,
-              after_bp: after.blueprint,
-              after_id: after.identifier,
-              limit: pageSize,
-            })
-          : this.#sql.relatedPage.all({
-              target_bp: filter.relatedTo.blueprint,
-              target_id: filter.relatedTo.identifier,
-              relation: filter.relatedTo.relation ?? null,
-              blueprint: filter.blueprint ?? null,
-              after_bp: after.blueprint,
-              after_id: after.identifier,
-              limit: pageSize,
-            });
-      const last = rows.at(-1);
-      if (last === undefined) return;
-      yield rows.map(entityOf);
-      if (rows.length < pageSize) return;
-      after = { blueprint: last.blueprint, identifier: last.identifier };
-    }
+    yield* keysetPages(pageSize, entityOf, (after) =>
+      filter.relatedTo === undefined
+        ? this.#sql.page.all({
+            blueprint: filter.blueprint ?? null,
+            identifier: filter.identifier ?? null,
+            after_bp: after.blueprint,
+            after_id: after.identifier,
+            limit: pageSize,
+          })
+        : this.#sql.relatedPage.all({
+            target_bp: filter.relatedTo.blueprint,
+            target_id: filter.relatedTo.identifier,
+            relation: filter.relatedTo.relation ?? null,
+            blueprint: filter.blueprint ?? null,
+            after_bp: after.blueprint,
+            after_id: after.identifier,
+            limit: pageSize,
+          }),
+    );
   }
 
-  ownedPage(match: DatasourceMatch, options: { before: string | null; blueprints: readonly string[] | null; after: PageCursor; limit: number }): OwnedEntity[] {
-    return this.#sql.ownedPage
-      .all({
+  /** Pages of the entities a datasource owns, in key order, optionally updated before a time or of some blueprints. */
+  *ownedPages(match: DatasourceMatch, options: { before: string | null; blueprints: readonly string[] | null }, pageSize: number): Generator<OwnedEntity[]> {
+    const ownedOf = (row: { blueprint: string; identifier: string; updated_at: string }): OwnedEntity => ({ blueprint: row.blueprint, identifier: row.identifier, updatedAt: row.updated_at });
+    yield* keysetPages(pageSize, ownedOf, (after) =>
+      this.#sql.ownedPage.all({
         prefix: match.prefix,
         suffix: match.suffix,
         before: options.before,
         blueprints: options.blueprints === null ? null : JSON.stringify(options.blueprints),
-        after_bp: options.after.blueprint,
-        after_id: options.after.identifier,
-        limit: options.limit,
-      })
-      .map((row) => ({ blueprint: row.blueprint, identifier: row.identifier, updatedAt: row.updated_at }));
+        after_bp: after.blueprint,
+        after_id: after.identifier,
+        limit: pageSize,
+      }),
+    );
   }
 
   count(blueprint?: string): number {
