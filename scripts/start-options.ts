@@ -77,7 +77,7 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
   const values = parseFlags(argv);
   if (values.help === true) return null;
 
-  const mode: StartMode = values["edge-only"] === true ? "edge-only" : nonEmpty(env["BITBUCKET_URL"]) ? "bitbucket" : "simulation";
+  const mode: StartMode = values["edge-only"] === true ? "edge-only" : nonEmpty(env.BITBUCKET_URL) ? "bitbucket" : "simulation";
   const problems: string[] = [];
   const check = <T>(flag: string, schema: z.ZodType<T>, raw: string | undefined, fallback: T): T => {
     if (raw === undefined) return fallback;
@@ -86,7 +86,7 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
     problems.push(`${flag} ${parsed.error.issues[0]?.message ?? "is invalid"}, not "${raw}"`);
     return fallback;
   };
-  const port = check("--port", Port, values.port ?? (nonEmpty(env["EDGE_PORT"]) ? env["EDGE_PORT"] : undefined), DEFAULT_EDGE_PORT);
+  const port = check("--port", Port, values.port ?? (nonEmpty(env.EDGE_PORT) ? env.EDGE_PORT : undefined), DEFAULT_EDGE_PORT);
   const paceSeconds = check("--pace", Pace, values.pace, 3);
   const seed = check("--seed", Seed, values.seed, 1);
   const publicUrl = check("--public-url", PublicUrl.nullable(), values["public-url"], null);

@@ -65,7 +65,7 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
 
   const edge = await startEdgeFor(options, {
     ...(real === null ? { defaultStateDir: join(options.demoDir, "edge") } : {}),
-    overrides: { WEBHOOK_SECRET: pipeline.env["WEBHOOK_SECRET"], AGENT_TOKEN: pipeline.env["AGENT_TOKEN"] },
+    overrides: { WEBHOOK_SECRET: pipeline.env.WEBHOOK_SECRET, AGENT_TOKEN: pipeline.env.AGENT_TOKEN },
     output: pipeline.edgeOutput ?? "inherit",
   });
   let source: BitbucketSource;

@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (options.mode === "edge-only") {
       const edge = await stopSignal.guard(() =>
-        startEdgeFor(options, { overrides: { WEBHOOK_SECRET: process.env["WEBHOOK_SECRET"], AGENT_TOKEN: process.env["AGENT_TOKEN"] }, output: "inherit" }),
+        startEdgeFor(options, { overrides: { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, AGENT_TOKEN: process.env.AGENT_TOKEN }, output: "inherit" }),
       );
       print(describeLocalEdge(edge, root));
       await stopSignal.received;

@@ -7,8 +7,7 @@ import { DEFAULT_INTEGRATION_TYPE, type IntegrationIdentity } from "../catalog/i
 import { LocalCatalog } from "../catalog/local/local-catalog";
 import { PortCatalog } from "../catalog/port/port-catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
-import type { CommandContext } from "../cli/command";
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import DEFAULT_BLUEPRINTS from "../config/default-blueprints.json";
 import { loadEnvironment, requireBitbucket, type AgentEnvironment } from "../config/environment";
 import { loadMapping, mappingSourceOf, type LoadedMapping } from "../config/mapping-loader";
@@ -38,12 +37,23 @@ export interface AgentContext {
   close(): Promise<void>;
 }
 
+/** What the agent needs of the shell that starts it (the CLI's command context is one). */
+export interface AgentShell {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  log: Logger;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** bbrelay's version (it names the writer in the catalog's datasource). */
+  version: string;
+}
+
 export interface OpenAgentContextOptions {
   /** `--config FILE`, when given. */
   configFlag?: string;
 }
 
-export async function openAgentContext(context: CommandContext, options: OpenAgentContextOptions = {}): Promise<AgentContext> {
+export async function openAgentContext(context: AgentShell, options: OpenAgentContextOptions = {}): Promise<AgentContext> {
   const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: homedir() });
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   const source = mappingSourceOf(configFlag, environment.mappingPath);

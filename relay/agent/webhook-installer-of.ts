@@ -1,4 +1,4 @@
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import { requireRelay } from "../config/environment";
 import { defaultWebhookName, edgeWebhookUrl, selectionFromMappers, WebhookInstaller } from "../webhooks/index";
 import type { AgentContext } from "./agent-context";

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import type { z } from "zod";
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import { Logger } from "../log/logger";
 import { BitbucketClientConfig, normaliseBaseUrl, type BitbucketClientConfigInput, type BitbucketLimits } from "./config";
 import { BitbucketTransport, type HttpRequest, type QueryValue } from "./http-transport";

@@ -103,7 +103,7 @@ export class BitbucketWebhooks {
   }
 
   #registerSecrets(webhook: WebhookInput): void {
-    this.#options.logger.redactor.add(webhook.configuration?.["secret"], webhook.credentials?.password);
+    this.#options.logger.redactor.add(webhook.configuration?.secret, webhook.credentials?.password);
   }
 }
 

@@ -3,22 +3,15 @@
  * the top is a bug: it is reported with its stack and exits 1.
  */
 
+import { ConfigError } from "../config/config-error";
+import { ScopeModeError } from "../webhooks/scope-mode-error";
+
+export { ConfigError };
+
 /** Exit 2: a usage or configuration error; the message says what to fix. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
   readonly exitCode = 2;
-}
-
-/** Exit 2: configuration problems, all of them at once, each with its dot-path. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly exitCode = 2;
-  constructor(
-    readonly problems: readonly string[],
-    source = "configuration",
-  ) {
-    super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
 }
 
 /** Exit 1: the command ran and failed for a reason the user can act on (already explained in the message). */
@@ -31,5 +24,6 @@ export function exitCodeOf(error: unknown): number | null {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof CommandFailed) {
     return error.exitCode;
   }
+  if (error instanceof ScopeModeError) return 1;
   return null;
 }

@@ -1,4 +1,4 @@
-import { type Command, type CommandEntry, type CommandGroup, type OptionSpec } from "./command";
+import type { Command, CommandEntry, CommandGroup, OptionSpec } from "./command";
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "Show help for the command" },

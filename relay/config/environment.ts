@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import { defaultCatalogPath, defaultStateDir } from "./data-paths";
 
 /**

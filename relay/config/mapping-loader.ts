@@ -3,7 +3,7 @@ import { formatDotPath } from "../../shared/mapping-config/dot-path";
 import { parseMappingConfig } from "../../shared/mapping-config/parse-mapping-config";
 import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import type { Kind, MappingConfig } from "../../shared/mapping-config/schema";
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import type { JqEngine } from "../mapping/engine";
 import { ResourceMapper, type ResourceMapperOptions } from "../mapping/resource-mapper";
 import { DEFAULT_MAPPING_YAML } from "./default-mapping";

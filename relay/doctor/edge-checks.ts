@@ -5,7 +5,7 @@ import { messageOf } from "../log/message-of";
 
 /** The edge reachable with the agent's token, what it has seen lately, and the webhooks in Bitbucket. */
 export async function checkEdge(edge: EdgeClient, now: number): Promise<CheckResult[]> {
-  let stats;
+  let stats: Awaited<ReturnType<EdgeClient["stats"]>>;
   try {
     stats = await edge.stats();
   } catch (error) {
@@ -33,7 +33,7 @@ export async function checkEdge(edge: EdgeClient, now: number): Promise<CheckRes
 
 /** Our webhooks: present where wanted, not drifted, healthy according to Bitbucket's statistics. */
 export async function checkWebhooks(installer: WebhookInstaller): Promise<CheckResult[]> {
-  let listing;
+  let listing: Awaited<ReturnType<WebhookInstaller["list"]>>;
   try {
     listing = await installer.list();
   } catch (error) {

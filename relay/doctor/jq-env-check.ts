@@ -13,7 +13,7 @@ export function checkJqEnvironment(mapping: LoadedMapping, jqEnv: JqEnv): CheckR
   for (const mapper of mapping.mappers) {
     const leaves = [
       { path: formatDotPath(["resources", mapper.index, "selector", "query"]), source: mapper.resource.selector.query },
-      ...mapper.fields.map((field) => ({ path: formatDotPath(["resources", mapper.index, "port", "entity", "mappings"]) + `.${field.path}`, source: field.source })),
+      ...mapper.fields.map((field) => ({ path: `${formatDotPath(["resources", mapper.index, "port", "entity", "mappings"])}.${field.path}`, source: field.source })),
     ];
     for (const leaf of leaves) for (const name of envNamesRead(leaf.source)) reads.push({ path: leaf.path, name });
   }

@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger";
-import { HybridJqEngine } from "./compiled/hybrid-engine";
+import { HybridJqEngine } from "./compiled";
 import type { JqEngine } from "./engine";
 
 /**

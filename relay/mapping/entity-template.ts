@@ -17,7 +17,9 @@ export class EntityTemplate {
 
   /** @param leaves the field leaves, in the order their values will be given to {@link fill} */
   constructor(leaves: readonly JqLeaf[]) {
-    leaves.forEach((leaf, index) => insert(this.#root, leaf.fieldPath, index));
+    leaves.forEach((leaf, index) => {
+      insert(this.#root, leaf.fieldPath, index);
+    });
     this.#nullPaths = leaves.map((leaf) =>
       leaf.fieldPath[0] === "identifier" || leaf.fieldPath[0] === "blueprint" ? null : formatDotPath(leaf.fieldPath),
     );

@@ -261,9 +261,13 @@ export class ResourceMapper {
     if (decoded.fields === null || fused.alone.length === 0) return { selector: selected ?? decoded.selector, fields: decoded.fields };
     const inCall = decoded.fields;
     const outcomes: JqOutcome[] = new Array<JqOutcome>(this.#programs.fields.length);
-    fused.fields.forEach((position, slot) => (outcomes[position] = inCall[slot] ?? { kind: "empty" }));
+    fused.fields.forEach((position, slot) => {
+      outcomes[position] = inCall[slot] ?? { kind: "empty" };
+    });
     const alone = await runAll(fused.alonePrograms, value);
-    fused.alone.forEach((position, index) => (outcomes[position] = alone[index] ?? { kind: "empty" }));
+    fused.alone.forEach((position, index) => {
+      outcomes[position] = alone[index] ?? { kind: "empty" };
+    });
     return { selector: selected ?? decoded.selector, fields: outcomes };
   }
 

@@ -268,7 +268,7 @@ function reconcileScope(
 function attributeDeletions(kinds: KindSummary[], mappers: readonly ResourceMapper[], byBlueprint: Record<string, number>): void {
   for (const [blueprint, count] of Object.entries(byBlueprint)) {
     const index = mappers.findIndex((mapper) => jqStringLiteral(mapper.resource.port.entity.mappings.blueprint) === blueprint);
-    const kind = kinds[index >= 0 ? index : 0];
+    const kind = kinds[Math.max(index , 0)];
     if (kind !== undefined) kind.deleted += count;
   }
 }

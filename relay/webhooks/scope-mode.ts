@@ -2,7 +2,7 @@ import { EVENT_ROUTES, subscribableEventKeys } from "../../shared/events/routing
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { isVersionAtLeast, parseVersion, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
-import { CommandFailed } from "../cli/errors";
+import { ScopeModeError } from "./scope-mode-error";
 import type { Logger } from "../log/logger";
 
 /**
@@ -21,7 +21,7 @@ export interface ScopeMode {
 /**
  * @param override Port's `bitbucketIsVersion8Point7OrOlder`: true → repository hooks, false → project hooks
  * @throws BitbucketError when the version cannot be read and there is no override
- * @throws CommandFailed when the server's version is not a version number and there is no override
+ * @throws ScopeModeError when the server's version is not a version number and there is no override
  */
 export async function resolveScopeMode(
   client: Pick<BitbucketClient, "version">,
@@ -35,7 +35,7 @@ export async function resolveScopeMode(
   }
   const version = await client.version();
   if (parseVersion(version) === null) {
-    throw new CommandFailed(
+    throw new ScopeModeError(
       `Bitbucket reports its version as ${JSON.stringify(version)}, which is not a version number: set ` +
         "bitbucketIsVersion8Point7OrOlder to true (repository webhooks) or false (project webhooks, Bitbucket 8.8 and newer)",
     );

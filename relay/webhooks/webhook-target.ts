@@ -1,4 +1,4 @@
-import { ConfigError } from "../cli/errors";
+import { ConfigError } from "../config/config-error";
 import { WebhookTarget, type WebhookTargetInput } from "./schema";
 
 /**

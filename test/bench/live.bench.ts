@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const resyncStarted = performance.now();
     await agent.whileRunning(live.waitFirstResync(300_000));
     console.log(`  agent started, webhooks installed, first resync done and acked in ${((performance.now() - resyncStarted) / 1000).toFixed(1)} s`);
-    const reader = new LiveProbe({ fake: live.fake, accepted, catalogPath: live.env["CATALOG_PATH"] ?? "" });
+    const reader = new LiveProbe({ fake: live.fake, accepted, catalogPath: live.env.CATALOG_PATH ?? "" });
     probe = reader;
     const prs = pullRequestsOf(live.fake);
     if (prs.length < needed) throw new Error(`the instance has ${prs.length} pull requests, ${needed} needed`);

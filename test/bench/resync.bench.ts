@@ -20,7 +20,7 @@ import { BitbucketClient } from "../../relay/bitbucket/client";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import { loadMapping } from "../../relay/config/mapping-loader";
 import { Logger } from "../../relay/log/logger";
-import { HybridJqEngine } from "../../relay/mapping/compiled/hybrid-engine";
+import { HybridJqEngine } from "../../relay/mapping/compiled";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
@@ -44,10 +44,10 @@ function settings(): Settings {
   const { values } = parseArgs({
     options: { scale: { type: "string" }, latency: { type: "string" }, engine: { type: "string" } },
   });
-  const scale = Number(values.scale ?? process.env["BENCH_SCALE"] ?? "1");
-  const latencyMs = Number(values.latency ?? process.env["BENCH_LATENCY_MS"] ?? "20");
-  const engine = values.engine ?? process.env["BENCH_ENGINE"] ?? "hybrid";
-  if (!(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env["BENCH_SCALE"])}`);
+  const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? "1");
+  const latencyMs = Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? "20");
+  const engine = values.engine ?? process.env.BENCH_ENGINE ?? "hybrid";
+  if (!(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env.BENCH_SCALE)}`);
   if (!(latencyMs >= 0 && latencyMs <= 10_000)) throw new Error(`--latency must be milliseconds from 0 to 10000`);
   if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
   return { scale, latencyMs, engine };

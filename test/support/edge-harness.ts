@@ -62,9 +62,9 @@ export async function startEdge(options: EdgeHarnessOptions = {}): Promise<EdgeH
   const host = options.host ?? "127.0.0.1";
 
   const bindings: Record<string, string> = { ...options.vars };
-  if (options.tenants !== undefined) bindings["RELAY_TENANTS"] = JSON.stringify(options.tenants);
-  if (options.webhookSecret !== undefined) bindings["WEBHOOK_SECRET"] = options.webhookSecret;
-  if (options.agentToken !== undefined) bindings["AGENT_TOKEN"] = options.agentToken;
+  if (options.tenants !== undefined) bindings.RELAY_TENANTS = JSON.stringify(options.tenants);
+  if (options.webhookSecret !== undefined) bindings.WEBHOOK_SECRET = options.webhookSecret;
+  if (options.agentToken !== undefined) bindings.AGENT_TOKEN = options.agentToken;
 
   const create = (port: number) =>
     new Miniflare({

@@ -7,5 +7,5 @@ import { resolve } from "node:path";
  * @returns an absolute directory path
  */
 export function seedDir(): string {
-  return process.env["BBRELAY_SEED_DIR"] ?? resolve(process.cwd(), "test", "fixtures", "seed");
+  return process.env.BBRELAY_SEED_DIR ?? resolve(process.cwd(), "test", "fixtures", "seed");
 }

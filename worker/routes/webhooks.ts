@@ -91,7 +91,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function eventKeyOf(payload: Record<string, unknown>, headerKey: string | null): { key: string; payload: unknown } {
-  const key = payload["eventKey"];
+  const key = payload.eventKey;
   if (typeof key !== "string" || key.length === 0) {
     throw new EdgeError(400, "missing_event_key", "the body has no eventKey: this is not a Bitbucket Server webhook");
   }

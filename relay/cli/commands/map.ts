@@ -6,7 +6,7 @@ import { BitbucketClient, isBitbucketError } from "../../bitbucket/index";
 import { loadEnvironment, requireBitbucket, type AgentEnvironment } from "../../config/environment";
 import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mapping-loader";
 import { createMappingEngine } from "../../mapping/create-engine";
-import { explainJq } from "../../mapping/compiled/explain";
+import { explainJq } from "../../mapping/compiled";
 import { toPortJq } from "../../../shared/mapping-config/port-jq";
 import { formatEntitiesForTerminal } from "../../mapping/format-entities";
 import { fileItemSource, ItemSourceError, type ItemSource } from "../../mapping/item-source";

@@ -20,7 +20,9 @@ export function recurseDefault(): Compiled {
 /** Visits a value and everything inside it, depth first, each with its path (what `..` emits in a path expression). */
 export function allPaths(x: Json, p: Json[], visit: (v: Json, p: Json[]) => void): void {
   visit(x, p);
-  if (Array.isArray(x)) x.forEach((v, i) => allPaths(v, [...p, i], visit));
+  if (Array.isArray(x)) x.forEach((v, i) => {
+    allPaths(v, [...p, i], visit);
+  });
   else if (isObject(x)) for (const k of Object.keys(x)) allPaths(x[k] ?? null, [...p, k], visit);
 }
 
@@ -51,7 +53,10 @@ export function iterate(target: Compiled, optional: boolean): Compiled {
       ? null
       : (x, p, env, emit) =>
           tpath(x, p, env, (v, vp) => {
-            if (Array.isArray(v)) v.forEach((item, i) => emit(item, [...vp, i]));
+            if (Array.isArray(v))
+              v.forEach((item, i) => {
+                emit(item, [...vp, i]);
+              });
             else if (isObject(v)) for (const k of Object.keys(v)) emit(v[k] ?? null, [...vp, k]);
             else guarded(optional, () => iterationValues(v), () => undefined);
           });

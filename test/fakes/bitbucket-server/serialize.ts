@@ -201,7 +201,7 @@ export function commentJson(comment: CommentRecord, repositoryId: number, ctx: S
 /** Secrets are not read back unless the server is told to (reference §6: unverified; don't rely on it). */
 export function webhookJson(hook: WebhookRecord, withSecret: boolean, statistics: Json | undefined): Json {
   const configuration = { ...hook.configuration };
-  if (!withSecret) delete configuration["secret"];
+  if (!withSecret) delete configuration.secret;
   return {
     id: hook.id,
     name: hook.name,

@@ -104,7 +104,7 @@ export class WebhookDispatcher {
   async #deliver(hook: WebhookRecord, eventKey: string, body: string, target: EventTarget): Promise<DeliveryRecord> {
     const now = this.#state.clock.now();
     const headers = this.#baseHeaders(eventKey, hook.credentials);
-    const secret = hook.configuration["secret"];
+    const secret = hook.configuration.secret;
     if (secret !== undefined && secret !== "") headers["X-Hub-Signature"] = await signWebhookBody(secret, body);
     const record: DeliveryRecord = {
       hookId: hook.id,

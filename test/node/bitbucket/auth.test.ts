@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
-import { ConfigError } from "../../../relay/cli/errors";
+import { ConfigError } from "../../../relay/config/config-error";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { clientFor, drain, failure } from "./support/client-for";
 import { RawPage } from "./support/fetch-json";
@@ -93,7 +93,7 @@ describe("authentication, context path and secrets", () => {
     const anonymous = await fetch(`${fake.url}/rest/api/latest/projects`);
     const body = RawPage.parse(await anonymous.json());
 
-    expect(body.values.map((project) => project["key"])).toEqual(["P002"]);
+    expect(body.values.map((project) => project.key)).toEqual(["P002"]);
     expect(anonymous.headers.get("x-ausername")).toBeNull();
   });
 

@@ -75,7 +75,7 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     expect(repository).toMatchObject({ slug: target.slug, archived: target.archived, scmId: "git", project: { key: projectKey } });
     expect(repository).not.toHaveProperty("defaultBranch");
     expect(pr).toMatchObject({ state: "MERGED", closed: true, closedDate: merged.closedDate, properties: { mergeCommit: { id: merged.mergeCommit } } });
-    expect(typeof pr?.["createdDate"]).toBe("number");
+    expect(typeof pr?.createdDate).toBe("number");
     expect(openPr).not.toHaveProperty("closedDate");
     expect(openPr).not.toHaveProperty("properties.mergeCommit");
     expect(await client.getProject({ projectKey: "P404" })).toBeNull();

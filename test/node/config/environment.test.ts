@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../relay/cli/errors";
+import { ConfigError } from "../../../relay/config/config-error";
 import { defaultCatalogPath, defaultStateDir } from "../../../relay/config/data-paths";
 import { loadEnvironment, requireBitbucket, requireRelay } from "../../../relay/config/environment";
 

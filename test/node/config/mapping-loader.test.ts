@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../relay/cli/errors";
+import { ConfigError } from "../../../relay/config/config-error";
 import { loadMapping, loadMappingText, mappingSourceOf } from "../../../relay/config/mapping-loader";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { seedPath } from "../mapping/seed-files";

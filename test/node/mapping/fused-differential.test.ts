@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import type { Json } from "../../../relay/mapping/engine";
-import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
+import { HybridJqEngine } from "../../../relay/mapping/compiled";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { seedPayload, seedText } from "./seed-files";
 import { SplitEngine, sourceParity } from "./split-engine";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
-import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
+import { HybridJqEngine } from "../../../relay/mapping/compiled";
 import { envNamesRead, type JqEnv } from "../../../relay/mapping/jq-env";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import type { ResourceMapper } from "../../../relay/mapping/resource-mapper";

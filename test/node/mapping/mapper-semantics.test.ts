@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
 import type { Json } from "../../../relay/mapping/engine";
-import { HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
+import { HybridJqEngine } from "../../../relay/mapping/compiled";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { addCounts, emptyCounts } from "../../../relay/mapping/mapping-result";
 import type { ResourceMapper } from "../../../relay/mapping/resource-mapper";

@@ -3,7 +3,7 @@ import { portIsFree } from "../../support/port-is-free";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../relay/cli/errors";
+import { ConfigError } from "../../../relay/config/config-error";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { EdgeClient } from "../../../relay/edge/edge-client";
 import { SIMULATION_LABEL } from "../../../scripts/bitbucket-simulator";

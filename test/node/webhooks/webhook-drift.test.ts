@@ -80,7 +80,7 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
     for (const scope of report.scopes) {
       expect(scope.state === "done" ? scope.outcomes.map((outcome) => outcome.result === "updated" && outcome.drift) : null).toEqual([["secret"]]);
     }
-    expect(f.hooks().map((hook) => hook.configuration["secret"])).toEqual([rotated, rotated, rotated]);
+    expect(f.hooks().map((hook) => hook.configuration.secret)).toEqual([rotated, rotated, rotated]);
     expect(await signedWith(f, rotated)).toBe(true);
     expect(await signedWith(f, SECRET)).toBe(false);
   });
@@ -89,19 +89,19 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
     const f = await start({ version: "9.4.2", webhookSecretsReadable: true });
     await f.installer().sync();
     const hook = ourHookIn(f, "project P001");
-    hook.configuration["secret"] = "typed-by-hand";
+    hook.configuration.secret = "typed-by-hand";
 
     const report = await f.installer().sync();
 
     expect(outcomesOf(report, "project P001")).toEqual([{ result: "updated", webhookId: hook.id, drift: ["secret"], forced: false }]);
-    expect(hook.configuration["secret"]).toBe(SECRET);
+    expect(hook.configuration.secret).toBe(SECRET);
   });
 
   it("cannot see a secret changed by hand when the server hides secrets, and forceUpdate repairs it", async () => {
     const f = await start({ version: "9.4.2" });
     await f.installer().sync();
     const hook = ourHookIn(f, "project P001");
-    hook.configuration["secret"] = "typed-by-hand";
+    hook.configuration.secret = "typed-by-hand";
 
     const plain = await f.installer().sync();
     const forced = await f.installer().sync({ forceUpdate: true });
@@ -109,7 +109,7 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
     expect(outcomesOf(plain, "project P001")).toEqual([{ result: "unchanged", webhookId: hook.id }]);
     expect(forced.counts).toMatchObject({ updated: 3, unchanged: 0 });
     expect(outcomesOf(forced, "project P001")).toEqual([{ result: "updated", webhookId: hook.id, drift: [], forced: true }]);
-    expect(hook.configuration["secret"]).toBe(SECRET);
+    expect(hook.configuration.secret).toBe(SECRET);
   });
 
   it("keeps the best of several hooks of ours in one scope and deletes the duplicates", async () => {

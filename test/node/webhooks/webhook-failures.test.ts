@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
-import { ConfigError } from "../../../relay/cli/errors";
+import { ConfigError } from "../../../relay/config/config-error";
 import { Logger } from "../../../relay/log/logger";
 import { selectProjects } from "../../../relay/webhooks/project-selection";
 import type { ScopeReport, WebhookReport } from "../../../relay/webhooks/sync-report";

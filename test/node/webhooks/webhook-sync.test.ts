@@ -128,6 +128,6 @@ describe("webhook sync against the fake Bitbucket", () => {
     for (const text of [JSON.stringify(plan), JSON.stringify(report), JSON.stringify(listing), ...f.lines]) {
       expect(text).not.toContain(SECRET);
     }
-    expect(f.hooks().every((hook) => hook.name === NAME && hook.configuration["secret"] === SECRET)).toBe(true);
+    expect(f.hooks().every((hook) => hook.name === NAME && hook.configuration.secret === SECRET)).toBe(true);
   });
 });

@@ -203,10 +203,18 @@ function subBuiltin(flagsFor: (flags: Json) => Json, withFlags: boolean): Builti
 export const REGEX_BUILTINS: Readonly<Record<string, Builtin>> = {
   "test/1": single((x, re) => matchAll(x, re, true), 1),
   "test/2": single((x, re) => matchAll(x, re, true), 2),
-  "match/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => emit(m)), 1),
-  "match/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => emit(m)), 2),
-  "capture/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => emit(captureObject(m))), 1),
-  "capture/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => emit(captureObject(m))), 2),
+  "match/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
+    emit(m);
+  }), 1),
+  "match/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
+    emit(m);
+  }), 2),
+  "capture/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
+    emit(captureObject(m));
+  }), 1),
+  "capture/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
+    emit(captureObject(m));
+  }), 2),
   "sub/2": subBuiltin((f) => f ?? "", false),
   "sub/3": subBuiltin((f) => f, true),
   "gsub/2": subBuiltin(() => "g", false),

@@ -36,7 +36,7 @@ function listPullRequests(ctx: RouteContext) {
   const withProperties = ctx.query.get("withProperties") !== "false";
   return page(ctx, "pullRequests", selected, (pr) => {
     const json = pullRequestJson(pr, ctx.ser);
-    if (!withProperties) delete json["properties"];
+    if (!withProperties) delete json.properties;
     return json;
   });
 }

@@ -13,7 +13,7 @@ import { findProject, findRepository, page, param, type Route, type RouteContext
  */
 
 function scopeOf(ctx: RouteContext): Lookup<WebhookScopeRecord> {
-  if (ctx.params["repositorySlug"] !== undefined) {
+  if (ctx.params.repositorySlug !== undefined) {
     const repo = findRepository(ctx, 3);
     return repo.ok ? { ok: true, value: { type: "repository", repositoryId: repo.value.id } } : repo;
   }
@@ -79,29 +79,29 @@ type HookFields = Pick<WebhookRecord, "name" | "url" | "events" | "active" | "co
 function validate(ctx: RouteContext, existing?: WebhookRecord): { ok: true; value: HookFields } | { ok: false; response: FakeResponse } {
   const body = isRecord(ctx.body) ? ctx.body : {};
   const bad = (field: string, message: string) => ({ ok: false as const, response: errorResponse(400, message, EXCEPTIONS.validation, field) });
-  const name = body["name"] ?? existing?.name;
+  const name = body.name ?? existing?.name;
   if (typeof name !== "string" || name.trim() === "") return bad("name", "A name is required.");
-  const url = body["url"] ?? existing?.url;
+  const url = body.url ?? existing?.url;
   if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/i.test(url)) return bad("url", "The URL must be a valid http or https URL.");
-  const events = body["events"] ?? existing?.events;
+  const events = body.events ?? existing?.events;
   if (!Array.isArray(events) || events.length === 0) return bad("events", "At least one event is required.");
   for (const event of events) {
     const since = typeof event === "string" ? WEBHOOK_EVENT_KEYS[event] : undefined;
     if (since === undefined || !versionAtLeast(ctx.settings.version, since)) return bad("events", `the event ${String(event)} is unknown`);
   }
-  const configuration = body["configuration"] ?? existing?.configuration ?? {};
+  const configuration = body.configuration ?? existing?.configuration ?? {};
   if (!isStringMap(configuration)) return bad("configuration", "The configuration must map names to strings.");
-  const credentials = body["credentials"] ?? existing?.credentials;
+  const credentials = body.credentials ?? existing?.credentials;
   return {
     ok: true,
     value: {
       name,
       url,
       events: events.map(String),
-      active: typeof body["active"] === "boolean" ? body["active"] : (existing?.active ?? true),
+      active: typeof body.active === "boolean" ? body.active : (existing?.active ?? true),
       configuration: { ...configuration },
       sslVerificationRequired:
-        typeof body["sslVerificationRequired"] === "boolean" ? body["sslVerificationRequired"] : (existing?.sslVerificationRequired ?? true),
+        typeof body.sslVerificationRequired === "boolean" ? body.sslVerificationRequired : (existing?.sslVerificationRequired ?? true),
       ...(isCredentials(credentials) ? { credentials } : {}),
     },
   };
