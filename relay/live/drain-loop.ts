@@ -37,7 +37,14 @@ export interface DrainLoopOptions {
   maxBackoffMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Calls `tick` every `ms` until stopped (the lease extender's timer; tests tick it by hand). */
+  every?: (ms: number, tick: () => void) => { stop(): void };
   random?: () => number;
+}
+
+function realInterval(ms: number, tick: () => void): { stop(): void } {
+  const timer = setInterval(tick, ms);
+  return { stop: () => clearInterval(timer) };
 }
 
 interface InFlight {
@@ -82,6 +89,7 @@ export class DrainLoop {
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       now: options.now ?? Date.now,
       sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal })),
+      every: options.every ?? realInterval,
       random: options.random ?? Math.random,
     };
   }
@@ -110,7 +118,10 @@ export class DrainLoop {
   }
 
   async #run(): Promise<void> {
-    const extender = setInterval(() => void this.#extendDue().catch(() => undefined), Math.max(1_000, Math.floor(this.#options.visibilityMs / 3)));
+    // A failed extension is not fatal: the lease then expires and the message comes back, which is safe.
+    const extender = this.#options.every(Math.max(1_000, Math.floor(this.#options.visibilityMs / 3)), () => {
+      this.#extendDue().catch(() => undefined);
+    });
     let failures = 0;
     try {
       while (!this.#intake.signal.aborted) {
@@ -142,7 +153,7 @@ export class DrainLoop {
       }
     } finally {
       await this.#drain();
-      clearInterval(extender);
+      extender.stop();
       await this.#flushAcks();
     }
   }

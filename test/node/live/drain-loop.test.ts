@@ -35,12 +35,16 @@ class MemoryEdge implements DrainEdge {
     }
     const messages = this.queue.splice(0, request.max ?? 10);
     if (messages.length === 0) {
+      // An empty long-poll: 20 ms, or less when the loop stops. The listener goes with the poll (a lingering one per
+      // poll is a leak on the loop's one intake signal).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20);
-        signal?.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
           resolve();
-        });
+        };
+        const timer = setTimeout(done, 20);
+        signal?.addEventListener("abort", done);
       });
       if (signal?.aborted === true) throw new EdgeError("POST /lease: cancelled", null, "cancelled", false);
     }
@@ -178,15 +182,36 @@ describe("the drain loop", () => {
   it("extends the leases of slow work before they run out", async () => {
     const edge = new MemoryEdge();
     edge.add("project:slow");
-    const loop = loopOf(edge, handlerOf(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      return { action: "ack" };
-    }), { visibilityMs: 1_500 });
+    const ticks: Array<() => void> = [];
+    let finish = () => {};
+    const slow = new Promise<void>((resolve) => (finish = resolve));
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => {
+        await slow;
+        return { action: "ack" };
+      }),
+      {
+        visibilityMs: 1_500,
+        // A second later than the lease was given: the lease is due for extension at the next tick.
+        now: () => Date.now() + 1_000,
+        every: (ms, tick) => {
+          expect(ms).toBe(1_000);
+          ticks.push(tick);
+          return { stop: () => ticks.splice(0) };
+        },
+      },
+    );
 
     void loop.start();
-    await until(() => edge.settled().size === 1, "the slow ack", 10_000);
+    await until(() => ticks.length === 1 && edge.leaseRequests.length > 0, "the extender's timer and a lease");
+    await until(() => {
+      ticks[0]?.();
+      return edge.extends.length > 0;
+    }, "an extension");
+    finish();
+    await until(() => edge.settled().size === 1, "the slow ack");
 
-    expect(edge.extends.length).toBeGreaterThan(0);
     expect(edge.extends[0]?.leases[0]).toEqual({ leaseId: "lease-1", visibilityMs: 1_500 });
   });
 
