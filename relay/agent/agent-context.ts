@@ -9,7 +9,7 @@ import { PortCatalog } from "../catalog/port/port-catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import { ConfigError } from "../config/config-error";
 import DEFAULT_BLUEPRINTS from "../config/default-blueprints.json";
-import { loadEnvironment, requireBitbucket, type AgentEnvironment } from "../config/environment";
+import { type AgentEnvironment, loadEnvironment, type RequiredConnection, requireBitbucket } from "../config/environment";
 import { loadMapping, mappingSourceOf, type LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import { createMappingEngine } from "../mapping/create-engine";
@@ -51,10 +51,17 @@ export interface AgentShell {
 export interface OpenAgentContextOptions {
   /** `--config FILE`, when given. */
   configFlag?: string;
+  /** The connections the command needs, checked with the rest of the environment. */
+  requires?: readonly RequiredConnection[];
 }
 
 export async function openAgentContext(context: AgentShell, options: OpenAgentContextOptions = {}): Promise<AgentContext> {
-  const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: homedir() });
+  const environment = loadEnvironment({
+    env: context.env,
+    cwd: context.cwd,
+    homeDir: homedir(),
+    ...(options.requires === undefined ? {} : { requires: options.requires }),
+  });
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
   const engine = createMappingEngine({ logger: context.log });

@@ -84,7 +84,11 @@ export interface EnvironmentInputs {
   /** Relative paths are resolved against it. */
   cwd: string;
   homeDir: string;
+  /** The connections the command cannot do without: a missing one is reported with every other problem. */
+  requires?: readonly RequiredConnection[];
 }
+
+export type RequiredConnection = "bitbucket" | "relay";
 
 const Text = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
 
@@ -154,6 +158,17 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
 
   const jqEnv = jqEnvironment(raw.BBRELAY_JQ_ENV, inputs.env, problem);
 
+  // A connection the command needs and the user gave no part of: named here, with the rest, rather than by a later
+  // require*() one at a time (a user would fix RELAY_URL, then learn of RELAY_AGENT_TOKEN, then of BITBUCKET_URL).
+  const requires = inputs.requires ?? [];
+  if (requires.includes("relay") && raw.RELAY_URL === undefined && raw.RELAY_AGENT_TOKEN === undefined) {
+    problem("RELAY_URL", MISSING_RELAY_URL);
+    problem("RELAY_AGENT_TOKEN", "is not set: give the agent token the edge was given (AGENT_TOKEN)");
+  }
+  if (requires.includes("bitbucket") && raw.BITBUCKET_URL === undefined && bitbucket === null && !problems.some((line) => line.startsWith("BITBUCKET_"))) {
+    problem("BITBUCKET_URL", MISSING_BITBUCKET_URL);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems, "the environment");
   return {
     bitbucket,
@@ -203,10 +218,7 @@ export function defaultInstallationId(bitbucketUrl: string | null): string {
  */
 export function requireBitbucket(environment: AgentEnvironment): BitbucketSettings {
   if (environment.bitbucket !== null) return environment.bitbucket;
-  throw new ConfigError(
-    ["BITBUCKET_URL: is not set: give the server's root URL (e.g. https://bitbucket.example.com) and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD)"],
-    "the environment",
-  );
+  throw new ConfigError([`BITBUCKET_URL: ${MISSING_BITBUCKET_URL}`], "the environment");
 }
 
 /**
@@ -215,8 +227,12 @@ export function requireBitbucket(environment: AgentEnvironment): BitbucketSettin
  */
 export function requireRelay(environment: AgentEnvironment): RelaySettings {
   if (environment.relay !== null) return environment.relay;
-  throw new ConfigError(["RELAY_URL: is not set: give the edge's URL and RELAY_AGENT_TOKEN"], "the environment");
+  throw new ConfigError([`RELAY_URL: ${MISSING_RELAY_URL} and RELAY_AGENT_TOKEN`], "the environment");
 }
+
+const MISSING_BITBUCKET_URL =
+  "is not set: give the server's root URL (e.g. https://bitbucket.example.com) and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD)";
+const MISSING_RELAY_URL = "is not set: give the edge's URL";
 
 type Report = (variable: string, message: string) => void;
 

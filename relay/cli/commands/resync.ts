@@ -34,7 +34,7 @@ Examples:
   },
   async run(context) {
     const kinds = kindsOf(context);
-    const agent = await openAgentContext(context, configFlag(context));
+    const agent = await openAgentContext(context, { ...configFlag(context), requires: ["bitbucket"] });
     try {
       if (kinds !== undefined) {
         const missing = kinds.filter((kind) => mappersOfKind(agent.mapping, kind).length === 0);

@@ -86,7 +86,7 @@ export const webhooksGroup: CommandGroup = {
 };
 
 async function withInstaller(context: CommandContext, work: (installer: ReturnType<typeof webhookInstallerOf>) => Promise<number>): Promise<number> {
-  const agent = await openAgentContext(context, configFlag(context));
+  const agent = await openAgentContext(context, { ...configFlag(context), requires: ["relay", "bitbucket"] });
   try {
     return await work(webhookInstallerOf(agent, context.signal));
   } finally {

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { bbrelay } from "../../support/cli-runner";
+
+// Every problem of the environment at once, each naming its variable: a user must not learn of RELAY_AGENT_TOKEN
+// only after fixing RELAY_URL, and of BITBUCKET_URL only after that.
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function emptyEnv(): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "bbrelay-env-problems-"));
+  dirs.push(dir);
+  return { HOME: dir, CATALOG_PATH: join(dir, "catalog.sqlite"), BBRELAY_STATE_DIR: join(dir, "state") };
+}
+
+describe("a command's missing environment", () => {
+  it("bbrelay run names RELAY_URL, RELAY_AGENT_TOKEN and BITBUCKET_URL in one report, exit 2", async () => {
+    const result = await bbrelay(["run"], { env: emptyEnv() });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the environment has 3 problems/);
+    for (const variable of ["RELAY_URL", "RELAY_AGENT_TOKEN", "BITBUCKET_URL"]) {
+      expect(result.stderr).toMatch(new RegExp(`^\\s+- ${variable}: is not set`, "m"));
+    }
+  });
+
+  it("bbrelay run names the missing token beside a Bitbucket problem", async () => {
+    const result = await bbrelay(["run"], { env: { ...emptyEnv(), RELAY_URL: "https://edge.example.com", BITBUCKET_URL: "https://bitbucket.example.com" } });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/RELAY_AGENT_TOKEN: is not set, but RELAY_URL is/);
+    expect(result.stderr).toMatch(/BITBUCKET_URL: is set without credentials/);
+  });
+
+  it("bbrelay resync names BITBUCKET_URL, and nothing of the edge it does not need", async () => {
+    const result = await bbrelay(["resync"], { env: emptyEnv() });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/BITBUCKET_URL: is not set/);
+    expect(result.stderr).not.toMatch(/RELAY_/);
+  });
+});
