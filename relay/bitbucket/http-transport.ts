@@ -2,6 +2,7 @@ import type { Logger } from "../log/logger";
 import { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { BitbucketAuth, BitbucketLimits } from "./config";
 import { BitbucketError, kindOfStatus, type BitbucketErrorKind } from "./errors";
+import { HostCircuit, unreachableCode } from "../http/host-circuit";
 import { parseRetryAfter } from "../http/retry-after";
 import { RatePacer, type Clock } from "./rate-pacer";
 import { fullJitterDelay, shouldRetry, type HttpMethod } from "./retry-policy";
@@ -51,7 +52,9 @@ export interface BitbucketTransportOptions {
   signal?: AbortSignal | undefined;
 }
 
-type Attempt = { ok: true; response: HttpResponse } | { ok: false; error: BitbucketError; retryAfterMs: number | null };
+type Attempt =
+  | { ok: true; response: HttpResponse }
+  | { ok: false; error: BitbucketError; retryAfterMs: number | null; unreachable?: true };
 
 export class BitbucketTransport {
   readonly #options: BitbucketTransportOptions;
@@ -59,6 +62,7 @@ export class BitbucketTransport {
   readonly #secrets: string[];
   readonly #limiter: ConcurrencyLimiter;
   readonly #pacer: RatePacer;
+  readonly #circuit: HostCircuit;
 
   constructor(options: BitbucketTransportOptions) {
     this.#options = options;
@@ -75,6 +79,7 @@ export class BitbucketTransport {
       requestsPerSecond: options.limits.requestsPerSecond,
       concurrency: options.limits.maxConcurrency,
     });
+    this.#circuit = new HostCircuit({ now: () => options.clock.now() });
     for (const secret of this.#secrets) options.logger.redactor.add(secret);
   }
 
@@ -106,9 +111,13 @@ export class BitbucketTransport {
         waited += pacing;
       }
       if (this.#options.signal?.aborted === true) throw this.#aborted(request.method, path, attempt - 1);
+      const refused = this.#circuit.refusal();
+      if (refused !== null) throw this.#unreachable(request.method, path, attempt - 1, refused);
       const outcome = await this.#limiter.run(() => this.#attempt(request, path));
       if (outcome.ok) return outcome.response;
       const { error } = outcome;
+      // A host that refuses or does not resolve will not start answering within a retry's delay: say so once.
+      if (outcome.unreachable === true) throw withAttempts(error, attempt);
       if (attempt >= limits.maxAttempts || !shouldRetry(error, request.method)) throw withAttempts(error, attempt);
       const backoff = fullJitterDelay(attempt, {
         baseDelayMs: limits.baseRetryDelayMs,
@@ -158,6 +167,7 @@ export class BitbucketTransport {
         redirect: "follow",
       });
       this.#pacer.observe(response.headers);
+      this.#circuit.close();
       const accepted = request.accept?.includes(response.status) ?? false;
       if (!response.ok && !accepted) return await this.#failure(request, path, response);
       const result = accepted && !response.ok ? await discard(response) : await this.#read(request, path, response);
@@ -174,11 +184,26 @@ export class BitbucketTransport {
       const kind: BitbucketErrorKind = timedOut ? "timeout" : "network";
       const reason = timedOut ? `no answer within ${limits.requestTimeoutMs} ms` : this.scrub(networkReason(error));
       const failure = new BitbucketError({ kind, method: request.method, path, status: null, reason });
+      if (!timedOut && unreachableCode(error) !== null) {
+        this.#circuit.open(reason);
+        return { ok: false, error: failure, retryAfterMs: null, unreachable: true };
+      }
       return { ok: false, error: failure, retryAfterMs: null };
     } finally {
       clearTimeout(timer);
       this.#options.signal?.removeEventListener("abort", stop);
     }
+  }
+
+  #unreachable(method: HttpMethod, path: string, attempts: number, reason: string): BitbucketError {
+    return new BitbucketError({
+      kind: "network",
+      method,
+      path,
+      status: null,
+      attempts,
+      reason: `${reason}; not sent: Bitbucket could not be reached moments ago`,
+    });
   }
 
   #aborted(method: HttpMethod, path: string, attempts: number): BitbucketError {

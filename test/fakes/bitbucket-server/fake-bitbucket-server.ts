@@ -25,6 +25,8 @@ import { WebhookDispatcher, type DispatcherSettings, type WebhookDialect } from 
  */
 
 export interface FakeBitbucketOptions {
+  /** The port on 127.0.0.1; any free one by default (a test brings a stopped server back on its old port). */
+  port?: number;
   /** e.g. `/bitbucket`; default none. */
   contextPath?: string;
   /** Default 9.4.2. */
@@ -126,7 +128,7 @@ export class FakeBitbucketServer {
     const fake = new FakeBitbucketServer(options);
     await new Promise<void>((resolve, reject) => {
       fake.#server.once("error", reject);
-      fake.#server.listen(0, "127.0.0.1", () => resolve());
+      fake.#server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
     });
     const address = fake.#server.address();
     if (address === null || typeof address === "string") throw new Error("fake Bitbucket: no TCP address");

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
+import { FAKE_ADMIN } from "../../fakes/bitbucket-server/index";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { clientFor, failure } from "./support/client-for";
 import { recordingLogger } from "./support/recording-logger";
@@ -115,17 +116,36 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     expect(fake.requests.count).toBe(1);
   });
 
-  it("reports an unreachable server as a network error after its retries", async () => {
+  it("reports a server that refuses connections at once, fails fast for it, and closes the circuit when it answers", async () => {
     const url = fake.url;
     await fake.stop();
-    const client = BitbucketClient.fromConfig({ baseUrl: url, auth: { kind: "bearer", token: "t0ken-value" }, limits: { maxAttempts: 2 } }, { clock });
+    let connections = 0;
+    const counting: typeof fetch = (input, init) => {
+      connections++;
+      return fetch(input, init);
+    };
+    const client = BitbucketClient.fromConfig(
+      { baseUrl: url, auth: { kind: "bearer", token: FAKE_ADMIN.token }, limits: { maxAttempts: 5 } },
+      { clock, fetch: counting },
+    );
 
-    const error = await failure(client.version());
+    const first = await failure(client.version());
+    const second = await failure(client.version());
 
-    expect(error.kind).toBe("network");
-    expect(error.message).toContain("ECONNREFUSED");
-    expect(error.attempts).toBe(2);
-    fake = await FakeBitbucketServer.start();
+    expect(first.kind).toBe("network");
+    expect(first.message).toContain("ECONNREFUSED");
+    // Retrying a refused connection within one call only costs time: one attempt, one connection.
+    expect(first.attempts).toBe(1);
+    expect(second.kind).toBe("network");
+    expect(second.message).toMatch(/ECONNREFUSED; not sent: Bitbucket could not be reached moments ago/);
+    expect(connections).toBe(1);
+
+    // The host is back on the same port: after the probe interval one request tries it, and its success closes the circuit.
+    fake = await FakeBitbucketServer.start({ port: Number(new URL(url).port) });
+    clock.advance(5_000);
+    await expect(client.version()).resolves.toEqual(expect.any(String));
+    await expect(client.version()).resolves.toEqual(expect.any(String));
+    expect(connections).toBe(3);
   });
 
   it("does not retry a POST after a 5xx: a webhook is never created twice", async () => {

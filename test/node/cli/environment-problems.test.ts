@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -43,5 +44,23 @@ describe("a command's missing environment", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/BITBUCKET_URL: is not set/);
     expect(result.stderr).not.toMatch(/RELAY_/);
+  });
+});
+
+describe("a dead Bitbucket", () => {
+  it("fails a resync with the refused connection, without retrying each kind against it", async () => {
+    // A port that was just free and is closed again: connections to it are refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const env = { ...emptyEnv(), BITBUCKET_URL: `http://127.0.0.1:${port}`, BITBUCKET_TOKEN: "dead-host-token" };
+
+    const result = await bbrelay(["resync"], { env });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("ECONNREFUSED");
+    expect(result.stderr).toMatch(/not sent: Bitbucket could not be reached moments ago/);
+    expect(result.stderr).not.toMatch(/retrying/);
   });
 });
