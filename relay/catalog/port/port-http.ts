@@ -1,4 +1,5 @@
 import type { Logger } from "../../log/logger";
+import { HostCircuit, unreachableCode } from "../../http/host-circuit";
 import { CatalogUnavailableError } from "../catalog";
 import { PortTokenProvider } from "./port-token";
 import { retryDelay, type RetryDelayPolicy } from "./retry-delay";
@@ -53,9 +54,11 @@ export class PortHttp {
   readonly #options: PortHttpOptions;
   readonly #api: string;
   readonly #tokens: PortTokenProvider;
+  readonly #circuit: HostCircuit;
 
   constructor(options: PortHttpOptions) {
     this.#options = options;
+    this.#circuit = new HostCircuit({ now: options.now });
     this.#api = `${options.baseUrl.replace(/\/+$/, "")}/v1`;
     this.#tokens = new PortTokenProvider({
       clientId: options.clientId,
@@ -104,6 +107,8 @@ export class PortHttp {
     };
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal, method, path);
+      const refused = this.#circuit.refusal();
+      if (refused !== null) throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
       const started = now();
       let response: Response;
       try {
@@ -112,18 +117,18 @@ export class PortHttp {
       } catch (error) {
         throwIfAborted(request.signal, method, path);
         const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-        if (attempt >= maxAttempts) {
-          throw new CatalogUnavailableError(
-            "unreachable",
-            `Port is unreachable (${method} /v1${path} failed ${attempt} times: ${reason}); check PORT_BASE_URL, the network and any proxy`,
-            { cause: error },
-          );
+        // A refused connection or a name that does not resolve will not heal within a retry's delay (see HostCircuit).
+        if (unreachableCode(error) !== null) {
+          this.#circuit.open(reason);
+          throw unreachable(method, path, reason, error);
         }
+        if (attempt >= maxAttempts) throw unreachable(method, path, `failed ${attempt} times: ${reason}`, error);
         const { delayMs } = retryDelay(null, null, attempt, now(), this.#options.retryDelay);
         log.warn({ method, path, attempt, delayMs, reason }, "Port request failed; retrying");
         await sleep(delayMs, request.signal);
         continue;
       }
+      this.#circuit.close();
       const body = await readBody(response);
       log.debug({ method, path, status: response.status, attempt, ms: now() - started }, "Port request");
       if (!isRetryable(response.status)) return { status: response.status, headers: response.headers, body };
@@ -159,6 +164,14 @@ async function readBody(response: Response): Promise<unknown> {
 function describe(body: unknown): string {
   if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") return ` (${body.message})`;
   return "";
+}
+
+function unreachable(method: string, path: string, reason: string, cause?: unknown): CatalogUnavailableError {
+  return new CatalogUnavailableError(
+    "unreachable",
+    `Port is unreachable (${method} /v1${path}: ${reason}); check PORT_BASE_URL, the network and any proxy`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, method: string, path: string): void {
