@@ -11,7 +11,15 @@ export type AgentLogEvent =
   | { event: "resync-started" }
   | { event: "resync-finished"; status: string; durationMs: number }
   /** `bbrelay run`'s reconcile of the webhooks (at start, after each resync). */
-  | { event: "webhooks"; when: string; ok: boolean; created: number; updated: number; unchanged: number; failed: number }
+  | {
+      event: "webhooks";
+      when: string;
+      ok: boolean;
+      created: number;
+      updated: number;
+      unchanged: number;
+      failed: number;
+    }
   | { event: "problem"; level: "warn" | "error"; message: string; details: string }
   /** A line that is not JSON: the CLI's own error output (a configuration error, a crash). */
   | { event: "text"; text: string }
@@ -43,7 +51,9 @@ export function parseAgentLogLine(line: string): AgentLogEvent {
   if (msg === "Resync started") return { event: "resync-started" };
   if (msg === "Resync finished") {
     const finished = ResyncFinished.safeParse(parsed.data);
-    return finished.success ? { event: "resync-finished", status: finished.data.status, durationMs: finished.data.durationMs } : { event: "other" };
+    return finished.success
+      ? { event: "resync-finished", status: finished.data.status, durationMs: finished.data.durationMs }
+      : { event: "other" };
   }
   if (msg.startsWith("Webhooks reconciled")) {
     const webhooks = Webhooks.safeParse(parsed.data);
@@ -52,7 +62,8 @@ export function parseAgentLogLine(line: string): AgentLogEvent {
       return { event: "webhooks", when, ok: level === "info", created, updated, unchanged, failed };
     }
   }
-  if (level === "warn" || level === "error") return { event: "problem", level, message: msg, details: detailsOf(parsed.data) };
+  if (level === "warn" || level === "error")
+    return { event: "problem", level, message: msg, details: detailsOf(parsed.data) };
   return { event: "other" };
 }
 

@@ -30,10 +30,14 @@ for (const name of names) {
     ...NODE_BUNDLE,
   });
   console.log(`\n== bench:${name} ==`);
-  const result = spawnSync(process.execPath, ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean)], {
-    stdio: "inherit",
-    env,
-    cwd: root,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean)],
+    {
+      stdio: "inherit",
+      env,
+      cwd: root,
+    },
+  );
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

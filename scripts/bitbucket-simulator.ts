@@ -1,5 +1,10 @@
 import { ActivitySimulator, type ActivityStep } from "../test/fakes/bitbucket-server/activity-simulator";
-import { FAKE_ADMIN, FakeBitbucketServer, type DeliveryRecord, type InstanceSpec } from "../test/fakes/bitbucket-server/index";
+import {
+  type DeliveryRecord,
+  FAKE_ADMIN,
+  FakeBitbucketServer,
+  type InstanceSpec,
+} from "../test/fakes/bitbucket-server/index";
 
 /**
  * `npm start`'s stand-in for Bitbucket Server when none is configured: the project's fake Bitbucket Server (the
@@ -55,7 +60,11 @@ export async function startBitbucketSimulator(options: BitbucketSimulatorOptions
   // "await": a change resolves once its webhooks were delivered, so each printed change says how the edge answered.
   const fake = await FakeBitbucketServer.start({ dispatch: "await" });
   fake.generate(options.instance ?? DEMO_INSTANCE);
-  const activity = new ActivitySimulator(fake, { intervalMs: options.intervalMs, seed: options.seed ?? 1, onStep: options.onStep });
+  const activity = new ActivitySimulator(fake, {
+    intervalMs: options.intervalMs,
+    seed: options.seed ?? 1,
+    onStep: options.onStep,
+  });
   let stopped = false;
   return {
     url: fake.url,
@@ -76,7 +85,9 @@ export async function startBitbucketSimulator(options: BitbucketSimulatorOptions
 /** @returns how a simulated change's webhooks fared, e.g. `2 signed webhooks → edge 202` */
 export function describeDeliveries(deliveries: readonly DeliveryRecord[]): string {
   if (deliveries.length === 0) return "no webhook (Bitbucket sends none for this change: the next resync picks it up)";
-  const outcomes = deliveries.map((delivery) => (delivery.outcome === "SUCCESS" || delivery.outcome === "FAILURE" ? String(delivery.status) : delivery.outcome));
+  const outcomes = deliveries.map((delivery) =>
+    delivery.outcome === "SUCCESS" || delivery.outcome === "FAILURE" ? String(delivery.status) : delivery.outcome,
+  );
   const distinct = [...new Set(outcomes)];
   const noun = deliveries.length === 1 ? "signed webhook" : "signed webhooks";
   return `${deliveries.length} ${noun} (${[...new Set(deliveries.map((delivery) => delivery.eventKey))].join(", ")}) → edge ${distinct.join("/")}`;

@@ -127,12 +127,15 @@ export class CatalogWatcher {
       const change = this.#see(EntityRow.parse(raw));
       if (change !== null) changes.push(change);
     }
-    const stored = new Map(this.#sql.counts.all().map((raw) => {
-      const row = CountRow.parse(raw);
-      return [row.blueprint, row.n] as const;
-    }));
+    const stored = new Map(
+      this.#sql.counts.all().map((raw) => {
+        const row = CountRow.parse(raw);
+        return [row.blueprint, row.n] as const;
+      }),
+    );
     for (const blueprint of new Set([...stored.keys(), ...this.#counts.keys()])) {
-      if ((stored.get(blueprint) ?? 0) !== (this.#counts.get(blueprint) ?? 0)) changes.push(...this.#reconcileBlueprint(blueprint));
+      if ((stored.get(blueprint) ?? 0) !== (this.#counts.get(blueprint) ?? 0))
+        changes.push(...this.#reconcileBlueprint(blueprint));
     }
     return changes;
   }
@@ -152,7 +155,13 @@ export class CatalogWatcher {
     const hadContent = previous !== undefined && previous.content !== null;
     const keep = hadContent || this.#detailed < this.#detailLimit;
     if (keep && !hadContent) this.#detailed++;
-    this.#known.set(key, { blueprint: row.blueprint, identifier: row.identifier, title: row.title, updatedAt: row.updated_at, content: keep ? content : null });
+    this.#known.set(key, {
+      blueprint: row.blueprint,
+      identifier: row.identifier,
+      title: row.title,
+      updatedAt: row.updated_at,
+      content: keep ? content : null,
+    });
     const base = { blueprint: row.blueprint, identifier: row.identifier, title: row.title };
     if (previous === undefined) {
       this.#counts.set(row.blueprint, (this.#counts.get(row.blueprint) ?? 0) + 1);
@@ -197,7 +206,8 @@ function diffFields(previous: Known, row: EntityRow): FieldChange[] {
   if (previous.title !== row.title) fields.push({ field: "title", before: previous.title, after: row.title });
   const content = previous.content;
   if (content === null) return fields;
-  if (content.team !== row.team) fields.push({ field: "team", before: parseJson(content.team), after: parseJson(row.team) });
+  if (content.team !== row.team)
+    fields.push({ field: "team", before: parseJson(content.team), after: parseJson(row.team) });
   for (const group of ["properties", "relations"] as const) {
     if (content[group] === row[group]) continue;
     const before = JsonObject.parse(parseJson(content[group]));

@@ -1,10 +1,10 @@
-import type { ActivityStep } from "../test/fakes/bitbucket-server/activity-simulator";
-import { parseAgentLogLine, type AgentLogEvent } from "./agent-log-events";
-import { describeDeliveries, SIMULATION_LABEL } from "./bitbucket-simulator";
-import { formatChange, formatCounts, formatTally, tallyChanges, type ChangeTally } from "./catalog-change-format";
-import { CatalogWatcher, type CatalogChange } from "./catalog-watcher";
-import { formatSeconds } from "./start-banner";
 import { messageOf } from "../relay/log/message-of";
+import type { ActivityStep } from "../test/fakes/bitbucket-server/activity-simulator";
+import { type AgentLogEvent, parseAgentLogLine } from "./agent-log-events";
+import { describeDeliveries, SIMULATION_LABEL } from "./bitbucket-simulator";
+import { type ChangeTally, formatChange, formatCounts, formatTally, tallyChanges } from "./catalog-change-format";
+import { type CatalogChange, CatalogWatcher } from "./catalog-watcher";
+import { formatSeconds } from "./start-banner";
 
 /**
  * What `npm start` shows while it runs: the agent's milestones (webhooks installed, resyncs with the catalog's
@@ -66,7 +66,9 @@ export class LiveConsole {
   /** One simulated change, or the error that stopped it. */
   simulatorStep(step: ActivityStep | { action: string; error: unknown }): void {
     if ("error" in step) {
-      this.#live(`${SIMULATION_LABEL} a simulated change failed: ${step.error instanceof Error ? step.error.message : String(step.error)}`);
+      this.#live(
+        `${SIMULATION_LABEL} a simulated change failed: ${step.error instanceof Error ? step.error.message : String(step.error)}`,
+      );
       return;
     }
     this.#live(`${SIMULATION_LABEL} ${step.action}: ${describeDeliveries(step.deliveries)}`);
@@ -96,18 +98,25 @@ export class LiveConsole {
         // The reconcile after each resync usually finds nothing to do: shown only when it did something.
         if (this.#webhookReports++ > 0 && event.created + event.updated + event.failed === 0) return;
         const failed = event.failed > 0 ? `, ${event.failed} failed (see \`npx bbrelay webhooks list\`)` : "";
-        this.#options.print(`Webhooks in ${this.#options.bitbucketName} (${event.when}): ${event.created} created, ${event.updated} updated, ${event.unchanged} unchanged${failed}`);
+        this.#options.print(
+          `Webhooks in ${this.#options.bitbucketName} (${event.when}): ${event.created} created, ${event.updated} updated, ${event.unchanged} unchanged${failed}`,
+        );
         return;
       }
       case "resync-started":
         this.#resyncing = true;
-        this.#options.print(this.#resyncs === 0 ? `First resync: reading ${this.#options.bitbucketName} over REST…` : "Resync started…");
+        this.#options.print(
+          this.#resyncs === 0 ? `First resync: reading ${this.#options.bitbucketName} over REST…` : "Resync started…",
+        );
         return;
       case "resync-finished":
         this.#resyncFinished(event.status, event.durationMs);
         return;
       case "problem":
-        if (!this.#stopping) this.#live(`agent ${event.level.toUpperCase()} ${event.message}${event.details === "" ? "" : `  ${event.details}`}`);
+        if (!this.#stopping)
+          this.#live(
+            `agent ${event.level.toUpperCase()} ${event.message}${event.details === "" ? "" : `  ${event.details}`}`,
+          );
         return;
       case "text":
         this.#options.print(`agent: ${event.text}`);
@@ -158,11 +167,15 @@ export class LiveConsole {
     this.#resyncs++;
     const name = first ? "First resync" : "Resync";
     // Stopping aborts a resync under way: say so rather than report a plain failure.
-    const head = this.#stopping ? `${name} cut short by the stop (${status} after ${formatSeconds(durationMs)})` : `${name} ${status} in ${formatSeconds(durationMs)}`;
+    const head = this.#stopping
+      ? `${name} cut short by the stop (${status} after ${formatSeconds(durationMs)})`
+      : `${name} ${status} in ${formatSeconds(durationMs)}`;
     if (tally === null || counts === null) {
       this.#options.print(`${head}.`);
     } else if (first) {
-      this.#options.print([`${head}: ${formatTally(tally)}. The local catalog now holds:`, ...formatCounts(counts)].join("\n"));
+      this.#options.print(
+        [`${head}: ${formatTally(tally)}. The local catalog now holds:`, ...formatCounts(counts)].join("\n"),
+      );
     } else {
       const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
       this.#options.print(`${head}: ${formatTally(tally)}; the local catalog holds ${total} entities.`);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { startEdge, type EdgeHarness } from "../test/support/edge-harness";
+import { type EdgeHarness, startEdge } from "../test/support/edge-harness";
 import { buildWorkerBundle } from "../test/support/worker-bundle";
 import { DEFAULT_TENANT } from "../worker/config/tenants";
 
@@ -94,14 +94,23 @@ export function loadOrCreateSecrets(file: string, overrides: LocalEdgeOptions["o
   }
   if (Object.keys(missing).length > 0) {
     mkdirSync(dirname(file), { recursive: true });
-    const header = text.length === 0 ? "# Development secrets for the local edge (npm start); git-ignored. Delete to regenerate.\n" : "";
+    const header =
+      text.length === 0
+        ? "# Development secrets for the local edge (npm start); git-ignored. Delete to regenerate.\n"
+        : "";
     const separator = text.length > 0 && !text.endsWith("\n") ? "\n" : "";
-    const lines = Object.entries(missing).map(([name, value]) => `${name}=${value}\n`).join("");
+    const lines = Object.entries(missing)
+      .map(([name, value]) => `${name}=${value}\n`)
+      .join("");
     writeFileSync(file, `${text}${separator}${header}${lines}`);
     chmodSync(file, 0o600);
   }
   const pick = (name: "WEBHOOK_SECRET" | "AGENT_TOKEN") => overrides[name] || values.get(name) || missing[name] || "";
-  return { webhookSecret: pick("WEBHOOK_SECRET"), agentToken: pick("AGENT_TOKEN"), generated: Object.keys(missing).length > 0 };
+  return {
+    webhookSecret: pick("WEBHOOK_SECRET"),
+    agentToken: pick("AGENT_TOKEN"),
+    generated: Object.keys(missing).length > 0,
+  };
 }
 
 /** `KEY=value` lines, optionally quoted; comments and blank lines ignored (the subset `.dev.vars` uses). */

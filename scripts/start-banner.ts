@@ -51,17 +51,26 @@ export function describePipeline(facts: BannerFacts): string {
     ...(facts.catalogPath === null
       ? []
       : // With a real server the agent reads the catalog's place from this shell's environment, as the command will.
-        [`  ${simulated ? `CATALOG_PATH=${path(facts.catalogPath)} ` : ""}npx bbrelay catalog export   (--blueprint B: one blueprint)`]),
+        [
+          `  ${simulated ? `CATALOG_PATH=${path(facts.catalogPath)} ` : ""}npx bbrelay catalog export   (--blueprint B: one blueprint)`,
+        ]),
     `  curl -s ${edge.url}/agent/v1/${edge.tenant}/stats -H "Authorization: Bearer ${tokenFrom}"`,
     `  curl -s -X POST ${edge.url}/agent/v1/${edge.tenant}/resync -H "Authorization: Bearer ${tokenFrom}"   (a full resync)`,
-    ...(simulated ? [`  curl -s -u ${bitbucket.username}:${bitbucket.password} ${bitbucket.url}/rest/api/1.0/projects   ${SIMULATION_LABEL}`] : []),
+    ...(simulated
+      ? [
+          `  curl -s -u ${bitbucket.username}:${bitbucket.password} ${bitbucket.url}/rest/api/1.0/projects   ${SIMULATION_LABEL}`,
+        ]
+      : []),
   ];
   if (bitbucket.kind === "real") lines.push("", ...reachabilityCaveat(facts, bitbucket));
   return lines.join("\n");
 }
 
 /** A real server delivers webhooks over its own network: the edge must be reachable from there. */
-function reachabilityCaveat(facts: BannerFacts, bitbucket: Extract<BannerFacts["bitbucket"], { kind: "real" }>): string[] {
+function reachabilityCaveat(
+  facts: BannerFacts,
+  bitbucket: Extract<BannerFacts["bitbucket"], { kind: "real" }>,
+): string[] {
   if (bitbucket.publicUrl !== null) {
     return [
       `Webhooks: the agent installs them in ${bitbucket.url} pointing at ${bitbucket.publicUrl}/webhooks/${facts.edge.tenant} (--public-url);`,
@@ -73,7 +82,7 @@ function reachabilityCaveat(facts: BannerFacts, bitbucket: Extract<BannerFacts["
     "Only a server that can reach that address delivers them (one on this machine can). For a server elsewhere:",
     "  - npm start -- --host 0.0.0.0 --port 8787 --public-url https://<a tunnel or proxy to this machine's port 8787>",
     "    (the URL must be https: the agent sends its token there too), or",
-    "  - deploy the edge to Cloudflare (README, \"Deploy to Cloudflare\") and run `bbrelay run` with RELAY_URL set to it.",
+    '  - deploy the edge to Cloudflare (README, "Deploy to Cloudflare") and run `bbrelay run` with RELAY_URL set to it.',
     "Until then the resyncs still run (the agent reads the server over REST); live changes wait for the next resync.",
   ];
 }

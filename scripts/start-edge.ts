@@ -1,6 +1,6 @@
-import { startLocalEdge, type LocalEdge, type LocalEdgeOptions } from "./local-edge";
-import type { StartOptions } from "./start-options";
 import { messageOf } from "../relay/log/message-of";
+import { type LocalEdge, type LocalEdgeOptions, startLocalEdge } from "./local-edge";
+import type { StartOptions } from "./start-options";
 
 /**
  * The local edge with `npm start`'s options, and a start failure told in `npm start`'s terms (a port in use is
@@ -25,7 +25,10 @@ export async function startEdgeFor(
   } catch (error) {
     const message = messageOf(error);
     if (/EADDRINUSE|address already in use/i.test(message)) {
-      throw new Error(`port ${options.port} is in use: stop what holds it, or run \`npm start -- --port 0\` (any free port)`, { cause: error });
+      throw new Error(
+        `port ${options.port} is in use: stop what holds it, or run \`npm start -- --port 0\` (any free port)`,
+        { cause: error },
+      );
     }
     throw error;
   }

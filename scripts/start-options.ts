@@ -63,8 +63,15 @@ const Port = z.coerce
   .int({ error: "must be a whole port number" })
   .min(0, { error: "must be 0 (any free port) to 65535" })
   .max(65_535, { error: "must be 0 (any free port) to 65535" });
-const Pace = z.coerce.number({ error: "must be a number of seconds" }).min(0.05, { error: "must be at least 0.05 seconds" }).max(3_600, { error: "must be at most 3600 seconds" });
-const Seed = z.coerce.number({ error: "must be a whole number" }).int({ error: "must be a whole number" }).min(0).max(2 ** 32 - 1);
+const Pace = z.coerce
+  .number({ error: "must be a number of seconds" })
+  .min(0.05, { error: "must be at least 0.05 seconds" })
+  .max(3_600, { error: "must be at most 3600 seconds" });
+const Seed = z.coerce
+  .number({ error: "must be a whole number" })
+  .int({ error: "must be a whole number" })
+  .min(0)
+  .max(2 ** 32 - 1);
 const PublicUrl = z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
 
 /**
@@ -73,11 +80,16 @@ const PublicUrl = z.url({ protocol: /^https?$/, error: "must be an absolute http
  * @returns the options, or null when `--help` was asked (the usage is then printed by the caller)
  * @throws UsageError naming every problem
  */
-export function parseStartOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, root: string): StartOptions | null {
+export function parseStartOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  root: string,
+): StartOptions | null {
   const values = parseFlags(argv);
   if (values.help === true) return null;
 
-  const mode: StartMode = values["edge-only"] === true ? "edge-only" : nonEmpty(env.BITBUCKET_URL) ? "bitbucket" : "simulation";
+  const mode: StartMode =
+    values["edge-only"] === true ? "edge-only" : nonEmpty(env.BITBUCKET_URL) ? "bitbucket" : "simulation";
   const problems: string[] = [];
   const check = <T>(flag: string, schema: z.ZodType<T>, raw: string | undefined, fallback: T): T => {
     if (raw === undefined) return fallback;
@@ -86,7 +98,12 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
     problems.push(`${flag} ${parsed.error.issues[0]?.message ?? "is invalid"}, not "${raw}"`);
     return fallback;
   };
-  const port = check("--port", Port, values.port ?? (nonEmpty(env.EDGE_PORT) ? env.EDGE_PORT : undefined), DEFAULT_EDGE_PORT);
+  const port = check(
+    "--port",
+    Port,
+    values.port ?? (nonEmpty(env.EDGE_PORT) ? env.EDGE_PORT : undefined),
+    DEFAULT_EDGE_PORT,
+  );
   const paceSeconds = check("--pace", Pace, values.pace, 3);
   const seed = check("--seed", Seed, values.seed, 1);
   const publicUrl = check("--public-url", PublicUrl.nullable(), values["public-url"], null);
@@ -94,8 +111,16 @@ export function parseStartOptions(argv: readonly string[], env: Readonly<Record<
   const onlyFor = (names: readonly (keyof typeof values)[], wanted: StartMode, why: string) => {
     for (const name of names) if (values[name] !== undefined && mode !== wanted) problems.push(`--${name} ${why}`);
   };
-  onlyFor(["demo-dir", "pace", "seed"], "simulation", "is for the simulation; it does not apply with BITBUCKET_URL set or with --edge-only");
-  onlyFor(["public-url"], "bitbucket", "is for a real Bitbucket Server (BITBUCKET_URL set): the simulated one runs on this machine");
+  onlyFor(
+    ["demo-dir", "pace", "seed"],
+    "simulation",
+    "is for the simulation; it does not apply with BITBUCKET_URL set or with --edge-only",
+  );
+  onlyFor(
+    ["public-url"],
+    "bitbucket",
+    "is for a real Bitbucket Server (BITBUCKET_URL set): the simulated one runs on this machine",
+  );
   if (problems.length > 0) throw new UsageError(problems.join("; "));
 
   return {
@@ -133,7 +158,9 @@ function parseFlags(argv: readonly string[]) {
       },
     }).values;
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}; run \`npm start -- --help\` for the options`);
+    throw new UsageError(
+      `${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}; run \`npm start -- --help\` for the options`,
+    );
   }
 }
 

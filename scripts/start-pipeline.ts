@@ -1,12 +1,12 @@
+import { rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { rmSync } from "node:fs";
 import { loadEnvironment } from "../relay/config/environment";
-import { SIMULATION_LABEL, startBitbucketSimulator, type BitbucketSimulator } from "./bitbucket-simulator";
+import { type BitbucketSimulator, SIMULATION_LABEL, startBitbucketSimulator } from "./bitbucket-simulator";
 import { startInProcessAgent } from "./in-process-agent";
 import { LiveConsole, type ResyncOutcome } from "./live-console";
 import type { LocalEdge } from "./local-edge";
-import { describePipeline, formatSeconds, type BannerFacts } from "./start-banner";
+import { type BannerFacts, describePipeline, formatSeconds } from "./start-banner";
 import { startEdgeFor } from "./start-edge";
 import type { StartOptions } from "./start-options";
 
@@ -72,7 +72,14 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
   try {
     source =
       real === null
-        ? { kind: "simulation", simulator: await startBitbucketSimulator({ intervalMs: options.paceMs, seed: options.seed, onStep: (step) => liveConsole.simulatorStep(step) }) }
+        ? {
+            kind: "simulation",
+            simulator: await startBitbucketSimulator({
+              intervalMs: options.paceMs,
+              seed: options.seed,
+              onStep: (step) => liveConsole.simulatorStep(step),
+            }),
+          }
         : { kind: "real", settings: real };
   } catch (error) {
     await edge.stop();
@@ -81,10 +88,27 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
   const simulator = source.kind === "simulation" ? source.simulator : null;
 
   const agentEdgeUrl = options.publicUrl ?? loopbackUrlOf(edge);
-  const relayEnv = { RELAY_URL: agentEdgeUrl, RELAY_TENANT: edge.tenant, RELAY_AGENT_TOKEN: edge.agentToken, RELAY_WEBHOOK_SECRET: edge.webhookSecret };
-  print(describePipeline({ root: options.root, edge, agentEdgeUrl, agentLogFile, catalogPath, portUrl: real?.portUrl ?? null, bitbucket: bannerFactsOf(source, options) }));
+  const relayEnv = {
+    RELAY_URL: agentEdgeUrl,
+    RELAY_TENANT: edge.tenant,
+    RELAY_AGENT_TOKEN: edge.agentToken,
+    RELAY_WEBHOOK_SECRET: edge.webhookSecret,
+  };
+  print(
+    describePipeline({
+      root: options.root,
+      edge,
+      agentEdgeUrl,
+      agentLogFile,
+      catalogPath,
+      portUrl: real?.portUrl ?? null,
+      bitbucket: bannerFactsOf(source, options),
+    }),
+  );
   print("");
-  print(`Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : `the ${SIMULATION_LABEL} changes begin after its first resync`}. Ctrl+C stops everything.`);
+  print(
+    `Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : `the ${SIMULATION_LABEL} changes begin after its first resync`}. Ctrl+C stops everything.`,
+  );
 
   const agent = startInProcessAgent({
     env: { ...agentEnvironmentOf(source, pipeline), ...relayEnv },
@@ -98,7 +122,9 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     void liveConsole.firstResync.then(
       () => {
         if (stopping !== null) return;
-        print(`Live: ${SIMULATION_LABEL} one change every ${formatSeconds(options.paceMs)}; each catalog change is shown as it arrives.`);
+        print(
+          `Live: ${SIMULATION_LABEL} one change every ${formatSeconds(options.paceMs)}; each catalog change is shown as it arrives.`,
+        );
         simulator.startActivity();
       },
       () => undefined,
@@ -126,7 +152,9 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
   };
 }
 
-type BitbucketSource = { kind: "simulation"; simulator: BitbucketSimulator } | { kind: "real"; settings: RealServerSettings };
+type BitbucketSource =
+  | { kind: "simulation"; simulator: BitbucketSimulator }
+  | { kind: "real"; settings: RealServerSettings };
 
 /**
  * The agent's environment but for the relay's variables: the simulation's own (nothing from this process's
@@ -148,7 +176,13 @@ function agentEnvironmentOf(source: BitbucketSource, pipeline: PipelineOptions):
 function bannerFactsOf(source: BitbucketSource, options: StartOptions): BannerFacts["bitbucket"] {
   if (source.kind === "real") return { kind: "real", url: source.settings.bitbucketUrl, publicUrl: options.publicUrl };
   const { simulator } = source;
-  return { kind: "simulation", url: simulator.url, username: simulator.username, password: simulator.password, paceMs: options.paceMs };
+  return {
+    kind: "simulation",
+    url: simulator.url,
+    username: simulator.username,
+    password: simulator.password,
+    paceMs: options.paceMs,
+  };
 }
 
 interface RealServerSettings {
@@ -189,7 +223,14 @@ function loopbackUrlOf(edge: LocalEdge): string {
 
 /** Removes what an earlier simulation left (only the files it makes, whatever else `demoDir` holds). */
 function clearDemo(options: StartOptions): void {
-  for (const name of ["catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "state", "agent.log", ...(options.stateDir === undefined ? ["edge"] : [])]) {
+  for (const name of [
+    "catalog.sqlite",
+    "catalog.sqlite-wal",
+    "catalog.sqlite-shm",
+    "state",
+    "agent.log",
+    ...(options.stateDir === undefined ? ["edge"] : []),
+  ]) {
     rmSync(join(options.demoDir, name), { recursive: true, force: true });
   }
 }
@@ -197,4 +238,3 @@ function clearDemo(options: StartOptions): void {
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
-

@@ -1,6 +1,6 @@
 // `npm start`: the whole pipeline on this machine (see scripts/start.ts). Node 20 cannot run TypeScript, so the
 // entry is bundled with esbuild (already in the tree through wrangler) into .tmp/start/ and run from there.
-import { renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 import { NODE_BUNDLE } from "./node-bundle.mjs";
 

@@ -24,7 +24,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (options.mode === "edge-only") {
       const edge = await stopSignal.guard(() =>
-        startEdgeFor(options, { overrides: { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, AGENT_TOKEN: process.env.AGENT_TOKEN }, output: "inherit" }),
+        startEdgeFor(options, {
+          overrides: { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, AGENT_TOKEN: process.env.AGENT_TOKEN },
+          output: "inherit",
+        }),
       );
       print(describeLocalEdge(edge, root));
       await stopSignal.received;
@@ -32,9 +35,18 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const pipelineOptions = { ...options, mode: options.mode };
-    const pipeline = await stopSignal.guard(() => startPipeline({ options: pipelineOptions, env: process.env, version: versionOf(root), print }));
-    const ended = await Promise.race([stopSignal.received.then(() => "signal" as const), pipeline.agentExited.then(() => "agent" as const)]);
-    print(ended === "signal" ? "\nStopping: the agent finishes what it holds, then the servers stop…" : `The agent stopped by itself (see ${pipeline.agentLogFile}); stopping the rest…`);
+    const pipeline = await stopSignal.guard(() =>
+      startPipeline({ options: pipelineOptions, env: process.env, version: versionOf(root), print }),
+    );
+    const ended = await Promise.race([
+      stopSignal.received.then(() => "signal" as const),
+      pipeline.agentExited.then(() => "agent" as const),
+    ]);
+    print(
+      ended === "signal"
+        ? "\nStopping: the agent finishes what it holds, then the servers stop…"
+        : `The agent stopped by itself (see ${pipeline.agentLogFile}); stopping the rest…`,
+    );
     const code = await pipeline.stop();
     print(code === 0 ? "Stopped." : `Stopped; the agent exited with ${code}.`);
     return code;
@@ -74,7 +86,8 @@ function onStopSignal(): StopSignal {
         return await start();
       } finally {
         for (const name of names) {
-          for (const listener of process.listeners(name)) if (before.get(name)?.has(listener) !== true) process.removeListener(name, listener);
+          for (const listener of process.listeners(name))
+            if (before.get(name)?.has(listener) !== true) process.removeListener(name, listener);
         }
       }
     },

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { envelope, renderError } from "./http/edge-error";
 import { queueOf, tenantsOf } from "./http/edge-config";
+import { envelope, renderError } from "./http/edge-error";
 import { logEvent } from "./log";
 import { RelayQueue } from "./relay-queue";
 import { agentRoutes } from "./routes/agent";
@@ -23,9 +23,7 @@ app.onError(renderError);
 /** One `resync` per configured tenant; a tick while one is still waiting adds nothing. */
 export async function scheduleResyncs(env: Env): Promise<void> {
   const tenants = [...tenantsOf(env).values()];
-  const results = await Promise.allSettled(
-    tenants.map((tenant) => queueOf(env, tenant).requestResync("cron")),
-  );
+  const results = await Promise.allSettled(tenants.map((tenant) => queueOf(env, tenant).requestResync("cron")));
   results.forEach((result, index) => {
     const tenant = tenants[index]?.name ?? "";
     if (result.status === "fulfilled") {

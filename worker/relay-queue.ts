@@ -1,27 +1,27 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   AckRequest,
-  ExtendRequest,
-  LeaseRequest,
-  RedriveRequest,
-  ResyncReason,
   type AckRequestInput,
   type AckResponse,
   type DeadLetterList,
+  ExtendRequest,
   type ExtendResponse,
+  LeaseRequest,
   type LeaseRequestInput,
+  RedriveRequest,
   type RedriveResponse,
+  ResyncReason,
   type ResyncRequestResponse,
   type WebhookAccepted,
 } from "../shared/protocol/schema";
-import { readSettings, type EdgeSettings } from "./config/settings";
+import { type EdgeSettings, readSettings } from "./config/settings";
 import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, listDeadLetters, redrive } from "./queue/dead-letters";
 import { nextDeadline } from "./queue/deadlines";
-import { ingestEvent, type IngestInput } from "./queue/ingest";
-import { leaseVisible, type LeasedRecord } from "./queue/leasing";
+import { type IngestInput, ingestEvent } from "./queue/ingest";
+import { type LeasedRecord, leaseVisible } from "./queue/leasing";
 import { migrate } from "./queue/migrations";
 import type { QueueContext } from "./queue/queue-context";
-import { queueFigures, type QueueFigures } from "./queue/queue-stats";
+import { type QueueFigures, queueFigures } from "./queue/queue-stats";
 import { ensureResyncPending } from "./queue/resync";
 import { sweepRetention } from "./queue/retention";
 import { expireDueLeases, extendLeases, releaseLeases as releaseIssuedLeases, settle } from "./queue/settlement";

@@ -9,8 +9,13 @@ import { PortCatalog } from "../catalog/port/port-catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import { ConfigError } from "../config/config-error";
 import DEFAULT_BLUEPRINTS from "../config/default-blueprints.json";
-import { type AgentEnvironment, loadEnvironment, type RequiredConnection, requireBitbucket } from "../config/environment";
-import { loadMapping, mappingSourceOf, type LoadedMapping } from "../config/mapping-loader";
+import {
+  type AgentEnvironment,
+  loadEnvironment,
+  type RequiredConnection,
+  requireBitbucket,
+} from "../config/environment";
+import { type LoadedMapping, loadMapping, mappingSourceOf } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import { createMappingEngine } from "../mapping/create-engine";
 import type { JqEngine } from "../mapping/engine";
@@ -55,7 +60,10 @@ export interface OpenAgentContextOptions {
   requires?: readonly RequiredConnection[];
 }
 
-export async function openAgentContext(context: AgentShell, options: OpenAgentContextOptions = {}): Promise<AgentContext> {
+export async function openAgentContext(
+  context: AgentShell,
+  options: OpenAgentContextOptions = {},
+): Promise<AgentContext> {
   const environment = loadEnvironment({
     env: context.env,
     cwd: context.cwd,
@@ -93,7 +101,10 @@ export async function openAgentContext(context: AgentShell, options: OpenAgentCo
     bitbucket() {
       if (client === null) {
         const settings = requireBitbucket(environment);
-        client = BitbucketClient.fromConfig({ baseUrl: settings.baseUrl, auth: settings.auth }, { logger, signal: context.signal });
+        client = BitbucketClient.fromConfig(
+          { baseUrl: settings.baseUrl, auth: settings.auth },
+          { logger, signal: context.signal },
+        );
       }
       return client;
     },
@@ -118,7 +129,8 @@ function loadBlueprints(environment: AgentEnvironment, builtInMapping: boolean):
     if (environment.blueprintsPath !== null) return readBlueprintsFile(environment.blueprintsPath);
     return builtInMapping ? parseBlueprints(DEFAULT_BLUEPRINTS, "the built-in blueprints") : null;
   } catch (error) {
-    if (error instanceof BlueprintsInvalidError) throw new ConfigError(error.problems, `BBRELAY_BLUEPRINTS (${error.source})`);
+    if (error instanceof BlueprintsInvalidError)
+      throw new ConfigError(error.problems, `BBRELAY_BLUEPRINTS (${error.source})`);
     throw error;
   }
 }
@@ -128,7 +140,12 @@ function loadBlueprints(environment: AgentEnvironment, builtInMapping: boolean):
  * file's, else the built-in ones (a custom mapping then gets Port's own errors for fields its blueprints lack,
  * which says to set BBRELAY_BLUEPRINTS).
  */
-function openCatalog(environment: AgentEnvironment, identity: IntegrationIdentity, logger: Logger, blueprints: Blueprint[] | null): Catalog {
+function openCatalog(
+  environment: AgentEnvironment,
+  identity: IntegrationIdentity,
+  logger: Logger,
+  blueprints: Blueprint[] | null,
+): Catalog {
   if (environment.port !== null) {
     return new PortCatalog({
       baseUrl: environment.port.baseUrl,

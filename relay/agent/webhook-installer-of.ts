@@ -12,15 +12,23 @@ export function webhookInstallerOf(agent: AgentContext, signal: AbortSignal): We
   const relay = requireRelay(agent.environment);
   if (relay.webhookSecret === null) {
     throw new ConfigError(
-      ["RELAY_WEBHOOK_SECRET: is not set: the webhooks must carry the tenant's webhook secret (the edge's WEBHOOK_SECRET, or the tenant's current secret in RELAY_TENANTS)"],
+      [
+        "RELAY_WEBHOOK_SECRET: is not set: the webhooks must carry the tenant's webhook secret (the edge's WEBHOOK_SECRET, or the tenant's current secret in RELAY_TENANTS)",
+      ],
       "the environment",
     );
   }
   return new WebhookInstaller({
     client: agent.bitbucket(),
-    target: { url: edgeWebhookUrl(relay.url, relay.tenant), name: defaultWebhookName(relay.tenant), secret: relay.webhookSecret },
+    target: {
+      url: edgeWebhookUrl(relay.url, relay.tenant),
+      name: defaultWebhookName(relay.tenant),
+      secret: relay.webhookSecret,
+    },
     selection: selectionFromMappers(agent.mapping.mappers),
-    ...(agent.environment.bitbucketIsVersion8Point7OrOlder === null ? {} : { bitbucketIsVersion8Point7OrOlder: agent.environment.bitbucketIsVersion8Point7OrOlder }),
+    ...(agent.environment.bitbucketIsVersion8Point7OrOlder === null
+      ? {}
+      : { bitbucketIsVersion8Point7OrOlder: agent.environment.bitbucketIsVersion8Point7OrOlder }),
     logger: agent.logger,
     signal,
   });

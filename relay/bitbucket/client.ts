@@ -2,11 +2,16 @@ import { Writable } from "node:stream";
 import type { z } from "zod";
 import { ConfigError } from "../config/config-error";
 import { Logger } from "../log/logger";
-import { BitbucketClientConfig, normaliseBaseUrl, type BitbucketClientConfigInput, type BitbucketLimits } from "./config";
+import {
+  BitbucketClientConfig,
+  type BitbucketClientConfigInput,
+  type BitbucketLimits,
+  normaliseBaseUrl,
+} from "./config";
 import { BitbucketTransport, type HttpRequest, type QueryValue } from "./http-transport";
 import { paginate } from "./paginate";
 import { parseWire } from "./parse-wire";
-import { systemClock, type Clock } from "./rate-pacer";
+import { type Clock, systemClock } from "./rate-pacer";
 import { api } from "./rest-path";
 import {
   ApplicationPropertiesWire,
@@ -15,11 +20,11 @@ import {
   isPersonalProject,
   PageWire,
   ProjectWire,
+  type PullRequestState,
   PullRequestStates,
   PullRequestWire,
   RepositoryWire,
   UserWire,
-  type PullRequestState,
 } from "./schema";
 import { BitbucketWebhooks } from "./webhooks";
 
@@ -142,12 +147,19 @@ export class BitbucketClient {
 
   /** The global `/repos` search, which honours `archived` (8.0+) and includes personal repositories. */
   searchRepositories(options: SearchRepositoriesOptions = {}): AsyncGenerator<RepositoryWire[]> {
-    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL", projectkey: options.projectKey });
+    return this.#list(api("repos"), RepositoryWire, {
+      archived: options.archived ?? "ALL",
+      projectkey: options.projectKey,
+    });
   }
 
   /** Repositories of personal projects (`~SLUG`), which `/projects` does not list. */
-  listPersonalRepositories(options: Pick<SearchRepositoriesOptions, "archived"> = {}): AsyncGenerator<RepositoryWire[]> {
-    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, (repo) => isPersonalProject(repo.project));
+  listPersonalRepositories(
+    options: Pick<SearchRepositoriesOptions, "archived"> = {},
+  ): AsyncGenerator<RepositoryWire[]> {
+    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, (repo) =>
+      isPersonalProject(repo.project),
+    );
   }
 
   /** Pull requests whose target is the repository (`direction` left at INCOMING, so PRs from forks count). */
@@ -183,7 +195,10 @@ export class BitbucketClient {
 
   async getPullRequest(options: RepositoryRef & { pullRequestId: number }): Promise<PullRequestWire | null> {
     const { projectKey, repositorySlug, pullRequestId } = options;
-    return this.#getOrNull(api("projects", projectKey, "repos", repositorySlug, "pull-requests", pullRequestId), PullRequestWire);
+    return this.#getOrNull(
+      api("projects", projectKey, "repos", repositorySlug, "pull-requests", pullRequestId),
+      PullRequestWire,
+    );
   }
 
   async getUser(options: { userSlug: string }): Promise<UserWire | null> {
@@ -212,7 +227,8 @@ export class BitbucketClient {
       if (response.status === 404 && path === endpoint && this.#readmeEndpointSeen) return null;
       if (response.status === 404) continue;
       if (path === endpoint) this.#readmeEndpointSeen = true;
-      if (response.truncated) this.#logger.debug({ path, maxBytes: this.#limits.maxReadmeBytes }, "README cut at the size cap");
+      if (response.truncated)
+        this.#logger.debug({ path, maxBytes: this.#limits.maxReadmeBytes }, "README cut at the size cap");
       return typeof response.body === "string" ? response.body : "";
     }
     return null;

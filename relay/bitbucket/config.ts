@@ -33,7 +33,11 @@ export const BitbucketLimits = z.strictObject({
   /** A listing longer than this many pages fails (a guard against a server that never says `isLastPage`). */
   maxPages: z.number().int().min(1).default(100_000),
   /** README bytes kept; longer files are cut at a character boundary. */
-  maxReadmeBytes: z.number().int().min(1).default(256 * 1024),
+  maxReadmeBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
 });
 export type BitbucketLimits = z.infer<typeof BitbucketLimits>;
 

@@ -1,11 +1,11 @@
+import { HostCircuit, unreachableCode } from "../http/host-circuit";
+import { parseRetryAfter } from "../http/retry-after";
 import type { Logger } from "../log/logger";
 import { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { BitbucketAuth, BitbucketLimits } from "./config";
-import { BitbucketError, kindOfStatus, type BitbucketErrorKind } from "./errors";
-import { HostCircuit, unreachableCode } from "../http/host-circuit";
-import { parseRetryAfter } from "../http/retry-after";
-import { RatePacer, type Clock } from "./rate-pacer";
-import { fullJitterDelay, shouldRetry, type HttpMethod } from "./retry-policy";
+import { BitbucketError, type BitbucketErrorKind, kindOfStatus } from "./errors";
+import { type Clock, RatePacer } from "./rate-pacer";
+import { fullJitterDelay, type HttpMethod, shouldRetry } from "./retry-policy";
 import { ErrorEnvelopeWire } from "./schema";
 
 /**
@@ -72,7 +72,9 @@ export class BitbucketTransport {
         ? `Bearer ${auth.token}`
         : `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
     const basic = this.#authorization.slice(this.#authorization.indexOf(" ") + 1);
-    this.#secrets = (auth.kind === "bearer" ? [auth.token, basic] : [auth.password, basic]).filter((s) => s.length >= 3);
+    this.#secrets = (auth.kind === "bearer" ? [auth.token, basic] : [auth.password, basic]).filter(
+      (s) => s.length >= 3,
+    );
     this.#limiter = new ConcurrencyLimiter(options.limits.maxConcurrency);
     this.#pacer = new RatePacer({
       clock: options.clock,
@@ -207,7 +209,14 @@ export class BitbucketTransport {
   }
 
   #aborted(method: HttpMethod, path: string, attempts: number): BitbucketError {
-    return new BitbucketError({ kind: "aborted", method, path, status: null, attempts, reason: "stopped by the caller" });
+    return new BitbucketError({
+      kind: "aborted",
+      method,
+      path,
+      status: null,
+      attempts,
+      reason: "stopped by the caller",
+    });
   }
 
   async #read(request: HttpRequest, path: string, response: Response): Promise<Attempt> {

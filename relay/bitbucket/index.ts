@@ -24,7 +24,7 @@
  * 429 `Retry-After` and `X-RateLimit-*`, retries 429/5xx/timeouts/network errors with full jitter (POST: 429 only),
  * times out each attempt and caps the total waiting of one call. No error message or log line carries a credential.
  */
-export { BitbucketClient } from "./client";
+
 export type {
   BitbucketClientOptions,
   ListPullRequestsOptions,
@@ -32,12 +32,14 @@ export type {
   RepositoryRef,
   SearchRepositoriesOptions,
 } from "./client";
-export { BitbucketAuth, BitbucketClientConfig, BitbucketLimits } from "./config";
+export { BitbucketClient } from "./client";
 export type { BitbucketClientConfigInput } from "./config";
-export { BitbucketError, isBitbucketError } from "./errors";
+export { BitbucketAuth, BitbucketClientConfig, BitbucketLimits } from "./config";
 export type { BitbucketErrorKind } from "./errors";
-export { systemClock } from "./rate-pacer";
+export { BitbucketError, isBitbucketError } from "./errors";
 export type { Clock } from "./rate-pacer";
+export { systemClock } from "./rate-pacer";
+export type { PullRequestState } from "./schema";
 export {
   ApplicationPropertiesWire,
   BranchWire,
@@ -50,7 +52,6 @@ export {
   WebhookStatisticsSummaryWire,
   WebhookWire,
 } from "./schema";
-export type { PullRequestState } from "./schema";
-export { compareVersions, isVersionAtLeast, parseVersion, PROJECT_WEBHOOKS_SINCE } from "./version";
-export { BitbucketWebhooks } from "./webhooks";
+export { compareVersions, isVersionAtLeast, PROJECT_WEBHOOKS_SINCE, parseVersion } from "./version";
 export type { WebhookInput, WebhookScope, WebhookTestResultWire } from "./webhooks";
+export { BitbucketWebhooks } from "./webhooks";

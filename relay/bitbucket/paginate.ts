@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Logger } from "../log/logger";
 import { BitbucketError } from "./errors";
-import { withQuery, type BitbucketTransport, type QueryValue } from "./http-transport";
+import { type BitbucketTransport, type QueryValue, withQuery } from "./http-transport";
 import { firstIssue } from "./parse-wire";
 import { PageWire } from "./schema";
 
@@ -37,7 +37,11 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
   for (let page = 1; ; page++) {
     const query = { ...options.query, start, limit: pageSize };
     if (page > maxPages) {
-      throw invalid(path, query, `the listing has more than ${maxPages} pages; raise limits.maxPages if that is expected`);
+      throw invalid(
+        path,
+        query,
+        `the listing has more than ${maxPages} pages; raise limits.maxPages if that is expected`,
+      );
     }
     const response = await transport.request({ method: "GET", path, query, expect: "json" });
     const envelope = PageWire.safeParse(response.body);
@@ -50,7 +54,9 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
       const parsed = item.safeParse(raw);
       if (!parsed.success) {
         dropped++;
-        problem ??= parsed.error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`).join(", ");
+        problem ??= parsed.error.issues
+          .map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`)
+          .join(", ");
       } else if (keep === undefined || keep(parsed.data)) {
         items.push(parsed.data);
       }
@@ -59,7 +65,10 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     if (items.length > 0) yield items;
     if (isLastPage) return;
     if (values.length === 0 || nextPageStart === undefined || nextPageStart === null) {
-      logger.warn({ path, start, size: values.length }, "Bitbucket page not marked last but gives no way on; listing stopped");
+      logger.warn(
+        { path, start, size: values.length },
+        "Bitbucket page not marked last but gives no way on; listing stopped",
+      );
       return;
     }
     if (nextPageStart <= start) {
@@ -77,5 +86,11 @@ export async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
 }
 
 function invalid(path: string, query: Record<string, QueryValue>, reason: string): BitbucketError {
-  return new BitbucketError({ kind: "invalid-response", method: "GET", path: withQuery(path, query), status: 200, reason });
+  return new BitbucketError({
+    kind: "invalid-response",
+    method: "GET",
+    path: withQuery(path, query),
+    status: 200,
+    reason,
+  });
 }

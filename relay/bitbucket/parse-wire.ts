@@ -8,7 +8,13 @@ import { BitbucketError } from "./errors";
 export function parseWire<T>(schema: z.ZodType<T>, body: unknown, method: string, path: string): T {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new BitbucketError({ kind: "invalid-response", method, path, status: 200, reason: `unexpected body (${firstIssue(parsed.error)})` });
+  throw new BitbucketError({
+    kind: "invalid-response",
+    method,
+    path,
+    status: 200,
+    reason: `unexpected body (${firstIssue(parsed.error)})`,
+  });
 }
 
 /** `path.to.field: message` of a body's first problem. */

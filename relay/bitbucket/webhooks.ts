@@ -55,7 +55,9 @@ export class BitbucketWebhooks {
   async list(options: { scope: WebhookScope; event?: string; statistics?: boolean }): Promise<WebhookWire[]> {
     const { transport, logger, pageSize, maxPages } = this.#options;
     const query = { event: options.event, statistics: options.statistics };
-    return collect(paginate({ transport, logger, path: hooksPath(options.scope), query, item: WebhookWire, pageSize, maxPages }));
+    return collect(
+      paginate({ transport, logger, path: hooksPath(options.scope), query, item: WebhookWire, pageSize, maxPages }),
+    );
   }
 
   /** @returns the webhook, or null when it does not exist */
@@ -68,14 +70,24 @@ export class BitbucketWebhooks {
   async create(options: { scope: WebhookScope; webhook: WebhookInput }): Promise<WebhookWire> {
     this.#registerSecrets(options.webhook);
     const path = hooksPath(options.scope);
-    const response = await this.#options.transport.request({ method: "POST", path, body: options.webhook, expect: "json" });
+    const response = await this.#options.transport.request({
+      method: "POST",
+      path,
+      body: options.webhook,
+      expect: "json",
+    });
     return parseWire(WebhookWire, response.body, "POST", path);
   }
 
   async update(options: { scope: WebhookScope; webhookId: number; webhook: WebhookInput }): Promise<WebhookWire> {
     this.#registerSecrets(options.webhook);
     const path = hooksPath(options.scope, options.webhookId);
-    const response = await this.#options.transport.request({ method: "PUT", path, body: options.webhook, expect: "json" });
+    const response = await this.#options.transport.request({
+      method: "PUT",
+      path,
+      body: options.webhook,
+      expect: "json",
+    });
     return parseWire(WebhookWire, response.body, "PUT", path);
   }
 
@@ -87,7 +99,10 @@ export class BitbucketWebhooks {
   }
 
   /** @returns the last success/failure/error and counts (for `bbrelay doctor`), or null when the hook is gone */
-  async statisticsSummary(options: { scope: WebhookScope; webhookId: number }): Promise<WebhookStatisticsSummaryWire | null> {
+  async statisticsSummary(options: {
+    scope: WebhookScope;
+    webhookId: number;
+  }): Promise<WebhookStatisticsSummaryWire | null> {
     const path = `${hooksPath(options.scope, options.webhookId)}/statistics/summary`;
     const response = await this.#options.transport.request({ method: "GET", path, expect: "json", accept: [204, 404] });
     if (response.status === 404) return null;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { Blueprint } from "./port-rules/blueprint";
 import { messageOf } from "../log/message-of";
+import { Blueprint } from "./port-rules/blueprint";
 
 /** A blueprints file or value that is not a list of valid blueprints: every problem, each with its path. */
 export class BlueprintsInvalidError extends Error {
@@ -10,7 +10,9 @@ export class BlueprintsInvalidError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    super(
+      `${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+    );
   }
 }
 
@@ -33,7 +35,8 @@ export function parseBlueprints(value: unknown, source: string, known: readonly 
   const problems: string[] = [];
   const seen = new Set<string>();
   parsed.data.forEach((blueprint, index) => {
-    if (seen.has(blueprint.identifier)) problems.push(`[${index}].identifier: "${blueprint.identifier}" is defined twice`);
+    if (seen.has(blueprint.identifier))
+      problems.push(`[${index}].identifier: "${blueprint.identifier}" is defined twice`);
     seen.add(blueprint.identifier);
     for (const [name, relation] of Object.entries(blueprint.relations)) {
       if (!identifiers.has(relation.target)) {
@@ -71,5 +74,8 @@ export function readBlueprintsFile(path: string, known: readonly string[] = []):
 
 /** `[1].schema.properties.url.type`, as the problems elsewhere name paths. */
 function pathText(path: readonly PropertyKey[]): string {
-  return path.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("").replace(/^\./, "");
+  return path
+    .map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`))
+    .join("")
+    .replace(/^\./, "");
 }

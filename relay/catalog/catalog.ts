@@ -24,8 +24,9 @@
  * - Failures of the catalog as a whole (credentials rejected, unreachable or failing after the retries, aborted)
  *   throw {@link CatalogUnavailableError}: a resync must treat them as a failed run (no deletion).
  */
-import type { SearchQuery } from "./search-query";
+
 import type { Blueprint } from "./port-rules/blueprint";
+import type { SearchQuery } from "./search-query";
 
 /** A relation's value as Port takes it: one identifier, several, none, or a search query Port resolves. */
 export type RelationValue = string | string[] | null | SearchQuery;

@@ -40,7 +40,9 @@ export function identityProblems(identity: IntegrationIdentity): string[] {
     ["installationId", identity.installationId],
   ] as const) {
     if (!SEGMENT.test(value)) {
-      problems.push(`${field} "${value}" must be non-empty and use only letters, digits and . _ @ + = : - (no "/" or spaces)`);
+      problems.push(
+        `${field} "${value}" must be non-empty and use only letters, digits and . _ @ + = : - (no "/" or spaces)`,
+      );
     }
   }
   return problems;

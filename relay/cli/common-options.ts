@@ -23,6 +23,7 @@ export function wantsJson(context: CommandContext): boolean {
 /** @throws UsageError naming the kinds when the value is not one */
 export function parseKind(value: unknown): Kind {
   const kind = KINDS.find((candidate) => candidate === value);
-  if (kind === undefined) throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(value)}`);
+  if (kind === undefined)
+    throw new UsageError(`--kind must be one of ${KINDS.join(", ")}, got ${JSON.stringify(value)}`);
   return kind;
 }

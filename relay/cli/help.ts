@@ -8,7 +8,11 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: "human|json",
     description: "Log format on stderr (default: human on a terminal, JSON lines otherwise)",
   },
-  "log-level": { type: "string", valueName: "debug|info|warn|error", description: "Least severe level logged (default: info)" },
+  "log-level": {
+    type: "string",
+    valueName: "debug|info|warn|error",
+    description: "Least severe level logged (default: info)",
+  },
 };
 
 export function rootHelp(entries: readonly CommandEntry[], version: string): string {
@@ -45,7 +49,8 @@ export function groupHelp(group: CommandGroup): string {
 
 export function commandHelp(command: Command): string {
   const parts = [command.summary, "", `Usage: ${command.usage}`];
-  if (command.positionals) parts.push("", "Arguments:", `  ${command.positionals.name}  ${command.positionals.description}`);
+  if (command.positionals)
+    parts.push("", "Arguments:", `  ${command.positionals.name}  ${command.positionals.description}`);
   const options = formatOptions(command.options);
   if (options.length > 0) parts.push("", "Options:", ...options);
   parts.push("", "Global options:", ...formatOptions(GLOBAL_OPTIONS));
@@ -66,4 +71,3 @@ function formatOptions(options: Record<string, OptionSpec>): string[] {
 export function findEntry(entries: readonly CommandEntry[], name: string): CommandEntry | undefined {
   return entries.find((entry) => entry.name === name);
 }
-

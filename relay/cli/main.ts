@@ -1,10 +1,10 @@
-import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
-import { Logger, type LogFormat, type LogLevel } from "../log/logger";
-import { Redactor } from "../log/redact";
+import { parseArgs } from "node:util";
 import { SECRET_ENV_VARS } from "../config/environment";
-import { isGroup, type Command, type CommandEntry, type OptionSpec } from "./command";
-import { exitCodeOf, UsageError, ConfigError } from "./errors";
+import { type LogFormat, Logger, type LogLevel } from "../log/logger";
+import { Redactor } from "../log/redact";
+import { type Command, type CommandEntry, isGroup, type OptionSpec } from "./command";
+import { ConfigError, exitCodeOf, UsageError } from "./errors";
 import { commandHelp, findEntry, GLOBAL_OPTIONS, groupHelp, rootHelp } from "./help";
 
 export interface CliIo {
@@ -129,13 +129,20 @@ function parseCommandArgs(command: Command, args: string[]) {
       options: Object.fromEntries(
         Object.entries(options).map(([name, spec]) => [
           name,
-          { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) },
+          {
+            type: spec.type,
+            ...(spec.short ? { short: spec.short } : {}),
+            ...(spec.multiple ? { multiple: true } : {}),
+          },
         ]),
       ),
       allowPositionals: command.positionals !== undefined,
       strict: true,
     });
-    return { values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>, positionals: parsed.positionals };
+    return {
+      values: parsed.values as Record<string, string | boolean | string[] | boolean[] | undefined>,
+      positionals: parsed.positionals,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new UsageError(`${message}; run \`${command.usage.split(" [")[0]} --help\` for the options`);
@@ -143,7 +150,8 @@ function parseCommandArgs(command: Command, args: string[]) {
 }
 
 function makeLogger(io: CliIo, redactor: Redactor, formatValue: unknown, levelValue: unknown): Logger {
-  const format = parseChoice<LogFormat>("--log-format", formatValue, ["human", "json"]) ?? (io.stderrIsTTY ? "human" : "json");
+  const format =
+    parseChoice<LogFormat>("--log-format", formatValue, ["human", "json"]) ?? (io.stderrIsTTY ? "human" : "json");
   const level = parseChoice<LogLevel>("--log-level", levelValue, ["debug", "info", "warn", "error"]) ?? "info";
   return new Logger({ stream: io.stderr, format, level, redactor });
 }

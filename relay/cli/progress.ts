@@ -6,7 +6,13 @@ import type { KindProgress } from "../sync/resync";
  * Progress of long work: on a terminal, one line per kind rewritten in place; elsewhere (CI, a service), a log line
  * per kind every `everyMs` and when it finishes, so a log shows the work moving without flooding.
  */
-export function resyncProgress(options: { stream: Writable; isTTY: boolean; log: Logger; everyMs?: number; now?: () => number }): (progress: KindProgress) => void {
+export function resyncProgress(options: {
+  stream: Writable;
+  isTTY: boolean;
+  log: Logger;
+  everyMs?: number;
+  now?: () => number;
+}): (progress: KindProgress) => void {
   const now = options.now ?? Date.now;
   const every = options.everyMs ?? 10_000;
   const lastLogged = new Map<number, number>();
@@ -19,7 +25,18 @@ export function resyncProgress(options: { stream: Writable; isTTY: boolean; log:
     const last = lastLogged.get(progress.resource) ?? 0;
     if (progress.phase === "done" || now() - last >= every) {
       lastLogged.set(progress.resource, now());
-      options.log.info({ kind: progress.kind, phase: progress.phase, listed: progress.listed, selected: progress.selected, written: progress.written, unchanged: progress.unchanged, failed: progress.failed }, "Resync progress");
+      options.log.info(
+        {
+          kind: progress.kind,
+          phase: progress.phase,
+          listed: progress.listed,
+          selected: progress.selected,
+          written: progress.written,
+          unchanged: progress.unchanged,
+          failed: progress.failed,
+        },
+        "Resync progress",
+      );
     }
   };
 }

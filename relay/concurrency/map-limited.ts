@@ -4,7 +4,11 @@
  * finish (no promise outlives the call) and the first error is rethrown. Calls may nest: the Bitbucket client holds
  * its own concurrency permit per HTTP request, never across this loop, so nesting cannot deadlock.
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   const entries = items.entries();
   const failures: unknown[] = [];

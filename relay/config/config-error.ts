@@ -9,6 +9,8 @@ export class ConfigError extends Error {
     readonly problems: readonly string[],
     source = "configuration",
   ) {
-    super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
   }
 }

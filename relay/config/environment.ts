@@ -114,7 +114,13 @@ const RawEnvironment = z.object({
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
-const SECRETS = ["BITBUCKET_TOKEN", "BITBUCKET_PASSWORD", "RELAY_AGENT_TOKEN", "PORT_CLIENT_SECRET", "RELAY_WEBHOOK_SECRET"] as const;
+const SECRETS = [
+  "BITBUCKET_TOKEN",
+  "BITBUCKET_PASSWORD",
+  "RELAY_AGENT_TOKEN",
+  "PORT_CLIENT_SECRET",
+  "RELAY_WEBHOOK_SECRET",
+] as const;
 
 /**
  * Every variable whose value is a secret: the agent's, and the edge's own (`npm start` runs both in one
@@ -149,7 +155,10 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
 
   const installationId = raw.BBRELAY_INSTALLATION_ID ?? defaultInstallationId(bitbucket?.baseUrl ?? null);
   if (!INSTALLATION_ID.test(installationId)) {
-    problem("BBRELAY_INSTALLATION_ID", "must be 1-100 letters, digits or . _ @ + = : - (no / or spaces): it becomes part of the catalog's datasource");
+    problem(
+      "BBRELAY_INSTALLATION_ID",
+      "must be 1-100 letters, digits or . _ @ + = : - (no / or spaces): it becomes part of the catalog's datasource",
+    );
   }
   const versionFlag = raw.BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER?.toLowerCase();
   if (versionFlag !== undefined && versionFlag !== "true" && versionFlag !== "false") {
@@ -165,7 +174,12 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("RELAY_URL", MISSING_RELAY_URL);
     problem("RELAY_AGENT_TOKEN", "is not set: give the agent token the edge was given (AGENT_TOKEN)");
   }
-  if (requires.includes("bitbucket") && raw.BITBUCKET_URL === undefined && bitbucket === null && !problems.some((line) => line.startsWith("BITBUCKET_"))) {
+  if (
+    requires.includes("bitbucket") &&
+    raw.BITBUCKET_URL === undefined &&
+    bitbucket === null &&
+    !problems.some((line) => line.startsWith("BITBUCKET_"))
+  ) {
     problem("BITBUCKET_URL", MISSING_BITBUCKET_URL);
   }
 
@@ -188,13 +202,26 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
  * The variables a mapping may read. Every name must be set (a mapping reading an unset one would quietly map
  * null), and the agent's own secrets are refused: a mapping would copy them into the catalog.
  */
-function jqEnvironment(list: string | undefined, env: EnvironmentInputs["env"], problem: Report): Record<string, string> {
+function jqEnvironment(
+  list: string | undefined,
+  env: EnvironmentInputs["env"],
+  problem: Report,
+): Record<string, string> {
   const jqEnv: Record<string, string> = {};
   if (list === undefined) return jqEnv;
-  for (const name of list.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")) {
-    if (!VARIABLE_NAME.test(name)) problem("BBRELAY_JQ_ENV", `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`);
-    else if (SECRET_ENV_VARS.includes(name)) problem("BBRELAY_JQ_ENV", `${name} is one of the agent's secrets; a mapping must not read it`);
-    else if (env[name] === undefined || env[name] === "") problem("BBRELAY_JQ_ENV", `${name} is not set; set it or take it off the list`);
+  for (const name of list
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")) {
+    if (!VARIABLE_NAME.test(name))
+      problem(
+        "BBRELAY_JQ_ENV",
+        `${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`,
+      );
+    else if (SECRET_ENV_VARS.includes(name))
+      problem("BBRELAY_JQ_ENV", `${name} is one of the agent's secrets; a mapping must not read it`);
+    else if (env[name] === undefined || env[name] === "")
+      problem("BBRELAY_JQ_ENV", `${name} is not set; set it or take it off the list`);
     else jqEnv[name] = env[name];
   }
   return jqEnv;
@@ -237,13 +264,19 @@ const MISSING_RELAY_URL = "is not set: give the edge's URL";
 type Report = (variable: string, message: string) => void;
 
 function bitbucketSettings(raw: RawEnvironment, problem: Report): BitbucketSettings | null {
-  const { BITBUCKET_URL: url, BITBUCKET_TOKEN: token, BITBUCKET_USERNAME: username, BITBUCKET_PASSWORD: password } = raw;
+  const {
+    BITBUCKET_URL: url,
+    BITBUCKET_TOKEN: token,
+    BITBUCKET_USERNAME: username,
+    BITBUCKET_PASSWORD: password,
+  } = raw;
   let auth: BitbucketAuth | null = null;
   if (token !== undefined && password !== undefined) {
     problem("BITBUCKET_PASSWORD", "set BITBUCKET_TOKEN or BITBUCKET_PASSWORD, not both");
   } else if (username !== undefined) {
     const secret = password ?? token;
-    if (secret === undefined) problem("BITBUCKET_USERNAME", "needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)");
+    if (secret === undefined)
+      problem("BITBUCKET_USERNAME", "needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)");
     else auth = { kind: "basic", username, password: secret };
   } else if (password !== undefined) {
     problem("BITBUCKET_PASSWORD", "needs BITBUCKET_USERNAME");
@@ -252,28 +285,41 @@ function bitbucketSettings(raw: RawEnvironment, problem: Report): BitbucketSetti
   }
 
   if (url === undefined) {
-    if (auth !== null) problem("BITBUCKET_URL", "is not set, but Bitbucket credentials are: give the server's root URL");
+    if (auth !== null)
+      problem("BITBUCKET_URL", "is not set, but Bitbucket credentials are: give the server's root URL");
     return null;
   }
   const baseUrl = checkUrl("BITBUCKET_URL", url, problem, { httpAnywhere: true });
   if (baseUrl !== null && /\/rest(\/|$)/.test(new URL(baseUrl).pathname)) {
-    problem("BITBUCKET_URL", "must be the server's root URL (with its context path, if any), not a REST API URL: drop /rest/...");
+    problem(
+      "BITBUCKET_URL",
+      "must be the server's root URL (with its context path, if any), not a REST API URL: drop /rest/...",
+    );
   }
   if (auth === null && !(username !== undefined || password !== undefined)) {
-    problem("BITBUCKET_URL", "is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD");
+    problem(
+      "BITBUCKET_URL",
+      "is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD",
+    );
   }
   return baseUrl === null || auth === null ? null : { baseUrl, auth };
 }
 
 function relaySettings(raw: RawEnvironment, problem: Report): RelaySettings | null {
   const tenant = raw.RELAY_TENANT ?? "default";
-  if (!TENANT.test(tenant)) problem("RELAY_TENANT", "must be 1-63 lower-case letters, digits, _ or -, starting with a letter or digit (the edge's tenant names)");
+  if (!TENANT.test(tenant))
+    problem(
+      "RELAY_TENANT",
+      "must be 1-63 lower-case letters, digits, _ or -, starting with a letter or digit (the edge's tenant names)",
+    );
   if (raw.RELAY_URL === undefined) {
-    if (raw.RELAY_AGENT_TOKEN !== undefined) problem("RELAY_URL", "is not set, but RELAY_AGENT_TOKEN is: give the edge's URL");
+    if (raw.RELAY_AGENT_TOKEN !== undefined)
+      problem("RELAY_URL", "is not set, but RELAY_AGENT_TOKEN is: give the edge's URL");
     return null;
   }
   const url = checkUrl("RELAY_URL", raw.RELAY_URL, problem, { httpAnywhere: false });
-  if (raw.RELAY_AGENT_TOKEN === undefined) problem("RELAY_AGENT_TOKEN", "is not set, but RELAY_URL is: the edge refuses agents without it");
+  if (raw.RELAY_AGENT_TOKEN === undefined)
+    problem("RELAY_AGENT_TOKEN", "is not set, but RELAY_URL is: the edge refuses agents without it");
   return url === null || raw.RELAY_AGENT_TOKEN === undefined
     ? null
     : { url, tenant, agentToken: raw.RELAY_AGENT_TOKEN, webhookSecret: raw.RELAY_WEBHOOK_SECRET ?? null };
@@ -289,8 +335,10 @@ function portSettings(raw: RawEnvironment, problem: Report): PortSettings | null
         ? PORT_BASE_URLS.eu
         : checkUrl("PORT_BASE_URL", raw.PORT_BASE_URL, problem, { httpAnywhere: false });
   if (clientId === undefined && clientSecret === undefined) return null;
-  if (clientId === undefined) problem("PORT_CLIENT_ID", "is not set, but PORT_CLIENT_SECRET is: set both to write to Port");
-  if (clientSecret === undefined) problem("PORT_CLIENT_SECRET", "is not set, but PORT_CLIENT_ID is: set both to write to Port");
+  if (clientId === undefined)
+    problem("PORT_CLIENT_ID", "is not set, but PORT_CLIENT_SECRET is: set both to write to Port");
+  if (clientSecret === undefined)
+    problem("PORT_CLIENT_SECRET", "is not set, but PORT_CLIENT_ID is: set both to write to Port");
   if (clientId === undefined || clientSecret === undefined || baseUrl === null) return null;
   return { clientId, clientSecret, baseUrl };
 }

@@ -57,19 +57,33 @@ export async function loadMapping(options: LoadMappingOptions): Promise<LoadedMa
     text = await (options.readText ?? ((path) => readFile(path, "utf8")))(source.path);
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : code || "unreadable";
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : code || "unreadable";
     throw new ConfigError([`cannot be read (${reason}); check --config or BBRELAY_CONFIG`], origin);
   }
   return loadMappingText(text, origin, options);
 }
 
 /** As {@link loadMapping}, from text already read. */
-export async function loadMappingText(text: string, origin: string, options: Omit<LoadMappingOptions, "source" | "readText">): Promise<LoadedMapping> {
+export async function loadMappingText(
+  text: string,
+  origin: string,
+  options: Omit<LoadMappingOptions, "source" | "readText">,
+): Promise<LoadedMapping> {
   const document = readYamlDocument(text);
   if (document.kind === "invalid") throw new ConfigError(document.problems, origin);
 
   const parsed = parseMappingConfig(document.value);
-  const resources = parsed.kind === "ok" ? parsed.config.resources.map((resource, index) => ({ index, resource })) : parsed.validResources;
+  const resources =
+    parsed.kind === "ok"
+      ? parsed.config.resources.map((resource, index) => ({ index, resource }))
+      : parsed.validResources;
   const problems: ConfigProblem[] = parsed.kind === "ok" ? [] : [...parsed.problems];
   const mappers: ResourceMapper[] = [];
   for (const { index, resource } of resources) {
@@ -77,7 +91,8 @@ export async function loadMappingText(text: string, origin: string, options: Omi
     if (compiled.kind === "ok") mappers.push(compiled.mapper);
     else problems.push(...compiled.problems);
   }
-  if (problems.length > 0 || parsed.kind === "invalid") throw new ConfigError(inFileOrder(problems, document.lineOf), origin);
+  if (problems.length > 0 || parsed.kind === "invalid")
+    throw new ConfigError(inFileOrder(problems, document.lineOf), origin);
   return { config: parsed.config, mappers, origin };
 }
 
@@ -90,8 +105,12 @@ export function mappersOfKind(mapping: LoadedMapping, kind: Kind): ResourceMappe
  * `path: message (line N)`, in the order a reader meets them: by resource, then by line (schema, rule and jq
  * problems of one resource interleave where they sit in the file).
  */
-function inFileOrder(problems: readonly ConfigProblem[], lineOf: (path: readonly PropertyKey[]) => number | null): string[] {
-  const resourceIndex = (problem: ConfigProblem) => (problem.path[0] === "resources" && typeof problem.path[1] === "number" ? problem.path[1] : -1);
+function inFileOrder(
+  problems: readonly ConfigProblem[],
+  lineOf: (path: readonly PropertyKey[]) => number | null,
+): string[] {
+  const resourceIndex = (problem: ConfigProblem) =>
+    problem.path[0] === "resources" && typeof problem.path[1] === "number" ? problem.path[1] : -1;
   return problems
     .map((problem, order) => ({ problem, order, line: lineOf(problem.path) }))
     .sort(
@@ -100,5 +119,8 @@ function inFileOrder(problems: readonly ConfigProblem[], lineOf: (path: readonly
         (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER) ||
         a.order - b.order,
     )
-    .map(({ problem, line }) => `${formatDotPath(problem.path)}: ${problem.message}${line === null ? "" : ` (line ${line})`}`);
+    .map(
+      ({ problem, line }) =>
+        `${formatDotPath(problem.path)}: ${problem.message}${line === null ? "" : ` (line ${line})`}`,
+    );
 }

@@ -23,7 +23,9 @@ export function readYamlDocument(text: string): YamlOutcome {
       problems: document.errors.map((error) => {
         const at = error.linePos?.[0];
         const message = error.message.split("\n")[0] ?? error.message;
-        return at === undefined ? message : `line ${at.line}, column ${at.col}: ${message.replace(/ at line \d+, column \d+:?$/, "")}`;
+        return at === undefined
+          ? message
+          : `line ${at.line}, column ${at.col}: ${message.replace(/ at line \d+, column \d+:?$/, "")}`;
       }),
     };
   }

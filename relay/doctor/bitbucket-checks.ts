@@ -2,15 +2,19 @@ import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { compareVersions, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
 import type { LoadedMapping } from "../config/mapping-loader";
-import { fail, ok, warn, type CheckResult } from "./check-result";
 import { messageOf } from "../log/message-of";
+import { type CheckResult, fail, ok, warn } from "./check-result";
 
 /**
  * Bitbucket as the mapping needs it: reachable, its version, the credentials accepted, and the permissions each
  * configured kind needs (projects visible, repositories and pull requests readable, users listable, and the full
  * user list of /admin/users when users are synced).
  */
-export async function checkBitbucket(client: BitbucketClient, mapping: LoadedMapping, baseUrl: string): Promise<CheckResult[]> {
+export async function checkBitbucket(
+  client: BitbucketClient,
+  mapping: LoadedMapping,
+  baseUrl: string,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   let version: string;
   try {
@@ -21,15 +25,30 @@ export async function checkBitbucket(client: BitbucketClient, mapping: LoadedMap
       results.push(ok("bitbucket.reachable", `${baseUrl} answers as Bitbucket`));
       results.push(fail("bitbucket.credentials", messageOf(error), credentialsFix(error)));
     } else {
-      results.push(fail("bitbucket.reachable", `${baseUrl} does not answer as Bitbucket: ${messageOf(error)}`, "check BITBUCKET_URL (the server's root URL, with its context path), DNS, the proxy and TLS"));
+      results.push(
+        fail(
+          "bitbucket.reachable",
+          `${baseUrl} does not answer as Bitbucket: ${messageOf(error)}`,
+          "check BITBUCKET_URL (the server's root URL, with its context path), DNS, the proxy and TLS",
+        ),
+      );
     }
     return results;
   }
   results.push(ok("bitbucket.reachable", `Bitbucket ${version} at ${baseUrl}`));
   results.push(
     compareVersions(version, "5.4") < 0
-      ? fail("bitbucket.version", `Bitbucket ${version} has no webhooks (they arrived in 5.4)`, "upgrade Bitbucket, or run only resyncs (bbrelay resync on a schedule)")
-      : ok("bitbucket.version", compareVersions(version, PROJECT_WEBHOOKS_SINCE) >= 0 ? `${version}: project-level webhooks` : `${version}: repository-level webhooks (project hooks need 8.8)`),
+      ? fail(
+          "bitbucket.version",
+          `Bitbucket ${version} has no webhooks (they arrived in 5.4)`,
+          "upgrade Bitbucket, or run only resyncs (bbrelay resync on a schedule)",
+        )
+      : ok(
+          "bitbucket.version",
+          compareVersions(version, PROJECT_WEBHOOKS_SINCE) >= 0
+            ? `${version}: project-level webhooks`
+            : `${version}: repository-level webhooks (project hooks need 8.8)`,
+        ),
   );
 
   const kinds = new Set(mapping.mappers.map((mapper) => mapper.kind));
@@ -40,7 +59,12 @@ export async function checkBitbucket(client: BitbucketClient, mapping: LoadedMap
       usersVisible = true;
       break;
     }
-    results.push(ok("bitbucket.credentials", `the credentials are accepted (${usersVisible ? "users visible" : "no user visible"})`));
+    results.push(
+      ok(
+        "bitbucket.credentials",
+        `the credentials are accepted (${usersVisible ? "users visible" : "no user visible"})`,
+      ),
+    );
   } catch (error) {
     results.push(fail("bitbucket.credentials", messageOf(error), credentialsFix(error)));
     return results;
@@ -69,14 +93,25 @@ async function checkProjects(client: BitbucketClient, pullRequests: boolean): Pr
       }
     }
     if (projects === 0) {
-      return warn("bitbucket.permissions", "the credentials see no project: a resync would find nothing (and delete nothing beyond the threshold)", "grant the account PROJECT_READ on the projects to sync (a project- or repository-scoped token sees only its own)");
+      return warn(
+        "bitbucket.permissions",
+        "the credentials see no project: a resync would find nothing (and delete nothing beyond the threshold)",
+        "grant the account PROJECT_READ on the projects to sync (a project- or repository-scoped token sees only its own)",
+      );
     }
     if (pullRequests && firstRepository !== null) {
       for await (const _page of client.listPullRequests({ ...firstRepository, states: ["OPEN"] })) break;
     }
-    return ok("bitbucket.permissions", `${projects} projects visible${firstRepository === null ? "" : `, repositories${pullRequests ? " and pull requests" : ""} readable`}`);
+    return ok(
+      "bitbucket.permissions",
+      `${projects} projects visible${firstRepository === null ? "" : `, repositories${pullRequests ? " and pull requests" : ""} readable`}`,
+    );
   } catch (error) {
-    return fail("bitbucket.permissions", messageOf(error), "grant the account PROJECT_READ (projects and repositories) and REPO_READ (pull requests) where the mapping reads");
+    return fail(
+      "bitbucket.permissions",
+      messageOf(error),
+      "grant the account PROJECT_READ (projects and repositories) and REPO_READ (pull requests) where the mapping reads",
+    );
   }
 }
 
@@ -86,7 +121,11 @@ async function checkAdminUsers(client: BitbucketClient): Promise<CheckResult> {
     return ok("bitbucket.users", "/admin/users is readable: users are synced with deactivated ones included");
   } catch (error) {
     if (isBitbucketError(error) && (error.kind === "unauthorized" || error.kind === "forbidden")) {
-      return warn("bitbucket.users", "/admin/users is not readable: users are listed through /users, which may hide deactivated accounts", "use an account with the right to read /admin/users (Basic auth: tokens cannot hold global ADMIN) if deactivated users matter");
+      return warn(
+        "bitbucket.users",
+        "/admin/users is not readable: users are listed through /users, which may hide deactivated accounts",
+        "use an account with the right to read /admin/users (Basic auth: tokens cannot hold global ADMIN) if deactivated users matter",
+      );
     }
     return fail("bitbucket.users", messageOf(error), "retry; if it persists, check Bitbucket's logs");
   }

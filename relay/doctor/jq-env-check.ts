@@ -1,7 +1,7 @@
-import type { LoadedMapping } from "../config/mapping-loader";
 import { formatDotPath } from "../../shared/mapping-config/dot-path";
+import type { LoadedMapping } from "../config/mapping-loader";
 import { envNamesRead, type JqEnv } from "../mapping/jq-env";
-import { ok, warn, type CheckResult } from "./check-result";
+import { type CheckResult, ok, warn } from "./check-result";
 
 /**
  * Whether the variables the mapping reads through `env` / `$ENV` are the ones `BBRELAY_JQ_ENV` lets through: a
@@ -13,14 +13,20 @@ export function checkJqEnvironment(mapping: LoadedMapping, jqEnv: JqEnv): CheckR
   for (const mapper of mapping.mappers) {
     const leaves = [
       { path: formatDotPath(["resources", mapper.index, "selector", "query"]), source: mapper.resource.selector.query },
-      ...mapper.fields.map((field) => ({ path: `${formatDotPath(["resources", mapper.index, "port", "entity", "mappings"])}.${field.path}`, source: field.source })),
+      ...mapper.fields.map((field) => ({
+        path: `${formatDotPath(["resources", mapper.index, "port", "entity", "mappings"])}.${field.path}`,
+        source: field.source,
+      })),
     ];
     for (const leaf of leaves) for (const name of envNamesRead(leaf.source)) reads.push({ path: leaf.path, name });
   }
   if (reads.length === 0) return null;
   const missing = reads.filter((read) => !(read.name in jqEnv));
   if (missing.length === 0) {
-    return ok("config.jq-env", `the mapping reads ${[...new Set(reads.map((read) => read.name))].join(", ")}, all let through by BBRELAY_JQ_ENV`);
+    return ok(
+      "config.jq-env",
+      `the mapping reads ${[...new Set(reads.map((read) => read.name))].join(", ")}, all let through by BBRELAY_JQ_ENV`,
+    );
   }
   const names = [...new Set(missing.map((read) => read.name))];
   return warn(

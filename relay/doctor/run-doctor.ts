@@ -1,10 +1,10 @@
 import type { AgentContext } from "../agent/agent-context";
 import { webhookInstallerOf } from "../agent/webhook-installer-of";
 import { EdgeClient } from "../edge/edge-client";
+import { messageOf } from "../log/message-of";
 import { checkBitbucket } from "./bitbucket-checks";
 import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
-import { fail, ok, warn, type CheckResult } from "./check-result";
-import { messageOf } from "../log/message-of";
+import { type CheckResult, fail, ok, warn } from "./check-result";
 import { checkEdge, checkWebhooks } from "./edge-checks";
 import { checkJqEnvironment } from "./jq-env-check";
 
@@ -13,10 +13,17 @@ import { checkJqEnvironment } from "./jq-env-check";
  * edge and the webhooks. A check that cannot run because an earlier one failed is not run (its result would only
  * repeat the first problem).
  */
-export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: () => number = Date.now): Promise<CheckResult[]> {
+export async function runDoctor(
+  agent: AgentContext,
+  signal: AbortSignal,
+  now: () => number = Date.now,
+): Promise<CheckResult[]> {
   const { environment, mapping } = agent;
   const results: CheckResult[] = [
-    ok("config.mapping", `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`),
+    ok(
+      "config.mapping",
+      `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`,
+    ),
   ];
   const jqEnvResult = checkJqEnvironment(mapping, environment.jqEnv);
   if (jqEnvResult !== null) results.push(jqEnvResult);
@@ -28,7 +35,13 @@ export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: (
   }
 
   if (environment.bitbucket === null) {
-    results.push(fail("bitbucket.configured", "BITBUCKET_URL is not set", "set BITBUCKET_URL (the server's root URL) and BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD"));
+    results.push(
+      fail(
+        "bitbucket.configured",
+        "BITBUCKET_URL is not set",
+        "set BITBUCKET_URL (the server's root URL) and BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD",
+      ),
+    );
   } else {
     results.push(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
   }
@@ -38,13 +51,28 @@ export async function runDoctor(agent: AgentContext, signal: AbortSignal, now: (
 
   const relay = environment.relay;
   if (relay === null) {
-    results.push(warn("edge.configured", "RELAY_URL is not set: resyncs work, but no live events arrive", "deploy the edge (see README) and set RELAY_URL, RELAY_AGENT_TOKEN and RELAY_WEBHOOK_SECRET"));
+    results.push(
+      warn(
+        "edge.configured",
+        "RELAY_URL is not set: resyncs work, but no live events arrive",
+        "deploy the edge (see README) and set RELAY_URL, RELAY_AGENT_TOKEN and RELAY_WEBHOOK_SECRET",
+      ),
+    );
     return results;
   }
-  const edgeResults = await checkEdge(new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken }), now());
+  const edgeResults = await checkEdge(
+    new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken }),
+    now(),
+  );
   results.push(...edgeResults);
   if (relay.webhookSecret === null) {
-    results.push(warn("webhooks.configured", "RELAY_WEBHOOK_SECRET is not set: the webhooks cannot be checked nor installed", "set RELAY_WEBHOOK_SECRET to the tenant's webhook secret, then run `bbrelay webhooks sync`"));
+    results.push(
+      warn(
+        "webhooks.configured",
+        "RELAY_WEBHOOK_SECRET is not set: the webhooks cannot be checked nor installed",
+        "set RELAY_WEBHOOK_SECRET to the tenant's webhook secret, then run `bbrelay webhooks sync`",
+      ),
+    );
   } else if (results.some((result) => result.name === "bitbucket.credentials" && result.status === "ok")) {
     // Only with working credentials (so not when Bitbucket is unreachable either): otherwise the webhook checks
     // would only repeat that failure with a misleading fix.

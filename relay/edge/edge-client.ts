@@ -1,17 +1,17 @@
 import type { z } from "zod";
 import {
+  type AckRequestInput,
   AckResponse,
   DeadLetterList,
   ErrorEnvelope,
+  type ExtendRequest,
   ExtendResponse,
+  type LeaseRequestInput,
   LeaseResponse,
   QueueStats,
+  type RedriveRequest,
   RedriveResponse,
   ResyncRequestResponse,
-  type AckRequestInput,
-  type ExtendRequest,
-  type LeaseRequestInput,
-  type RedriveRequest,
 } from "../../shared/protocol/schema";
 
 /**
@@ -115,7 +115,9 @@ export class EdgeClient {
     const text = await response.text();
     if (!response.ok) {
       const envelope = ErrorEnvelope.safeParse(safeJson(text));
-      const detail = envelope.success ? `${envelope.data.error.code}: ${envelope.data.error.message}` : `HTTP ${response.status}`;
+      const detail = envelope.success
+        ? `${envelope.data.error.code}: ${envelope.data.error.message}`
+        : `HTTP ${response.status}`;
       const hint =
         response.status === 401
           ? " (check RELAY_AGENT_TOKEN: it must be one of the tenant's agent tokens)"
@@ -123,7 +125,12 @@ export class EdgeClient {
             ? " (check RELAY_TENANT and RELAY_URL)"
             : "";
       const retryable = response.status === 429 || response.status >= 500;
-      throw new EdgeError(`${where}: ${detail}${hint}`, response.status, envelope.success ? envelope.data.error.code : "http", retryable);
+      throw new EdgeError(
+        `${where}: ${detail}${hint}`,
+        response.status,
+        envelope.success ? envelope.data.error.code : "http",
+        retryable,
+      );
     }
     const parsed = schema.safeParse(safeJson(text));
     if (!parsed.success) {

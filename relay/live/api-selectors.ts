@@ -1,7 +1,7 @@
-import type { Json } from "../mapping/engine";
 import { isPersonalProject } from "../bitbucket/schema";
-import { field } from "./json-fields";
+import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
+import { field } from "./json-fields";
 
 /**
  * The selectors a resync applies through the API rather than jq (which projects it lists, whether archived or
@@ -30,9 +30,16 @@ export function passesApiSelectors(mapper: ResourceMapper, item: Json): boolean 
   return true;
 }
 
-function projectOf(kind: "project" | "repository" | "pull-request", item: Json): { key: string; type: Json | undefined } | null {
+function projectOf(
+  kind: "project" | "repository" | "pull-request",
+  item: Json,
+): { key: string; type: Json | undefined } | null {
   const project =
-    kind === "project" ? item : kind === "repository" ? field(item, "project") : field(field(field(item, "toRef"), "repository"), "project");
+    kind === "project"
+      ? item
+      : kind === "repository"
+        ? field(item, "project")
+        : field(field(field(item, "toRef"), "repository"), "project");
   const key = field(project, "key");
   return typeof key === "string" ? { key, type: field(project, "type") } : null;
 }

@@ -1,10 +1,10 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { LeasedMessage } from "../../shared/protocol/schema";
-import { EdgeError, type EdgeClient } from "../edge/edge-client";
 import { fullJitterDelay } from "../bitbucket/retry-policy";
+import { type EdgeClient, EdgeError } from "../edge/edge-client";
 import type { Logger } from "../log/logger";
-import type { MessageHandler, MessageOutcome } from "./message-outcome";
 import { messageOf } from "../log/message-of";
+import type { MessageHandler, MessageOutcome } from "./message-outcome";
 
 /**
  * The agent's live loop: lease from the edge (long-poll), process concurrently, ack only after the handler says the
@@ -174,17 +174,26 @@ export class DrainLoop {
   }
 
   async #process(message: LeasedMessage): Promise<void> {
-    const log = this.#log.child({ messageId: message.id, entity: message.entityKey ?? undefined, eventKey: message.eventKey, attempts: message.attempts });
+    const log = this.#log.child({
+      messageId: message.id,
+      entity: message.entityKey ?? undefined,
+      eventKey: message.eventKey,
+      attempts: message.attempts,
+    });
     let outcome: MessageOutcome;
     try {
       outcome = await this.#handler.handle(message, this.#work.signal);
     } catch (error) {
       // A bug in a handler must not lose the message, nor loop fast: retry it later, the edge counts attempts.
-      log.error({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, "Message handler failed unexpectedly");
+      log.error(
+        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        "Message handler failed unexpectedly",
+      );
       outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${messageOf(error)}` };
     }
     if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
-    else if (outcome.action === "retry") log.info({ reason: outcome.reason, delayMs: outcome.delayMs }, "Message will be retried");
+    else if (outcome.action === "retry")
+      log.info({ reason: outcome.reason, delayMs: outcome.delayMs }, "Message will be retried");
     else log.debug({}, "Message processed");
     this.#pendingAcks.push({ leaseId: message.leaseId, outcome });
     void this.#flushAcks();
@@ -211,7 +220,8 @@ export class DrainLoop {
     const dead: { leaseId: string; reason: string }[] = [];
     for (const { leaseId, outcome } of batch) {
       if (outcome.action === "ack") acks.push(leaseId);
-      else if (outcome.action === "retry") retries.push({ leaseId, delayMs: Math.round(outcome.delayMs), reason: outcome.reason.slice(0, 4_000) });
+      else if (outcome.action === "retry")
+        retries.push({ leaseId, delayMs: Math.round(outcome.delayMs), reason: outcome.reason.slice(0, 4_000) });
       else dead.push({ leaseId, reason: outcome.reason.slice(0, 4_000) });
     }
     for (let attempt = 1; ; attempt++) {
@@ -219,7 +229,10 @@ export class DrainLoop {
         const response = await this.#edge.ack({ acks, retries, dead });
         for (const result of response.results) {
           if (result.outcome !== "ok") {
-            this.#log.warn({ leaseId: result.leaseId, outcome: result.outcome }, "The edge no longer held the lease; the message will be processed again");
+            this.#log.warn(
+              { leaseId: result.leaseId, outcome: result.outcome },
+              "The edge no longer held the lease; the message will be processed again",
+            );
             continue;
           }
           if (result.action === "ack") this.#stats.acked++;
@@ -231,7 +244,10 @@ export class DrainLoop {
         this.#stats.edgeErrors++;
         const fatal = error instanceof EdgeError && !error.retryable;
         if (fatal || attempt >= 5) {
-          this.#log.error({ error: messageOf(error), messages: batch.length }, "Could not ack; the messages will come back after their visibility timeout");
+          this.#log.error(
+            { error: messageOf(error), messages: batch.length },
+            "Could not ack; the messages will come back after their visibility timeout",
+          );
           return;
         }
         await this.#options.sleep(this.#backoff(attempt), undefined).catch(() => undefined);
@@ -246,12 +262,18 @@ export class DrainLoop {
     const due = [...this.#inFlight.values()].filter((entry) => entry.expiresAt <= horizon);
     if (due.length === 0) return;
     try {
-      const response = await this.#edge.extend({ leases: due.map((entry) => ({ leaseId: entry.message.leaseId, visibilityMs: this.#options.visibilityMs })) });
+      const response = await this.#edge.extend({
+        leases: due.map((entry) => ({ leaseId: entry.message.leaseId, visibilityMs: this.#options.visibilityMs })),
+      });
       for (const result of response.results) {
         const entry = this.#inFlight.get(result.leaseId);
         if (entry === undefined) continue;
         if (result.outcome === "ok" && result.leaseExpiresAt !== undefined) entry.expiresAt = result.leaseExpiresAt;
-        else this.#log.warn({ leaseId: result.leaseId, outcome: result.outcome }, "Lease lost while processing; the message may be processed twice");
+        else
+          this.#log.warn(
+            { leaseId: result.leaseId, outcome: result.outcome },
+            "Lease lost while processing; the message may be processed twice",
+          );
       }
     } catch (error) {
       this.#stats.edgeErrors++;
@@ -270,7 +292,10 @@ export class DrainLoop {
   /** Lets in-flight work finish within the grace period, then aborts it (handlers release what they hold). */
   async #drain(): Promise<void> {
     if (this.#inFlight.size === 0) return;
-    this.#log.info({ inFlight: this.#inFlight.size, graceMs: this.#options.graceMs }, "Finishing in-flight work before stopping");
+    this.#log.info(
+      { inFlight: this.#inFlight.size, graceMs: this.#options.graceMs },
+      "Finishing in-flight work before stopping",
+    );
     const all = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
     const grace = new AbortController();
     const timer = this.#options.sleep(this.#options.graceMs, grace.signal).then(
@@ -286,6 +311,13 @@ export class DrainLoop {
   }
 
   #backoff(failures: number): number {
-    return Math.max(250, fullJitterDelay(failures, { baseDelayMs: 1_000, maxDelayMs: this.#options.maxBackoffMs, random: this.#options.random }));
+    return Math.max(
+      250,
+      fullJitterDelay(failures, {
+        baseDelayMs: 1_000,
+        maxDelayMs: this.#options.maxBackoffMs,
+        random: this.#options.random,
+      }),
+    );
   }
 }

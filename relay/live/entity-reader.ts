@@ -1,15 +1,19 @@
+import type { EntityRef } from "../../shared/events/entity-ref";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
 import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
-import type { EntityRef } from "../../shared/events/entity-ref";
 
 /**
  * Re-reads what an event concerns as Bitbucket has it now (DESIGN.md decision 3: refetch, don't trust payload
  * order). Repositories are enriched as the resync enriches them, for every repository resource of the mapping.
  * @returns the object, or null when Bitbucket says it no longer exists (404)
  */
-export async function readEntity(client: BitbucketClient, mapping: LoadedMapping, ref: EntityRef): Promise<Json | null> {
+export async function readEntity(
+  client: BitbucketClient,
+  mapping: LoadedMapping,
+  ref: EntityRef,
+): Promise<Json | null> {
   switch (ref.kind) {
     case "project":
       return (await client.getProject({ projectKey: ref.projectKey })) as Json | null;

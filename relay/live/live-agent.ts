@@ -33,7 +33,14 @@ export class LiveAgent {
     const client = agent.bitbucket();
     const writer = entityWriterFor(agent.mapping, catalog, state);
     this.resyncs = new ResyncCoordinator((signal) =>
-      runResync({ mapping: agent.mapping, client, catalog, state, logger: logger.child({ component: "resync" }), signal }),
+      runResync({
+        mapping: agent.mapping,
+        client,
+        catalog,
+        state,
+        logger: logger.child({ component: "resync" }),
+        signal,
+      }),
     );
     const handler = new LiveHandler({
       client,

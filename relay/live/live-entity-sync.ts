@@ -1,9 +1,9 @@
-import { keyText, type EntityKey } from "../catalog/catalog";
-import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
+import type { Kind } from "../../shared/mapping-config/schema";
+import { type EntityKey, keyText } from "../catalog/catalog";
+import { type LoadedMapping, mappersOfKind } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
 import type { MappedEntity } from "../mapping/mapping-result";
-import { trackedKey, type EntityWriter, type WriteFailure } from "../sync/entity-writer";
-import type { Kind } from "../../shared/mapping-config/schema";
+import { type EntityWriter, trackedKey, type WriteFailure } from "../sync/entity-writer";
 import { passesApiSelectors } from "./api-selectors";
 
 /**
@@ -52,18 +52,31 @@ export class LiveEntitySync {
     }
     if (result.mappingErrors.length > 0) return result;
     const written = await this.#write(toWrite, result, signal);
-    await this.#delete(toDelete.filter((key) => !written.has(keyText(key))), result, signal);
+    await this.#delete(
+      toDelete.filter((key) => !written.has(keyText(key))),
+      result,
+      signal,
+    );
     return result;
   }
 
-  async remove(kind: Kind, item: Json, keep: ReadonlySet<string> = new Set(), signal?: AbortSignal): Promise<LiveSyncResult> {
+  async remove(
+    kind: Kind,
+    item: Json,
+    keep: ReadonlySet<string> = new Set(),
+    signal?: AbortSignal,
+  ): Promise<LiveSyncResult> {
     const result = emptyResult();
     const toDelete: EntityKey[] = [];
     for (const mapper of mappersOfKind(this.#options.mapping, kind)) {
       const mapped = await mapper.mapItem(item, { includeRejected: true });
       toDelete.push(...keys([...mapped.entities, ...mapped.rejected]));
     }
-    await this.#delete(toDelete.filter((key) => !keep.has(keyText(key))), result, signal);
+    await this.#delete(
+      toDelete.filter((key) => !keep.has(keyText(key))),
+      result,
+      signal,
+    );
     return result;
   }
 

@@ -1,21 +1,21 @@
+import { toRestDialect } from "../../shared/bitbucket/timestamp";
+import type { EntityRef } from "../../shared/events/entity-ref";
+import { routeEvent } from "../../shared/events/routing";
+import type { LeasedMessage } from "../../shared/protocol/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { CatalogUnavailableError } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
+import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
 import type { ResyncSummary } from "../sync/resync-summary";
-import { toRestDialect } from "../../shared/bitbucket/timestamp";
-import type { EntityRef } from "../../shared/events/entity-ref";
-import { routeEvent } from "../../shared/events/routing";
-import type { LeasedMessage } from "../../shared/protocol/schema";
 import { readEntity } from "./entity-reader";
 import { field } from "./json-fields";
 import type { LiveEntitySync, LiveSyncResult } from "./live-entity-sync";
-import { retryDelayMs, type MessageHandler, type MessageOutcome } from "./message-outcome";
+import { type MessageHandler, type MessageOutcome, retryDelayMs } from "./message-outcome";
 import { followProjectKeyChange, followRepositoryMove } from "./moves";
 import type { ResyncCoordinator } from "./resync-coordinator";
-import { messageOf } from "../log/message-of";
 
 /**
  * What the agent does with each leased message (the routing table in `shared/events/routing.ts` decides the action):
@@ -58,10 +58,15 @@ export class LiveHandler implements MessageHandler {
 
   async #resync(message: LeasedMessage, signal: AbortSignal): Promise<MessageOutcome> {
     const summary = await this.#options.resyncs.run(signal);
-    if (summary.status === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped during the resync" };
+    if (summary.status === "aborted")
+      return { action: "retry", delayMs: 0, reason: "the agent stopped during the resync" };
     if (summary.status === "failed") {
       const errors = summary.kinds.flatMap((kind) => kind.errors.map((error) => `${kind.kind}: ${error}`));
-      return { action: "retry", delayMs: retryDelayMs(message.attempts, 60_000, 3_600_000), reason: `resync failed: ${errors.slice(0, 3).join("; ") || summary.reconcile.reason || "see the agent's log"}` };
+      return {
+        action: "retry",
+        delayMs: retryDelayMs(message.attempts, 60_000, 3_600_000),
+        reason: `resync failed: ${errors.slice(0, 3).join("; ") || summary.reconcile.reason || "see the agent's log"}`,
+      };
     }
     await this.#options.afterResync?.(summary).catch((error: unknown) => {
       this.#options.logger.warn({ error: messageOf(error) }, "After-resync step failed");
@@ -81,7 +86,12 @@ export class LiveHandler implements MessageHandler {
         result = await this.#refresh(routed.entity, lastKnown(routed.entity.kind, payload), signal);
         break;
       case "delete":
-        result = await this.#options.sync.remove(routed.entity.kind, lastKnown(routed.entity.kind, payload) ?? null, new Set(), signal);
+        result = await this.#options.sync.remove(
+          routed.entity.kind,
+          lastKnown(routed.entity.kind, payload) ?? null,
+          new Set(),
+          signal,
+        );
         break;
       case "rename":
         result = await this.#rename(routed.entity, routed.previous, payload, signal);
@@ -100,14 +110,21 @@ export class LiveHandler implements MessageHandler {
     return this.#options.sync.apply(ref.kind, current, signal);
   }
 
-  async #rename(ref: EntityRef, previous: EntityRef | undefined, payload: Json, signal: AbortSignal): Promise<LiveSyncResult> {
+  async #rename(
+    ref: EntityRef,
+    previous: EntityRef | undefined,
+    payload: Json,
+    signal: AbortSignal,
+  ): Promise<LiveSyncResult> {
     const old = field(payload, "old");
     if (previous === undefined || old === undefined) return this.#refresh(ref, field(payload, "new") ?? null, signal);
     const current = await readEntity(this.#options.client, this.#options.mapping, ref);
     // Renamed again (or deleted) since: the next event, or the next resync, settles it. Remove the old side now.
     if (current === null) return this.#options.sync.remove(ref.kind, old, new Set(), signal);
     const context = { client: this.#options.client, mapping: this.#options.mapping, sync: this.#options.sync, signal };
-    return ref.kind === "project" ? followProjectKeyChange(context, old, current) : followRepositoryMove(context, old, current);
+    return ref.kind === "project"
+      ? followProjectKeyChange(context, old, current)
+      : followRepositoryMove(context, old, current);
   }
 
   /** Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository). */
@@ -115,9 +132,14 @@ export class LiveHandler implements MessageHandler {
     if (ref.kind !== "repository") return true;
     const changes = field(payload, "changes");
     if (!Array.isArray(changes) || changes.length === 0) return true;
-    const branch = await this.#options.client.defaultBranch({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
+    const branch = await this.#options.client.defaultBranch({
+      projectKey: ref.projectKey,
+      repositorySlug: ref.repositorySlug,
+    });
     if (branch === null) return true;
-    return changes.some((change) => field(change, "refId") === branch.id || field(field(change, "ref"), "id") === branch.id);
+    return changes.some(
+      (change) => field(change, "refId") === branch.id || field(field(change, "ref"), "id") === branch.id,
+    );
   }
 }
 
@@ -134,10 +156,23 @@ function outcomeOf(result: LiveSyncResult, attempts: number): MessageOutcome {
   }
   const transient = result.failures.filter((failure) => failure.transient);
   if (transient.length > 0) {
-    return { action: "retry", delayMs: retryDelayMs(attempts), reason: `catalog: ${transient.map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`).slice(0, 3).join("; ")}` };
+    return {
+      action: "retry",
+      delayMs: retryDelayMs(attempts),
+      reason: `catalog: ${transient
+        .map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`)
+        .slice(0, 3)
+        .join("; ")}`,
+    };
   }
   if (result.failures.length > 0) {
-    return { action: "dead", reason: `the catalog refused: ${result.failures.map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`).slice(0, 3).join("; ")}` };
+    return {
+      action: "dead",
+      reason: `the catalog refused: ${result.failures
+        .map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`)
+        .slice(0, 3)
+        .join("; ")}`,
+    };
   }
   return { action: "ack" };
 }
@@ -154,7 +189,11 @@ function failureOutcome(error: unknown, attempts: number): MessageOutcome {
   }
   if (error instanceof CatalogUnavailableError) {
     if (error.reason === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
-    return { action: "retry", delayMs: retryDelayMs(attempts, error.reason === "credentials" ? 60_000 : 5_000), reason: `catalog: ${message}` };
+    return {
+      action: "retry",
+      delayMs: retryDelayMs(attempts, error.reason === "credentials" ? 60_000 : 5_000),
+      reason: `catalog: ${message}`,
+    };
   }
   throw error;
 }

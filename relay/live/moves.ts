@@ -1,10 +1,10 @@
 import type { BitbucketClient } from "../bitbucket/client";
-import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
-import type { Json } from "../mapping/engine";
-import { asObject, field } from "./json-fields";
-import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
 import { keyText } from "../catalog/catalog";
-import { mergeResults, type LiveEntitySync, type LiveSyncResult } from "./live-entity-sync";
+import { type LoadedMapping, mappersOfKind } from "../config/mapping-loader";
+import type { Json } from "../mapping/engine";
+import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
+import { asObject, field } from "./json-fields";
+import { type LiveEntitySync, type LiveSyncResult, mergeResults } from "./live-entity-sync";
 
 /**
  * Renames and moves. Bitbucket sends `repo:modified` with `old` and `new` when a repository is renamed or moved to
@@ -25,7 +25,11 @@ export interface MoveContext {
  * @param oldRepository the payload's `old` repository (REST dialect)
  * @param current the repository as Bitbucket has it now (its new name/project)
  */
-export async function followRepositoryMove(context: MoveContext, oldRepository: Json, current: Json): Promise<LiveSyncResult> {
+export async function followRepositoryMove(
+  context: MoveContext,
+  oldRepository: Json,
+  current: Json,
+): Promise<LiveSyncResult> {
   const result = await context.sync.apply("repository", current, context.signal);
   const kept = new Set(result.written.map(keyText));
   mergeResults(result, await context.sync.remove("repository", oldRepository, kept, context.signal));
@@ -37,7 +41,10 @@ export async function followRepositoryMove(context: MoveContext, oldRepository: 
       const now = await context.sync.apply("pull-request", pullRequest, context.signal);
       mergeResults(result, now);
       const before = withRepository(pullRequest, current, oldRepository);
-      mergeResults(result, await context.sync.remove("pull-request", before, new Set(now.written.map(keyText)), context.signal));
+      mergeResults(
+        result,
+        await context.sync.remove("pull-request", before, new Set(now.written.map(keyText)), context.signal),
+      );
     }
   }
   return result;
@@ -47,9 +54,16 @@ export async function followRepositoryMove(context: MoveContext, oldRepository: 
  * @param oldProject the payload's `old` project
  * @param current the project as Bitbucket has it now (its new key)
  */
-export async function followProjectKeyChange(context: MoveContext, oldProject: Json, current: Json): Promise<LiveSyncResult> {
+export async function followProjectKeyChange(
+  context: MoveContext,
+  oldProject: Json,
+  current: Json,
+): Promise<LiveSyncResult> {
   const result = await context.sync.apply("project", current, context.signal);
-  mergeResults(result, await context.sync.remove("project", oldProject, new Set(result.written.map(keyText)), context.signal));
+  mergeResults(
+    result,
+    await context.sync.remove("project", oldProject, new Set(result.written.map(keyText)), context.signal),
+  );
   const key = field(current, "key");
   if (typeof key !== "string") return result;
   const needs = repositoryNeedsOf(context.mapping);
@@ -78,7 +92,9 @@ function sameRepository(a: Json, b: Json): boolean {
   const idA = field(a, "id");
   const idB = field(b, "id");
   if (typeof idA === "number" && typeof idB === "number") return idA === idB;
-  return field(a, "slug") === field(b, "slug") && field(field(a, "project"), "key") === field(field(b, "project"), "key");
+  return (
+    field(a, "slug") === field(b, "slug") && field(field(a, "project"), "key") === field(field(b, "project"), "key")
+  );
 }
 
 function refOf(repository: Json): { projectKey: string; repositorySlug: string } | null {

@@ -22,7 +22,10 @@ export class Redactor {
     return out
       .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, "$1[redacted]@")
       .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 [redacted]")
-      .replace(/("?(?:password|secret|token|clientSecret|client_secret|accessToken)"?\s*[:=]\s*)"[^"]*"/gi, '$1"[redacted]"');
+      .replace(
+        /("?(?:password|secret|token|clientSecret|client_secret|accessToken)"?\s*[:=]\s*)"[^"]*"/gi,
+        '$1"[redacted]"',
+      );
   }
 
   /** Redacts every string inside a JSON-like value (log fields). */
@@ -39,4 +42,5 @@ export class Redactor {
   }
 }
 
-const SECRET_FIELD = /^(password|secret|token|authorization|clientSecret|client_secret|accessToken|webhookSecret|agentToken)$/i;
+const SECRET_FIELD =
+  /^(password|secret|token|authorization|clientSecret|client_secret|accessToken|webhookSecret|agentToken)$/i;

@@ -12,10 +12,16 @@ export type Checked<T> = { kind: "ok"; value: T } | { kind: "invalid"; reason: s
 
 export function checkIdentifier(identifier: Json): Checked<string> {
   if (identifier === null || identifier === "") {
-    return { kind: "invalid", reason: `is ${identifier === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
+    return {
+      kind: "invalid",
+      reason: `is ${identifier === null ? "null" : "empty"}, so the entity is skipped (as in Port)`,
+    };
   }
   if (typeof identifier !== "string") {
-    return { kind: "invalid", reason: `must be a string, got ${describeJson(identifier)}, so the entity is skipped (use tostring in jq)` };
+    return {
+      kind: "invalid",
+      reason: `must be a string, got ${describeJson(identifier)}, so the entity is skipped (use tostring in jq)`,
+    };
   }
   if (!isEntityIdentifier(identifier)) {
     return {
@@ -28,20 +34,28 @@ export function checkIdentifier(identifier: Json): Checked<string> {
 
 /** A search-query identifier is an object built from the mapping's shape; Port resolves it. */
 export function checkQuery(identifier: Json): Checked<JsonObject> {
-  return isJsonObject(identifier) ? { kind: "ok", value: identifier } : { kind: "invalid", reason: "the search query did not evaluate to an object" };
+  return isJsonObject(identifier)
+    ? { kind: "ok", value: identifier }
+    : { kind: "invalid", reason: "the search query did not evaluate to an object" };
 }
 
 export function checkBlueprint(blueprint: Json): Checked<string> {
   if (blueprint === null || blueprint === "") {
-    return { kind: "invalid", reason: `is ${blueprint === null ? "null" : "empty"}, so the entity is skipped (as in Port)` };
+    return {
+      kind: "invalid",
+      reason: `is ${blueprint === null ? "null" : "empty"}, so the entity is skipped (as in Port)`,
+    };
   }
-  if (typeof blueprint !== "string") return { kind: "invalid", reason: `must be a string, got ${describeJson(blueprint)}, so the entity is skipped` };
+  if (typeof blueprint !== "string")
+    return { kind: "invalid", reason: `must be a string, got ${describeJson(blueprint)}, so the entity is skipped` };
   if (!isBlueprintIdentifier(blueprint)) {
-    return { kind: "invalid", reason: `${JSON.stringify(blueprint)} is not a blueprint identifier Port accepts, so the entity is skipped` };
+    return {
+      kind: "invalid",
+      reason: `${JSON.stringify(blueprint)} is not a blueprint identifier Port accepts, so the entity is skipped`,
+    };
   }
   return { kind: "ok", value: blueprint };
 }
-
 
 /** A relation's string target (or one in a list) that Port would refuse; search queries are Port's to resolve. */
 export function invalidTarget(target: Json): string | null {

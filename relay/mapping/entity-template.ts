@@ -8,7 +8,10 @@ import type { JsonObject } from "./mapping-result";
  * entity (search queries included: a query's leaves are evaluated one by one and put back in place, which is
  * what Port receives and resolves). Built from the leaves' paths, so it cannot drift from the evaluation order.
  */
-type TemplateNode = { kind: "leaf"; index: number } | { kind: "object"; entries: Map<string, TemplateNode> } | { kind: "array"; items: TemplateNode[] };
+type TemplateNode =
+  | { kind: "leaf"; index: number }
+  | { kind: "object"; entries: Map<string, TemplateNode> }
+  | { kind: "array"; items: TemplateNode[] };
 
 export class EntityTemplate {
   readonly #root: Map<string, TemplateNode> = new Map();
@@ -44,7 +47,8 @@ export class EntityTemplate {
 
 function insert(root: Map<string, TemplateNode>, path: readonly PropertyKey[], index: number): void {
   const [head, ...rest] = path;
-  if (typeof head !== "string") throw new Error(`a mapping leaf path must start with a field name: ${formatDotPath(path)}`);
+  if (typeof head !== "string")
+    throw new Error(`a mapping leaf path must start with a field name: ${formatDotPath(path)}`);
   root.set(head, insertInto(root.get(head), rest, index));
 }
 

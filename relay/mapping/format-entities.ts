@@ -10,7 +10,9 @@ export function formatEntitiesForTerminal(entities: readonly MappedEntity[]): st
 }
 
 function formatEntity(entity: MappedEntity): string {
-  const lines = [`${entity.blueprint}  ${typeof entity.identifier === "string" ? entity.identifier : `(search) ${JSON.stringify(entity.identifier)}`}`];
+  const lines = [
+    `${entity.blueprint}  ${typeof entity.identifier === "string" ? entity.identifier : `(search) ${JSON.stringify(entity.identifier)}`}`,
+  ];
   if (entity.title !== undefined) lines.push(`  title: ${show(entity.title)}`);
   if (entity.team !== undefined) lines.push(`  team: ${show(entity.team)}`);
   if (entity.icon !== undefined) lines.push(`  icon: ${show(entity.icon)}`);

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { messageOf } from "../log/message-of";
 import type { Json } from "./engine";
 import type { ResourceMapper } from "./resource-mapper";
-import { messageOf } from "../log/message-of";
 
 /**
  * Where `bbrelay map` gets raw items from: a JSON file, or Bitbucket itself (`--live N`). A source is asked per
@@ -24,7 +24,10 @@ export class ItemSourceError extends Error {
  * @param path the file
  * @param read injected for tests; UTF-8 from disk by default
  */
-export function fileItemSource(path: string, read: (path: string) => Promise<string> = (file) => readFile(file, "utf8")): ItemSource {
+export function fileItemSource(
+  path: string,
+  read: (path: string) => Promise<string> = (file) => readFile(file, "utf8"),
+): ItemSource {
   let parsed: Promise<Json[]> | null = null;
   const load = async (): Promise<Json[]> => {
     let text: string;
@@ -32,7 +35,9 @@ export function fileItemSource(path: string, read: (path: string) => Promise<str
       text = await read(path);
     } catch (error) {
       const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-      throw new ItemSourceError(`cannot read --input ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code || "unreadable"}`);
+      throw new ItemSourceError(
+        `cannot read --input ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code || "unreadable"}`,
+      );
     }
     let value: Json;
     try {

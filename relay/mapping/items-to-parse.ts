@@ -23,19 +23,42 @@ export type ExpandOutcome =
  * @param port the resource's `port` section (name and top-level transform)
  * @param path the dot-path of `itemsToParse` in the file, for messages
  */
-export async function expandItem(item: Json, program: JqProgram, port: PortSection, path: string): Promise<ExpandOutcome> {
+export async function expandItem(
+  item: Json,
+  program: JqProgram,
+  port: PortSection,
+  path: string,
+): Promise<ExpandOutcome> {
   if (!isJsonObject(item)) {
-    return { kind: "error", error: { code: "items-to-parse-error", path, message: "needs every item to be an object" } };
+    return {
+      kind: "error",
+      error: { code: "items-to-parse-error", path, message: "needs every item to be an object" },
+    };
   }
   const outcome = await program.first(item);
   if (outcome.kind === "error") {
     return { kind: "error", error: { code: "items-to-parse-error", path, message: `jq error: ${outcome.message}` } };
   }
   if (outcome.kind === "empty" || outcome.value === null) {
-    return { kind: "ok", elements: [], warning: { code: "items-to-parse-empty", path, message: "gave no list for an item (null or no output), so it maps to nothing" } };
+    return {
+      kind: "ok",
+      elements: [],
+      warning: {
+        code: "items-to-parse-empty",
+        path,
+        message: "gave no list for an item (null or no output), so it maps to nothing",
+      },
+    };
   }
   if (!Array.isArray(outcome.value)) {
-    return { kind: "error", error: { code: "items-to-parse-not-array", path, message: `must give a list, gave ${typeof outcome.value === "object" ? "an object" : `a ${typeof outcome.value}`}` } };
+    return {
+      kind: "error",
+      error: {
+        code: "items-to-parse-not-array",
+        path,
+        message: `must give a list, gave ${typeof outcome.value === "object" ? "an object" : `a ${typeof outcome.value}`}`,
+      },
+    };
   }
   const deletion = port.itemsToParseTopLevelTransform ? simplePath(port.itemsToParse ?? "") : null;
   const parent = deletion === null ? item : withoutPath(item, deletion);

@@ -30,9 +30,12 @@ export function loadJqModuleFactory(): { factory: JqModuleFactory; patched: bool
   const source = readFileSync(file, "utf8");
   if (source.split(QUADRATIC_READ).length !== 2) return { factory: asFactory(require(file)), patched: false };
   const module: { exports: unknown } = { exports: {} };
-  const wrapper: unknown = runInThisContext(`(function (exports, require, module, __filename, __dirname) {${source.replace(QUADRATIC_READ, VIEW_READ)}\n})`, {
-    filename: file,
-  });
+  const wrapper: unknown = runInThisContext(
+    `(function (exports, require, module, __filename, __dirname) {${source.replace(QUADRATIC_READ, VIEW_READ)}\n})`,
+    {
+      filename: file,
+    },
+  );
   if (typeof wrapper !== "function") throw new Error("jq-wasm's glue did not evaluate to a module wrapper");
   wrapper(module.exports, require, module, file, dirname(file));
   return { factory: asFactory(module.exports), patched: true };
@@ -42,7 +45,12 @@ function asFactory(exported: unknown): JqModuleFactory {
   if (typeof exported !== "function") throw new Error("jq-wasm's glue does not export its factory");
   return async () => {
     const instance: unknown = await exported();
-    if (typeof instance !== "object" || instance === null || !("raw" in instance) || typeof instance.raw !== "function") {
+    if (
+      typeof instance !== "object" ||
+      instance === null ||
+      !("raw" in instance) ||
+      typeof instance.raw !== "function"
+    ) {
       throw new Error("a jq-wasm instance has no raw()");
     }
     const raw = instance.raw;

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
-import { loadJqModuleFactory, type JqModule } from "./jq-wasm-module";
 import { messageOf } from "../log/message-of";
+import { type JqModule, loadJqModuleFactory } from "./jq-wasm-module";
 
 /**
  * One jq-wasm instance at a time, wrapped so that it survives (reference: jq-wasm.md).
@@ -79,7 +79,11 @@ export class JqWasmRuntime {
 
   async #callOnce(filter: string, input: string): Promise<string> {
     const cost = CALL_COST + Buffer.byteLength(filter, "utf8");
-    if (this.#instance === null || this.#callsOnInstance >= this.#callsPerInstance || this.#costOnInstance + cost > INSTANCE_BUDGET) {
+    if (
+      this.#instance === null ||
+      this.#callsOnInstance >= this.#callsPerInstance ||
+      this.#costOnInstance + cost > INSTANCE_BUDGET
+    ) {
       this.#instance = this.#createInstance();
       this.#instancesCreated++;
       this.#callsOnInstance = 0;

@@ -1,5 +1,5 @@
 import { formatDotPath } from "../../shared/mapping-config/dot-path";
-import { enrichmentNeeds, resourceLeaves, type EnrichmentNeeds, type JqLeaf } from "../../shared/mapping-config/leaves";
+import { type EnrichmentNeeds, enrichmentNeeds, type JqLeaf, resourceLeaves } from "../../shared/mapping-config/leaves";
 import { toPortJq } from "../../shared/mapping-config/port-jq";
 import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
@@ -7,10 +7,10 @@ import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
 import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
 import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
-import { canFuse, decodeFused, fusedSource, type FusedOutcome } from "./fused-program";
+import { canFuse, decodeFused, type FusedOutcome, fusedSource } from "./fused-program";
 import { expandItem } from "./items-to-parse";
 import { bindJqEnv, type JqEnv } from "./jq-env";
-import { emptyCounts, isJsonObject, type ItemResult, type JsonObject, type MappedEntity } from "./mapping-result";
+import { emptyCounts, type ItemResult, isJsonObject, type JsonObject, type MappedEntity } from "./mapping-result";
 
 /**
  * Maps listed items of one resource (one entry of `resources[]`) with Port's semantics (port-api.md §6.3–6.5):
@@ -37,7 +37,9 @@ export interface ResourceMapperOptions {
   jqEnv?: JqEnv;
 }
 
-export type CompileResourceOutcome = { kind: "ok"; mapper: ResourceMapper } | { kind: "invalid"; problems: ConfigProblem[] };
+export type CompileResourceOutcome =
+  | { kind: "ok"; mapper: ResourceMapper }
+  | { kind: "invalid"; problems: ConfigProblem[] };
 
 interface CompiledField {
   leaf: JqLeaf;
@@ -107,14 +109,23 @@ export class ResourceMapper {
 
   /** Each field's dot-path inside the entity and the engine that serves it (for `bbrelay map`). */
   get fields(): { path: string; source: string; engine: string }[] {
-    return this.#programs.fields.map((field) => ({ path: formatDotPath(field.leaf.fieldPath), source: field.leaf.source, engine: field.program.engine }));
+    return this.#programs.fields.map((field) => ({
+      path: formatDotPath(field.leaf.fieldPath),
+      source: field.leaf.source,
+      engine: field.program.engine,
+    }));
   }
 
   /**
    * Compiles every jq expression of the resource (selector, itemsToParse, each leaf) after Port's quote rewrite.
    * @returns the mapper, or every expression that does not compile, with its path in the file
    */
-  static async compile(resource: ResourceConfig, index: number, engine: JqEngine, options: ResourceMapperOptions = {}): Promise<CompileResourceOutcome> {
+  static async compile(
+    resource: ResourceConfig,
+    index: number,
+    engine: JqEngine,
+    options: ResourceMapperOptions = {},
+  ): Promise<CompileResourceOutcome> {
     const jqEnv = options.jqEnv ?? {};
     const leafProgram = (source: string): string => bindJqEnv(toPortJq(source), jqEnv);
     const leaves = resourceLeaves(resource);
@@ -135,7 +146,14 @@ export class ResourceMapper {
     if (problems.length > 0) return { kind: "invalid", problems };
     if (selector === undefined) throw new Error("a resource always has a selector leaf");
 
-    const fused = await fuseCall(engine, leafProgram, resource.selector.query, selector, fields, options.fuseEngines ?? ["jq-wasm"]);
+    const fused = await fuseCall(
+      engine,
+      leafProgram,
+      resource.selector.query,
+      selector,
+      fields,
+      options.fuseEngines ?? ["jq-wasm"],
+    );
     return { kind: "ok", mapper: new ResourceMapper(resource, index, { selector, itemsToParse, fields, fused }) };
   }
 
@@ -148,7 +166,14 @@ export class ResourceMapper {
    * @returns the entities, warnings and errors; never throws for a jq failure
    */
   async mapItem(item: Json, options: { includeRejected?: boolean } = {}): Promise<ItemResult> {
-    const result: ItemResult = { entities: [], rejected: [], warnings: [], errors: [], nullFields: [], counts: emptyCounts() };
+    const result: ItemResult = {
+      entities: [],
+      rejected: [],
+      warnings: [],
+      errors: [],
+      nullFields: [],
+      counts: emptyCounts(),
+    };
     result.counts.items = 1;
     let elements: { value: Json; element?: number }[] = [{ value: item }];
     if (this.#programs.itemsToParse !== null) {
@@ -168,7 +193,12 @@ export class ResourceMapper {
     return result;
   }
 
-  async #mapElement(value: Json, element: number | undefined, result: ItemResult, includeRejected: boolean): Promise<void> {
+  async #mapElement(
+    value: Json,
+    element: number | undefined,
+    result: ItemResult,
+    includeRejected: boolean,
+  ): Promise<void> {
     const where = element === undefined ? {} : { element };
     const { selector, fields } = await this.#evaluate(value);
     if (selector.kind !== "value" || typeof selector.value !== "boolean") {
@@ -189,7 +219,9 @@ export class ResourceMapper {
       result.counts.rejected++;
       if (includeRejected) {
         const outcomes = await runAll(this.#fieldPrograms, value);
-        const entity = this.#entityOf(this.#template.fill(outcomes.map((outcome) => (outcome.kind === "value" ? outcome.value : null))).fields);
+        const entity = this.#entityOf(
+          this.#template.fill(outcomes.map((outcome) => (outcome.kind === "value" ? outcome.value : null))).fields,
+        );
         if (entity.kind === "entity") result.rejected.push(entity.entity);
       }
       return;
@@ -218,7 +250,12 @@ export class ResourceMapper {
     const entity = this.#entityOf(mapped);
     if (entity.kind === "dropped") {
       result.counts.dropped++;
-      result.warnings.push({ code: "entity-dropped", path: formatDotPath(["resources", this.index, "port", "entity", "mappings", entity.field]), message: entity.reason, ...where });
+      result.warnings.push({
+        code: "entity-dropped",
+        path: formatDotPath(["resources", this.index, "port", "entity", "mappings", entity.field]),
+        message: entity.reason,
+        ...where,
+      });
       return;
     }
     for (const [name, target] of Object.entries(entity.entity.relations)) {
@@ -258,7 +295,8 @@ export class ResourceMapper {
     const outcome = await fused.program.first(value);
     const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fused.fields.length) : null;
     if (decoded === null) return null;
-    if (decoded.fields === null || fused.alone.length === 0) return { selector: selected ?? decoded.selector, fields: decoded.fields };
+    if (decoded.fields === null || fused.alone.length === 0)
+      return { selector: selected ?? decoded.selector, fields: decoded.fields };
     const inCall = decoded.fields;
     const outcomes: JqOutcome[] = new Array<JqOutcome>(this.#programs.fields.length);
     fused.fields.forEach((position, slot) => {
@@ -271,8 +309,12 @@ export class ResourceMapper {
     return { selector: selected ?? decoded.selector, fields: outcomes };
   }
 
-  #entityOf(fields: JsonObject): { kind: "entity"; entity: MappedEntity } | { kind: "dropped"; field: string; reason: string } {
-    const identifier = this.#identifierIsQuery ? checkQuery(fields.identifier ?? null) : checkIdentifier(fields.identifier ?? null);
+  #entityOf(
+    fields: JsonObject,
+  ): { kind: "entity"; entity: MappedEntity } | { kind: "dropped"; field: string; reason: string } {
+    const identifier = this.#identifierIsQuery
+      ? checkQuery(fields.identifier ?? null)
+      : checkIdentifier(fields.identifier ?? null);
     if (identifier.kind === "invalid") return { kind: "dropped", field: "identifier", reason: identifier.reason };
     const blueprint = checkBlueprint(fields.blueprint ?? null);
     if (blueprint.kind === "invalid") return { kind: "dropped", field: "blueprint", reason: blueprint.reason };
@@ -321,7 +363,13 @@ async function fuseCall(
   const outcome = await engine.compile(fusedSource(selectorSource, call.sources));
   // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
   if (outcome.kind !== "ok") return null;
-  return { program: outcome.program, includesSelector, fields: call.fields, alone: alone.fields, alonePrograms: alone.programs };
+  return {
+    program: outcome.program,
+    includesSelector,
+    fields: call.fields,
+    alone: alone.fields,
+    alonePrograms: alone.programs,
+  };
 }
 
 /** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
@@ -343,6 +391,3 @@ function compileMessage(leaf: JqLeaf, message: string): string {
       : "";
   return `jq does not compile: ${message}${hint}`;
 }
-
-
-

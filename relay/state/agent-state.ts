@@ -49,14 +49,20 @@ export class AgentState {
          ON CONFLICT (blueprint, identifier) DO UPDATE SET hash = excluded.hash, write_seq = excluded.write_seq`,
       ),
       forget: db.prepare<[string, string]>("DELETE FROM entity_state WHERE blueprint = ? AND identifier = ?"),
-      invalidate: db.prepare<[string, string]>("UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?"),
-      addSnapshot: db.prepare<[string, string]>("INSERT OR IGNORE INTO run_snapshot (blueprint, identifier) VALUES (?, ?)"),
+      invalidate: db.prepare<[string, string]>(
+        "UPDATE entity_state SET hash = NULL WHERE blueprint = ? AND identifier = ?",
+      ),
+      addSnapshot: db.prepare<[string, string]>(
+        "INSERT OR IGNORE INTO run_snapshot (blueprint, identifier) VALUES (?, ?)",
+      ),
       inSnapshot: db.prepare<[string, string], { n: number }>(
         "SELECT 1 AS n FROM run_snapshot WHERE blueprint = ? AND identifier = ?",
       ),
       snapshotCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM run_snapshot"),
       markSeen: db.prepare<[string, string]>("INSERT OR IGNORE INTO run_seen (blueprint, identifier) VALUES (?, ?)"),
-      wasSeen: db.prepare<[string, string], { n: number }>("SELECT 1 AS n FROM run_seen WHERE blueprint = ? AND identifier = ?"),
+      wasSeen: db.prepare<[string, string], { n: number }>(
+        "SELECT 1 AS n FROM run_seen WHERE blueprint = ? AND identifier = ?",
+      ),
       addTarget: db.prepare<[string]>("INSERT OR IGNORE INTO run_targets (identifier) VALUES (?)"),
       candidates: db.prepare<[number], { blueprint: string; identifier: string; protected: number }>(
         `SELECT s.blueprint, s.identifier, (t.identifier IS NOT NULL) AS protected

@@ -1,8 +1,8 @@
+import type { EnrichmentNeeds } from "../../shared/mapping-config/leaves";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { RepositoryWire } from "../bitbucket/schema";
-import { mappersOfKind, type LoadedMapping } from "../config/mapping-loader";
+import { type LoadedMapping, mappersOfKind } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
-import type { EnrichmentNeeds } from "../../shared/mapping-config/leaves";
 
 /**
  * Adds what a repository listing lacks and the mapping uses: `__readme` (the README text, or null) and
@@ -10,7 +10,11 @@ import type { EnrichmentNeeds } from "../../shared/mapping-config/leaves";
  * asked for: two requests per repository otherwise spent for nothing. Shared by the resync and live events, so a
  * repository maps the same way on both paths.
  */
-export async function enrichRepository(client: BitbucketClient, repository: RepositoryWire, needs: EnrichmentNeeds): Promise<Json> {
+export async function enrichRepository(
+  client: BitbucketClient,
+  repository: RepositoryWire,
+  needs: EnrichmentNeeds,
+): Promise<Json> {
   const ref = { projectKey: repository.project.key, repositorySlug: repository.slug };
   const [readme, latestCommit] = await Promise.all([
     needs.readme ? client.readme(ref) : undefined,

@@ -58,7 +58,10 @@ export function entityWriterFor(mapping: LoadedMapping, catalog: Catalog, state:
   return new EntityWriter({
     catalog,
     state,
-    upsertOptions: { merge: mapping.config.enableMergeEntity, createMissingRelatedEntities: mapping.config.createMissingRelatedEntities },
+    upsertOptions: {
+      merge: mapping.config.enableMergeEntity,
+      createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
+    },
   });
 }
 
@@ -121,7 +124,8 @@ export class EntityWriter {
       results.forEach((result, index) => {
         const item = toWrite[index];
         if (item === undefined) return;
-        if (this.#record(result, item, outcome) && item.key !== null && item.hash !== null) accepted.push({ key: item.key, hash: item.hash });
+        if (this.#record(result, item, outcome) && item.key !== null && item.hash !== null)
+          accepted.push({ key: item.key, hash: item.hash });
       });
       this.#state.recordWrites(accepted);
     });
@@ -133,7 +137,10 @@ export class EntityWriter {
    * as deleted for the state, but is not reported as deleted.
    * @returns what was deleted, and what failed (transient when retrying later may help)
    */
-  async delete(keys: readonly EntityKey[], options: { deleteDependents: boolean; signal?: AbortSignal }): Promise<{ deleted: EntityKey[]; failures: WriteFailure[] }> {
+  async delete(
+    keys: readonly EntityKey[],
+    options: { deleteDependents: boolean; signal?: AbortSignal },
+  ): Promise<{ deleted: EntityKey[]; failures: WriteFailure[] }> {
     const results = await this.#catalog.delete(keys, options);
     const deleted: EntityKey[] = [];
     const failures: WriteFailure[] = [];
@@ -142,7 +149,11 @@ export class EntityWriter {
         const key = { blueprint: result.blueprint, identifier: result.identifier };
         if (result.result === "failed") {
           const { status, code, message } = result.error;
-          failures.push({ ...key, message: `${status} ${code}: ${message}`, transient: status === 429 || status >= 500 });
+          failures.push({
+            ...key,
+            message: `${status} ${code}: ${message}`,
+            transient: status === 429 || status >= 500,
+          });
           continue;
         }
         this.#state.forget(key);

@@ -1,10 +1,10 @@
+import type { PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { ProjectWire, RepositoryWire } from "../bitbucket/schema";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
-import type { PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
 import { enrichRepository, needsEnrichment } from "./enrich-repository";
 import { mergePages } from "./merge-pages";
 
@@ -77,7 +77,11 @@ async function* coveredRepositories(
   }
 }
 
-async function* listRepositories(mapper: ResourceMapper, resource: RepositoryResource, options: ListingOptions): AsyncGenerator<Json[]> {
+async function* listRepositories(
+  mapper: ResourceMapper,
+  resource: RepositoryResource,
+  options: ListingOptions,
+): AsyncGenerator<Json[]> {
   const needs = mapper.enrichment;
   for await (const page of coveredRepositories(mapper, resource, options)) {
     if (!needsEnrichment(needs)) {
@@ -90,13 +94,18 @@ async function* listRepositories(mapper: ResourceMapper, resource: RepositoryRes
   }
 }
 
-async function* listPullRequests(mapper: ResourceMapper, resource: PullRequestResource, options: ListingOptions): AsyncGenerator<Json[]> {
+async function* listPullRequests(
+  mapper: ResourceMapper,
+  resource: PullRequestResource,
+  options: ListingOptions,
+): AsyncGenerator<Json[]> {
   const { client } = options;
   const states = resource.selector.state;
   const perRepository = async function* () {
     for await (const page of coveredRepositories(mapper, resource, options)) {
       for (const repository of page) {
-        yield () => client.listPullRequests({ projectKey: repository.project.key, repositorySlug: repository.slug, states });
+        yield () =>
+          client.listPullRequests({ projectKey: repository.project.key, repositorySlug: repository.slug, states });
       }
     }
   };

@@ -17,11 +17,13 @@ export async function* mergePages<T>(
   const limit = Math.max(1, Math.floor(concurrency));
   const sourceIterator = toAsyncIterator(sources);
   let sourcesDone = false;
-  const active = new Map<number, { iterator: AsyncIterator<T[]>; next: Promise<{ slot: number; step: IteratorResult<T[]> }> }>();
+  const active = new Map<
+    number,
+    { iterator: AsyncIterator<T[]>; next: Promise<{ slot: number; step: IteratorResult<T[]> }> }
+  >();
   let nextSlot = 0;
 
-  const pull = (slot: number, iterator: AsyncIterator<T[]>) =>
-    iterator.next().then((step) => ({ slot, step }));
+  const pull = (slot: number, iterator: AsyncIterator<T[]>) => iterator.next().then((step) => ({ slot, step }));
 
   const fill = async () => {
     while (!sourcesDone && active.size < limit) {

@@ -1,8 +1,8 @@
 import type { Catalog, EntityKey } from "../catalog/catalog";
-import type { EntityWriter } from "./entity-writer";
 import type { Logger } from "../log/logger";
-import type { AgentState } from "../state/agent-state";
 import { messageOf } from "../log/message-of";
+import type { AgentState } from "../state/agent-state";
+import type { EntityWriter } from "./entity-writer";
 
 /**
  * The deletion phase of a full resync (DESIGN.md decision 5): entities this integration owned when the run started,

@@ -1,5 +1,5 @@
-import type { EntityKey } from "../catalog/catalog";
 import type { Kind } from "../../shared/mapping-config/schema";
+import type { EntityKey } from "../catalog/catalog";
 
 /** What a resync did, per kind and overall: printed at the end, kept in the agent state for `bbrelay status`. */
 
@@ -61,12 +61,19 @@ export function formatSummary(summary: ResyncSummary): string {
     seconds(kind.durationMs),
   ]);
   const header = ["kind", "status", ...COLUMNS, "time"];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ");
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
+      .join("  ");
   const out = [line(header), ...rows.map(line)];
   const { reconcile } = summary;
   out.push("");
-  out.push(`${summary.dryRun ? "Dry run: nothing was written. " : ""}Resync ${summary.status} in ${seconds(summary.durationMs)}.`);
+  out.push(
+    `${summary.dryRun ? "Dry run: nothing was written. " : ""}Resync ${summary.status} in ${seconds(summary.durationMs)}.`,
+  );
   const reconcileLine: Record<ReconcileSummary["status"], string> = {
     deleted: `Reconcile: deleted ${reconcile.deleted} stale entities of ${reconcile.owned} owned${reconcile.failed > 0 ? `, ${reconcile.failed} could not be deleted` : ""}${reconcile.protected > 0 ? `, kept ${reconcile.protected} still referenced` : ""}.`,
     "nothing-to-delete": `Reconcile: nothing stale among ${reconcile.owned} owned entities.`,

@@ -1,17 +1,17 @@
+import { jqStringLiteral } from "../../shared/mapping-config/rules";
+import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
+import { messageOf } from "../log/message-of";
 import type { MappedEntity } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState } from "../state/agent-state";
-import { jqStringLiteral } from "../../shared/mapping-config/rules";
-import type { Kind } from "../../shared/mapping-config/schema";
-import { entityWriterFor, trackedKey, type EntityWriter, type WriteOutcome } from "./entity-writer";
+import { type EntityWriter, entityWriterFor, trackedKey, type WriteOutcome } from "./entity-writer";
 import { listKind } from "./kind-listing";
 import { reconcile, takeSnapshot } from "./reconcile";
 import type { KindSummary, ReconcileSummary, ResyncSummary } from "./resync-summary";
-import { messageOf } from "../log/message-of";
 
 /**
  * One full resync (DESIGN.md decision 5), kinds in mapping order. For each resource: list page by page (memory does
@@ -64,12 +64,15 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
   const writeMark = state.writeMark;
   const runId = state.startRun(dryRun ? "dry-run" : "resync", startedAt);
   const log = logger.child({ runId });
-  const mappers = mapping.mappers.filter((mapper) => options.kinds === undefined || options.kinds.includes(mapper.kind));
+  const mappers = mapping.mappers.filter(
+    (mapper) => options.kinds === undefined || options.kinds.includes(mapper.kind),
+  );
   const scope = reconcileScope(mapping.mappers, mappers);
   log.info({ kinds: mappers.map((mapper) => mapper.kind), dryRun, catalog: catalog.kind }, "Resync started");
 
   const snapshot = scope.kind === "none" ? null : await takeSnapshot(catalog, state, scope.blueprints, options.signal);
-  if (snapshot !== null && !snapshot.ok) log.warn({ error: snapshot.error }, "Could not list the catalog's entities; nothing will be deleted");
+  if (snapshot !== null && !snapshot.ok)
+    log.warn({ error: snapshot.error }, "Could not list the catalog's entities; nothing will be deleted");
   if (snapshot === null) state.beginLedger();
 
   const writer = entityWriterFor(mapping, catalog, state);
@@ -102,16 +105,28 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
   const reconcileStarted = now();
   let reconcileSummary: ReconcileSummary;
   const failedKinds = kinds.filter((kind) => kind.status !== "succeeded");
-  const skipped = (reason: string): ReconcileSummary => ({ status: "skipped", reason, owned: snapshot?.owned ?? 0, deleted: 0, failed: 0, protected: 0, durationMs: 0 });
+  const skipped = (reason: string): ReconcileSummary => ({
+    status: "skipped",
+    reason,
+    owned: snapshot?.owned ?? 0,
+    deleted: 0,
+    failed: 0,
+    protected: 0,
+    durationMs: 0,
+  });
   let deleteSamples: EntityKey[] = [];
   if (options.signal?.aborted === true) {
     reconcileSummary = skipped("the resync was interrupted, so its listing is incomplete; nothing was deleted");
   } else if (failedKinds.length > 0) {
-    reconcileSummary = skipped(`${failedKinds.map((kind) => kind.kind).join(", ")} did not complete, so nothing was deleted`);
+    reconcileSummary = skipped(
+      `${failedKinds.map((kind) => kind.kind).join(", ")} did not complete, so nothing was deleted`,
+    );
   } else if (scope.kind === "none") {
     reconcileSummary = skipped(scope.reason);
   } else if (snapshot?.ok !== true) {
-    reconcileSummary = skipped(`the catalog's entities could not be listed (${snapshot?.error ?? "unknown error"}), so nothing was deleted`);
+    reconcileSummary = skipped(
+      `the catalog's entities could not be listed (${snapshot?.error ?? "unknown error"}), so nothing was deleted`,
+    );
   } else {
     const outcome = await reconcile({
       state,
@@ -141,7 +156,11 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
 
   const finishedAt = now();
   const aborted = options.signal?.aborted === true;
-  const status: ResyncSummary["status"] = aborted ? "aborted" : failedKinds.length > 0 || reconcileSummary.failed > 0 ? "failed" : "succeeded";
+  const status: ResyncSummary["status"] = aborted
+    ? "aborted"
+    : failedKinds.length > 0 || reconcileSummary.failed > 0
+      ? "failed"
+      : "succeeded";
   const summary: ResyncSummary = {
     runId,
     dryRun,
@@ -196,7 +215,8 @@ async function resyncKind(mapper: ResourceMapper, options: KindRunOptions): Prom
     summary.updated += outcome.counts.updated;
     summary.unchanged += outcome.counts.unchanged;
     summary.failed += outcome.counts.failed;
-    for (const failure of outcome.failures) keepError(summary, `${failure.blueprint}/${failure.identifier}: ${failure.message}`);
+    for (const failure of outcome.failures)
+      keepError(summary, `${failure.blueprint}/${failure.identifier}: ${failure.message}`);
     options.onWritten(outcome);
   };
 
@@ -255,26 +275,58 @@ function reconcileScope(
   const order = [...new Set(all.map(literal).filter((blueprint): blueprint is string => blueprint !== null))];
   const partial = selected.length < all.length;
   if (all.some((mapper) => literal(mapper) === null)) {
-    if (partial) return { kind: "none", reason: "a blueprint is computed by jq, so a run of some kinds cannot tell which entities are its own; run a full resync to delete stale entities" };
+    if (partial)
+      return {
+        kind: "none",
+        reason:
+          "a blueprint is computed by jq, so a run of some kinds cannot tell which entities are its own; run a full resync to delete stale entities",
+      };
     return { kind: "blueprints", blueprints: null, order };
   }
   if (!partial) return { kind: "blueprints", blueprints: order, order };
   const others = new Set(all.filter((mapper) => !selected.includes(mapper)).map(literal));
-  const blueprints = [...new Set(selected.map(literal))].filter((blueprint): blueprint is string => blueprint !== null && !others.has(blueprint));
-  if (blueprints.length === 0) return { kind: "none", reason: "the selected kinds share their blueprints with kinds not run; run a full resync to delete stale entities" };
+  const blueprints = [...new Set(selected.map(literal))].filter(
+    (blueprint): blueprint is string => blueprint !== null && !others.has(blueprint),
+  );
+  if (blueprints.length === 0)
+    return {
+      kind: "none",
+      reason:
+        "the selected kinds share their blueprints with kinds not run; run a full resync to delete stale entities",
+    };
   return { kind: "blueprints", blueprints, order };
 }
 
-function attributeDeletions(kinds: KindSummary[], mappers: readonly ResourceMapper[], byBlueprint: Record<string, number>): void {
+function attributeDeletions(
+  kinds: KindSummary[],
+  mappers: readonly ResourceMapper[],
+  byBlueprint: Record<string, number>,
+): void {
   for (const [blueprint, count] of Object.entries(byBlueprint)) {
-    const index = mappers.findIndex((mapper) => jqStringLiteral(mapper.resource.port.entity.mappings.blueprint) === blueprint);
-    const kind = kinds[Math.max(index , 0)];
+    const index = mappers.findIndex(
+      (mapper) => jqStringLiteral(mapper.resource.port.entity.mappings.blueprint) === blueprint,
+    );
+    const kind = kinds[Math.max(index, 0)];
     if (kind !== undefined) kind.deleted += count;
   }
 }
 
 function emptyKind(mapper: ResourceMapper): KindSummary {
-  return { kind: mapper.kind, resource: mapper.index, status: "succeeded", listed: 0, selected: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, warnings: 0, durationMs: 0, errors: [] };
+  return {
+    kind: mapper.kind,
+    resource: mapper.index,
+    status: "succeeded",
+    listed: 0,
+    selected: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 0,
+    warnings: 0,
+    durationMs: 0,
+    errors: [],
+  };
 }
 
 function keepError(summary: KindSummary, message: string): void {

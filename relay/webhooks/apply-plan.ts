@@ -1,11 +1,11 @@
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { WebhookWire } from "../bitbucket/schema";
-import type { Logger } from "../log/logger";
 import { mapLimited } from "../concurrency/map-limited";
+import type { Logger } from "../log/logger";
 import { FINGERPRINT_KEY, webhookInput } from "./our-hook";
 import type { PlannedChange, ScopePlan, WebhookPlan } from "./sync-plan";
-import { countOutcomes, type ChangeOutcome, type ScopeReport, type WebhookReport } from "./sync-report";
+import { type ChangeOutcome, countOutcomes, type ScopeReport, type WebhookReport } from "./sync-report";
 
 /**
  * Carries out a plan. Scopes run concurrently (bounded), the changes of one scope in order. A failed change is an
@@ -31,7 +31,9 @@ export async function applyPlan(plan: WebhookPlan, context: ApplyContext): Promi
   const replacing = (scope: ScopePlan) => !scope.role.wanted && scope.role.reason.startsWith("replaced-by-");
   const firstScopes = plan.scopes.filter((scope) => !replacing(scope));
   const lastScopes = plan.scopes.filter(replacing);
-  const first = await mapLimited(firstScopes, context.concurrency, (scope) => applyScope(scope, context, warned, () => null));
+  const first = await mapLimited(firstScopes, context.concurrency, (scope) =>
+    applyScope(scope, context, warned, () => null),
+  );
   const last = await mapLimited(lastScopes, context.concurrency, (scope) =>
     applyScope(scope, context, warned, () => missingReplacement(scope, plan, first)),
   );
@@ -93,12 +95,16 @@ async function applyChange(
 ): Promise<ChangeOutcome> {
   if (change.action === "keep") return { result: "unchanged", webhookId: change.webhookId };
   const webhookId = change.action === "create" ? null : change.webhookId;
-  if (context.signal?.aborted === true) return { result: "skipped", action: change.action, webhookId, reason: "aborted" };
+  if (context.signal?.aborted === true)
+    return { result: "skipped", action: change.action, webhookId, reason: "aborted" };
   const { webhooks } = context.client;
   try {
     switch (change.action) {
       case "create": {
-        const created = await webhooks.create({ scope: scope.scope, webhook: webhookInput(change.hook, context.secret, context.fingerprint) });
+        const created = await webhooks.create({
+          scope: scope.scope,
+          webhook: webhookInput(change.hook, context.secret, context.fingerprint),
+        });
         checkConfigurationKept(created, scope, context, warned);
         context.logger.info({ scope: scope.label, webhookId: created.id }, "Webhook created");
         return { result: "created", webhookId: created.id };
@@ -107,13 +113,19 @@ async function applyChange(
         const webhook = webhookInput(change.hook, context.secret, context.fingerprint);
         const updated = await webhooks.update({ scope: scope.scope, webhookId: change.webhookId, webhook });
         checkConfigurationKept(updated, scope, context, warned);
-        context.logger.info({ scope: scope.label, webhookId: change.webhookId, drift: change.drift, forced: change.forced }, "Webhook updated");
+        context.logger.info(
+          { scope: scope.label, webhookId: change.webhookId, drift: change.drift, forced: change.forced },
+          "Webhook updated",
+        );
         return { result: "updated", webhookId: change.webhookId, drift: change.drift, forced: change.forced };
       }
       case "delete": {
         // false: already gone (deleted by hand meanwhile), which is what was wanted.
         await webhooks.delete({ scope: scope.scope, webhookId: change.webhookId });
-        context.logger.info({ scope: scope.label, webhookId: change.webhookId, reason: change.reason }, "Webhook removed");
+        context.logger.info(
+          { scope: scope.label, webhookId: change.webhookId, reason: change.reason },
+          "Webhook removed",
+        );
         return { result: "removed", webhookId: change.webhookId, reason: change.reason };
       }
     }
@@ -130,27 +142,45 @@ function missingReplacement(scope: ScopePlan, plan: WebhookPlan, done: readonly 
   if (scope.role.wanted) return null;
   const projectKey = scope.scope.projectKey;
   if (scope.role.reason === "replaced-by-project-hook") {
-    const project = done.find((report) => report.scope.type === "project" && report.scope.projectKey === projectKey && report.role.wanted);
-    return project !== undefined && inPlace(project) ? null : `the webhook of project ${projectKey} is not in place yet`;
+    const project = done.find(
+      (report) => report.scope.type === "project" && report.scope.projectKey === projectKey && report.role.wanted,
+    );
+    return project !== undefined && inPlace(project)
+      ? null
+      : `the webhook of project ${projectKey} is not in place yet`;
   }
   if (plan.problems.some((problem) => problem.projectKey === projectKey)) {
     return `the repositories of project ${projectKey} could not be listed, so their webhooks may be missing`;
   }
-  const repositories = done.filter((report) => report.scope.type === "repository" && report.scope.projectKey === projectKey && report.role.wanted);
+  const repositories = done.filter(
+    (report) => report.scope.type === "repository" && report.scope.projectKey === projectKey && report.role.wanted,
+  );
   const missing = repositories.filter((report) => !inPlace(report)).map((report) => report.label);
-  return missing.length === 0 ? null : `not every repository of project ${projectKey} has its webhook yet (${missing.slice(0, 3).join(", ")})`;
+  return missing.length === 0
+    ? null
+    : `not every repository of project ${projectKey} has its webhook yet (${missing.slice(0, 3).join(", ")})`;
 }
 
 /** A wanted scope whose hook of ours now exists (created, updated or unchanged). */
 function inPlace(report: ScopeReport): boolean {
-  return report.state === "done" && report.outcomes.some((outcome) => outcome.result === "created" || outcome.result === "updated" || outcome.result === "unchanged");
+  return (
+    report.state === "done" &&
+    report.outcomes.some(
+      (outcome) => outcome.result === "created" || outcome.result === "updated" || outcome.result === "unchanged",
+    )
+  );
 }
 
 /**
  * The fingerprint (or a readable secret) is how the next sync tells a rotated secret. A server that drops unknown
  * `configuration` keys makes every sync rewrite the hook: correct, but worth one warning.
  */
-function checkConfigurationKept(hook: WebhookWire, scope: ScopePlan, context: ApplyContext, warned: { configurationDropped: boolean }): void {
+function checkConfigurationKept(
+  hook: WebhookWire,
+  scope: ScopePlan,
+  context: ApplyContext,
+  warned: { configurationDropped: boolean },
+): void {
   const configuration = hook.configuration ?? {};
   if (warned.configurationDropped || FINGERPRINT_KEY in configuration || "secret" in configuration) return;
   warned.configurationDropped = true;

@@ -42,21 +42,22 @@
  *   the version (without override) or `/projects` unreadable (BitbucketError), an unparsable version (CommandFailed).
  * - Plans, reports and listings never contain the secret; the secret is added to the logger's redactor.
  */
-export { WebhookInstaller } from "./webhook-installer";
-export type { InstallerClient, SyncOptions, WebhookInstallerOptions } from "./webhook-installer";
-export { defaultWebhookName, edgeWebhookUrl, parseWebhookTarget } from "./webhook-target";
-export { WebhookTarget } from "./schema";
-export type { WebhookTargetInput } from "./schema";
-export { selectionFromMappers, selectProjects } from "./project-selection";
+
+export type { DesiredHook, DriftField } from "./our-hook";
+export { CREATED_BY, FINGERPRINT_KEY, URL_KEY } from "./our-hook";
 export type { MapperSelectors, WebhookSelection } from "./project-selection";
-export { resolveScopeMode, webhookEventKeys } from "./scope-mode";
+export { selectionFromMappers, selectProjects } from "./project-selection";
+export type { WebhookTargetInput } from "./schema";
+export { WebhookTarget } from "./schema";
 export type { ScopeMode } from "./scope-mode";
-export { scopeLabel } from "./scope-survey";
+export { resolveScopeMode, webhookEventKeys } from "./scope-mode";
 export type { RemovalReason, ScopeRole, SurveyProblem } from "./scope-survey";
+export { scopeLabel } from "./scope-survey";
 export type { PlannedChange, ScopePlan, WebhookPlan } from "./sync-plan";
 export type { ChangeOutcome, ScopeReport, WebhookCounts, WebhookReport } from "./sync-report";
-export type { ListedHook, ListingSummary, ScopeListing, WebhookListing } from "./webhook-listing";
-export { webhookHealth } from "./webhook-health";
 export type { DeliveryCounts, WebhookHealth } from "./webhook-health";
-export { CREATED_BY, FINGERPRINT_KEY, URL_KEY } from "./our-hook";
-export type { DesiredHook, DriftField } from "./our-hook";
+export { webhookHealth } from "./webhook-health";
+export type { InstallerClient, SyncOptions, WebhookInstallerOptions } from "./webhook-installer";
+export { WebhookInstaller } from "./webhook-installer";
+export type { ListedHook, ListingSummary, ScopeListing, WebhookListing } from "./webhook-listing";
+export { defaultWebhookName, edgeWebhookUrl, parseWebhookTarget } from "./webhook-target";

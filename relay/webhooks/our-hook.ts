@@ -33,7 +33,13 @@ export interface DesiredHook {
 export type DriftField = "events" | "url" | "active" | "sslVerificationRequired" | "secret" | "configuration";
 
 export function desiredHook(target: WebhookTarget, events: readonly string[]): DesiredHook {
-  return { name: target.name, url: target.url, events: [...events], active: true, sslVerificationRequired: target.sslVerificationRequired };
+  return {
+    name: target.name,
+    url: target.url,
+    events: [...events],
+    active: true,
+    sslVerificationRequired: target.sslVerificationRequired,
+  };
 }
 
 /** @returns the whole body of a create or update (Bitbucket's PUT replaces the hook) */
@@ -57,7 +63,12 @@ export function isOurHook(hook: WebhookWire, target: Pick<WebhookTarget, "name" 
  * @param fingerprint `secretFingerprint(secret, desired.url)`
  * @returns the fields to repair, empty when the hook is as it should be
  */
-export async function hookDrift(hook: WebhookWire, desired: DesiredHook, secret: string, fingerprint: string): Promise<DriftField[]> {
+export async function hookDrift(
+  hook: WebhookWire,
+  desired: DesiredHook,
+  secret: string,
+  fingerprint: string,
+): Promise<DriftField[]> {
   const drift: DriftField[] = [];
   if (!sameSet(hook.events, desired.events)) drift.push("events");
   if (hook.url !== desired.url) drift.push("url");

@@ -30,9 +30,12 @@ export interface MapperSelectors {
 
 /** @param mappers the loaded mapping's `mappers` */
 export function selectionFromMappers(mappers: readonly MapperSelectors[]): WebhookSelection {
-  const matches = (mapper: MapperSelectors, projectKey: string) => mapper.projectFilter === null || mapper.projectFilter(projectKey);
+  const matches = (mapper: MapperSelectors, projectKey: string) =>
+    mapper.projectFilter === null || mapper.projectFilter(projectKey);
   const projectMappers = mappers.filter((mapper) => mapper.resource.kind !== "user");
-  const repositoryMappers = mappers.filter((mapper) => mapper.resource.kind === "repository" || mapper.resource.kind === "pull-request");
+  const repositoryMappers = mappers.filter(
+    (mapper) => mapper.resource.kind === "repository" || mapper.resource.kind === "pull-request",
+  );
   const personalMappers = repositoryMappers.filter(
     (mapper) =>
       (mapper.resource.kind === "repository" || mapper.resource.kind === "pull-request") &&
@@ -51,7 +54,10 @@ export function selectionFromMappers(mappers: readonly MapperSelectors[]): Webho
  * @param projects project keys, or `all`
  * @param options `personal`: also the repositories of personal projects (those listed, or all of them)
  */
-export function selectProjects(projects: readonly string[] | "all", options: { personal?: boolean } = {}): WebhookSelection {
+export function selectProjects(
+  projects: readonly string[] | "all",
+  options: { personal?: boolean } = {},
+): WebhookSelection {
   const keys = projects === "all" ? null : new Set(projects);
   const covers = (projectKey: string) => keys === null || keys.has(projectKey);
   const personal = options.personal === true;

@@ -8,8 +8,12 @@ import { z } from "zod";
 /** http(s) only, no credentials in the URL (Bitbucket shows hook URLs to every project admin). */
 const HookUrl = z
   .string({ error: "must be the edge's webhook URL, e.g. https://relay.example.com/webhooks/default" })
-  .refine((value) => URL.canParse(value), { error: "must be an absolute URL, e.g. https://relay.example.com/webhooks/default" })
-  .refine((value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol), { error: "must use http or https" })
+  .refine((value) => URL.canParse(value), {
+    error: "must be an absolute URL, e.g. https://relay.example.com/webhooks/default",
+  })
+  .refine((value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol), {
+    error: "must use http or https",
+  })
   .refine((value) => !URL.canParse(value) || (new URL(value).username === "" && new URL(value).password === ""), {
     error: "must not carry credentials (user:password@): Bitbucket shows hook URLs to project administrators",
   });

@@ -1,9 +1,9 @@
 import { EVENT_ROUTES, subscribableEventKeys } from "../../shared/events/routing";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
-import { isVersionAtLeast, parseVersion, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
-import { ScopeModeError } from "./scope-mode-error";
+import { isVersionAtLeast, PROJECT_WEBHOOKS_SINCE, parseVersion } from "../bitbucket/version";
 import type { Logger } from "../log/logger";
+import { ScopeModeError } from "./scope-mode-error";
 
 /**
  * Where our webhooks live: one per project from Bitbucket 8.8 (project hooks cover every repository of the project),
@@ -40,7 +40,11 @@ export async function resolveScopeMode(
         "bitbucketIsVersion8Point7OrOlder to true (repository webhooks) or false (project webhooks, Bitbucket 8.8 and newer)",
     );
   }
-  return { scope: isVersionAtLeast(version, PROJECT_WEBHOOKS_SINCE) ? "project" : "repository", version, decidedBy: "version" };
+  return {
+    scope: isVersionAtLeast(version, PROJECT_WEBHOOKS_SINCE) ? "project" : "repository",
+    version,
+    decidedBy: "version",
+  };
 }
 
 async function readVersionLeniently(client: Pick<BitbucketClient, "version">, logger: Logger): Promise<string | null> {
@@ -49,7 +53,10 @@ async function readVersionLeniently(client: Pick<BitbucketClient, "version">, lo
     return parseVersion(version) === null ? null : version;
   } catch (error) {
     if (!isBitbucketError(error) || error.kind === "aborted") throw error;
-    logger.warn({ error: error.message }, "Could not read Bitbucket's version; subscribing to every event key of the scope");
+    logger.warn(
+      { error: error.message },
+      "Could not read Bitbucket's version; subscribing to every event key of the scope",
+    );
     return null;
   }
 }

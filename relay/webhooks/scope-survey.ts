@@ -1,10 +1,10 @@
 import type { BitbucketClient } from "../bitbucket/client";
-import { isBitbucketError, type BitbucketError } from "../bitbucket/errors";
+import { type BitbucketError, isBitbucketError } from "../bitbucket/errors";
 import type { WebhookWire } from "../bitbucket/schema";
 import { isVersionAtLeast, PROJECT_WEBHOOKS_SINCE } from "../bitbucket/version";
 import type { WebhookScope } from "../bitbucket/webhooks";
-import type { Logger } from "../log/logger";
 import { mapLimited } from "../concurrency/map-limited";
+import type { Logger } from "../log/logger";
 import type { WebhookSelection } from "./project-selection";
 import type { ScopeMode } from "./scope-mode";
 
@@ -69,7 +69,10 @@ export interface SurveyResult {
   aborted: boolean;
 }
 
-export type SurveyClient = Pick<BitbucketClient, "listProjects" | "listRepositories" | "listPersonalRepositories" | "webhooks">;
+export type SurveyClient = Pick<
+  BitbucketClient,
+  "listProjects" | "listRepositories" | "listPersonalRepositories" | "webhooks"
+>;
 
 export interface SurveyOptions {
   client: SurveyClient;
@@ -86,7 +89,9 @@ export interface SurveyOptions {
 const WANTED: ScopeRole = { wanted: true };
 
 export function scopeLabel(scope: WebhookScope): string {
-  return scope.type === "project" ? `project ${scope.projectKey}` : `repository ${scope.projectKey}/${scope.repositorySlug}`;
+  return scope.type === "project"
+    ? `project ${scope.projectKey}`
+    : `repository ${scope.projectKey}/${scope.repositorySlug}`;
 }
 
 /**
@@ -122,7 +127,11 @@ class ScopeSurveyor {
     });
     const personal = walk === "everywhere" || selection.includesPersonal ? await this.#personal() : [];
     const problems = [...this.#problems].sort((a, b) => a.label.localeCompare(b.label));
-    return { scopes: [...perProject.flat(), ...personal], problems, aborted: this.#aborted || this.#options.signal?.aborted === true };
+    return {
+      scopes: [...perProject.flat(), ...personal],
+      problems,
+      aborted: this.#aborted || this.#options.signal?.aborted === true,
+    };
   }
 
   async #projectMode(projectKey: string): Promise<SurveyedScope[]> {
@@ -132,7 +141,8 @@ class ScopeSurveyor {
     }
     const project = await this.#read(scope, WANTED, { quiet: false });
     // Never sweep where the project hook cannot be read: the old repository hooks are then the only coverage.
-    const sweep = project.state === "read" && (this.#options.sweepRepositoryHooks || !project.hooks.some(this.#options.isOurs));
+    const sweep =
+      project.state === "read" && (this.#options.sweepRepositoryHooks || !project.hooks.some(this.#options.isOurs));
     if (!sweep) return [project];
     const repositories = await this.#repositories(projectKey, true);
     const role: ScopeRole = { wanted: false, reason: "replaced-by-project-hook" };
@@ -147,7 +157,10 @@ class ScopeSurveyor {
     const version = this.#options.mode.version;
     const out: SurveyedScope[] = [];
     if (version !== null && isVersionAtLeast(version, PROJECT_WEBHOOKS_SINCE)) {
-      const role: ScopeRole = { wanted: false, reason: covered ? "replaced-by-repository-hooks" : "project-not-selected" };
+      const role: ScopeRole = {
+        wanted: false,
+        reason: covered ? "replaced-by-repository-hooks" : "project-not-selected",
+      };
       out.push(await this.#read({ type: "project", projectKey }, role, { quiet: true }));
     }
     if (!covered) return out;
@@ -189,7 +202,9 @@ class ScopeSurveyor {
       return [];
     }
     const role: ScopeRole = everywhere ? { wanted: false, reason: "remove" } : WANTED;
-    return mapLimited(refs, this.#options.concurrency, (ref) => this.#read({ type: "repository", ...ref }, role, { quiet: everywhere }));
+    return mapLimited(refs, this.#options.concurrency, (ref) =>
+      this.#read({ type: "repository", ...ref }, role, { quiet: everywhere }),
+    );
   }
 
   /** @returns the slugs of the project's repositories; none (and a problem) when they cannot be listed */
@@ -223,7 +238,11 @@ class ScopeSurveyor {
         return { ...ref, state: "skipped", reason: "aborted" };
       }
       if (flags.quiet && isQuietFailure(error)) {
-        return { ...ref, state: "skipped", reason: `its webhooks cannot be read (${error.status ?? error.kind}); nothing of ours is wanted there` };
+        return {
+          ...ref,
+          state: "skipped",
+          reason: `its webhooks cannot be read (${error.status ?? error.kind}); nothing of ours is wanted there`,
+        };
       }
       this.#options.logger.warn({ scope: ref.label, error: error.message }, "Could not read the webhooks of a scope");
       const hint =

@@ -24,7 +24,9 @@ const COST = { N: 16_384, r: 8, p: 1 } as const;
  */
 export async function secretFingerprint(secret: string, url: string): Promise<string> {
   const key = await new Promise<Buffer>((resolve, reject) => {
-    scrypt(secret, `bbrelay webhook secret|${url}`, KEY_BYTES, COST, (error, derived) => (error ? reject(error) : resolve(derived)));
+    scrypt(secret, `bbrelay webhook secret|${url}`, KEY_BYTES, COST, (error, derived) =>
+      error ? reject(error) : resolve(derived),
+    );
   });
   return `${VERSION}:${key.toString("hex")}`;
 }

@@ -1,5 +1,5 @@
 import type { WebhookWire } from "../bitbucket/schema";
-import { desiredHook, hookDrift, type DesiredHook, type DriftField } from "./our-hook";
+import { type DesiredHook, type DriftField, desiredHook, hookDrift } from "./our-hook";
 import type { WebhookTarget } from "./schema";
 import type { ScopeMode } from "./scope-mode";
 import type { RemovalReason, ScopeRef, SurveyedScope, SurveyProblem, SurveyResult } from "./scope-survey";
@@ -19,7 +19,7 @@ export type PlannedChange =
 
 export type ScopePlan = ScopeRef &
   (
-    | { state: "planned"; changes: PlannedChange[]; /** hooks that are not ours (never touched) */ otherHooks: number }
+    | { state: "planned"; changes: PlannedChange[] /** hooks that are not ours (never touched) */; otherHooks: number }
     | { state: "failed"; reason: string; status: number | null }
     | { state: "skipped"; reason: string }
   );
@@ -83,12 +83,20 @@ async function planScope(surveyed: SurveyedScope, context: PlanContext): Promise
   const otherHooks = surveyed.hooks.length - ours.length;
   const role = surveyed.role;
   if (!role.wanted) {
-    return { ...ref, state: "planned", otherHooks, changes: ours.map((hook) => ({ action: "delete", webhookId: hook.id, reason: role.reason })) };
+    return {
+      ...ref,
+      state: "planned",
+      otherHooks,
+      changes: ours.map((hook) => ({ action: "delete", webhookId: hook.id, reason: role.reason })),
+    };
   }
   const desired = desiredHook(context.target, context.events[surveyed.scope.type]);
-  if (ours.length === 0) return { ...ref, state: "planned", otherHooks, changes: [{ action: "create", hook: desired }] };
+  if (ours.length === 0)
+    return { ...ref, state: "planned", otherHooks, changes: [{ action: "create", hook: desired }] };
   const { target, fingerprint } = context;
-  const candidates = await Promise.all(ours.map(async (hook) => ({ hook, drift: await hookDrift(hook, desired, target.secret, fingerprint) })));
+  const candidates = await Promise.all(
+    ours.map(async (hook) => ({ hook, drift: await hookDrift(hook, desired, target.secret, fingerprint) })),
+  );
   candidates.sort((a, b) => a.drift.length - b.drift.length || a.hook.id - b.hook.id);
   const [best, ...duplicates] = candidates;
   if (best === undefined) throw new Error("a scope with hooks of ours has a best one");
@@ -96,6 +104,8 @@ async function planScope(surveyed: SurveyedScope, context: PlanContext): Promise
     best.drift.length > 0 || context.forceUpdate
       ? { action: "update", webhookId: best.hook.id, hook: desired, drift: best.drift, forced: best.drift.length === 0 }
       : { action: "keep", webhookId: best.hook.id };
-  const removals = duplicates.map(({ hook }): PlannedChange => ({ action: "delete", webhookId: hook.id, reason: "duplicate" }));
+  const removals = duplicates.map(
+    ({ hook }): PlannedChange => ({ action: "delete", webhookId: hook.id, reason: "duplicate" }),
+  );
   return { ...ref, state: "planned", otherHooks, changes: [keep, ...removals] };
 }

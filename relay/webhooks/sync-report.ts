@@ -14,7 +14,13 @@ export type ChangeOutcome =
   | { result: "removed"; webhookId: number; reason: RemovalReason }
   /** A planned removal held back because what replaces the hook is not in place (coverage is never dropped). */
   | { result: "kept"; webhookId: number; reason: string }
-  | { result: "failed"; action: "create" | "update" | "delete"; webhookId: number | null; reason: string; status: number | null }
+  | {
+      result: "failed";
+      action: "create" | "update" | "delete";
+      webhookId: number | null;
+      reason: string;
+      status: number | null;
+    }
   | { result: "skipped"; action: "create" | "update" | "delete"; webhookId: number | null; reason: string };
 
 export type ScopeReport = ScopeRef &
@@ -48,7 +54,14 @@ export interface WebhookReport {
 }
 
 export function countOutcomes(scopes: readonly ScopeReport[], problems: readonly SurveyProblem[]): WebhookCounts {
-  const counts: WebhookCounts = { created: 0, updated: 0, unchanged: 0, removed: 0, failed: problems.length, skipped: 0 };
+  const counts: WebhookCounts = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    failed: problems.length,
+    skipped: 0,
+  };
   for (const scope of scopes) {
     if (scope.state === "failed") counts.failed++;
     if (scope.state === "skipped") counts.skipped++;

@@ -41,7 +41,9 @@ export function webhookHealth(summary: WebhookStatisticsSummaryWire): WebhookHea
   const failures = [
     { outcome: "FAILURE" as const, invocation: summary.lastFailure },
     { outcome: "ERROR" as const, invocation: summary.lastError },
-  ].flatMap(({ outcome, invocation }) => (invocation === undefined ? [] : [{ outcome, invocation, at: timeOf(invocation) }]));
+  ].flatMap(({ outcome, invocation }) =>
+    invocation === undefined ? [] : [{ outcome, invocation, at: timeOf(invocation) }],
+  );
   failures.sort((a, b) => b.at - a.at);
   const latestFailure = failures[0];
   const lastSuccessAt = success === undefined ? null : knownTime(success);

@@ -5,13 +5,13 @@ import { applyPlan } from "./apply-plan";
 import { isOurHook } from "./our-hook";
 import type { WebhookSelection } from "./project-selection";
 import type { WebhookTarget, WebhookTargetInput } from "./schema";
-import { resolveScopeMode, webhookEventKeys, type ScopeMode } from "./scope-mode";
-import { surveyScopes, type SurveyClient } from "./scope-survey";
+import { resolveScopeMode, type ScopeMode, webhookEventKeys } from "./scope-mode";
+import { type SurveyClient, surveyScopes } from "./scope-survey";
 import { secretFingerprint } from "./secret-fingerprint";
 import { planChanges, type WebhookPlan } from "./sync-plan";
 import type { WebhookReport } from "./sync-report";
-import { parseWebhookTarget } from "./webhook-target";
 import { buildListing, type WebhookListing } from "./webhook-listing";
+import { parseWebhookTarget } from "./webhook-target";
 
 /**
  * Installs, reconciles, lists and removes our webhooks in Bitbucket. See index.ts for the overview.
@@ -62,14 +62,29 @@ export class WebhookInstaller {
    * @throws CommandFailed when the server's version is not a version number (and there is no override)
    */
   async planSync(options: SyncOptions = {}): Promise<WebhookPlan> {
-    const mode = await resolveScopeMode(this.#options.client, this.#options.bitbucketIsVersion8Point7OrOlder, this.#logger);
-    const survey = await surveyScopes({ ...this.#surveyBase(mode), walk: "sync", sweepRepositoryHooks: options.sweepRepositoryHooks === true });
-    return planChanges("sync", mode, survey, { ...(await this.#planBase(mode)), forceUpdate: options.forceUpdate === true });
+    const mode = await resolveScopeMode(
+      this.#options.client,
+      this.#options.bitbucketIsVersion8Point7OrOlder,
+      this.#logger,
+    );
+    const survey = await surveyScopes({
+      ...this.#surveyBase(mode),
+      walk: "sync",
+      sweepRepositoryHooks: options.sweepRepositoryHooks === true,
+    });
+    return planChanges("sync", mode, survey, {
+      ...(await this.#planBase(mode)),
+      forceUpdate: options.forceUpdate === true,
+    });
   }
 
   /** Plans removing every hook of ours in every visible project and repository. @throws as planSync */
   async planRemoval(): Promise<WebhookPlan> {
-    const mode = await resolveScopeMode(this.#options.client, this.#options.bitbucketIsVersion8Point7OrOlder, this.#logger);
+    const mode = await resolveScopeMode(
+      this.#options.client,
+      this.#options.bitbucketIsVersion8Point7OrOlder,
+      this.#logger,
+    );
     const survey = await surveyScopes({ ...this.#surveyBase(mode), walk: "everywhere", sweepRepositoryHooks: false });
     return planChanges("remove", mode, survey, { ...(await this.#planBase(mode)), forceUpdate: false });
   }
@@ -87,7 +102,10 @@ export class WebhookInstaller {
       logger: this.#logger,
       signal: this.#options.signal,
     });
-    this.#logger.info({ operation: report.operation, mode: report.mode.scope, ...report.counts, aborted: report.aborted }, "Webhooks reconciled");
+    this.#logger.info(
+      { operation: report.operation, mode: report.mode.scope, ...report.counts, aborted: report.aborted },
+      "Webhooks reconciled",
+    );
     return report;
   }
 
@@ -106,7 +124,11 @@ export class WebhookInstaller {
    * @throws as planSync
    */
   async list(options: { includeForeign?: boolean } = {}): Promise<WebhookListing> {
-    const mode = await resolveScopeMode(this.#options.client, this.#options.bitbucketIsVersion8Point7OrOlder, this.#logger);
+    const mode = await resolveScopeMode(
+      this.#options.client,
+      this.#options.bitbucketIsVersion8Point7OrOlder,
+      this.#logger,
+    );
     const survey = await surveyScopes({ ...this.#surveyBase(mode), walk: "sync", sweepRepositoryHooks: false });
     return buildListing(mode, survey, {
       ...(await this.#planBase(mode)),
@@ -120,13 +142,24 @@ export class WebhookInstaller {
 
   #surveyBase(mode: ScopeMode) {
     const { client, selection, signal } = this.#options;
-    return { client, mode, selection, isOurs: this.#isOurs, concurrency: this.#concurrency(), logger: this.#logger, signal };
+    return {
+      client,
+      mode,
+      selection,
+      isOurs: this.#isOurs,
+      concurrency: this.#concurrency(),
+      logger: this.#logger,
+      signal,
+    };
   }
 
   async #planBase(mode: ScopeMode) {
     return {
       target: this.#target,
-      events: { project: webhookEventKeys("project", mode.version), repository: webhookEventKeys("repository", mode.version) },
+      events: {
+        project: webhookEventKeys("project", mode.version),
+        repository: webhookEventKeys("repository", mode.version),
+      },
       fingerprint: await this.#secretFingerprint(),
       isOurs: this.#isOurs,
     };

@@ -2,11 +2,11 @@ import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { WebhookWire } from "../bitbucket/schema";
 import { mapLimited } from "../concurrency/map-limited";
-import { desiredHook, hookDrift, type DriftField } from "./our-hook";
-import type { PlanContext } from "./sync-plan";
+import { type DriftField, desiredHook, hookDrift } from "./our-hook";
 import type { ScopeMode } from "./scope-mode";
 import type { ScopeRef, SurveyProblem, SurveyResult } from "./scope-survey";
-import { webhookHealth, type WebhookHealth } from "./webhook-health";
+import type { PlanContext } from "./sync-plan";
+import { type WebhookHealth, webhookHealth } from "./webhook-health";
 
 /**
  * What `bbrelay webhooks list` prints and `bbrelay doctor` checks: per scope, our hooks (and, when asked, everyone
@@ -27,7 +27,12 @@ export interface ListedHook {
 
 export type ScopeListing = ScopeRef &
   (
-    | { state: "read"; hooks: ListedHook[]; /** hooks that are not ours, listed or not */ otherHooks: number; /** wanted, and no hook of ours */ missing: boolean }
+    | {
+        state: "read";
+        hooks: ListedHook[] /** hooks that are not ours, listed or not */;
+        otherHooks: number /** wanted, and no hook of ours */;
+        missing: boolean;
+      }
     | { state: "failed"; reason: string; status: number | null }
     | { state: "skipped"; reason: string }
   );
@@ -67,10 +72,17 @@ export interface ListingContext extends Omit<PlanContext, "forceUpdate"> {
   concurrency: number;
 }
 
-export async function buildListing(mode: ScopeMode, survey: SurveyResult, context: ListingContext): Promise<WebhookListing> {
+export async function buildListing(
+  mode: ScopeMode,
+  survey: SurveyResult,
+  context: ListingContext,
+): Promise<WebhookListing> {
   const scopes = await mapLimited(survey.scopes, context.concurrency, (scope) => listScope(scope, context));
   const shown = scopes.filter(
-    (scope) => scope.role.wanted || scope.state === "failed" || (scope.state === "read" ? scope.hooks.length > 0 : scope.reason === "aborted"),
+    (scope) =>
+      scope.role.wanted ||
+      scope.state === "failed" ||
+      (scope.state === "read" ? scope.hooks.length > 0 : scope.reason === "aborted"),
   );
   return {
     mode,
@@ -103,13 +115,23 @@ async function listScope(surveyed: SurveyResult["scopes"][number], context: List
     };
   });
   const ourCount = surveyed.hooks.filter(context.isOurs).length;
-  return { scope, label, role, state: "read", hooks, otherHooks: surveyed.hooks.length - ourCount, missing: role.wanted && ourCount === 0 };
+  return {
+    scope,
+    label,
+    role,
+    state: "read",
+    hooks,
+    otherHooks: surveyed.hooks.length - ourCount,
+    missing: role.wanted && ourCount === 0,
+  };
 }
 
 async function healthOf(hook: WebhookWire, scope: ScopeRef["scope"], context: ListingContext): Promise<WebhookHealth> {
   try {
     const summary = await context.client.webhooks.statisticsSummary({ scope, webhookId: hook.id });
-    return summary === null ? { status: "unknown", reason: "the webhook was deleted meanwhile" } : webhookHealth(summary);
+    return summary === null
+      ? { status: "unknown", reason: "the webhook was deleted meanwhile" }
+      : webhookHealth(summary);
   } catch (error) {
     if (!isBitbucketError(error)) throw error;
     return { status: "unknown", reason: error.message };
@@ -118,7 +140,15 @@ async function healthOf(hook: WebhookWire, scope: ScopeRef["scope"], context: Li
 
 function summarize(scopes: readonly ScopeListing[], problems: readonly SurveyProblem[]): ListingSummary {
   const summary: ListingSummary = {
-    wanted: 0, present: 0, missing: 0, drifted: 0, healthy: 0, failing: 0, neverDelivered: 0, unknownHealth: 0, stray: 0,
+    wanted: 0,
+    present: 0,
+    missing: 0,
+    drifted: 0,
+    healthy: 0,
+    failing: 0,
+    neverDelivered: 0,
+    unknownHealth: 0,
+    stray: 0,
     failed: problems.length,
   };
   for (const scope of scopes) {

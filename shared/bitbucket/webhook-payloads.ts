@@ -37,4 +37,3 @@ export const ProjectModifiedEventWire = z.looseObject({
   old: ProjectRefWire.optional().catch(undefined),
   new: ProjectRefWire,
 });
-

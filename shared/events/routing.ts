@@ -5,7 +5,7 @@ import {
   RepositoryEventWire,
   RepositoryModifiedEventWire,
 } from "../bitbucket/webhook-payloads";
-import { entityKeyOf, type EntityKind, type EntityRef } from "./entity-ref";
+import { type EntityKind, type EntityRef, entityKeyOf } from "./entity-ref";
 
 /**
  * The one routing table of Bitbucket event keys, shared by the edge (which computes the entity at ingest to

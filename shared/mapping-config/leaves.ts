@@ -22,9 +22,16 @@ const MAPPINGS_PATH = ["port", "entity", "mappings"] as const;
  * entity mapping (search queries leaf by leaf). The loader compiles them all at start; the mapper runs them.
  */
 export function resourceLeaves(resource: ResourceConfig): JqLeaf[] {
-  const leaves: JqLeaf[] = [{ role: "selector", path: ["selector", "query"], fieldPath: [], source: resource.selector.query }];
+  const leaves: JqLeaf[] = [
+    { role: "selector", path: ["selector", "query"], fieldPath: [], source: resource.selector.query },
+  ];
   if (resource.port.itemsToParse !== undefined) {
-    leaves.push({ role: "itemsToParse", path: ["port", "itemsToParse"], fieldPath: [], source: resource.port.itemsToParse });
+    leaves.push({
+      role: "itemsToParse",
+      path: ["port", "itemsToParse"],
+      fieldPath: [],
+      source: resource.port.itemsToParse,
+    });
   }
   leaves.push(...mappingLeaves(resource.port.entity.mappings));
   return leaves;

@@ -68,7 +68,10 @@ const SearchQuerySchema = z.strictObject({
 /** A rule or a nested query, told apart by `combinator` so that problems point inside the right shape. */
 const SearchRuleOrQuery = z.unknown().transform((value, ctx): SearchRule | SearchQuery => {
   if (!isRecord(value)) {
-    ctx.addIssue({ code: "custom", message: `must be a rule {property, operator, value} or a query {combinator, rules}, got ${describeType(value)}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `must be a rule {property, operator, value} or a query {combinator, rules}, got ${describeType(value)}`,
+    });
     return z.NEVER;
   }
   const parsed = "combinator" in value ? SearchQuerySchema.safeParse(value) : SearchRuleSchema.safeParse(value);
@@ -92,7 +95,8 @@ export const JqOrSearchQuery = z.unknown().transform((value, ctx): MappingValue 
  * their final wording: zod's transform context takes custom issues only.
  */
 export function forwardIssues(ctx: z.RefinementCtx, issues: readonly z.core.$ZodIssue[]): void {
-  for (const problem of problemsFromZod(issues)) ctx.addIssue({ code: "custom", message: problem.message, path: [...problem.path] });
+  for (const problem of problemsFromZod(issues))
+    ctx.addIssue({ code: "custom", message: problem.message, path: [...problem.path] });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
-import { problemsFromZod, type ConfigProblem } from "./problems";
+import { type ConfigProblem, problemsFromZod } from "./problems";
 import { checkMappingRules, checkResourceRules } from "./rules";
 import { salvageResource } from "./salvage";
-import { PortAppConfig, type MappingConfig, type ResourceConfig } from "./schema";
+import { type MappingConfig, PortAppConfig, type ResourceConfig } from "./schema";
 
 export type ParseMappingOutcome =
   | { kind: "ok"; config: MappingConfig }
@@ -27,7 +27,11 @@ export function parseMappingConfig(data: unknown): ParseMappingOutcome {
   if (parsed.success) {
     const problems = checkMappingRules(parsed.data);
     if (problems.length === 0) return { kind: "ok", config: parsed.data };
-    return { kind: "invalid", problems, validResources: parsed.data.resources.map((resource, index) => ({ index, resource })) };
+    return {
+      kind: "invalid",
+      problems,
+      validResources: parsed.data.resources.map((resource, index) => ({ index, resource })),
+    };
   }
   const problems = problemsFromZod(parsed.error.issues);
   const validResources: { index: number; resource: ResourceConfig }[] = [];

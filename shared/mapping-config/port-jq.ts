@@ -12,5 +12,8 @@ const PORT_SINGLE_QUOTE = /(^|\s)'(?!\s|")|(?<!\s|")'(\s|$)/g;
  * @returns the jq program Port would compile for it
  */
 export function toPortJq(source: string): string {
-  return source.replace(PORT_SINGLE_QUOTE, (_match, before: string | undefined, after: string | undefined) => `${before ?? ""}"${after ?? ""}`);
+  return source.replace(
+    PORT_SINGLE_QUOTE,
+    (_match, before: string | undefined, after: string | undefined) => `${before ?? ""}"${after ?? ""}`,
+  );
 }

@@ -14,11 +14,40 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /** Every key the mapping file knows, for "did you mean" hints on unknown keys. */
 const KNOWN_KEYS = [
-  "createMissingRelatedEntities", "deleteDependentEntities", "enableMergeEntity", "entityDeletionThreshold", "resources",
-  "kind", "selector", "port", "query", "projects", "projectFilterRegex", "state", "includeArchived",
-  "includePersonalProjects", "enrich", "readme", "latestCommit", "entity", "mappings", "itemsToParse", "itemsToParseName",
-  "itemsToParseTopLevelTransform", "identifier", "title", "blueprint", "team", "icon", "properties", "relations",
-  "combinator", "rules", "property", "operator", "value",
+  "createMissingRelatedEntities",
+  "deleteDependentEntities",
+  "enableMergeEntity",
+  "entityDeletionThreshold",
+  "resources",
+  "kind",
+  "selector",
+  "port",
+  "query",
+  "projects",
+  "projectFilterRegex",
+  "state",
+  "includeArchived",
+  "includePersonalProjects",
+  "enrich",
+  "readme",
+  "latestCommit",
+  "entity",
+  "mappings",
+  "itemsToParse",
+  "itemsToParseName",
+  "itemsToParseTopLevelTransform",
+  "identifier",
+  "title",
+  "blueprint",
+  "team",
+  "icon",
+  "properties",
+  "relations",
+  "combinator",
+  "rules",
+  "property",
+  "operator",
+  "value",
 ];
 
 /**
@@ -28,7 +57,10 @@ const KNOWN_KEYS = [
  * @param issues the issues of a failed parse
  * @param prefix the path of the parsed value inside the file
  */
-export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigProblem[] {
+export function problemsFromZod(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
@@ -43,7 +75,10 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix: rea
         break;
       }
       case "invalid_type":
-        problems.push({ path, message: issue.message.startsWith("Invalid input") ? genericTypeMessage(issue) : issue.message });
+        problems.push({
+          path,
+          message: issue.message.startsWith("Invalid input") ? genericTypeMessage(issue) : issue.message,
+        });
         break;
       default:
         problems.push({ path, message: issue.message });
@@ -68,7 +103,14 @@ function genericTypeMessage(issue: z.core.$ZodIssueInvalidType): string {
 }
 
 function article(expected: string): string {
-  const words: Record<string, string> = { object: "a mapping", array: "a list", record: "a mapping", string: "a string", number: "a number", boolean: "true or false" };
+  const words: Record<string, string> = {
+    object: "a mapping",
+    array: "a list",
+    record: "a mapping",
+    string: "a string",
+    number: "a number",
+    boolean: "true or false",
+  };
   return words[expected] ?? expected;
 }
 

@@ -17,7 +17,10 @@ export type ProjectFilterOutcome = { kind: "ok"; matches: ProjectFilter } | { ki
  * @param selector the kind's selector
  * @returns the filter, or why the regex does not compile
  */
-export function compileProjectFilter(selector: { projects?: readonly string[]; projectFilterRegex?: string }): ProjectFilterOutcome {
+export function compileProjectFilter(selector: {
+  projects?: readonly string[];
+  projectFilterRegex?: string;
+}): ProjectFilterOutcome {
   const keys = selector.projects === undefined ? null : new Set(selector.projects);
   let regex: RegExp | null = null;
   if (selector.projectFilterRegex !== undefined) {

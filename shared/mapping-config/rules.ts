@@ -1,6 +1,6 @@
-import { compileProjectFilter } from "./project-filter";
 import { isBlueprintIdentifier, isPropertyIdentifier } from "./port-identifiers";
 import type { ConfigProblem } from "./problems";
+import { compileProjectFilter } from "./project-filter";
 import type { MappingConfig, ResourceConfig } from "./schema";
 
 /**
@@ -20,7 +20,10 @@ const portFieldNames: MappingRule = {
   check(resource, index) {
     const problems: ConfigProblem[] = [];
     const { properties, relations } = resource.port.entity.mappings;
-    for (const [group, names] of [["properties", Object.keys(properties)], ["relations", Object.keys(relations)]] as const) {
+    for (const [group, names] of [
+      ["properties", Object.keys(properties)],
+      ["relations", Object.keys(relations)],
+    ] as const) {
       for (const name of names) {
         if (!isPropertyIdentifier(name)) {
           problems.push({

@@ -27,7 +27,9 @@ export type PullRequestState = (typeof PULL_REQUEST_STATES)[number];
 function typeError(expected: string) {
   return (issue: { code?: string; input?: unknown }): string | undefined => {
     if (issue.code !== "invalid_type") return undefined;
-    return issue.input === undefined ? `is required: ${expected}` : `must be ${expected}, got ${describeType(issue.input)}`;
+    return issue.input === undefined
+      ? `is required: ${expected}`
+      : `must be ${expected}, got ${describeType(issue.input)}`;
   };
 }
 
@@ -50,7 +52,11 @@ const ProjectFilterRegex = z
 const StateName = z
   .string({ error: typeError("ALL, OPEN, MERGED or DECLINED") })
   .transform((state) => state.trim().toUpperCase())
-  .pipe(z.enum(["ALL", ...PULL_REQUEST_STATES], { error: (issue) => `must be ALL, OPEN, MERGED or DECLINED, got ${JSON.stringify(issue.input)}` }));
+  .pipe(
+    z.enum(["ALL", ...PULL_REQUEST_STATES], {
+      error: (issue) => `must be ALL, OPEN, MERGED or DECLINED, got ${JSON.stringify(issue.input)}`,
+    }),
+  );
 
 /** `ALL` (the default), one state, or a list of states → the sorted list of states to sync. */
 const PullRequestStates = z
@@ -66,7 +72,9 @@ const PullRequestStates = z
 
 /** `auto`: fetch only when the resource's jq mentions the field. `true` / `false` force it. */
 const EnrichSwitch = z
-  .union([z.literal("auto"), z.boolean()], { error: (issue) => `must be auto, true or false, got ${JSON.stringify(issue.input)}` })
+  .union([z.literal("auto"), z.boolean()], {
+    error: (issue) => `must be auto, true or false, got ${JSON.stringify(issue.input)}`,
+  })
   .default("auto");
 
 const Enrich = z
@@ -123,7 +131,9 @@ const EntityMappingFields = z.strictObject({
     .record(z.string(), JqExpression, { error: typeError("a mapping of property names to jq expressions") })
     .default({}),
   relations: z
-    .record(z.string(), JqOrSearchQuery, { error: typeError("a mapping of relation names to jq expressions or search queries") })
+    .record(z.string(), JqOrSearchQuery, {
+      error: typeError("a mapping of relation names to jq expressions or search queries"),
+    })
     .default({}),
 });
 export type EntityMapping = z.output<typeof EntityMappingFields>;
@@ -145,14 +155,13 @@ const EntityMappingSchema = z.unknown().transform((value, ctx): EntityMapping =>
 
 const PortSection = z.strictObject(
   {
-    entity: z.strictObject(
-      { mappings: EntityMappingSchema },
-      { error: typeError("a mapping with `mappings`") },
-    ),
+    entity: z.strictObject({ mappings: EntityMappingSchema }, { error: typeError("a mapping with `mappings`") }),
     itemsToParse: JqExpression.optional(),
     itemsToParseName: z
       .string({ error: typeError("a name") })
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a plain name (letters, digits, _), because jq reads it as .NAME" })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: "must be a plain name (letters, digits, _), because jq reads it as .NAME",
+      })
       .default("item"),
     itemsToParseTopLevelTransform: flag(true),
   },
@@ -171,7 +180,9 @@ function resource<K extends Kind, S extends z.ZodType>(kind: K, selector: S) {
 function kindMessage(resource: unknown): string {
   const kind = typeof resource === "object" && resource !== null && "kind" in resource ? resource.kind : undefined;
   const choices = KINDS.join(", ");
-  return kind === undefined ? `is required: one of ${choices}` : `must be one of ${choices}, got ${JSON.stringify(kind)}`;
+  return kind === undefined
+    ? `is required: one of ${choices}`
+    : `must be one of ${choices}, got ${JSON.stringify(kind)}`;
 }
 
 /** One entry of `resources`; exported so that a broken file can still be checked resource by resource. */
@@ -185,7 +196,9 @@ export const Resource = z.discriminatedUnion(
   ],
   {
     error: (issue) =>
-      issue.code === "invalid_union" ? kindMessage(issue.input) : typeError("a mapping with kind, selector and port")(issue),
+      issue.code === "invalid_union"
+        ? kindMessage(issue.input)
+        : typeError("a mapping with kind, selector and port")(issue),
   },
 );
 export type ResourceConfig = z.output<typeof Resource>;

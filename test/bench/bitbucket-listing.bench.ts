@@ -44,7 +44,11 @@ async function listEverything(client: BitbucketClient, enrich: boolean): Promise
       const ref = { projectKey: repo.project.key, repositorySlug: repo.slug };
       for await (const prs of client.listPullRequests(ref)) counts.pullRequests += prs.length;
       if (!enrich) return;
-      const [readme, commit] = await Promise.all([client.readme(ref), client.latestCommit(ref), client.defaultBranch(ref)]);
+      const [readme, commit] = await Promise.all([
+        client.readme(ref),
+        client.latestCommit(ref),
+        client.defaultBranch(ref),
+      ]);
       if (readme !== null) counts.readmes++;
       if (commit !== null) counts.commits++;
     }),
@@ -59,8 +63,12 @@ async function main(): Promise<void> {
   const fake = await FakeBitbucketServer.start();
   const generating = performance.now();
   fake.generate({ seed: 1, projects: 50, repositories: 1000, pullRequests: 20_000, users: 200 });
-  console.log(`generated 50 projects, 1,000 repositories, 20,000 pull requests, 200 users in ${Math.round(performance.now() - generating)} ms`);
-  console.log("scenario                                  | requests | wall ms | req/s | PRs/s  | items (projects/repos/PRs/users)");
+  console.log(
+    `generated 50 projects, 1,000 repositories, 20,000 pull requests, 200 users in ${Math.round(performance.now() - generating)} ms`,
+  );
+  console.log(
+    "scenario                                  | requests | wall ms | req/s | PRs/s  | items (projects/repos/PRs/users)",
+  );
   try {
     for (const scenario of SCENARIOS) {
       fake.settings.latencyMs = scenario.latencyMs;
@@ -85,7 +93,9 @@ async function main(): Promise<void> {
             (scenario.enrich ? ` (+${counts.readmes} READMEs, ${counts.commits} latest commits)` : ""),
         ].join(" | "),
       );
-      console.log(`  max in flight at the server: ${fake.requests.maxInFlight}; rss ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
+      console.log(
+        `  max in flight at the server: ${fake.requests.maxInFlight}; rss ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`,
+      );
     }
   } finally {
     await fake.stop();

@@ -20,7 +20,12 @@ import seedBlueprints from "../node/catalog/fixtures/seed-blueprints.json";
 
 const PRS = Number(process.env.CATALOG_BENCH_PRS ?? 100_000);
 const PAGE = 500;
-const IDENTITY: IntegrationIdentity = { integrationType: "bitbucket-relay", version: "bench", installationId: "bench", feature: "exporter" };
+const IDENTITY: IntegrationIdentity = {
+  integrationType: "bitbucket-relay",
+  version: "bench",
+  installationId: "bench",
+  feature: "exporter",
+};
 const BLUEPRINTS: unknown = seedBlueprints;
 const WRITE = { merge: true, createMissingRelatedEntities: true };
 
@@ -44,7 +49,10 @@ function pullRequest(index: number): CatalogEntity {
       link: `https://bitbucket.example.com/projects/${project}/repos/x/pull-requests/${index}`,
       reviewers: [`user${(index + 1) % 2000}@example.com`],
     },
-    relations: { repository, participants: [`user${index % 2000}@example.com`, `user${(index + 7) % 2000}@example.com`] },
+    relations: {
+      repository,
+      participants: [`user${index % 2000}@example.com`, `user${(index + 7) % 2000}@example.com`],
+    },
   };
 }
 
@@ -62,7 +70,13 @@ async function timed<T>(label: string, count: number, work: () => Promise<T>): P
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
   sampleRss();
-  console.log(`  ${label.padEnd(44)} ${count.toLocaleString("en").padStart(8)} in ${seconds.toFixed(2).padStart(6)} s  ${Math.round(count / seconds).toLocaleString("en").padStart(7)}/s`);
+  console.log(
+    `  ${label.padEnd(44)} ${count.toLocaleString("en").padStart(8)} in ${seconds.toFixed(2).padStart(6)} s  ${Math.round(
+      count / seconds,
+    )
+      .toLocaleString("en")
+      .padStart(7)}/s`,
+  );
   return result;
 }
 
@@ -93,9 +107,13 @@ async function local(): Promise<void> {
     for (const page of catalog.pages()) for (const entity of page) bytes += JSON.stringify(entity).length;
     return bytes;
   });
-  const doomed = Array.from({ length: 10_000 }, (_, index) => ({ blueprint: "bitbucketPullRequest", identifier: `${repositoryOf(index)}/${index}` }));
+  const doomed = Array.from({ length: 10_000 }, (_, index) => ({
+    blueprint: "bitbucketPullRequest",
+    identifier: `${repositoryOf(index)}/${index}`,
+  }));
   await timed("delete PRs, 500 a call", doomed.length, async () => {
-    for (let start = 0; start < doomed.length; start += PAGE) await catalog.delete(doomed.slice(start, start + PAGE), { deleteDependents: true });
+    for (let start = 0; start < doomed.length; start += PAGE)
+      await catalog.delete(doomed.slice(start, start + PAGE), { deleteDependents: true });
   });
   await catalog.close();
   console.log(`  file ${mb(statSync(path).size)} for ${total.toLocaleString("en")} entities`);
@@ -105,15 +123,27 @@ async function local(): Promise<void> {
 async function port(concurrency: number): Promise<void> {
   const fake = await FakePort.start({ blueprints: BLUEPRINTS, latencyMs: 20 });
   const silent = new Logger({ stream: new Writable({ write: (_chunk, _encoding, done) => done() }), format: "json" });
-  const catalog = new PortCatalog({ baseUrl: fake.url, clientId: fake.clientId, clientSecret: fake.clientSecret, identity: IDENTITY, log: silent, concurrency });
+  const catalog = new PortCatalog({
+    baseUrl: fake.url,
+    clientId: fake.clientId,
+    clientSecret: fake.clientSecret,
+    identity: IDENTITY,
+    log: silent,
+    concurrency,
+  });
   const count = 5000;
   await timed(`Port client → fake Port (20 ms), ${concurrency} in flight`, count, async () => {
     for (let start = 0; start < count; start += PAGE) {
-      await catalog.upsert(Array.from({ length: PAGE }, (_, offset) => pullRequest(start + offset)), WRITE);
+      await catalog.upsert(
+        Array.from({ length: PAGE }, (_, offset) => pullRequest(start + offset)),
+        WRITE,
+      );
     }
   });
   const bulks = fake.requestsTo("POST", "/entities/bulk");
-  console.log(`    ${bulks.length} bulk requests, largest body ${Math.max(...bulks.map((request) => request.bodyBytes)).toLocaleString("en")} bytes`);
+  console.log(
+    `    ${bulks.length} bulk requests, largest body ${Math.max(...bulks.map((request) => request.bodyBytes)).toLocaleString("en")} bytes`,
+  );
   await catalog.close();
   await fake.close();
 }

@@ -31,11 +31,24 @@ const levels = values.levels.split(",").map(Number);
 
 /** A `pr:modified` delivery padded with a description to exactly `BODY_BYTES` bytes. */
 function pullRequestBody(id: number): string {
-  const repository = { slug: "repostiroy-3", id: 3, name: "Repostiroy 3", project: { key: "PRO3", id: 3, name: "Project Three", type: "NORMAL" } };
+  const repository = {
+    slug: "repostiroy-3",
+    id: 3,
+    name: "Repostiroy 3",
+    project: { key: "PRO3", id: 3, name: "Project Three", type: "NORMAL" },
+  };
   const event = {
     eventKey: "pr:modified",
     date: "2026-08-19T17:27:55+0000",
-    actor: { name: "admin", emailAddress: "admin@example.com", id: 1, displayName: "Admin", active: true, slug: "admin", type: "NORMAL" },
+    actor: {
+      name: "admin",
+      emailAddress: "admin@example.com",
+      id: 1,
+      displayName: "Admin",
+      active: true,
+      slug: "admin",
+      type: "NORMAL",
+    },
     pullRequest: {
       id,
       version: 3,
@@ -45,8 +58,18 @@ function pullRequestBody(id: number): string {
       closed: false,
       createdDate: 1747730324792,
       updatedDate: "2026-08-19T17:27:55.266Z",
-      fromRef: { id: "refs/heads/feature", displayId: "feature", latestCommit: "3e4df0573a0ba1845ebdfa919c907745497313aa", repository },
-      toRef: { id: "refs/heads/master", displayId: "master", latestCommit: "8d51122def5632836d1cb1026e879069e10a1e13", repository },
+      fromRef: {
+        id: "refs/heads/feature",
+        displayId: "feature",
+        latestCommit: "3e4df0573a0ba1845ebdfa919c907745497313aa",
+        repository,
+      },
+      toRef: {
+        id: "refs/heads/master",
+        displayId: "master",
+        latestCommit: "8d51122def5632836d1cb1026e879069e10a1e13",
+        repository,
+      },
       description: "",
     },
     previousTitle: `Pull request ${id}`,
@@ -100,7 +123,10 @@ function describeRound(r: Round): string {
 
 const root = process.cwd();
 buildWorkerBundle(root);
-const edge = await startEdge({ root, tenants: { tenants: { [TENANT]: { webhookSecrets: [SECRET], agentTokens: [TOKEN] } } } });
+const edge = await startEdge({
+  root,
+  tenants: { tenants: { [TENANT]: { webhookSecrets: [SECRET], agentTokens: [TOKEN] } } },
+});
 try {
   const bodies = await Promise.all(
     Array.from({ length: DISTINCT_BODIES }, async (_, i) => {
@@ -124,7 +150,9 @@ try {
   };
   const baseline = () => fetch(`${edge.url}/healthz`);
 
-  console.log(`edge: ${edge.url}; body ${bodies[0]?.bytes.byteLength ?? 0} bytes; ${requestsPerRound} requests per round; node ${process.version}`);
+  console.log(
+    `edge: ${edge.url}; body ${bodies[0]?.bytes.byteLength ?? 0} bytes; ${requestsPerRound} requests per round; node ${process.version}`,
+  );
   // Warm up the isolate, the Durable Object and the connection pool.
   await round("warmup", 8, 200, (i) => (i % 2 === 0 ? ingest(i) : baseline()), null);
 
@@ -141,16 +169,24 @@ try {
     console.log(describeRound(hooks));
     const ratio = `ingest/baseline: throughput ${throughputRatio.toFixed(2)}x, p50 ${p50Ratio.toFixed(2)}x, p99 ${p99Ratio.toFixed(2)}x`;
     console.log(`         ${ratio}`);
-    rows.push(`| ${concurrency} | ${(base.requests / base.seconds).toFixed(0)} | ${percentile(base.latenciesMs, 50).toFixed(2)} / ${percentile(base.latenciesMs, 99).toFixed(2)} | ${(hooks.requests / hooks.seconds).toFixed(0)} | ${percentile(hooks.latenciesMs, 50).toFixed(2)} / ${percentile(hooks.latenciesMs, 99).toFixed(2)} | ${throughputRatio.toFixed(2)} |`);
+    rows.push(
+      `| ${concurrency} | ${(base.requests / base.seconds).toFixed(0)} | ${percentile(base.latenciesMs, 50).toFixed(2)} / ${percentile(base.latenciesMs, 99).toFixed(2)} | ${(hooks.requests / hooks.seconds).toFixed(0)} | ${percentile(hooks.latenciesMs, 50).toFixed(2)} / ${percentile(hooks.latenciesMs, 99).toFixed(2)} | ${throughputRatio.toFixed(2)} |`,
+    );
   }
 
   // Every 202 was a durable insert: the queue must hold them all.
   const stats = QueueStats.parse(
-    await (await fetch(`${edge.url}/agent/v1/${TENANT}/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })).json(),
+    await (
+      await fetch(`${edge.url}/agent/v1/${TENANT}/stats`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json(),
   );
-  console.log(`\nstored: ${stats.counters.received} (${ingested} measured + warm-up), backlog ${stats.backlog}, duplicates ${stats.counters.duplicates}`);
+  console.log(
+    `\nstored: ${stats.counters.received} (${ingested} measured + warm-up), backlog ${stats.backlog}, duplicates ${stats.counters.duplicates}`,
+  );
   if (stats.counters.received < ingested) throw new Error("the edge answered 202 for more webhooks than it stored");
-  console.log("\n| concurrency | healthz req/s | healthz p50 / p99 ms | ingest req/s | ingest p50 / p99 ms | ingest/healthz throughput |");
+  console.log(
+    "\n| concurrency | healthz req/s | healthz p50 / p99 ms | ingest req/s | ingest p50 / p99 ms | ingest/healthz throughput |",
+  );
   console.log("| --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
 } finally {

@@ -17,11 +17,11 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { startLiveFixture, type LiveFixture } from "../support/live-fixture";
+import { type LiveFixture, startLiveFixture } from "../support/live-fixture";
 import { buildWorkerBundle } from "../support/worker-bundle";
 import { AgentRun } from "./support/agent-run";
-import { AcceptedTimes, LiveProbe, pullRequestsOf, type PullRequestRef, type Timed } from "./support/live-probe";
-import { heapAfterGcMb, maxRssMb, MemorySampler } from "./support/memory-sampler";
+import { AcceptedTimes, LiveProbe, type PullRequestRef, pullRequestsOf, type Timed } from "./support/live-probe";
+import { heapAfterGcMb, MemorySampler, maxRssMb } from "./support/memory-sampler";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +35,14 @@ const { values } = parseArgs({
 const sequential = wholeNumber(values.sequential, "--sequential");
 const burst = wholeNumber(values.burst, "--burst");
 const senders = Math.max(1, wholeNumber(values.senders, "--senders"));
-const agentArgs = ["--concurrency", String(wholeNumber(values["agent-concurrency"], "--agent-concurrency")), "--log-format", "json", "--log-level", "warn"];
+const agentArgs = [
+  "--concurrency",
+  String(wholeNumber(values["agent-concurrency"], "--agent-concurrency")),
+  "--log-format",
+  "json",
+  "--log-level",
+  "warn",
+];
 const latencies = values.latencies.split(",").map((value) => wholeNumber(value, "--latencies"));
 const WARM_UP = 20;
 /** The drain loop's long-poll wait per lease call (DrainLoop's default `waitMs`, which `bbrelay run` keeps). */
@@ -43,7 +50,8 @@ const LONG_POLL_MS = 20_000;
 
 function wholeNumber(value: string, flag: string): number {
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 0) throw new Error(`${flag} takes whole numbers, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(number) || number < 0)
+    throw new Error(`${flag} takes whole numbers, got ${JSON.stringify(value)}`);
   return number;
 }
 
@@ -80,7 +88,11 @@ async function oneAtATime(probe: LiveProbe, prs: readonly PullRequestRef[], tag:
 }
 
 /** One event per pull request from `senders` concurrent senders; resolves with when each was accepted. */
-async function sendAll(probe: LiveProbe, prs: readonly PullRequestRef[], tag: string): Promise<{ acceptedAt: Map<PullRequestRef, number>; seconds: number }> {
+async function sendAll(
+  probe: LiveProbe,
+  prs: readonly PullRequestRef[],
+  tag: string,
+): Promise<{ acceptedAt: Map<PullRequestRef, number>; seconds: number }> {
   const acceptedAt = new Map<PullRequestRef, number>();
   let next = 0;
   const started = performance.now();
@@ -100,12 +112,18 @@ async function sendAll(probe: LiveProbe, prs: readonly PullRequestRef[], tag: st
  * queue means every entity is written; waiting on the edge (one small HTTP call every 50 ms) rather than polling a
  * thousand catalog rows keeps the bench off the agent's CPU.
  */
-async function collect(live: LiveFixture, probe: LiveProbe, acceptedAt: Map<PullRequestRef, number>, tag: string): Promise<Timed[]> {
+async function collect(
+  live: LiveFixture,
+  probe: LiveProbe,
+  acceptedAt: Map<PullRequestRef, number>,
+  tag: string,
+): Promise<Timed[]> {
   await live.waitDrained(120_000 + acceptedAt.size * 100);
   const timed: Timed[] = [];
   for (const [pr, accepted] of acceptedAt) {
     const writtenAt = await probe.writtenAt(pr, `${tag} ${pr.identifier}`);
-    if (writtenAt === null) throw new Error(`${pr.identifier}: the queue is drained but the entity does not have its new title`);
+    if (writtenAt === null)
+      throw new Error(`${pr.identifier}: the queue is drained but the entity does not have its new title`);
     timed.push({ acceptedAt: accepted, writtenAt });
   }
   return timed;
@@ -150,7 +168,9 @@ async function main(): Promise<void> {
     agent = new AgentRun(live.env, agentArgs);
     const resyncStarted = performance.now();
     await agent.whileRunning(live.waitFirstResync(300_000));
-    console.log(`  agent started, webhooks installed, first resync done and acked in ${((performance.now() - resyncStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      `  agent started, webhooks installed, first resync done and acked in ${((performance.now() - resyncStarted) / 1000).toFixed(1)} s`,
+    );
     const reader = new LiveProbe({ fake: live.fake, accepted, catalogPath: live.env.CATALOG_PATH ?? "" });
     probe = reader;
     const prs = pullRequestsOf(live.fake);
@@ -164,14 +184,19 @@ async function main(): Promise<void> {
       const requestsBefore = live.fake.requests.count;
       const single = await agent.whileRunning(oneAtATime(reader, slice(WARM_UP, sequential), `${tag} single`));
       const restPerEvent = (live.fake.requests.count - requestsBefore) / Math.max(1, sequential);
-      console.log(`\nBitbucket answering ${latencyMs === 0 ? "instantly" : `in ${latencyMs} ms`} (${restPerEvent.toFixed(1)} REST requests an event):`);
+      console.log(
+        `\nBitbucket answering ${latencyMs === 0 ? "instantly" : `in ${latencyMs} ms`} (${restPerEvent.toFixed(1)} REST requests an event):`,
+      );
       console.log(`  one at a time    webhook accepted → entity written: ${latencyLine(single)}`);
       if (burst === 0) continue;
 
       const running = agent;
       const { result: sent, maxBacklog } = await watchBacklog(live, async () => {
         const sending = await sendAll(reader, slice(WARM_UP + sequential, burst), `${tag} burst`);
-        return { ...sending, timed: await running.whileRunning(collect(live, reader, sending.acceptedAt, `${tag} burst`)) };
+        return {
+          ...sending,
+          timed: await running.whileRunning(collect(live, reader, sending.acceptedAt, `${tag} burst`)),
+        };
       });
       const firstAccepted = Math.min(...sent.timed.map((t) => t.acceptedAt));
       const lastAccepted = Math.max(...sent.timed.map((t) => t.acceptedAt));

@@ -22,7 +22,10 @@ const items = Number(process.argv[2] ?? 50_000);
 const wasmItems = Number(process.argv[3] ?? 400);
 const seedDir = pathToFileURL(`${seedDirectory()}/`);
 const pr = JSON.parse(readFileSync(new URL("payload-pull-request.json", seedDir), "utf8")) as Record<string, Json>;
-const mappings: Record<string, string> = { seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"), default: DEFAULT_MAPPING_YAML };
+const mappings: Record<string, string> = {
+  seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"),
+  default: DEFAULT_MAPPING_YAML,
+};
 
 /** Distinct items (a mapper sees a new object per item, so no per-object cache flatters the figures). */
 function makeInputs(n: number): Json[] {
@@ -41,7 +44,9 @@ const JQ_WASM_LEAVES = { titleWords: '[.title | splits(" ")]', branchQuoted: ".f
 
 /** The mapping with {@link JQ_WASM_LEAVES} added to the pull-request resource's properties. */
 function withJqWasmLeaves(yaml: string): string {
-  const doc = parse(yaml) as { resources: { kind: string; port: { entity: { mappings: { properties?: Record<string, string> } } } }[] };
+  const doc = parse(yaml) as {
+    resources: { kind: string; port: { entity: { mappings: { properties?: Record<string, string> } } } }[];
+  };
   const resource = doc.resources.find((entry) => entry.kind === "pull-request");
   if (resource === undefined) throw new Error("no pull-request resource");
   resource.port.entity.mappings.properties = { ...resource.port.entity.mappings.properties, ...JQ_WASM_LEAVES };
@@ -50,7 +55,9 @@ function withJqWasmLeaves(yaml: string): string {
 
 /** The selector and every leaf of the pull-request resource, in mapping order. */
 function prLeaves(yaml: string): string[] {
-  const doc = parse(yaml) as { resources: { kind: string; selector?: { query?: string }; port: { entity: { mappings: unknown } } }[] };
+  const doc = parse(yaml) as {
+    resources: { kind: string; selector?: { query?: string }; port: { entity: { mappings: unknown } } }[];
+  };
   const resource = doc.resources.find((r) => r.kind === "pull-request");
   if (resource === undefined) throw new Error("no pull-request resource");
   const leaves: string[] = [resource.selector?.query ?? "true"];
@@ -106,7 +113,12 @@ function compiledLeaves(leaves: string[]): CompiledProgram[] {
   });
 }
 
-async function viaMapper(label: string, yaml: string, engine: HybridJqEngine | JqWasmEngine, inputs: Json[]): Promise<Figure> {
+async function viaMapper(
+  label: string,
+  yaml: string,
+  engine: HybridJqEngine | JqWasmEngine,
+  inputs: Json[],
+): Promise<Figure> {
   const [mapper] = mappersOfKind(await loadMappingText(yaml, label, { engine }), "pull-request");
   if (mapper === undefined) throw new Error("no pull-request mapper");
   for (const input of inputs.slice(0, 200)) await mapper.mapItem(input);
@@ -133,11 +145,19 @@ function jqBinary(leaves: string[], inputs: Json[]): Figure | null {
   if (result.status !== 0) throw new Error(`jq failed: ${result.stderr}`);
   const lines = result.stdout.split("\n").filter(Boolean).length;
   if (lines !== inputs.length) throw new Error(`jq printed ${lines} lines for ${inputs.length} items`);
-  return { label: "jq 1.6 binary, NDJSON stream", entities: inputs.length, seconds, peakRssMb: Number.NaN, heapMb: Number.NaN };
+  return {
+    label: "jq 1.6 binary, NDJSON stream",
+    entities: inputs.length,
+    seconds,
+    peakRssMb: Number.NaN,
+    heapMb: Number.NaN,
+  };
 }
 
 const inputs = makeInputs(items);
-console.log(`bench:map — pull requests of ~${JSON.stringify(pr).length} bytes; ${items} items (${wasmItems} for jq-wasm); one core`);
+console.log(
+  `bench:map — pull requests of ~${JSON.stringify(pr).length} bytes; ${items} items (${wasmItems} for jq-wasm); one core`,
+);
 for (const [name, yaml] of Object.entries(mappings)) {
   const leaves = prLeaves(yaml);
   console.log(`\n${name} mapping: ${leaves.length} jq leaves per entity (selector included)`);
@@ -172,7 +192,12 @@ for (const [name, yaml] of Object.entries(mappings)) {
 
   // Only the two jq-wasm leaves go to jq-wasm, in one call per item; the compiled leaves run on their own.
   const mixed = new HybridJqEngine();
-  const mixedFigure = await viaMapper("compiled + 2 jq-wasm leaves", withJqWasmLeaves(yaml), mixed, inputs.slice(0, wasmItems * 4));
+  const mixedFigure = await viaMapper(
+    "compiled + 2 jq-wasm leaves",
+    withJqWasmLeaves(yaml),
+    mixed,
+    inputs.slice(0, wasmItems * 4),
+  );
   await mixed.close();
 
   const binary = jqBinary(leaves, inputs);
@@ -180,7 +205,8 @@ for (const [name, yaml] of Object.entries(mappings)) {
   console.log(line(compiled, wasmFigure));
   console.log(line(hybridFigure, wasmFigure));
   console.log(line(mixedFigure, wasmFigure));
-  if (binary !== null) console.log(`${line(binary, wasmFigure).replace(/peak RSS NaN MB, heap \+NaN MB/, "(separate process)    ")}`);
+  if (binary !== null)
+    console.log(`${line(binary, wasmFigure).replace(/peak RSS NaN MB, heap \+NaN MB/, "(separate process)    ")}`);
   const rate = compiled.entities / compiled.seconds;
   console.log(
     `  target 50,000 entities/s per core: compiled leaves ${rate >= 50_000 ? "MET" : "NOT MET"} (${(rate / 50_000).toFixed(2)}x); ` +

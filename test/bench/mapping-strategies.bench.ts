@@ -1,10 +1,10 @@
-import { pathToFileURL } from "node:url";
 // How the mapper's strategy and jq-wasm's stdin fix change the cost of mapping with the jq-wasm engine:
 // per-leaf (one jq call per field) vs fused (one call per item), with the package's own glue and with the
 // patched one (jq-wasm-module.ts), on the seed's and the default PR mapping. Prints figures; asserts nothing.
 // Usage: node scripts/bench.mjs mapping-strategies   (BENCH_ARGS="<items>" to change the item count, default 200)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { DEFAULT_MAPPING_YAML } from "../../relay/config/default-mapping";
 import { loadMappingText, mappersOfKind } from "../../relay/config/mapping-loader";
 import type { Json } from "../../relay/mapping/engine";
@@ -16,8 +16,15 @@ import { seedDir as seedDirectory } from "../support/seed-dir";
 const items = Number(process.argv[2] ?? 200);
 const seedDir = pathToFileURL(`${seedDirectory()}/`);
 const pr: Record<string, Json> = JSON.parse(readFileSync(new URL("payload-pull-request.json", seedDir), "utf8"));
-const mappings = { seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"), default: DEFAULT_MAPPING_YAML };
-const inputs: Json[] = Array.from({ length: items }, (_, index) => ({ ...pr, id: index + 1, updatedDate: 1747730324792 + index }));
+const mappings = {
+  seed: readFileSync(new URL("port-app-config.yaml", seedDir), "utf8"),
+  default: DEFAULT_MAPPING_YAML,
+};
+const inputs: Json[] = Array.from({ length: items }, (_, index) => ({
+  ...pr,
+  id: index + 1,
+  updatedDate: 1747730324792 + index,
+}));
 
 const require = createRequire(import.meta.url);
 const unpatchedModule: unknown = require("jq-wasm/dist/build/jq.js");
@@ -28,13 +35,21 @@ const unpatched: JqModuleFactory = async () => {
 };
 const patched = loadJqModuleFactory();
 
-console.log(`mapping ${items} pull requests of ${JSON.stringify(pr).length} bytes each; jq-wasm stdin fix applied: ${patched.patched}`);
+console.log(
+  `mapping ${items} pull requests of ${JSON.stringify(pr).length} bytes each; jq-wasm stdin fix applied: ${patched.patched}`,
+);
 console.log("mapping  glue       strategy  jq calls/item  ms/item  items/s");
 for (const [name, yaml] of Object.entries(mappings)) {
-  for (const [glue, factory] of [["package", unpatched], ["patched", patched.factory]] as const) {
+  for (const [glue, factory] of [
+    ["package", unpatched],
+    ["patched", patched.factory],
+  ] as const) {
     for (const fuseEngines of [[], ["jq-wasm"]]) {
       const engine = new JqWasmEngine({ createInstance: factory });
-      const [mapper] = mappersOfKind(await loadMappingText(yaml, name, { engine, mapperOptions: { fuseEngines } }), "pull-request");
+      const [mapper] = mappersOfKind(
+        await loadMappingText(yaml, name, { engine, mapperOptions: { fuseEngines } }),
+        "pull-request",
+      );
       if (mapper === undefined) throw new Error("no pull-request resource");
       const count = glue === "package" && fuseEngines.length === 0 ? Math.min(items, 50) : items;
       const started = performance.now();

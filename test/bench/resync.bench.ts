@@ -24,12 +24,17 @@ import { HybridJqEngine } from "../../relay/mapping/compiled";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
-import { runResync, type KindProgress } from "../../relay/sync/resync";
+import { type KindProgress, runResync } from "../../relay/sync/resync";
 import { formatSummary, type ResyncSummary } from "../../relay/sync/resync-summary";
 import { FAKE_ADMIN } from "../fakes/bitbucket-server/index";
 import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "../support/resync-fixture";
-import { isFakeBitbucketRole, serveFakeBitbucket, startFakeBitbucketProcess, type Generated } from "./support/fake-bitbucket-process";
-import { heapAfterGcMb, maxRssMb, mb, MemorySampler } from "./support/memory-sampler";
+import {
+  type Generated,
+  isFakeBitbucketRole,
+  serveFakeBitbucket,
+  startFakeBitbucketProcess,
+} from "./support/fake-bitbucket-process";
+import { heapAfterGcMb, MemorySampler, maxRssMb, mb } from "./support/memory-sampler";
 import { TimedEngine } from "./support/timed-engine";
 
 const FULL = { projects: 200, repositories: 5_000, pullRequests: 100_000, users: 2_000 };
@@ -47,7 +52,8 @@ function settings(): Settings {
   const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? "1");
   const latencyMs = Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? "20");
   const engine = values.engine ?? process.env.BENCH_ENGINE ?? "hybrid";
-  if (!(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env.BENCH_SCALE)}`);
+  if (!(scale > 0 && scale <= 10))
+    throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env.BENCH_SCALE)}`);
   if (!(latencyMs >= 0 && latencyMs <= 10_000)) throw new Error(`--latency must be milliseconds from 0 to 10000`);
   if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
   return { scale, latencyMs, engine };
@@ -134,11 +140,18 @@ async function main(): Promise<void> {
         `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; engine ${engineName}; built-in mapping; local catalog; ` +
         `load average ${loadavg()[0]?.toFixed(2)}`,
     );
-    console.log(`  generated in ${(generated.ms / 1000).toFixed(1)} s in the fake's own process (${(await fake.requests()).rssMb.toFixed(0)} MB RSS there, not counted below)`);
-    const client = BitbucketClient.fromConfig({ baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } }, { logger });
+    console.log(
+      `  generated in ${(generated.ms / 1000).toFixed(1)} s in the fake's own process (${(await fake.requests()).rssMb.toFixed(0)} MB RSS there, not counted below)`,
+    );
+    const client = BitbucketClient.fromConfig(
+      { baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } },
+      { logger },
+    );
     const mapping = await loadMapping({ source: { kind: "default" }, engine });
     const baseline = process.memoryUsage();
-    console.log(`  agent before the first run: rss ${mb(baseline.rss).toFixed(0)} MB, heap after GC ${heapAfterGcMb().toFixed(0)} MB`);
+    console.log(
+      `  agent before the first run: rss ${mb(baseline.rss).toFixed(0)} MB, heap after GC ${heapAfterGcMb().toFixed(0)} MB`,
+    );
 
     const sampler = new MemorySampler();
     for (const run of ["first resync (empty catalog)", "second resync (nothing changed)"] as const) {
@@ -149,7 +162,14 @@ async function main(): Promise<void> {
       const milestones = milestoneTracker(expected, sampler, () => started);
       sampler.start();
       started = performance.now();
-      const summary = await runResync({ mapping, client, catalog, state, logger, ...(first ? { onProgress: (p: KindProgress) => milestones.onProgress(p) } : {}) });
+      const summary = await runResync({
+        mapping,
+        client,
+        catalog,
+        state,
+        logger,
+        ...(first ? { onProgress: (p: KindProgress) => milestones.onProgress(p) } : {}),
+      });
       const wallMs = performance.now() - started;
       const peak = sampler.stop();
       const requests = await fake.requests();
@@ -159,11 +179,20 @@ async function main(): Promise<void> {
 
       console.log(`\n${run}:`);
       console.log(formatSummary(summary).trimEnd().replace(/^/gm, "  "));
-      console.log(`  wall time        ${(wallMs / 1000).toFixed(1)} s${first ? ` (of which ${milestones.gcMs().toFixed(0)} ms in the 10 forced GCs of the memory milestones)` : ""}`);
-      console.log(`  requests         ${requests.count} (${Math.round(requests.count / (wallMs / 1000))}/s, at most ${requests.maxInFlight} in flight at the fake)`);
-      for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1])) console.log(`                     ${String(n).padStart(7)}  ${route}`);
-      console.log(`  entities         ${processed} mapped and compared, ${written} written: ${Math.round(processed / (wallMs / 1000))} entities/s`);
-      console.log(`  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`);
+      console.log(
+        `  wall time        ${(wallMs / 1000).toFixed(1)} s${first ? ` (of which ${milestones.gcMs().toFixed(0)} ms in the 10 forced GCs of the memory milestones)` : ""}`,
+      );
+      console.log(
+        `  requests         ${requests.count} (${Math.round(requests.count / (wallMs / 1000))}/s, at most ${requests.maxInFlight} in flight at the fake)`,
+      );
+      for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1]))
+        console.log(`                     ${String(n).padStart(7)}  ${route}`);
+      console.log(
+        `  entities         ${processed} mapped and compared, ${written} written: ${Math.round(processed / (wallMs / 1000))} entities/s`,
+      );
+      console.log(
+        `  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`,
+      );
       console.log(`  heap after GC    ${heapGc.toFixed(0)} MB at the end of the run`);
       console.log(
         `  time in jq       ${(jq.spentMs / 1000).toFixed(2)} s in ${jq.calls} evaluations = ${((100 * jq.spentMs) / wallMs).toFixed(1)}% of the wall time ` +
@@ -171,7 +200,9 @@ async function main(): Promise<void> {
       );
       if (inner instanceof HybridJqEngine) {
         const s = inner.stats;
-        console.log(`  hybrid engine    ${s.compiledPrograms} programs compiled, ${s.referencePrograms} on jq-wasm; ${s.shadowRuns} shadow runs so far, ${s.deferredRuns} deferred runs, ${s.divergences} divergences`);
+        console.log(
+          `  hybrid engine    ${s.compiledPrograms} programs compiled, ${s.referencePrograms} on jq-wasm; ${s.shadowRuns} shadow runs so far, ${s.deferredRuns} deferred runs, ${s.divergences} divergences`,
+        );
       }
       if (first) {
         console.log(`  memory while listing (${expected} items expected):`);
@@ -179,13 +210,19 @@ async function main(): Promise<void> {
         console.log(`  catalog file     ${mb(statSync(catalogPath).size).toFixed(0)} MB, ${catalog.count()} entities`);
       }
 
-      if (summary.status !== "succeeded") problems.push(`${run} ${summary.status}: ${summary.kinds.flatMap((kind) => kind.errors).join("; ")}`);
-      if (first && written !== expected) problems.push(`${run} wrote ${written} entities, expected ${expected} (one per listed item)`);
+      if (summary.status !== "succeeded")
+        problems.push(`${run} ${summary.status}: ${summary.kinds.flatMap((kind) => kind.errors).join("; ")}`);
+      if (first && written !== expected)
+        problems.push(`${run} wrote ${written} entities, expected ${expected} (one per listed item)`);
       if (!first && (written !== 0 || summary.reconcile.deleted !== 0)) {
-        problems.push(`${run} wrote ${written} and deleted ${summary.reconcile.deleted} entities; an unchanged instance must write nothing`);
+        problems.push(
+          `${run} wrote ${written} and deleted ${summary.reconcile.deleted} entities; an unchanged instance must write nothing`,
+        );
       }
     }
-    console.log(`\n  bench:resync took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s in all (generation and both runs); load average ${loadavg()[0]?.toFixed(2)}; log lines at warn or above: ${logLines()}${lines.length > 0 ? `; first: ${lines.join(" | ")}` : ""}`);
+    console.log(
+      `\n  bench:resync took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s in all (generation and both runs); load average ${loadavg()[0]?.toFixed(2)}; log lines at warn or above: ${logLines()}${lines.length > 0 ? `; first: ${lines.join(" | ")}` : ""}`,
+    );
   } finally {
     state.close();
     await catalog.close();

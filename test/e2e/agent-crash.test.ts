@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startLiveFixture, waitFor, type LiveFixture } from "../support/live-fixture";
+import { type LiveFixture, startLiveFixture, waitFor } from "../support/live-fixture";
 
 /**
  * A crash loses nothing: the real `bbrelay` process (the built bin) is killed with SIGKILL while it holds leases;
@@ -18,16 +18,22 @@ afterEach(async () => {
 });
 
 function spawnAgent(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [BIN, "run", "--lease-timeout", "2", "--concurrency", "4", "--log-format", "json"], {
-    env: { ...process.env, ...env, HOME: process.env.HOME ?? "/tmp" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "run", "--lease-timeout", "2", "--concurrency", "4", "--log-format", "json"],
+    {
+      env: { ...process.env, ...env, HOME: process.env.HOME ?? "/tmp" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   children.push(child);
   return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((done) => child.once("exit", (code) => done(code)));
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((done) => child.once("exit", (code) => done(code)));
 }
 
 describe("an agent that crashes mid-batch", () => {
@@ -35,14 +41,27 @@ describe("an agent that crashes mid-batch", () => {
     // Slow Bitbucket answers keep the batch in flight long enough to kill the agent in the middle of it.
     const live = await startLiveFixture({ fake: { latencyMs: 150 } });
     fixtures.push(live);
-    live.fake.generate({ seed: 21, projects: 1, repositories: 3, pullRequests: 4, users: 2, emptyRatio: 0, archivedRatio: 0 });
+    live.fake.generate({
+      seed: 21,
+      projects: 1,
+      repositories: 3,
+      pullRequests: 4,
+      users: 2,
+      emptyRatio: 0,
+      archivedRatio: 0,
+    });
     const first = spawnAgent(live.env);
     await live.waitFirstResync(90_000);
     const [repository] = [...live.fake.state.repositories.values()];
     if (repository === undefined) throw new Error("no repository");
     const projectKey = live.fake.state.requireProject(repository.projectId).key;
     for (let n = 0; n < 6; n++) {
-      await live.fake.mutations.openPullRequest({ projectKey, repositorySlug: repository.slug, title: `crash ${n}`, fromBranch: `feature/crash-${n}` });
+      await live.fake.mutations.openPullRequest({
+        projectKey,
+        repositorySlug: repository.slug,
+        title: `crash ${n}`,
+        fromBranch: `feature/crash-${n}`,
+      });
     }
     await waitFor(async () => (await live.stats()).inFlight > 0, 30_000, "the agent to lease the events");
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeBitbucketServer } from "../fakes/bitbucket-server/index";
 import { FakePort } from "../fakes/port/fake-port";
+import { type LiveFixture, startLiveFixture, WEBHOOK_SECRET, waitFor } from "../support/live-fixture";
 import { DEFAULT_BLUEPRINTS } from "../support/resync-fixture";
 import { deliverWebhook } from "../support/webhook-delivery";
-import { startLiveFixture, waitFor, WEBHOOK_SECRET, type LiveFixture } from "../support/live-fixture";
 
 /**
  * The live path end to end, through the real Worker in workerd and the real `bbrelay run`: the fake Bitbucket
@@ -13,9 +13,24 @@ import { startLiveFixture, waitFor, WEBHOOK_SECRET, type LiveFixture } from "../
 
 /** Every key a project webhook subscribes to (the alias `pr:reviewer:changes_requested` is covered below). */
 const EVERY_SUBSCRIBED_KEY = [
-  "pr:opened", "pr:modified", "pr:from_ref_updated", "pr:merged", "pr:declined", "pr:deleted", "pr:reviewer:updated",
-  "pr:reviewer:approved", "pr:reviewer:unapproved", "pr:reviewer:needs_work", "pr:comment:added", "pr:comment:edited",
-  "pr:comment:deleted", "repo:modified", "repo:refs_changed", "repo:forked", "mirror:repo_synchronized", "project:modified",
+  "pr:opened",
+  "pr:modified",
+  "pr:from_ref_updated",
+  "pr:merged",
+  "pr:declined",
+  "pr:deleted",
+  "pr:reviewer:updated",
+  "pr:reviewer:approved",
+  "pr:reviewer:unapproved",
+  "pr:reviewer:needs_work",
+  "pr:comment:added",
+  "pr:comment:edited",
+  "pr:comment:deleted",
+  "repo:modified",
+  "repo:refs_changed",
+  "repo:forked",
+  "mirror:repo_synchronized",
+  "project:modified",
 ];
 
 const INSTANCE = { seed: 11, projects: 2, repositories: 4, pullRequests: 8, users: 4, emptyRatio: 0, archivedRatio: 0 };
@@ -34,7 +49,12 @@ afterEach(async () => {
 function openPullRequestOf(fake: FakeBitbucketServer) {
   for (const repository of fake.state.repositories.values()) {
     const pr = fake.state.pullRequestsOf(repository.id).find((candidate) => candidate.state === "OPEN");
-    if (pr !== undefined) return { projectKey: fake.state.requireProject(repository.projectId).key, repositorySlug: repository.slug, pullRequestId: pr.id };
+    if (pr !== undefined)
+      return {
+        projectKey: fake.state.requireProject(repository.projectId).key,
+        repositorySlug: repository.slug,
+        pullRequestId: pr.id,
+      };
   }
   throw new Error("the generated instance has no open pull request");
 }
@@ -53,10 +73,17 @@ describe("the live path", () => {
     await live.waitFirstResync();
     const { fake } = live;
     const repo = repositoryOf(fake);
-    const [otherProject] = [...fake.state.projects.values()].filter((project) => project.key !== repo.projectKey && project.type === "NORMAL");
+    const [otherProject] = [...fake.state.projects.values()].filter(
+      (project) => project.key !== repo.projectKey && project.type === "NORMAL",
+    );
     if (otherProject === undefined) throw new Error("a second project is needed");
 
-    const opened = await fake.mutations.openPullRequest({ ...repo, title: "Live one", fromBranch: "feature/live", description: "first" });
+    const opened = await fake.mutations.openPullRequest({
+      ...repo,
+      title: "Live one",
+      fromBranch: "feature/live",
+      description: "first",
+    });
     const pr = { ...repo, pullRequestId: opened.value.id };
     await fake.mutations.updatePullRequest({ ...pr, title: "Live one, renamed" });
     await fake.mutations.updateReviewers({ ...pr, add: ["user-0001"] });
@@ -99,7 +126,11 @@ describe("the live path", () => {
       const agent = live.startAgent();
       await live.waitFirstResync();
       const repo = repositoryOf(live.fake);
-      const opened = await live.fake.mutations.openPullRequest({ ...repo, title: "Into Port", fromBranch: "feature/port" });
+      const opened = await live.fake.mutations.openPullRequest({
+        ...repo,
+        title: "Into Port",
+        fromBranch: "feature/port",
+      });
       await live.fake.mutations.mergePullRequest({ ...repo, pullRequestId: opened.value.id });
       await live.fake.mutations.renameRepository({ ...repositoryOf(live.fake, 1), name: "Renamed for Port" });
       await live.waitDrained();
@@ -118,7 +149,11 @@ describe("the live path", () => {
     const agent = live.startAgent();
     await live.waitFirstResync();
     const repo = repositoryOf(live.fake);
-    const opened = await live.fake.mutations.openPullRequest({ ...repo, title: "Reordered", fromBranch: "feature/order" });
+    const opened = await live.fake.mutations.openPullRequest({
+      ...repo,
+      title: "Reordered",
+      fromBranch: "feature/order",
+    });
     const merged = await live.fake.mutations.mergePullRequest({ ...repo, pullRequestId: opened.value.id });
     await live.waitDrained();
 
@@ -127,14 +162,29 @@ describe("the live path", () => {
     const [mergedDelivery] = merged.deliveries.filter((delivery) => delivery.eventKey === "pr:merged");
     const [openedDelivery] = opened.deliveries;
     if (mergedDelivery === undefined || openedDelivery === undefined) throw new Error("no deliveries recorded");
-    const duplicate = await deliverWebhook(live.edge.url, "default", { eventKey: "pr:merged", body: mergedDelivery.body, secret: WEBHOOK_SECRET, requestId: mergedDelivery.requestId });
-    await deliverWebhook(live.edge.url, "default", { eventKey: "pr:opened", body: openedDelivery.body, secret: WEBHOOK_SECRET });
-    await deliverWebhook(live.edge.url, "default", { eventKey: "pr:reviewer:changes_requested", body: openedDelivery.body.replace('"pr:opened"', '"pr:reviewer:changes_requested"'), secret: WEBHOOK_SECRET });
+    const duplicate = await deliverWebhook(live.edge.url, "default", {
+      eventKey: "pr:merged",
+      body: mergedDelivery.body,
+      secret: WEBHOOK_SECRET,
+      requestId: mergedDelivery.requestId,
+    });
+    await deliverWebhook(live.edge.url, "default", {
+      eventKey: "pr:opened",
+      body: openedDelivery.body,
+      secret: WEBHOOK_SECRET,
+    });
+    await deliverWebhook(live.edge.url, "default", {
+      eventKey: "pr:reviewer:changes_requested",
+      body: openedDelivery.body.replace('"pr:opened"', '"pr:reviewer:changes_requested"'),
+      secret: WEBHOOK_SECRET,
+    });
     await live.waitDrained();
 
     expect(duplicate.status).toBe(202);
     expect(await duplicate.json()).toMatchObject({ duplicate: true });
-    const entity = live.entities().find((candidate) => candidate.identifier === `${repo.projectKey}/${repo.repositorySlug}/${opened.value.id}`);
+    const entity = live
+      .entities()
+      .find((candidate) => candidate.identifier === `${repo.projectKey}/${repo.repositorySlug}/${opened.value.id}`);
     expect(entity?.properties).toMatchObject({ state: "MERGED" });
     expect(live.entities()).toEqual(await live.oracle());
     expect((await agent.stop()).code).toBe(0);
@@ -167,13 +217,23 @@ describe("the live path", () => {
     const { tmpdir } = await import("node:os");
     const { DEFAULT_MAPPING_YAML } = await import("../../relay/config/default-mapping");
     const mappingFile = join(mkdtempSync(join(tmpdir(), "bbrelay-poison-")), "mapping.yaml");
-    writeFileSync(mappingFile, DEFAULT_MAPPING_YAML.replace('      query: "true"\n      state: ALL', '      query: if .title == "poison" then error("poison pill") else true end\n      state: ALL'));
+    writeFileSync(
+      mappingFile,
+      DEFAULT_MAPPING_YAML.replace(
+        '      query: "true"\n      state: ALL',
+        '      query: if .title == "poison" then error("poison pill") else true end\n      state: ALL',
+      ),
+    );
     const live = await fixture({ mappingFile });
     live.fake.generate(INSTANCE);
     const agent = live.startAgent();
     await live.waitFirstResync();
 
-    await live.fake.mutations.openPullRequest({ ...repositoryOf(live.fake), title: "poison", fromBranch: "feature/poison" });
+    await live.fake.mutations.openPullRequest({
+      ...repositoryOf(live.fake),
+      title: "poison",
+      fromBranch: "feature/poison",
+    });
     await waitFor(async () => (await live.stats()).deadLetters === 1, 30_000, "a dead letter");
 
     const { deadLetters } = await live.edgeClient.deadLetters();

@@ -50,7 +50,11 @@ export async function bbrelay(argv: string[], options: CliRunOptions = {}): Prom
  * The environment of an agent talking to a fake Bitbucket Server as its administrator, with its local catalog and
  * state in `dir`.
  */
-export function fakeBitbucketEnv(fakeUrl: string, dir: string, admin: { username: string; password: string }): Record<string, string> {
+export function fakeBitbucketEnv(
+  fakeUrl: string,
+  dir: string,
+  admin: { username: string; password: string },
+): Record<string, string> {
   return {
     BITBUCKET_URL: fakeUrl,
     BITBUCKET_USERNAME: admin.username,

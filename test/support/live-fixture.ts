@@ -2,18 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BitbucketClient } from "../../relay/bitbucket/client";
-import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import type { StoredEntity } from "../../relay/catalog/catalog";
+import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import { loadMapping, type MappingSource } from "../../relay/config/mapping-loader";
 import { EdgeClient } from "../../relay/edge/edge-client";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
 import { runResync } from "../../relay/sync/resync";
 import type { QueueStats } from "../../shared/protocol/schema";
-import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+import { FAKE_ADMIN, type FakeBitbucketOptions, FakeBitbucketServer } from "../fakes/bitbucket-server/index";
 import type { FakePort } from "../fakes/port/fake-port";
 import { bbrelay, type CliRun } from "./cli-runner";
-import { startEdge, type EdgeHarness, type EdgeVars } from "./edge-harness";
+import { type EdgeHarness, type EdgeVars, startEdge } from "./edge-harness";
 import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "./resync-fixture";
 import { silentLogger } from "./silent-logger";
 
@@ -65,9 +65,16 @@ export interface LiveFixture {
 
 export async function startLiveFixture(options: LiveFixtureOptions = {}): Promise<LiveFixture> {
   const dir = mkdtempSync(join(tmpdir(), "bbrelay-live-"));
-  const edge = await startEdge({ webhookSecret: WEBHOOK_SECRET, agentToken: AGENT_TOKEN, ...(options.edgeVars === undefined ? {} : { vars: options.edgeVars }) });
+  const edge = await startEdge({
+    webhookSecret: WEBHOOK_SECRET,
+    agentToken: AGENT_TOKEN,
+    ...(options.edgeVars === undefined ? {} : { vars: options.edgeVars }),
+  });
   const fake = await FakeBitbucketServer.start(options.fake);
-  const client = BitbucketClient.fromConfig({ baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } });
+  const client = BitbucketClient.fromConfig({
+    baseUrl: fake.url,
+    auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password },
+  });
   const edgeClient = new EdgeClient({ baseUrl: edge.url, tenant: "default", token: AGENT_TOKEN });
   const env: Record<string, string> = {
     BITBUCKET_URL: fake.url,
@@ -82,7 +89,11 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     ...(options.mappingFile === undefined ? {} : { BBRELAY_CONFIG: options.mappingFile }),
     ...(options.port === undefined
       ? {}
-      : { PORT_CLIENT_ID: options.port.clientId, PORT_CLIENT_SECRET: options.port.clientSecret, PORT_BASE_URL: options.port.url }),
+      : {
+          PORT_CLIENT_ID: options.port.clientId,
+          PORT_CLIENT_SECRET: options.port.clientSecret,
+          PORT_BASE_URL: options.port.url,
+        }),
   };
   const port = options.port;
   const agents: RunningAgent[] = [];
@@ -95,7 +106,10 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     dir,
     startAgent(extraArgs = []) {
       const controller = new AbortController();
-      const running = bbrelay(["run", "--lease-timeout", "2", "--log-format", "json", "--log-level", "debug", ...extraArgs], { env, signal: controller.signal });
+      const running = bbrelay(
+        ["run", "--lease-timeout", "2", "--log-format", "json", "--log-level", "debug", ...extraArgs],
+        { env, signal: controller.signal },
+      );
       const agent: RunningAgent = {
         async stop() {
           controller.abort();
@@ -107,16 +121,24 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     },
     stats: () => edgeClient.stats(),
     async waitDrained(timeoutMs = 30_000) {
-      await waitFor(async () => {
-        const stats = await edgeClient.stats();
-        return stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
-      }, timeoutMs, "the edge's queue to drain");
+      await waitFor(
+        async () => {
+          const stats = await edgeClient.stats();
+          return stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
+        },
+        timeoutMs,
+        "the edge's queue to drain",
+      );
     },
     async waitFirstResync(timeoutMs = 60_000) {
-      await waitFor(async () => {
-        const stats = await edgeClient.stats();
-        return stats.counters.acked >= 1 && stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
-      }, timeoutMs, "the first resync");
+      await waitFor(
+        async () => {
+          const stats = await edgeClient.stats();
+          return stats.counters.acked >= 1 && stats.backlog === 0 && stats.inFlight === 0 && !stats.resyncPending;
+        },
+        timeoutMs,
+        "the first resync",
+      );
     },
     entities() {
       if (port !== undefined) return comparable(port.store.entities());
@@ -132,10 +154,12 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
       const catalog = LocalCatalog.open({ path: ":memory:", identity: TEST_IDENTITY, blueprints: DEFAULT_BLUEPRINTS });
       const state = AgentState.open(":memory:");
       try {
-        const source: MappingSource = options.mappingFile === undefined ? { kind: "default" } : { kind: "file", path: options.mappingFile };
+        const source: MappingSource =
+          options.mappingFile === undefined ? { kind: "default" } : { kind: "file", path: options.mappingFile };
         const mapping = await loadMapping({ source, engine });
         const summary = await runResync({ mapping, client, catalog, state, logger: silentLogger() });
-        if (summary.status !== "succeeded") throw new Error(`the oracle resync failed: ${JSON.stringify(summary.kinds)}`);
+        if (summary.status !== "succeeded")
+          throw new Error(`the oracle resync failed: ${JSON.stringify(summary.kinds)}`);
         return comparable(catalog.query({}));
       } finally {
         state.close();
@@ -165,6 +189,13 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 
 function comparable(entities: StoredEntity[]): Comparable[] {
   return entities
-    .map(({ blueprint, identifier, title, team, properties, relations }) => ({ blueprint, identifier, title, team, properties, relations }))
+    .map(({ blueprint, identifier, title, team, properties, relations }) => ({
+      blueprint,
+      identifier,
+      title,
+      team,
+      properties,
+      relations,
+    }))
     .sort((a, b) => `${a.blueprint}/${a.identifier}`.localeCompare(`${b.blueprint}/${b.identifier}`));
 }

@@ -6,14 +6,14 @@ import type { BitbucketClientConfigInput } from "../../relay/bitbucket/config";
 import type { Catalog } from "../../relay/catalog/catalog";
 import type { IntegrationIdentity } from "../../relay/catalog/integration-identity";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
-import { loadMapping, type LoadedMapping, type MappingSource } from "../../relay/config/mapping-loader";
+import { type LoadedMapping, loadMapping, type MappingSource } from "../../relay/config/mapping-loader";
 import type { Logger } from "../../relay/log/logger";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import type { JqEngine } from "../../relay/mapping/engine";
 import { AgentState } from "../../relay/state/agent-state";
-import { runResync, type ResyncOptions } from "../../relay/sync/resync";
+import { type ResyncOptions, runResync } from "../../relay/sync/resync";
 import type { KindSummary, ResyncSummary } from "../../relay/sync/resync-summary";
-import { FAKE_ADMIN, FakeBitbucketServer, type FakeBitbucketOptions } from "../fakes/bitbucket-server/index";
+import { FAKE_ADMIN, type FakeBitbucketOptions, FakeBitbucketServer } from "../fakes/bitbucket-server/index";
 import { silentLogger } from "./silent-logger";
 
 /**
@@ -73,7 +73,11 @@ export async function startResyncFixture(options: ResyncFixtureOptions = {}): Pr
   const catalog =
     options.catalog !== undefined
       ? await options.catalog(dir)
-      : LocalCatalog.open({ path: join(dir, "catalog.sqlite"), identity: TEST_IDENTITY, blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS });
+      : LocalCatalog.open({
+          path: join(dir, "catalog.sqlite"),
+          identity: TEST_IDENTITY,
+          blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS,
+        });
   const state = AgentState.open(join(dir, "state.sqlite"));
   return {
     fake,

@@ -18,6 +18,11 @@ export const ResyncSummaryJson = z.looseObject({
   status: z.enum(["succeeded", "failed", "aborted"]),
   dryRun: z.boolean(),
   kinds: z.array(KindSummaryJson),
-  reconcile: z.looseObject({ status: z.string(), owned: z.number(), deleted: z.number(), reason: z.string().optional() }),
+  reconcile: z.looseObject({
+    status: z.string(),
+    owned: z.number(),
+    deleted: z.number(),
+    reason: z.string().optional(),
+  }),
 });
 export type ResyncSummaryJson = z.infer<typeof ResyncSummaryJson>;

@@ -15,7 +15,9 @@ export interface WebhookDelivery {
   secret?: string | null;
 }
 
-export async function deliveryRequest(delivery: WebhookDelivery): Promise<{ headers: Record<string, string>; body: Uint8Array }> {
+export async function deliveryRequest(
+  delivery: WebhookDelivery,
+): Promise<{ headers: Record<string, string>; body: Uint8Array }> {
   const body =
     delivery.body instanceof Uint8Array
       ? delivery.body

@@ -7,7 +7,12 @@ export const WORKER_BUNDLE_DIR = ".tmp/worker-dist";
 
 /** The environment every wrangler or Miniflare start gets: no telemetry, no update check, no Request.cf fetch. */
 export function quietWranglerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+  return {
+    ...base,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  };
 }
 
 /**

@@ -26,7 +26,9 @@ describe("agent authentication", () => {
 
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toContain("Bearer");
-    expect(await missing.json()).toEqual({ error: { code: "unauthorized", message: expect.stringContaining("Authorization: Bearer") } });
+    expect(await missing.json()).toEqual({
+      error: { code: "unauthorized", message: expect.stringContaining("Authorization: Bearer") },
+    });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: { code: "unauthorized" } });
   });
@@ -67,7 +69,9 @@ describe("agent authentication", () => {
 
   it("refuses every agent call of a tenant that has no agent token", async () => {
     const tenant = uniqueTenant();
-    const bindings = edgeEnv({ RELAY_TENANTS: JSON.stringify({ tenants: { [tenant]: { webhookSecrets: [SECRET] } } }) });
+    const bindings = edgeEnv({
+      RELAY_TENANTS: JSON.stringify({ tenants: { [tenant]: { webhookSecrets: [SECRET] } } }),
+    });
 
     expect((await agentCall(bindings, tenant, "/stats", undefined, "")).status).toBe(401);
     expect((await agentCall(bindings, tenant, "/stats")).status).toBe(401);
@@ -91,10 +95,16 @@ describe("a broken configuration", () => {
     const tenant = uniqueTenant();
     const secret = "super-secret-value-123";
     const bindings = edgeEnv({
-      RELAY_TENANTS: JSON.stringify({ tenants: { [tenant]: { webhookSecrets: [secret], agentTokens: ["short"], extra: secret } } }),
+      RELAY_TENANTS: JSON.stringify({
+        tenants: { [tenant]: { webhookSecrets: [secret], agentTokens: ["short"], extra: secret } },
+      }),
     });
 
-    const webhook = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), secret });
+    const webhook = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+      secret,
+    });
     const agent = await agentCall(bindings, tenant, "/stats", undefined, "short");
     const text = await webhook.text();
 
@@ -111,7 +121,10 @@ describe("a broken configuration", () => {
     const tenant = uniqueTenant();
     const bindings = edgeEnv({}, { ...tenantEnv(tenant), MAX_BODY_BYTES: "ten megabytes" });
 
-    const response = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1) });
+    const response = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+    });
 
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({

@@ -32,7 +32,9 @@ describe("large payloads", () => {
 
     const accepted = await deliver(bindings, tenant, { eventKey: "pr:opened", rawBody: bytes, payload: null });
     const chunks = await runInDurableObject(queueStub(tenant), (_instance, state) =>
-      state.storage.sql.exec<{ n: number; largest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(data)) AS largest FROM payload_chunks").one(),
+      state.storage.sql
+        .exec<{ n: number; largest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(data)) AS largest FROM payload_chunks")
+        .one(),
     );
     const response = await agentCall(bindings, tenant, "/lease", {});
     const text = await response.text();
@@ -54,7 +56,9 @@ describe("large payloads", () => {
     // Three 7 MiB bodies exceed the 16 MiB a single lease answer carries.
     for (let i = 0; i < 3; i++) {
       const body = largeBody(7 * 1024 * 1024).replace('"pullRequest": {"id":9', `"pullRequest": {"id":${10 + i}`);
-      expect((await deliver(bindings, tenant, { eventKey: "pr:opened", rawBody: body, payload: null })).status).toBe(202);
+      expect((await deliver(bindings, tenant, { eventKey: "pr:opened", rawBody: body, payload: null })).status).toBe(
+        202,
+      );
     }
 
     const first = await lease(bindings, tenant, { max: 10 });

@@ -10,7 +10,9 @@ describe("tenants", () => {
 
     expect(read).toEqual({
       ok: true,
-      tenants: new Map([["default", { name: "default", webhookSecrets: ["s"], agentTokens: [TOKEN], acceptUnsigned: false }]]),
+      tenants: new Map([
+        ["default", { name: "default", webhookSecrets: ["s"], agentTokens: [TOKEN], acceptUnsigned: false }],
+      ]),
     });
   });
 
@@ -40,8 +42,14 @@ describe("tenants", () => {
     ['{"acme":{}}', "RELAY_TENANTS: has 1 unknown field(s)"],
     ['{"tenants":{"Bad Name":{}}}', "RELAY_TENANTS.tenants.<key>: is not a valid name"],
     ['{"tenants":{"acme":{"webhookSecrets":"one"}}}', "RELAY_TENANTS.tenants.acme.webhookSecrets: must be an array"],
-    ['{"tenants":{"acme":{"webhookSecrets":["a","b","c"]}}}', "RELAY_TENANTS.tenants.acme.webhookSecrets: must list at most 2 item(s)"],
-    ['{"tenants":{"acme":{"webhookSecrets":[""]}}}', "RELAY_TENANTS.tenants.acme.webhookSecrets[0]: must be at least 1 characters"],
+    [
+      '{"tenants":{"acme":{"webhookSecrets":["a","b","c"]}}}',
+      "RELAY_TENANTS.tenants.acme.webhookSecrets: must list at most 2 item(s)",
+    ],
+    [
+      '{"tenants":{"acme":{"webhookSecrets":[""]}}}',
+      "RELAY_TENANTS.tenants.acme.webhookSecrets[0]: must be at least 1 characters",
+    ],
     ['{"tenants":{"acme":{"acceptUnsigned":"yes"}}}', "RELAY_TENANTS.tenants.acme.acceptUnsigned: must be a boolean"],
   ])("explains %s as %s", (json, problem) => {
     const read = readTenants({ RELAY_TENANTS: json });
@@ -87,11 +95,23 @@ describe("settings", () => {
   });
 
   it("reads [vars] given as strings or numbers", () => {
-    const read = readSettings({ MAX_BODY_BYTES: "2048", RETENTION_DAYS: 1, BACKLOG_CAP: " 50 ", MAX_ATTEMPTS: "3", VISIBILITY_TIMEOUT_MS: 5_000 });
+    const read = readSettings({
+      MAX_BODY_BYTES: "2048",
+      RETENTION_DAYS: 1,
+      BACKLOG_CAP: " 50 ",
+      MAX_ATTEMPTS: "3",
+      VISIBILITY_TIMEOUT_MS: 5_000,
+    });
 
     expect(read).toEqual({
       ok: true,
-      settings: { maxBodyBytes: 2048, retentionMs: 86_400_000, backlogCap: 50, maxAttempts: 3, defaultVisibilityMs: 5_000 },
+      settings: {
+        maxBodyBytes: 2048,
+        retentionMs: 86_400_000,
+        backlogCap: 50,
+        maxAttempts: 3,
+        defaultVisibilityMs: 5_000,
+      },
     });
   });
 

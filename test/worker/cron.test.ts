@@ -1,7 +1,7 @@
 import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../worker/index";
 import { ResyncRequestResponse } from "../../shared/protocol/schema";
+import worker from "../../worker/index";
 import { ack, lease, requestResync, stats } from "./support/agent";
 import { AGENT_TOKEN, agentCall, edgeEnv, queueStub, SECRET, uniqueTenant } from "./support/edge";
 
@@ -18,7 +18,11 @@ async function tick(bindings: Env) {
 
 async function resyncRows(tenant: string) {
   return runInDurableObject(queueStub(tenant), (_instance, state) =>
-    state.storage.sql.exec<{ state: string; reason: string }>("SELECT state, resync_reason AS reason FROM messages WHERE type = 'resync' ORDER BY seq").toArray(),
+    state.storage.sql
+      .exec<{ state: string; reason: string }>(
+        "SELECT state, resync_reason AS reason FROM messages WHERE type = 'resync' ORDER BY seq",
+      )
+      .toArray(),
   );
 }
 

@@ -7,10 +7,16 @@ async function deadLettered(count: number) {
   const tenant = uniqueTenant();
   const bindings = tenantEnv(tenant);
   for (let id = 1; id <= count; id++) {
-    await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", id), requestId: `req-${id}` });
+    await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", id),
+      requestId: `req-${id}`,
+    });
   }
   const leased = (await lease(bindings, tenant, { max: 100 })).messages;
-  await ack(bindings, tenant, { dead: leased.map((m) => ({ leaseId: m.leaseId, reason: `mapping failed for ${m.entityKey}` })) });
+  await ack(bindings, tenant, {
+    dead: leased.map((m) => ({ leaseId: m.leaseId, reason: `mapping failed for ${m.entityKey}` })),
+  });
   return { tenant, bindings, ids: leased.map((m) => m.id) };
 }
 

@@ -9,7 +9,11 @@ describe("durability", () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
     for (let id = 1; id <= 3; id++) {
-      await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", id), requestId: `req-${id}` });
+      await deliver(bindings, tenant, {
+        eventKey: "pr:opened",
+        payload: pullRequestEvent("pr:opened", id),
+        requestId: `req-${id}`,
+      });
     }
     const [first, second] = (await lease(bindings, tenant, { max: 2 })).messages;
     await ack(bindings, tenant, { dead: [{ leaseId: second?.leaseId, reason: "bad mapping" }] });
@@ -20,11 +24,21 @@ describe("durability", () => {
     const newInstance = await runInDurableObject(queueStub(tenant), (instance) => instance);
     const after = await stats(bindings, tenant);
     const acked = await ack(bindings, tenant, { acks: [first?.leaseId] });
-    const duplicate = await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), requestId: "req-1" })).json();
+    const duplicate = await (
+      await deliver(bindings, tenant, {
+        eventKey: "pr:opened",
+        payload: pullRequestEvent("pr:opened", 1),
+        requestId: "req-1",
+      })
+    ).json();
     const third = await lease(bindings, tenant);
 
     expect(newInstance).not.toBe(oldInstance);
-    expect(after).toEqual({ ...before, lastAgentContactAt: after.lastAgentContactAt, oldestMessageAgeMs: after.oldestMessageAgeMs });
+    expect(after).toEqual({
+      ...before,
+      lastAgentContactAt: after.lastAgentContactAt,
+      oldestMessageAgeMs: after.oldestMessageAgeMs,
+    });
     expect(acked.results[0]?.outcome).toBe("ok");
     expect(duplicate).toMatchObject({ duplicate: true });
     expect(third.messages.map((m) => m.payload)).toEqual([pullRequestEvent("pr:opened", 3)]);

@@ -10,7 +10,10 @@ async function setup(...prIds: number[]) {
   const bindings = tenantEnv(tenant);
   const ids: string[] = [];
   for (const id of prIds) {
-    const response = await deliver(bindings, tenant, { eventKey: "pr:modified", payload: pullRequestEvent("pr:modified", id) });
+    const response = await deliver(bindings, tenant, {
+      eventKey: "pr:modified",
+      payload: pullRequestEvent("pr:modified", id),
+    });
     ids.push((await accepted(response)).id);
   }
   return { tenant, bindings, ids };
@@ -101,7 +104,11 @@ describe("ack", () => {
     const { tenant, bindings, ids } = await setup(1, 2, 3);
     const leased = (await lease(bindings, tenant)).messages;
     const [a, b, c] = leased.map((m) => m.leaseId);
-    const body = { acks: [a], retries: [{ leaseId: b, delayMs: 60_000, reason: "Bitbucket answered 503" }], dead: [{ leaseId: c, reason: "mapping failed" }] };
+    const body = {
+      acks: [a],
+      retries: [{ leaseId: b, delayMs: 60_000, reason: "Bitbucket answered 503" }],
+      dead: [{ leaseId: c, reason: "mapping failed" }],
+    };
 
     const first = await ack(bindings, tenant, body);
     const repeated = await ack(bindings, tenant, body);
@@ -124,11 +131,17 @@ describe("ack", () => {
     await expireLeasesNow(tenant);
     const again = (await lease(bindings, tenant)).messages;
 
-    const result = await ack(bindings, tenant, { acks: ["no-such-lease", stale?.leaseId, fresh?.leaseId, ...again.map((m) => m.leaseId)] });
+    const result = await ack(bindings, tenant, {
+      acks: ["no-such-lease", stale?.leaseId, fresh?.leaseId, ...again.map((m) => m.leaseId)],
+    });
 
     expect(result.results.map((r) => r.outcome)).toEqual(["unknown", "expired", "expired", "ok", "ok"]);
     expect(again.map((m) => m.attempts)).toEqual([2, 2]);
-    expect(await stats(bindings, tenant)).toMatchObject({ backlog: 0, inFlight: 0, counters: { acked: 2, expired: 2 } });
+    expect(await stats(bindings, tenant)).toMatchObject({
+      backlog: 0,
+      inFlight: 0,
+      counters: { acked: 2, expired: 2 },
+    });
   });
 
   it("keeps a retried message invisible for its delay, then makes it visible through the alarm", async () => {
@@ -184,7 +197,9 @@ describe("a long-poll whose caller went away", () => {
     const departed = queue.lease({ waitMs: 20_000 }, "wait-1");
     await queue.abandonLease("wait-1");
     const abandoned = await departed;
-    const arrived = await accepted(await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 8) }));
+    const arrived = await accepted(
+      await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 8) }),
+    );
     const next = await lease(bindings, tenant);
 
     expect(abandoned.messages).toEqual([]);
@@ -219,7 +234,12 @@ describe("extend and expiry", () => {
     const { tenant, bindings } = await setup(1);
     const [message] = (await lease(bindings, tenant, { visibilityMs: 1_000 })).messages;
 
-    const extended = await extend(bindings, tenant, { leases: [{ leaseId: message?.leaseId, visibilityMs: 600_000 }, { leaseId: "nope", visibilityMs: 5_000 }] });
+    const extended = await extend(bindings, tenant, {
+      leases: [
+        { leaseId: message?.leaseId, visibilityMs: 600_000 },
+        { leaseId: "nope", visibilityMs: 5_000 },
+      ],
+    });
     await runDurableObjectAlarm(queueStub(tenant));
     const whileExtended = await stats(bindings, tenant);
 
@@ -264,7 +284,9 @@ describe("extend and expiry", () => {
     for (let attempt = 1; attempt <= 9; attempt++) {
       const [message] = (await lease(bindings, tenant)).messages;
       expect(message?.attempts).toBe(attempt);
-      await ack(bindings, tenant, { retries: [{ leaseId: message?.leaseId, delayMs: 0, reason: `HTTP 503 #${attempt}` }] });
+      await ack(bindings, tenant, {
+        retries: [{ leaseId: message?.leaseId, delayMs: 0, reason: `HTTP 503 #${attempt}` }],
+      });
     }
     const [last] = (await lease(bindings, tenant)).messages;
     await expireLeasesNow(tenant);
@@ -276,7 +298,11 @@ describe("extend and expiry", () => {
       expect.objectContaining({ id: ids[0], attempts: 10, reason: expect.stringContaining("HTTP 503 #9") }),
     ]);
     expect(letters.deadLetters[0]?.reason).toContain("expired");
-    expect(await stats(bindings, tenant)).toMatchObject({ backlog: 0, deadLetters: 1, counters: { dead: 1, retried: 9 } });
+    expect(await stats(bindings, tenant)).toMatchObject({
+      backlog: 0,
+      deadLetters: 1,
+      counters: { dead: 1, retried: 9 },
+    });
   });
 
   it("dead-letters on the last retry as well", async () => {

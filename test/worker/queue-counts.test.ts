@@ -8,7 +8,11 @@ async function exactCounts(tenant: string) {
   return runInDurableObject(queueStub(tenant), (_instance, state) => {
     const count = (where: string) =>
       state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM messages WHERE ${where}`).one().n;
-    return { backlog: count("state = 'ready'"), inFlight: count("state = 'leased'"), deadLetters: count("state = 'dead'") };
+    return {
+      backlog: count("state = 'ready'"),
+      inFlight: count("state = 'leased'"),
+      deadLetters: count("state = 'dead'"),
+    };
   });
 }
 
@@ -24,8 +28,14 @@ describe("queue figures", () => {
     const [a, b, c, d, e] = leased.map((m) => m.leaseId);
     await ack(bindings, tenant, {
       acks: [a],
-      retries: [{ leaseId: b, delayMs: 0 }, { leaseId: c, delayMs: 60_000 }],
-      dead: [{ leaseId: d, reason: "x" }, { leaseId: e, reason: "y" }],
+      retries: [
+        { leaseId: b, delayMs: 0 },
+        { leaseId: c, delayMs: 60_000 },
+      ],
+      dead: [
+        { leaseId: d, reason: "x" },
+        { leaseId: e, reason: "y" },
+      ],
     });
     await agentCall(bindings, tenant, "/dead-letters/redrive", { ids: [leased[3]?.id] });
     await runInDurableObject(queueStub(tenant), (_instance, state) => {

@@ -6,15 +6,23 @@ import { pullRequestEvent } from "./support/payloads";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function sql<T extends Record<string, SqlStorageValue>>(tenant: string, query: string, ...bindings: SqlStorageValue[]) {
-  return runInDurableObject(queueStub(tenant), (_instance, state) => state.storage.sql.exec<T>(query, ...bindings).toArray());
+async function sql<T extends Record<string, SqlStorageValue>>(
+  tenant: string,
+  query: string,
+  ...bindings: SqlStorageValue[]
+) {
+  return runInDurableObject(queueStub(tenant), (_instance, state) =>
+    state.storage.sql.exec<T>(query, ...bindings).toArray(),
+  );
 }
 
 async function withEvents(count: number) {
   const tenant = uniqueTenant();
   const bindings = tenantEnv(tenant);
   for (let id = 1; id <= count; id++) {
-    expect((await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", id) })).status).toBe(202);
+    expect(
+      (await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", id) })).status,
+    ).toBe(202);
   }
   return { tenant, bindings };
 }
@@ -23,7 +31,11 @@ describe("retention", () => {
   it("drops undelivered messages past the retention period, counts them, and queues one resync", async () => {
     const { tenant, bindings } = await withEvents(3);
     // The two oldest were received 15 days ago (RETENTION_DAYS defaults to 14).
-    await sql(tenant, "UPDATE messages SET received_at = received_at - ? WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT 2)", 15 * DAY_MS);
+    await sql(
+      tenant,
+      "UPDATE messages SET received_at = received_at - ? WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT 2)",
+      15 * DAY_MS,
+    );
 
     await runDurableObjectAlarm(queueStub(tenant));
     const after = await stats(bindings, tenant);
@@ -41,14 +53,22 @@ describe("retention", () => {
     const { tenant, bindings } = await withEvents(2);
     const leased = await lease(bindings, tenant);
     await runInDurableObject(queueStub(tenant), (_instance, state) => {
-      state.storage.sql.exec("UPDATE messages SET state = 'dead', dead_at = ?, last_error = 'x', lease_id = NULL", Date.now() - 15 * DAY_MS);
+      state.storage.sql.exec(
+        "UPDATE messages SET state = 'dead', dead_at = ?, last_error = 'x', lease_id = NULL",
+        Date.now() - 15 * DAY_MS,
+      );
       state.storage.sql.exec("UPDATE deliveries SET received_at = ?", Date.now() - 15 * DAY_MS);
     });
     expect(leased.messages).toHaveLength(2);
 
     await runDurableObjectAlarm(queueStub(tenant));
 
-    expect(await stats(bindings, tenant)).toMatchObject({ deadLetters: 0, backlog: 1, resyncPending: true, counters: { dropped: 2 } });
+    expect(await stats(bindings, tenant)).toMatchObject({
+      deadLetters: 0,
+      backlog: 1,
+      resyncPending: true,
+      counters: { dropped: 2 },
+    });
     expect(await sql(tenant, "SELECT COUNT(*) AS n FROM deliveries")).toEqual([{ n: 0 }]);
   });
 
@@ -68,9 +88,17 @@ describe("retention", () => {
     const oldest = await sql<{ seq: number }>(tenant, "SELECT seq FROM messages ORDER BY seq LIMIT 2");
 
     const first = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1) });
-    const second = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 2) });
+    const second = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 2),
+    });
     const after = await stats(bindings, tenant);
-    const remaining = await sql<{ seq: number }>(tenant, "SELECT seq FROM messages WHERE seq IN (?, ?)", oldest[0]?.seq ?? 0, oldest[1]?.seq ?? 0);
+    const remaining = await sql<{ seq: number }>(
+      tenant,
+      "SELECT seq FROM messages WHERE seq IN (?, ?)",
+      oldest[0]?.seq ?? 0,
+      oldest[1]?.seq ?? 0,
+    );
     const resyncs = await sql<{ n: number }>(tenant, "SELECT COUNT(*) AS n FROM messages WHERE type = 'resync'");
 
     expect([first.status, second.status]).toEqual([202, 202]);

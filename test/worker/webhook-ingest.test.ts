@@ -17,7 +17,10 @@ describe("webhook ingest", () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
 
-    const response = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 7) });
+    const response = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 7),
+    });
 
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ id: expect.stringMatching(/^\d+$/), duplicate: false });
@@ -36,7 +39,9 @@ describe("webhook ingest", () => {
     const response = await call(bindings, `/webhooks/${tenant}`, { ...init, headers });
 
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ error: { code: "payload_too_large", message: expect.stringContaining("MAX_BODY_BYTES") } });
+    expect(await response.json()).toMatchObject({
+      error: { code: "payload_too_large", message: expect.stringContaining("MAX_BODY_BYTES") },
+    });
     expect(await storedRows(tenant)).toEqual({ messages: 0, chunks: 0, deliveries: 0 });
   });
 
@@ -65,7 +70,12 @@ describe("webhook ingest", () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
 
-    const response = await deliver(bindings, tenant, { eventKey: "diagnostics:ping", rawBody: '{"test": true}', payload: null, secret: null });
+    const response = await deliver(bindings, tenant, {
+      eventKey: "diagnostics:ping",
+      rawBody: '{"test": true}',
+      payload: null,
+      secret: null,
+    });
     const after = await stats(bindings, tenant);
 
     expect(response.status).toBe(200);
@@ -79,8 +89,18 @@ describe("webhook ingest", () => {
     ["not JSON", "pr:opened", "{not json", "invalid_json"],
     ["a JSON array", "pr:opened", "[1,2]", "invalid_json"],
     ["no eventKey", "pr:opened", '{"pullRequest":{}}', "missing_event_key"],
-    ["an X-Event-Key that disagrees with the body", "pr:merged", JSON.stringify(pullRequestEvent("pr:opened", 1)), "event_key_mismatch"],
-    ["a handled key whose payload lacks its entity", "pr:opened", '{"eventKey":"pr:opened","pullRequest":{"id":1}}', "invalid_payload"],
+    [
+      "an X-Event-Key that disagrees with the body",
+      "pr:merged",
+      JSON.stringify(pullRequestEvent("pr:opened", 1)),
+      "event_key_mismatch",
+    ],
+    [
+      "a handled key whose payload lacks its entity",
+      "pr:opened",
+      '{"eventKey":"pr:opened","pullRequest":{"id":1}}',
+      "invalid_payload",
+    ],
   ])("refuses %s with 400 and stores nothing", async (_what, headerKey, rawBody, code) => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
@@ -107,7 +127,10 @@ describe("webhook ingest", () => {
   it("answers 404 for an unknown tenant", async () => {
     const bindings = tenantEnv(uniqueTenant());
 
-    const response = await deliver(bindings, "nobody", { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1) });
+    const response = await deliver(bindings, "nobody", {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+    });
 
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { code: "unknown_tenant" } });
@@ -118,12 +141,30 @@ describe("webhook ingest", () => {
     const bindings = tenantEnv(tenant);
     const payload = pullRequestEvent("pr:opened", 1);
 
-    const first = await accepted(await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" }));
-    const again = await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" })).json();
+    const first = await accepted(
+      await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" }),
+    );
+    const again = await (
+      await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-1" })
+    ).json();
     // Same body, other delivery (a project hook and a repo hook both firing): a second message.
-    const other = await (await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-2" })).json();
-    const unnamed = await accepted(await deliver(bindings, tenant, { eventKey: "pr:merged", payload: pullRequestEvent("pr:merged", 1), requestId: null }));
-    const unnamedAgain = await (await deliver(bindings, tenant, { eventKey: "pr:merged", payload: pullRequestEvent("pr:merged", 1), requestId: null })).json();
+    const other = await (
+      await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "req-2" })
+    ).json();
+    const unnamed = await accepted(
+      await deliver(bindings, tenant, {
+        eventKey: "pr:merged",
+        payload: pullRequestEvent("pr:merged", 1),
+        requestId: null,
+      }),
+    );
+    const unnamedAgain = await (
+      await deliver(bindings, tenant, {
+        eventKey: "pr:merged",
+        payload: pullRequestEvent("pr:merged", 1),
+        requestId: null,
+      })
+    ).json();
 
     expect(again).toEqual({ id: first.id, duplicate: true });
     expect(other).toEqual({ id: expect.not.stringMatching(`^${first.id}$`), duplicate: false });
@@ -152,7 +193,12 @@ describe("webhook ingest", () => {
       pullRequestEvent("pr:opened", 42, repository("PRO3", "repostiroy-3")),
       refsChangedEvent("P", "my.repo"),
       projectModifiedEvent("OLD", "NEW"),
-      { eventKey: "repo:modified", date: "2026-08-19T17:27:55+0000", old: repository("A", "r"), new: repository("B", "r2") },
+      {
+        eventKey: "repo:modified",
+        date: "2026-08-19T17:27:55+0000",
+        old: repository("A", "r"),
+        new: repository("B", "r2"),
+      },
     ];
     for (const payload of sent) {
       expect((await deliver(bindings, tenant, { eventKey: payload.eventKey, payload })).status).toBe(202);

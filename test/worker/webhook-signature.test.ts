@@ -15,7 +15,9 @@ const VECTORS = [
 describe("webhook signatures", () => {
   it.each(VECTORS)("verifies the reference vector for $body inside workerd", async ({ body, header }) => {
     expect(await verifyWebhookSignature(header, encoder.encode(body), [SECRET])).toBe(0);
-    expect(await verifyWebhookSignature(header.toUpperCase().replace("SHA256=", "sha256="), encoder.encode(body), [SECRET])).toBe(0);
+    expect(
+      await verifyWebhookSignature(header.toUpperCase().replace("SHA256=", "sha256="), encoder.encode(body), [SECRET]),
+    ).toBe(0);
     expect(await verifyWebhookSignature(header, encoder.encode(`${body} `), [SECRET])).toBe(-1);
   });
 
@@ -49,9 +51,21 @@ describe("webhook signatures", () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant, { webhookSecrets: ["new-secret", "old-secret"], agentTokens: [AGENT_TOKEN] });
 
-    const withNew = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), secret: "new-secret" });
-    const withOld = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 2), secret: "old-secret" });
-    const withOther = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 3), secret: "older-secret" });
+    const withNew = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+      secret: "new-secret",
+    });
+    const withOld = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 2),
+      secret: "old-secret",
+    });
+    const withOther = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 3),
+      secret: "older-secret",
+    });
 
     expect([withNew.status, withOld.status, withOther.status]).toEqual([202, 202, 401]);
     expect(await stats(bindings, tenant)).toMatchObject({ backlog: 2, counters: { received: 2, badSignatures: 1 } });
@@ -65,7 +79,11 @@ describe("webhook signatures", () => {
       payload: pullRequestEvent("pr:opened", 1),
       secret: "default-secret",
     });
-    const wrong = await deliver(bindings, "default", { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), secret: SECRET });
+    const wrong = await deliver(bindings, "default", {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+      secret: SECRET,
+    });
 
     expect(signed.status).toBe(202);
     expect(wrong.status).toBe(401);
@@ -75,7 +93,11 @@ describe("webhook signatures", () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);
 
-    const missing = await deliver(bindings, tenant, { eventKey: "pr:opened", payload: pullRequestEvent("pr:opened", 1), secret: null });
+    const missing = await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+      secret: null,
+    });
     const malformed = await deliver(bindings, tenant, {
       eventKey: "pr:opened",
       payload: pullRequestEvent("pr:opened", 1),
@@ -108,7 +130,9 @@ describe("webhook signatures", () => {
     const openUnsigned = await deliver(bindings, open, { ...event, secret: null });
 
     expect([closedSigned.status, closedUnsigned.status, openUnsigned.status]).toEqual([401, 401, 202]);
-    expect(await closedSigned.json()).toMatchObject({ error: { message: expect.stringContaining("no webhook secret") } });
+    expect(await closedSigned.json()).toMatchObject({
+      error: { message: expect.stringContaining("no webhook secret") },
+    });
   });
 
   it("still checks a signature that is present when unsigned deliveries are accepted", async () => {

@@ -19,7 +19,10 @@ export const MAX_BODY_BYTES_LIMIT = 25 * MIB;
 /** `[vars]` arrive as strings or numbers; digits are read as a number, anything else fails as "must be a number". */
 function integer(fallback: number, min: number, max: number) {
   return z
-    .preprocess((value) => (typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max))
+    .preprocess(
+      (value) => (typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+      z.number().int().min(min).max(max),
+    )
     .default(fallback);
 }
 

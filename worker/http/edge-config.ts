@@ -1,4 +1,4 @@
-import { readSettings, type EdgeSettings } from "../config/settings";
+import { type EdgeSettings, readSettings } from "../config/settings";
 import { readTenants, type Tenant } from "../config/tenants";
 import { logEvent } from "../log";
 import type { RelayQueue } from "../relay-queue";

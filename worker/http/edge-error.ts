@@ -12,7 +12,12 @@ import { logEvent } from "../log";
 export class EdgeError extends HTTPException {
   readonly code: string;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(status, { message });
     this.code = code;
   }

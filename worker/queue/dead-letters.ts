@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterList, RedriveRequest, RedriveResponse } from "../../shared/protocol/schema";
-import { messageId, parseMessageId, type MessageRow, type QueueContext } from "./queue-context";
+import { type MessageRow, messageId, parseMessageId, type QueueContext } from "./queue-context";
 import { coalescedIntoPendingResync } from "./resync";
 
 export const DEAD_LETTER_PAGE_DEFAULT = 100;
@@ -9,7 +9,11 @@ export const DEAD_LETTER_PAGE_MAX = 1_000;
 export function listDeadLetters(ctx: QueueContext, limit: number, after: string | undefined): DeadLetterList {
   const afterSeq = after === undefined ? 0 : (parseMessageId(after) ?? 0);
   const rows = ctx.sql
-    .exec<MessageRow>("SELECT * FROM messages WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?", afterSeq, limit + 1)
+    .exec<MessageRow>(
+      "SELECT * FROM messages WHERE state = 'dead' AND seq > ? ORDER BY seq LIMIT ?",
+      afterSeq,
+      limit + 1,
+    )
     .toArray();
   const page = rows.slice(0, limit);
   const list: DeadLetterList = { deadLetters: page.map(toDeadLetter) };
@@ -27,7 +31,10 @@ export function redrive(ctx: QueueContext, request: RedriveRequest): RedriveResp
   return ctx.storage.transactionSync(() => {
     const seqs =
       "all" in request
-        ? sql.exec<{ seq: number }>("SELECT seq FROM messages WHERE state = 'dead' ORDER BY seq").toArray().map((r) => r.seq)
+        ? sql
+            .exec<{ seq: number }>("SELECT seq FROM messages WHERE state = 'dead' ORDER BY seq")
+            .toArray()
+            .map((r) => r.seq)
         : request.ids.map(parseMessageId).filter((seq) => seq !== null);
     let redriven = 0;
     for (const seq of seqs) {

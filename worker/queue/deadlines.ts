@@ -12,7 +12,10 @@ export function nextDeadline(ctx: QueueContext): number | null {
     .exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM messages WHERE state = 'leased'")
     .one().at;
   const nextVisible = sql
-    .exec<{ at: number | null }>("SELECT MIN(visible_at) AS at FROM messages WHERE state = 'ready' AND visible_at > ?", now)
+    .exec<{ at: number | null }>(
+      "SELECT MIN(visible_at) AS at FROM messages WHERE state = 'ready' AND visible_at > ?",
+      now,
+    )
     .one().at;
   const candidates = [leaseEnd, nextVisible, nextSweepAt(ctx)].filter((at) => at !== null);
   return candidates.length === 0 ? null : Math.min(...candidates);

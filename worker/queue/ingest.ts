@@ -68,7 +68,10 @@ function makeRoom(ctx: QueueContext): void {
       excess,
     )
     .toArray();
-  dropMessages(sql, victims.map((row) => row.seq));
+  dropMessages(
+    sql,
+    victims.map((row) => row.seq),
+  );
   bumpStats(sql, { dropped: victims.length });
   ensureResyncPending(ctx, "gap");
 }

@@ -1,6 +1,6 @@
-import { ResyncReason, type MessageType } from "../../shared/protocol/schema";
+import { type MessageType, ResyncReason } from "../../shared/protocol/schema";
 import { readPayload } from "./payloads";
-import { messageId, type MessageRow, type QueueContext } from "./queue-context";
+import { type MessageRow, messageId, type QueueContext } from "./queue-context";
 
 /**
  * A leased message as it crosses the Durable Object's RPC boundary: concrete fields only (a `payload: unknown`

@@ -113,8 +113,11 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  */
 export function migrate(storage: DurableObjectStorage): number {
   const sql = storage.sql;
-  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-  const from = sql.exec<{ version: number }>("SELECT version FROM schema_version WHERE id = 1").toArray()[0]?.version ?? 0;
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+  );
+  const from =
+    sql.exec<{ version: number }>("SELECT version FROM schema_version WHERE id = 1").toArray()[0]?.version ?? 0;
   if (from > SCHEMA_VERSION) {
     throw new Error(`the queue's database is at schema version ${from}, newer than this code (${SCHEMA_VERSION})`);
   }

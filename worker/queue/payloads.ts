@@ -28,7 +28,8 @@ export function readPayload(sql: SqlStorage, seq: number, byteLength: number): U
     out.set(bytes, offset);
     offset += bytes.byteLength;
   }
-  if (offset !== byteLength) throw new Error(`payload of message ${seq} is incomplete (${offset} of ${byteLength} bytes)`);
+  if (offset !== byteLength)
+    throw new Error(`payload of message ${seq} is incomplete (${offset} of ${byteLength} bytes)`);
   return out;
 }
 

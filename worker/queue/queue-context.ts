@@ -1,5 +1,5 @@
-import type { EdgeSettings } from "../config/settings";
 import type { MessageType } from "../../shared/protocol/schema";
+import type { EdgeSettings } from "../config/settings";
 
 /** What every queue operation works with: the object's storage, its settings, and the time of the operation. */
 export interface QueueContext {

@@ -1,5 +1,5 @@
 import type { ResyncReason, ResyncRequestResponse } from "../../shared/protocol/schema";
-import { messageId, RESYNC_ENTITY_KEY, type QueueContext } from "./queue-context";
+import { messageId, type QueueContext, RESYNC_ENTITY_KEY } from "./queue-context";
 
 /**
  * Makes sure one `resync` message is pending (waiting, not in flight). The cron tick, an operator's request and

@@ -57,7 +57,10 @@ export function sweepRetention(ctx: QueueContext): number {
 export function nextSweepAt(ctx: QueueContext): number | null {
   const { sql, settings } = ctx;
   const oldest = [
-    firstNumber(sql, "SELECT received_at AS at FROM messages WHERE state = 'ready' AND type = 'event' ORDER BY seq LIMIT 1"),
+    firstNumber(
+      sql,
+      "SELECT received_at AS at FROM messages WHERE state = 'ready' AND type = 'event' ORDER BY seq LIMIT 1",
+    ),
     firstNumber(sql, "SELECT MIN(dead_at) AS at FROM messages WHERE state = 'dead'"),
     firstNumber(sql, "SELECT MIN(received_at) AS at FROM deliveries"),
   ].filter((at) => at !== null);

@@ -1,4 +1,10 @@
-import type { AckRequest, AckResponse, ExtendRequest, ExtendResponse, LeaseOutcome } from "../../shared/protocol/schema";
+import type {
+  AckRequest,
+  AckResponse,
+  ExtendRequest,
+  ExtendResponse,
+  LeaseOutcome,
+} from "../../shared/protocol/schema";
 import { dropMessages } from "./payloads";
 import type { MessageRow, QueueContext } from "./queue-context";
 import { coalescedIntoPendingResync } from "./resync";
@@ -27,7 +33,11 @@ export function settle(ctx: QueueContext, request: AckRequest): AckResponse {
       results.push({ leaseId, action: "retry", outcome });
     }
     for (const { leaseId, reason } of request.dead) {
-      results.push({ leaseId, action: "dead", outcome: settleOne(ctx, leaseId, (row) => killMessage(ctx, row, reason)) });
+      results.push({
+        leaseId,
+        action: "dead",
+        outcome: settleOne(ctx, leaseId, (row) => killMessage(ctx, row, reason)),
+      });
     }
     return { results };
   });

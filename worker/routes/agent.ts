@@ -1,13 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import {
-  AckRequest,
-  ExtendRequest,
-  LeaseRequest,
-  RedriveRequest,
-  type QueueStats,
-} from "../../shared/protocol/schema";
-import { agentAuth, type AgentVariables } from "../http/agent-auth";
+import { AckRequest, ExtendRequest, LeaseRequest, type QueueStats, RedriveRequest } from "../../shared/protocol/schema";
+import { type AgentVariables, agentAuth } from "../http/agent-auth";
 import { queueOf, settingsOf } from "../http/edge-config";
 import { readJson, validate } from "../http/read-json";
 import { DEAD_LETTER_PAGE_MAX } from "../queue/dead-letters";
@@ -20,7 +14,10 @@ const EdgeLeaseRequest = LeaseRequest.extend({
 
 const DeadLetterQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(DEAD_LETTER_PAGE_MAX).optional(),
-  after: z.string().regex(/^\d{1,15}$/, "must be a message id from a previous page").optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, "must be a message id from a previous page")
+    .optional(),
 });
 
 const ResyncBody = z.strictObject({});
@@ -46,7 +43,9 @@ agentRoutes.post("/agent/v1/:tenant/lease", async (c) => {
   try {
     const result = await queue.lease({ ...request, visibilityMs }, waitId);
     if (signal.aborted && result.messages.length > 0) {
-      c.executionCtx.waitUntil(queue.releaseLeases(result.messages.map((message) => message.leaseId)).then(() => undefined));
+      c.executionCtx.waitUntil(
+        queue.releaseLeases(result.messages.map((message) => message.leaseId)).then(() => undefined),
+      );
     }
     return c.body(renderLeaseResponse(result), 200, { "content-type": "application/json; charset=utf-8" });
   } finally {

@@ -1,13 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { messageOf } from "../../log/message-of";
 import { parseBlueprints } from "../blueprints-file";
 import {
-  CatalogUnavailableError,
   type BlueprintResult,
   type Catalog,
   type CatalogCheck,
   type CatalogEntity,
+  CatalogUnavailableError,
   type CheckOptions,
   type DeleteOptions,
   type DeleteResult,
@@ -18,14 +19,13 @@ import {
   type UpsertOptions,
   type UpsertResult,
 } from "../catalog";
-import { datasourceMatchOf, identityProblems, userAgentOf, type IntegrationIdentity } from "../integration-identity";
+import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
 import { planDelete } from "../port-rules/plan-delete";
 import { planUpsert } from "../port-rules/plan-upsert";
 import { notFound } from "../port-rules/port-error";
 import { hasLocalSchema, migrateLocalSchema } from "./local-schema";
-import { LocalStore, type EntityFilter } from "./local-store";
-import { messageOf } from "../../log/message-of";
+import { type EntityFilter, LocalStore } from "./local-store";
 
 export type LocalCatalogOptions =
   | {
@@ -119,7 +119,11 @@ export class LocalCatalog implements Catalog {
    * @throws BlueprintsInvalidError with every problem
    */
   loadBlueprints(value: unknown, source: string): Blueprint[] {
-    const blueprints = parseBlueprints(value, source, this.#store.blueprintList().map((blueprint) => blueprint.identifier));
+    const blueprints = parseBlueprints(
+      value,
+      source,
+      this.#store.blueprintList().map((blueprint) => blueprint.identifier),
+    );
     const now = this.#now();
     this.#transaction(() => {
       for (const blueprint of blueprints) this.#store.putBlueprint(blueprint, now);
@@ -135,11 +139,17 @@ export class LocalCatalog implements Catalog {
     return this.#transaction(() =>
       entities.map((entity): UpsertResult => {
         const plan = planUpsert(entity, entity.blueprint, flags, this.#store);
-        if (plan.kind === "failed") return { result: "failed", blueprint: entity.blueprint, identifier: entity.identifier, error: plan.error };
-        if (plan.kind === "unresolved") return { result: "unresolved", blueprint: entity.blueprint, identifier: plan.query, message: plan.message };
+        if (plan.kind === "failed")
+          return { result: "failed", blueprint: entity.blueprint, identifier: entity.identifier, error: plan.error };
+        if (plan.kind === "unresolved")
+          return { result: "unresolved", blueprint: entity.blueprint, identifier: plan.query, message: plan.message };
         for (const placeholder of plan.placeholders) this.#store.writePlaceholder(placeholder, datasource, now);
         this.#store.write(plan.key, plan.content, plan.previous, datasource, now);
-        return { result: plan.created ? "created" : "updated", blueprint: plan.key.blueprint, identifier: plan.key.identifier };
+        return {
+          result: plan.created ? "created" : "updated",
+          blueprint: plan.key.blueprint,
+          identifier: plan.key.identifier,
+        };
       }),
     );
   }
@@ -176,13 +186,21 @@ export class LocalCatalog implements Catalog {
 
   async ensureBlueprints(blueprints: readonly Blueprint[]): Promise<BlueprintResult[]> {
     const now = this.#now();
-    const known = new Set([...this.#store.blueprintList().map((blueprint) => blueprint.identifier), ...blueprints.map((blueprint) => blueprint.identifier)]);
+    const known = new Set([
+      ...this.#store.blueprintList().map((blueprint) => blueprint.identifier),
+      ...blueprints.map((blueprint) => blueprint.identifier),
+    ]);
     return this.#transaction(() =>
       blueprints.map((blueprint): BlueprintResult => {
-        if (this.#store.blueprint(blueprint.identifier) !== undefined) return { result: "exists", identifier: blueprint.identifier };
+        if (this.#store.blueprint(blueprint.identifier) !== undefined)
+          return { result: "exists", identifier: blueprint.identifier };
         const missing = Object.values(blueprint.relations).find((relation) => !known.has(relation.target));
         if (missing !== undefined) {
-          return { result: "failed", identifier: blueprint.identifier, error: notFound(`Relation target blueprint "${missing.target}" was not found`) };
+          return {
+            result: "failed",
+            identifier: blueprint.identifier,
+            error: notFound(`Relation target blueprint "${missing.target}" was not found`),
+          };
         }
         this.#store.putBlueprint(blueprint, now);
         return { result: "created", identifier: blueprint.identifier };
@@ -194,7 +212,11 @@ export class LocalCatalog implements Catalog {
     const checks: CatalogCheck[] = [];
     try {
       const entities = this.#store.count();
-      checks.push({ check: "reachable", ok: true, message: `local catalog ${this.location} opens (${entities} entities)` });
+      checks.push({
+        check: "reachable",
+        ok: true,
+        message: `local catalog ${this.location} opens (${entities} entities)`,
+      });
     } catch (error) {
       checks.push({
         check: "reachable",
@@ -220,7 +242,9 @@ export class LocalCatalog implements Catalog {
       // changing it.
       this.#db.exec("BEGIN IMMEDIATE");
       try {
-        this.#db.prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('doctor_probe', ?)").run(this.#now());
+        this.#db
+          .prepare("INSERT OR REPLACE INTO catalog_meta (key, value) VALUES ('doctor_probe', ?)")
+          .run(this.#now());
       } finally {
         this.#db.exec("ROLLBACK");
       }
@@ -272,7 +296,9 @@ export class LocalCatalog implements Catalog {
       return this.#db.transaction(work)();
     } catch (error) {
       if (error instanceof Database.SqliteError) {
-        throw new CatalogUnavailableError("storage", `local catalog ${this.location}: ${error.message}`, { cause: error });
+        throw new CatalogUnavailableError("storage", `local catalog ${this.location}: ${error.message}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -282,4 +308,3 @@ export class LocalCatalog implements Catalog {
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new CatalogUnavailableError("aborted", "the catalog write was aborted");
 }
-

@@ -63,7 +63,9 @@ export function migrateLocalSchema(db: Database.Database): void {
 /** @returns whether a database holds a local catalog (for read-only opens, which must not create tables) */
 export function hasLocalSchema(db: Database.Database): boolean {
   const row = db
-    .prepare<[], { n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('entities', 'blueprints', 'entity_relations')")
+    .prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('entities', 'blueprints', 'entity_relations')",
+    )
     .get();
   return row?.n === 3;
 }

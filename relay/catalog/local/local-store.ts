@@ -24,7 +24,11 @@ interface EntityRow {
  * Keyset pagination over (blueprint, identifier): each page starts after the last key of the one before, so pages
  * stay cheap however deep the listing goes. A short page is the last.
  */
-function* keysetPages<R extends PageCursor, T>(pageSize: number, map: (row: R) => T, fetch: (after: PageCursor) => R[]): Generator<T[]> {
+function* keysetPages<R extends PageCursor, T>(
+  pageSize: number,
+  map: (row: R) => T,
+  fetch: (after: PageCursor) => R[],
+): Generator<T[]> {
   let after: PageCursor = { blueprint: "", identifier: "" };
   for (;;) {
     const rows = fetch(after);
@@ -53,8 +57,12 @@ export class LocalStore implements EntityStoreView {
   constructor(db: Database.Database) {
     this.#sql = {
       get: db.prepare<[string, string], EntityRow>("SELECT * FROM entities WHERE blueprint = ? AND identifier = ?"),
-      exists: db.prepare<[string, string], { one: number }>("SELECT 1 AS one FROM entities WHERE blueprint = ? AND identifier = ?"),
-      put: db.prepare<[string, string, string | null, string, string | null, string, string, string | null, string, string]>(
+      exists: db.prepare<[string, string], { one: number }>(
+        "SELECT 1 AS one FROM entities WHERE blueprint = ? AND identifier = ?",
+      ),
+      put: db.prepare<
+        [string, string, string | null, string, string | null, string, string, string | null, string, string]
+      >(
         `INSERT INTO entities (blueprint, identifier, title, team, icon, properties, relations, datasource, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (blueprint, identifier) DO UPDATE SET title = excluded.title, team = excluded.team, icon = excluded.icon,
@@ -65,7 +73,9 @@ export class LocalStore implements EntityStoreView {
         `INSERT OR IGNORE INTO entities (blueprint, identifier, datasource, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
       ),
       remove: db.prepare<[string, string]>("DELETE FROM entities WHERE blueprint = ? AND identifier = ?"),
-      removeRelationsTo: db.prepare<[string, string]>("DELETE FROM entity_relations WHERE target_blueprint = ? AND target_identifier = ?"),
+      removeRelationsTo: db.prepare<[string, string]>(
+        "DELETE FROM entity_relations WHERE target_blueprint = ? AND target_identifier = ?",
+      ),
       addRelation: db.prepare<[string, string, string, string, string]>(
         "INSERT OR IGNORE INTO entity_relations (target_blueprint, target_identifier, blueprint, identifier, relation) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -75,14 +85,25 @@ export class LocalStore implements EntityStoreView {
       referrers: db.prepare<[string, string], { blueprint: string; identifier: string; relation: string }>(
         "SELECT blueprint, identifier, relation FROM entity_relations WHERE target_blueprint = ? AND target_identifier = ?",
       ),
-      page: db.prepare<{ blueprint: string | null; identifier: string | null; after_bp: string; after_id: string; limit: number }, EntityRow>(
+      page: db.prepare<
+        { blueprint: string | null; identifier: string | null; after_bp: string; after_id: string; limit: number },
+        EntityRow
+      >(
         `SELECT * FROM entities
          WHERE (:blueprint IS NULL OR blueprint = :blueprint) AND (:identifier IS NULL OR identifier = :identifier)
            AND (blueprint, identifier) > (:after_bp, :after_id)
          ORDER BY blueprint, identifier LIMIT :limit`,
       ),
       relatedPage: db.prepare<
-        { target_bp: string; target_id: string; relation: string | null; blueprint: string | null; after_bp: string; after_id: string; limit: number },
+        {
+          target_bp: string;
+          target_id: string;
+          relation: string | null;
+          blueprint: string | null;
+          after_bp: string;
+          after_id: string;
+          limit: number;
+        },
         EntityRow
       >(
         `SELECT e.* FROM entities e
@@ -94,7 +115,15 @@ export class LocalStore implements EntityStoreView {
          ORDER BY e.blueprint, e.identifier LIMIT :limit`,
       ),
       ownedPage: db.prepare<
-        { prefix: string; suffix: string; before: string | null; blueprints: string | null; after_bp: string; after_id: string; limit: number },
+        {
+          prefix: string;
+          suffix: string;
+          before: string | null;
+          blueprints: string | null;
+          after_bp: string;
+          after_id: string;
+          limit: number;
+        },
         { blueprint: string; identifier: string; updated_at: string }
       >(
         `SELECT blueprint, identifier, updated_at FROM entities
@@ -143,7 +172,12 @@ export class LocalStore implements EntityStoreView {
     return this.#sql.exists.get(blueprint, identifier) !== undefined;
   }
 
-  find(blueprint: string, test: (entity: StoredEntity) => boolean, limit: number, identifiers?: readonly string[]): StoredEntity[] {
+  find(
+    blueprint: string,
+    test: (entity: StoredEntity) => boolean,
+    limit: number,
+    identifiers?: readonly string[],
+  ): StoredEntity[] {
     const found: StoredEntity[] = [];
     if (identifiers !== undefined) {
       for (const identifier of identifiers) {
@@ -170,15 +204,23 @@ export class LocalStore implements EntityStoreView {
    * Writes an entity's content (creating or replacing it) and updates the relation index by difference with what
    * was stored: an unchanged entity rewrites one row, not its relation rows (a second resync stays cheap).
    */
-  write(key: EntityKey, content: EntityContent, previous: EntityContent | null, datasource: string | null, now: string): void {
+  write(
+    key: EntityKey,
+    content: EntityContent,
+    previous: EntityContent | null,
+    datasource: string | null,
+    now: string,
+  ): void {
     this.#put(key, content, datasource, now, now);
     const before = this.#relationRows(key.blueprint, previous?.relations ?? {});
     const after = this.#relationRows(key.blueprint, content.relations);
     for (const [text, row] of before) {
-      if (!after.has(text)) this.#sql.removeRelation.run(row.target, row.identifier, key.blueprint, key.identifier, row.relation);
+      if (!after.has(text))
+        this.#sql.removeRelation.run(row.target, row.identifier, key.blueprint, key.identifier, row.relation);
     }
     for (const [text, row] of after) {
-      if (!before.has(text)) this.#sql.addRelation.run(row.target, row.identifier, key.blueprint, key.identifier, row.relation);
+      if (!before.has(text))
+        this.#sql.addRelation.run(row.target, row.identifier, key.blueprint, key.identifier, row.relation);
     }
   }
 
@@ -229,7 +271,10 @@ export class LocalStore implements EntityStoreView {
   }
 
   /** The index rows of an entity's relations, keyed by their text so that two sets can be compared. */
-  #relationRows(blueprint: string, relations: Record<string, string | string[]>): Map<string, { target: string; identifier: string; relation: string }> {
+  #relationRows(
+    blueprint: string,
+    relations: Record<string, string | string[]>,
+  ): Map<string, { target: string; identifier: string; relation: string }> {
     const rows = new Map<string, { target: string; identifier: string; relation: string }>();
     const definitions = this.#blueprints.get(blueprint)?.relations;
     for (const [relation, value] of Object.entries(relations)) {
@@ -266,8 +311,16 @@ export class LocalStore implements EntityStoreView {
   }
 
   /** Pages of the entities a datasource owns, in key order, optionally updated before a time or of some blueprints. */
-  *ownedPages(match: DatasourceMatch, options: { before: string | null; blueprints: readonly string[] | null }, pageSize: number): Generator<OwnedEntity[]> {
-    const ownedOf = (row: { blueprint: string; identifier: string; updated_at: string }): OwnedEntity => ({ blueprint: row.blueprint, identifier: row.identifier, updatedAt: row.updated_at });
+  *ownedPages(
+    match: DatasourceMatch,
+    options: { before: string | null; blueprints: readonly string[] | null },
+    pageSize: number,
+  ): Generator<OwnedEntity[]> {
+    const ownedOf = (row: { blueprint: string; identifier: string; updated_at: string }): OwnedEntity => ({
+      blueprint: row.blueprint,
+      identifier: row.identifier,
+      updatedAt: row.updated_at,
+    });
     yield* keysetPages(pageSize, ownedOf, (after) =>
       this.#sql.ownedPage.all({
         prefix: match.prefix,

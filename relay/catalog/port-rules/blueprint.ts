@@ -41,17 +41,23 @@ export const BlueprintRelation = z.looseObject({
 });
 export type BlueprintRelation = z.infer<typeof BlueprintRelation>;
 
-
 export const Blueprint = z.looseObject({
   identifier: z
     .string()
     .max(BLUEPRINT_IDENTIFIER_MAX_LENGTH)
-    .regex(BLUEPRINT_IDENTIFIER_PATTERN, "must match Port's blueprint identifier pattern ^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/-]+$"),
+    .regex(
+      BLUEPRINT_IDENTIFIER_PATTERN,
+      "must match Port's blueprint identifier pattern ^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/-]+$",
+    ),
   title: z.string().min(1).max(100),
   schema: z.looseObject({
-    properties: z.record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintProperty).default({}),
+    properties: z
+      .record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintProperty)
+      .default({}),
     required: z.array(z.string()).default([]),
   }),
-  relations: z.record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintRelation).default({}),
+  relations: z
+    .record(z.string().regex(PROPERTY_IDENTIFIER_PATTERN).max(PROPERTY_IDENTIFIER_MAX_LENGTH), BlueprintRelation)
+    .default({}),
 });
 export type Blueprint = z.infer<typeof Blueprint>;

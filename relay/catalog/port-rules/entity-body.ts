@@ -1,6 +1,9 @@
 import { z } from "zod";
+import {
+  ENTITY_IDENTIFIER_MAX_LENGTH,
+  ENTITY_IDENTIFIER_PATTERN,
+} from "../../../shared/mapping-config/port-identifiers";
 import { SearchQuery } from "../search-query";
-import { ENTITY_IDENTIFIER_MAX_LENGTH, ENTITY_IDENTIFIER_PATTERN } from "../../../shared/mapping-config/port-identifiers";
 
 /**
  * The entity body of Port's create/upsert routes (port-api.md §2.1–2.3, from Port's OpenAPI spec): what Port checks
@@ -43,5 +46,10 @@ export function entityBodyProblems(body: unknown): string[] {
 export function parseEntityBody(body: unknown): { ok: true; entity: EntityBody } | { ok: false; problems: string[] } {
   const parsed = EntityBody.safeParse(body);
   if (parsed.success) return { ok: true, entity: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "entity"}: ${issue.message}`) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? issue.path.join(".") : "entity"}: ${issue.message}`,
+    ),
+  };
 }

@@ -13,7 +13,12 @@ export interface EntityStoreView {
    * Entities of a blueprint for which `test` holds, at most `limit` of them. `identifiers`, when given, are the only
    * candidates (a query that pins identifiers need not scan).
    */
-  find(blueprint: string, test: (entity: StoredEntity) => boolean, limit: number, identifiers?: readonly string[]): StoredEntity[];
+  find(
+    blueprint: string,
+    test: (entity: StoredEntity) => boolean,
+    limit: number,
+    identifiers?: readonly string[],
+  ): StoredEntity[];
   /** The entities with a relation pointing at this one, and which relation. */
   referrers(target: EntityKey): { blueprint: string; identifier: string; relation: string }[];
 }

@@ -1,4 +1,4 @@
-import { keyText, type CatalogEntityError, type EntityKey } from "../catalog";
+import { type CatalogEntityError, type EntityKey, keyText } from "../catalog";
 import type { EntityStoreView } from "./entity-store-view";
 import { hasDependents } from "./port-error";
 
@@ -41,7 +41,11 @@ export function planDelete(key: EntityKey, deleteDependents: boolean, store: Ent
     if (!deleteDependents) {
       return {
         kind: "failed",
-        error: hasDependents(key.blueprint, key.identifier, outside.map((dependent) => `${dependent.blueprint}/${dependent.identifier}`)),
+        error: hasDependents(
+          key.blueprint,
+          key.identifier,
+          outside.map((dependent) => `${dependent.blueprint}/${dependent.identifier}`),
+        ),
       };
     }
     for (const dependent of outside) {

@@ -1,11 +1,16 @@
-import { keyText, type CatalogEntityError, type EntityKey, type StoredEntity } from "../catalog";
+import { type CatalogEntityError, type EntityKey, keyText, type StoredEntity } from "../catalog";
 import { isSearchQuery, type SearchQuery } from "../search-query";
 import { applyWrite, type ResolvedWrite } from "./apply-write";
 import { parseEntityBody } from "./entity-body";
 import type { EntityStoreView } from "./entity-store-view";
 import { invalidRequest, notFound } from "./port-error";
-import { compileSearchQuery, IDENTIFIER_QUERY_OPERATORS, queryNarrowing, RELATION_QUERY_OPERATORS } from "./search-match";
-import { requiredFieldProblems, suppliedFieldProblems, type EntityContent } from "./validate-entity";
+import {
+  compileSearchQuery,
+  IDENTIFIER_QUERY_OPERATORS,
+  queryNarrowing,
+  RELATION_QUERY_OPERATORS,
+} from "./search-match";
+import { type EntityContent, requiredFieldProblems, suppliedFieldProblems } from "./validate-entity";
 
 /** Port's team blueprint: a team search query resolves against it. */
 const TEAM_BLUEPRINT = "_team";
@@ -18,7 +23,14 @@ export interface UpsertFlags {
 }
 
 export type UpsertPlan =
-  | { kind: "write"; key: EntityKey; created: boolean; content: EntityContent; placeholders: EntityKey[]; previous: StoredEntity | null }
+  | {
+      kind: "write";
+      key: EntityKey;
+      created: boolean;
+      content: EntityContent;
+      placeholders: EntityKey[];
+      previous: StoredEntity | null;
+    }
   | { kind: "unresolved"; query: SearchQuery; message: string }
   | { kind: "failed"; error: CatalogEntityError };
 
@@ -41,10 +53,17 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
     const matches = resolveQuery(store, blueprintId, entity.identifier, IDENTIFIER_QUERY_OPERATORS, 2);
     if (typeof matches === "string") return { kind: "failed", error: invalidRequest([`identifier: ${matches}`]) };
     if (matches.length === 0) {
-      return { kind: "unresolved", query: entity.identifier, message: `the identifier search query matched no "${blueprintId}" entity` };
+      return {
+        kind: "unresolved",
+        query: entity.identifier,
+        message: `the identifier search query matched no "${blueprintId}" entity`,
+      };
     }
     if (matches.length > 1) {
-      return { kind: "failed", error: invalidRequest(["identifier: the search query must match exactly one entity (it matched several)"]) };
+      return {
+        kind: "failed",
+        error: invalidRequest(["identifier: the search query must match exactly one entity (it matched several)"]),
+      };
     }
     identifier = matches[0] ?? "";
   } else {
@@ -61,16 +80,24 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
     if (relation === undefined) continue;
     if (isSearchQuery(value)) {
       const matches = resolveQuery(store, relation.target, value, RELATION_QUERY_OPERATORS, SEARCH_RELATION_LIMIT + 1);
-      if (typeof matches === "string") return { kind: "failed", error: invalidRequest([`relations.${name}: ${matches}`]) };
+      if (typeof matches === "string")
+        return { kind: "failed", error: invalidRequest([`relations.${name}: ${matches}`]) };
       if (matches.length > SEARCH_RELATION_LIMIT) {
-        return { kind: "failed", error: invalidRequest([`relations.${name}: the search query matched more than ${SEARCH_RELATION_LIMIT} entities`]) };
+        return {
+          kind: "failed",
+          error: invalidRequest([
+            `relations.${name}: the search query matched more than ${SEARCH_RELATION_LIMIT} entities`,
+          ]),
+        };
       }
       if (relation.many) relations[name] = matches;
       else if (matches.length === 1) relations[name] = matches[0] ?? null;
       else {
         return {
           kind: "failed",
-          error: invalidRequest([`relations.${name}: the search query must match exactly one "${relation.target}" entity (it matched ${matches.length})`]),
+          error: invalidRequest([
+            `relations.${name}: the search query must match exactly one "${relation.target}" entity (it matched ${matches.length})`,
+          ]),
         };
       }
       continue;
@@ -83,7 +110,13 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
 
   let team: string | string[] | null | undefined;
   if (isSearchQuery(entity.team)) {
-    const matches = resolveQuery(store, TEAM_BLUEPRINT, entity.team, RELATION_QUERY_OPERATORS, SEARCH_RELATION_LIMIT + 1);
+    const matches = resolveQuery(
+      store,
+      TEAM_BLUEPRINT,
+      entity.team,
+      RELATION_QUERY_OPERATORS,
+      SEARCH_RELATION_LIMIT + 1,
+    );
     if (typeof matches === "string") return { kind: "failed", error: invalidRequest([`team: ${matches}`]) };
     team = matches;
   } else {
@@ -99,7 +132,10 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
     const self = target.blueprint === blueprintId && target.identifier === identifier;
     if (self || store.exists(target.blueprint, target.identifier)) continue;
     if (store.blueprint(target.blueprint) === undefined) {
-      return { kind: "failed", error: notFound(`relations.${target.relation}: target blueprint "${target.blueprint}" was not found`) };
+      return {
+        kind: "failed",
+        error: notFound(`relations.${target.relation}: target blueprint "${target.blueprint}" was not found`),
+      };
     }
     if (!flags.createMissingRelatedEntities) {
       return {
@@ -121,7 +157,14 @@ export function planUpsert(body: unknown, blueprintId: string, flags: UpsertFlag
   const content = applyWrite(previous, write, flags.merge);
   const missing = requiredFieldProblems(content, blueprint);
   if (missing.length > 0) return { kind: "failed", error: invalidRequest(missing) };
-  return { kind: "write", key: { blueprint: blueprintId, identifier }, created: previous === null, content, placeholders, previous };
+  return {
+    kind: "write",
+    key: { blueprint: blueprintId, identifier },
+    created: previous === null,
+    content,
+    placeholders,
+    previous,
+  };
 }
 
 /** @returns the matching identifiers (at most `limit`), or a problem with the query */

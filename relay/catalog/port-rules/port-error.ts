@@ -17,8 +17,13 @@ export function notFound(message: string): CatalogEntityError {
   return { status: 404, code: "not_found", message };
 }
 
-export function hasDependents(blueprint: string, identifier: string, dependents: readonly string[]): CatalogEntityError {
-  const shown = dependents.slice(0, 5).join(", ") + (dependents.length > 5 ? `, and ${dependents.length - 5} more` : "");
+export function hasDependents(
+  blueprint: string,
+  identifier: string,
+  dependents: readonly string[],
+): CatalogEntityError {
+  const shown =
+    dependents.slice(0, 5).join(", ") + (dependents.length > 5 ? `, and ${dependents.length - 5} more` : "");
   return {
     status: 422,
     code: "has_dependents",

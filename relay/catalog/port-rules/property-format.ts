@@ -19,7 +19,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function formatProblem(format: string, value: string): string | null {
   switch (format) {
     case "date-time":
-      return isDateTime(value) ? null : `"${clip(value)}" must match format "date-time" (RFC 3339, e.g. 2025-05-20T08:38:44Z)`;
+      return isDateTime(value)
+        ? null
+        : `"${clip(value)}" must match format "date-time" (RFC 3339, e.g. 2025-05-20T08:38:44Z)`;
     case "url":
       return isUrl(value) ? null : `"${clip(value)}" must match format "url" (an absolute http, https or ftp URL)`;
     case "email":

@@ -1,6 +1,6 @@
+import { messageOf } from "../../log/message-of";
 import type { StoredEntity } from "../catalog";
 import { isNestedQuery, type SearchQuery, type SearchRule } from "../search-query";
-import { messageOf } from "../../log/message-of";
 
 /**
  * Evaluates Port search queries (port-api.md §2.5) against stored entities: the `= != in notIn contains
@@ -38,8 +38,10 @@ export function queryNarrowing(query: SearchQuery): { blueprint?: string; identi
   const out: { blueprint?: string; identifiers?: string[] } = {};
   for (const rule of query.rules) {
     if (isNestedQuery(rule)) continue;
-    if (rule.property === "$blueprint" && rule.operator === "=" && typeof rule.value === "string") out.blueprint = rule.value;
-    if (rule.property === "$identifier" && rule.operator === "=" && typeof rule.value === "string") out.identifiers = [rule.value];
+    if (rule.property === "$blueprint" && rule.operator === "=" && typeof rule.value === "string")
+      out.blueprint = rule.value;
+    if (rule.property === "$identifier" && rule.operator === "=" && typeof rule.value === "string")
+      out.identifiers = [rule.value];
     if (rule.property === "$identifier" && rule.operator === "in" && Array.isArray(rule.value)) {
       out.identifiers = rule.value.filter((value): value is string => typeof value === "string");
     }
@@ -48,7 +50,9 @@ export function queryNarrowing(query: SearchQuery): { blueprint?: string; identi
 }
 
 function compileNode(query: SearchQuery, allowed: ReadonlySet<string> | undefined): Predicate {
-  const parts = query.rules.map((rule) => (isNestedQuery(rule) ? compileNode(rule, allowed) : compileRule(rule, allowed)));
+  const parts = query.rules.map((rule) =>
+    isNestedQuery(rule) ? compileNode(rule, allowed) : compileRule(rule, allowed),
+  );
   if (query.combinator === "and") return (entity) => parts.every((part) => part(entity));
   return (entity) => parts.some((part) => part(entity));
 }
@@ -144,7 +148,11 @@ function listOf(value: unknown, operator: string): unknown[] {
   return value;
 }
 
-function stringTest(read: (entity: StoredEntity) => unknown, value: unknown, test: (field: string, text: string) => boolean): Predicate {
+function stringTest(
+  read: (entity: StoredEntity) => unknown,
+  value: unknown,
+  test: (field: string, text: string) => boolean,
+): Predicate {
   if (typeof value !== "string") throw new Error("a string operator needs a string value");
   return (entity) => {
     const field = read(entity);
@@ -152,8 +160,13 @@ function stringTest(read: (entity: StoredEntity) => unknown, value: unknown, tes
   };
 }
 
-function compare(read: (entity: StoredEntity) => unknown, value: unknown, accept: (order: number) => boolean): Predicate {
-  if (typeof value !== "number" && typeof value !== "string") throw new Error("a comparison needs a number or date value");
+function compare(
+  read: (entity: StoredEntity) => unknown,
+  value: unknown,
+  accept: (order: number) => boolean,
+): Predicate {
+  if (typeof value !== "number" && typeof value !== "string")
+    throw new Error("a comparison needs a number or date value");
   return (entity) => {
     const field = read(entity);
     if (typeof field === "number" && typeof value === "number") return accept(field - value);

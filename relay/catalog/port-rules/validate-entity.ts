@@ -58,7 +58,8 @@ export function suppliedFieldProblems(
 export function requiredFieldProblems(content: EntityContent, blueprint: Blueprint): string[] {
   const problems: string[] = [];
   for (const name of blueprint.schema.required) {
-    if (content.properties[name] === undefined) problems.push(`properties.${name}: is required by blueprint "${blueprint.identifier}"`);
+    if (content.properties[name] === undefined)
+      problems.push(`properties.${name}: is required by blueprint "${blueprint.identifier}"`);
   }
   for (const [name, relation] of Object.entries(blueprint.relations)) {
     if (!relation.required) continue;

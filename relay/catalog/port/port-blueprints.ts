@@ -1,15 +1,19 @@
-import { CatalogUnavailableError, type BlueprintResult, type CatalogCheck, type CheckOptions } from "../catalog";
+import { messageOf } from "../../log/message-of";
+import { type BlueprintResult, type CatalogCheck, CatalogUnavailableError, type CheckOptions } from "../catalog";
 import type { Blueprint } from "../port-rules/blueprint";
 import { entityErrorOf } from "./port-entity-error";
 import type { PortHttp } from "./port-http";
-import { messageOf } from "../../log/message-of";
 
 /**
  * Creates the blueprints Port lacks (port-api.md §3), leaving existing ones untouched: Port's copy may have been
  * edited on purpose. They are created without relations first and get their relations in a second pass, so that
  * relation targets exist whatever the order (and cycles work).
  */
-export async function ensurePortBlueprints(http: PortHttp, blueprints: readonly Blueprint[], signal?: AbortSignal): Promise<BlueprintResult[]> {
+export async function ensurePortBlueprints(
+  http: PortHttp,
+  blueprints: readonly Blueprint[],
+  signal?: AbortSignal,
+): Promise<BlueprintResult[]> {
   const results = new Map<string, BlueprintResult>();
   const created: Blueprint[] = [];
   for (const blueprint of blueprints) {
@@ -20,15 +24,26 @@ export async function ensurePortBlueprints(http: PortHttp, blueprints: readonly 
       continue;
     }
     if (existing.status !== 404) {
-      results.set(blueprint.identifier, { result: "failed", identifier: blueprint.identifier, error: entityErrorOf(existing) });
+      results.set(blueprint.identifier, {
+        result: "failed",
+        identifier: blueprint.identifier,
+        error: entityErrorOf(existing),
+      });
       continue;
     }
-    const response = await http.request("POST", "/blueprints", { body: JSON.stringify({ ...blueprint, relations: {} }), signal });
+    const response = await http.request("POST", "/blueprints", {
+      body: JSON.stringify({ ...blueprint, relations: {} }),
+      signal,
+    });
     if (response.status === 200 || response.status === 201) {
       results.set(blueprint.identifier, { result: "created", identifier: blueprint.identifier });
       created.push(blueprint);
     } else {
-      results.set(blueprint.identifier, { result: "failed", identifier: blueprint.identifier, error: entityErrorOf(response) });
+      results.set(blueprint.identifier, {
+        result: "failed",
+        identifier: blueprint.identifier,
+        error: entityErrorOf(response),
+      });
     }
   }
   for (const blueprint of created) {
@@ -38,10 +53,16 @@ export async function ensurePortBlueprints(http: PortHttp, blueprints: readonly 
       signal,
     });
     if (response.status !== 200) {
-      results.set(blueprint.identifier, { result: "failed", identifier: blueprint.identifier, error: entityErrorOf(response) });
+      results.set(blueprint.identifier, {
+        result: "failed",
+        identifier: blueprint.identifier,
+        error: entityErrorOf(response),
+      });
     }
   }
-  return blueprints.map((blueprint) => results.get(blueprint.identifier) ?? { result: "exists", identifier: blueprint.identifier });
+  return blueprints.map(
+    (blueprint) => results.get(blueprint.identifier) ?? { result: "exists", identifier: blueprint.identifier },
+  );
 }
 
 /** An entity that fails every blueprint's checks harmlessly: Port only validates it (`validation_only=true`). */
@@ -80,7 +101,9 @@ export async function checkPort(http: PortHttp, location: string, options: Check
   try {
     const missing: string[] = [];
     for (const identifier of options.blueprints) {
-      const response = await http.request("GET", `/blueprints/${encodeURIComponent(identifier)}`, { signal: options.signal });
+      const response = await http.request("GET", `/blueprints/${encodeURIComponent(identifier)}`, {
+        signal: options.signal,
+      });
       if (response.status !== 200) missing.push(identifier);
     }
     checks.push(
@@ -108,11 +131,20 @@ export async function checkPort(http: PortHttp, location: string, options: Check
               message: `Port refused a validation-only write to "${first}" (HTTP ${response.status})`,
               fix: "give the credentials' role write access to the mapped blueprints (an admin or the integration's machine credentials)",
             }
-          : { check: "writable", ok: true, message: `the credentials may write to "${first}" (validation-only probe, nothing written)` },
+          : {
+              check: "writable",
+              ok: true,
+              message: `the credentials may write to "${first}" (validation-only probe, nothing written)`,
+            },
       );
     }
   } catch (error) {
-    checks.push({ check: "blueprints", ok: false, message: messageOf(error), fix: "retry; if it persists, check Port's status page" });
+    checks.push({
+      check: "blueprints",
+      ok: false,
+      message: messageOf(error),
+      fix: "retry; if it persists, check Port's status page",
+    });
   }
   return checks;
 }

@@ -1,11 +1,12 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { mapLimited } from "../../concurrency/map-limited";
 import type { Logger } from "../../log/logger";
 import {
-  CatalogUnavailableError,
   type BlueprintResult,
   type Catalog,
   type CatalogCheck,
   type CatalogEntity,
+  CatalogUnavailableError,
   type CheckOptions,
   type DeleteOptions,
   type DeleteResult,
@@ -16,18 +17,17 @@ import {
   type UpsertOptions,
   type UpsertResult,
 } from "../catalog";
-import { datasourceMatchOf, identityProblems, userAgentOf, type IntegrationIdentity } from "../integration-identity";
+import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
 import { entityBodyProblems } from "../port-rules/entity-body";
 import { invalidRequest, PORT_MAX_BODY_BYTES, payloadTooLarge } from "../port-rules/port-error";
 import { isSearchQuery } from "../search-query";
 import { checkPort, ensurePortBlueprints } from "./port-blueprints";
 import { deleteFromPort } from "./port-deletes";
-import { errorCodeOf, entityErrorOf } from "./port-entity-error";
+import { entityErrorOf, errorCodeOf } from "./port-entity-error";
 import { PortHttp } from "./port-http";
 import { BulkUpsertResponse, DatasourceEntitiesResponse, EntityResponse, SingleUpsertResponse } from "./port-schema";
 import { DEFAULT_RETRY_DELAY_POLICY } from "./retry-delay";
-import { mapLimited } from "../../concurrency/map-limited";
 import { bulkBody, planUpsertRequests, type SerialisedEntity, type UpsertRequestPlan } from "./upsert-batches";
 
 export interface PortCatalogOptions {
@@ -116,7 +116,12 @@ export class PortCatalog implements Catalog {
       const wire = wireEntity(entity);
       const problems = entityBodyProblems(wire);
       if (problems.length > 0) {
-        results[index] = { result: "failed", blueprint: entity.blueprint, identifier: entity.identifier, error: invalidRequest(problems) };
+        results[index] = {
+          result: "failed",
+          blueprint: entity.blueprint,
+          identifier: entity.identifier,
+          error: invalidRequest(problems),
+        };
         return;
       }
       const json = JSON.stringify(wire);
@@ -135,7 +140,9 @@ export class PortCatalog implements Catalog {
     for (const run of runs) {
       // Within a run, bulk requests go out several at a time (Port orders the entities of one request only).
       const plans = planUpsertRequests(run.entities, this.#bulkSize, this.#maxBodyBytes);
-      const sent = await mapLimited(plans, this.#concurrency, (plan) => this.#send(run.blueprint, plan, query, entities, options.signal));
+      const sent = await mapLimited(plans, this.#concurrency, (plan) =>
+        this.#send(run.blueprint, plan, query, entities, options.signal),
+      );
       for (const [index, result] of sent.flat()) results[index] = result;
     }
     return results.map(
@@ -183,26 +190,43 @@ export class PortCatalog implements Catalog {
       if (page.length > 0) yield page;
       const next = parsed.data.next ?? undefined;
       if (next === undefined || next === "") return;
-      if (next === from) throw new CatalogUnavailableError("unexpected_response", "Port returned the same listing cursor twice");
+      if (next === from)
+        throw new CatalogUnavailableError("unexpected_response", "Port returned the same listing cursor twice");
       from = next;
     }
   }
 
-  async get(blueprint: string, identifier: string, options: { signal?: AbortSignal } = {}): Promise<StoredEntity | null> {
-    const response = await this.#http.request("GET", `/blueprints/${encodeURIComponent(blueprint)}/entities/${encodeURIComponent(identifier)}`, {
-      signal: options.signal,
-    });
+  async get(
+    blueprint: string,
+    identifier: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StoredEntity | null> {
+    const response = await this.#http.request(
+      "GET",
+      `/blueprints/${encodeURIComponent(blueprint)}/entities/${encodeURIComponent(identifier)}`,
+      {
+        signal: options.signal,
+      },
+    );
     if (response.status === 404) return null;
     const parsed = response.status === 200 ? EntityResponse.safeParse(response.body) : null;
     if (parsed === null || !parsed.success) {
-      throw new CatalogUnavailableError("unexpected_response", `reading ${blueprint}/${identifier} from Port failed with HTTP ${response.status}`);
+      throw new CatalogUnavailableError(
+        "unexpected_response",
+        `reading ${blueprint}/${identifier} from Port failed with HTTP ${response.status}`,
+      );
     }
     const entity = parsed.data.entity;
     return {
       blueprint: entity.blueprint ?? blueprint,
       identifier: entity.identifier,
       title: entity.title ?? null,
-      team: entity.team === undefined || entity.team === null ? [] : typeof entity.team === "string" ? [entity.team] : entity.team,
+      team:
+        entity.team === undefined || entity.team === null
+          ? []
+          : typeof entity.team === "string"
+            ? [entity.team]
+            : entity.team,
       icon: entity.icon ?? null,
       properties: Object.fromEntries(Object.entries(entity.properties).filter(([, value]) => value !== null)),
       relations: Object.fromEntries(
@@ -215,7 +239,10 @@ export class PortCatalog implements Catalog {
     };
   }
 
-  async ensureBlueprints(blueprints: readonly Blueprint[], options: { signal?: AbortSignal } = {}): Promise<BlueprintResult[]> {
+  async ensureBlueprints(
+    blueprints: readonly Blueprint[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<BlueprintResult[]> {
     return ensurePortBlueprints(this.#http, blueprints, options.signal);
   }
 
@@ -234,35 +261,62 @@ export class PortCatalog implements Catalog {
     entities: readonly CatalogEntity[],
     signal: AbortSignal | undefined,
   ): Promise<[number, UpsertResult][]> {
-    const entityAt = (index: number): CatalogEntity => entities[index] ?? { blueprint, identifier: "", properties: {}, relations: {} };
+    const entityAt = (index: number): CatalogEntity =>
+      entities[index] ?? { blueprint, identifier: "", properties: {}, relations: {} };
     if (plan.route === "too-large") {
       const entity = entityAt(plan.entity.index);
-      return [[plan.entity.index, { result: "failed", blueprint, identifier: entity.identifier, error: payloadTooLarge(plan.entity.bytes, this.#maxBodyBytes) }]];
+      return [
+        [
+          plan.entity.index,
+          {
+            result: "failed",
+            blueprint,
+            identifier: entity.identifier,
+            error: payloadTooLarge(plan.entity.bytes, this.#maxBodyBytes),
+          },
+        ],
+      ];
     }
-    if (plan.route === "single") return [[plan.entity.index, await this.#single(blueprint, plan.entity, entityAt(plan.entity.index), query, signal)]];
+    if (plan.route === "single")
+      return [
+        [plan.entity.index, await this.#single(blueprint, plan.entity, entityAt(plan.entity.index), query, signal)],
+      ];
     const path = `/blueprints/${encodeURIComponent(blueprint)}/entities/bulk`;
     const response = await this.#http.request("POST", path, { query, body: bulkBody(plan.entities), signal });
     if (response.status === 413 || response.status === 422) {
       // Port refused the request as a whole (the body, or one entity against the route's schema): one by one, only
       // the entities at fault fail (Ocean does this for 413).
-      this.#log.info({ blueprint, status: response.status, entities: plan.entities.length }, "Port refused a bulk upsert; upserting one by one");
+      this.#log.info(
+        { blueprint, status: response.status, entities: plan.entities.length },
+        "Port refused a bulk upsert; upserting one by one",
+      );
       const out: [number, UpsertResult][] = [];
-      for (const item of plan.entities) out.push([item.index, await this.#single(blueprint, item, entityAt(item.index), query, signal)]);
+      for (const item of plan.entities)
+        out.push([item.index, await this.#single(blueprint, item, entityAt(item.index), query, signal)]);
       return out;
     }
     if (response.status !== 200 && response.status !== 207) {
       const error = entityErrorOf(response);
-      return plan.entities.map((item) => [item.index, { result: "failed", blueprint, identifier: entityAt(item.index).identifier, error }]);
+      return plan.entities.map((item) => [
+        item.index,
+        { result: "failed", blueprint, identifier: entityAt(item.index).identifier, error },
+      ]);
     }
     const parsed = BulkUpsertResponse.safeParse(response.body);
     if (!parsed.success) {
-      throw new CatalogUnavailableError("unexpected_response", `Port's answer to a bulk upsert into "${blueprint}" is not a bulk result`);
+      throw new CatalogUnavailableError(
+        "unexpected_response",
+        `Port's answer to a bulk upsert into "${blueprint}" is not a bulk result`,
+      );
     }
     const out: [number, UpsertResult][] = [];
     for (const written of parsed.data.entities) {
       const item = plan.entities[written.index];
       if (item === undefined) continue;
-      out.push([item.index, { result: written.created ? "created" : "updated", blueprint, identifier: written.identifier }]);
+      out.push([
+        item.index,
+        { result: written.created ? "created" : "updated", blueprint, identifier: written.identifier },
+      ]);
     }
     for (const failure of parsed.data.errors) {
       const item = plan.entities[failure.index];
@@ -270,7 +324,10 @@ export class PortCatalog implements Catalog {
       const entity = entityAt(item.index);
       if (failure.identifier === "unknown" && isSearchQuery(entity.identifier)) {
         // A search identifier that matched nothing: Port created nothing (Ocean drops these silently).
-        out.push([item.index, { result: "unresolved", blueprint, identifier: entity.identifier, message: failure.message || failure.error }]);
+        out.push([
+          item.index,
+          { result: "unresolved", blueprint, identifier: entity.identifier, message: failure.message || failure.error },
+        ]);
         continue;
       }
       out.push([
@@ -279,7 +336,11 @@ export class PortCatalog implements Catalog {
           result: "failed",
           blueprint,
           identifier: entity.identifier,
-          error: { status: failure.statusCode, code: errorCodeOf(failure.statusCode, failure.error), message: failure.message || failure.error },
+          error: {
+            status: failure.statusCode,
+            code: errorCodeOf(failure.statusCode, failure.error),
+            message: failure.message || failure.error,
+          },
         },
       ]);
     }
@@ -293,12 +354,24 @@ export class PortCatalog implements Catalog {
     query: Record<string, boolean>,
     signal: AbortSignal | undefined,
   ): Promise<UpsertResult> {
-    const response = await this.#http.request("POST", `/blueprints/${encodeURIComponent(blueprint)}/entities`, { query, body: item.json, signal });
+    const response = await this.#http.request("POST", `/blueprints/${encodeURIComponent(blueprint)}/entities`, {
+      query,
+      body: item.json,
+      signal,
+    });
     if (response.status === 200 || response.status === 201) {
       const parsed = SingleUpsertResponse.safeParse(response.body);
-      if (!parsed.success) throw new CatalogUnavailableError("unexpected_response", `Port's answer to an upsert into "${blueprint}" has no entity`);
+      if (!parsed.success)
+        throw new CatalogUnavailableError(
+          "unexpected_response",
+          `Port's answer to an upsert into "${blueprint}" has no entity`,
+        );
       // The single route does not say whether it created: 201 Created is taken to mean created.
-      return { result: response.status === 201 ? "created" : "updated", blueprint, identifier: parsed.data.entity.identifier };
+      return {
+        result: response.status === 201 ? "created" : "updated",
+        blueprint,
+        identifier: parsed.data.entity.identifier,
+      };
     }
     return { result: "failed", blueprint, identifier: entity.identifier, error: entityErrorOf(response) };
   }

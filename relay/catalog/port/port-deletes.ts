@@ -1,7 +1,7 @@
 import type { DeleteOptions, DeleteResult, EntityKey } from "../catalog";
-import { BulkDeleteResponse } from "./port-schema";
 import { entityErrorOf } from "./port-entity-error";
 import type { PortHttp } from "./port-http";
+import { BulkDeleteResponse } from "./port-schema";
 
 /** Port's bulk delete takes at most 100 identifiers of one blueprint (port-api.md §2.4). */
 const MAX_BULK_DELETE = 100;
@@ -12,7 +12,11 @@ const MAX_BULK_DELETE = 100;
  * what it deleted, so when it refuses, or leaves some out, those keys are deleted one by one to give each its own
  * result (`not_found` for a 404, the refusal otherwise).
  */
-export async function deleteFromPort(http: PortHttp, keys: readonly EntityKey[], options: DeleteOptions): Promise<DeleteResult[]> {
+export async function deleteFromPort(
+  http: PortHttp,
+  keys: readonly EntityKey[],
+  options: DeleteOptions,
+): Promise<DeleteResult[]> {
   const results: DeleteResult[] = [];
   const query = { delete_dependents: options.deleteDependents };
   for (const run of consecutiveRuns(keys)) {
@@ -30,7 +34,9 @@ export async function deleteFromPort(http: PortHttp, keys: readonly EntityKey[],
     const parsed = response.status === 200 ? BulkDeleteResponse.safeParse(response.body) : null;
     const deleted = parsed?.success === true ? new Set(parsed.data.deletedEntities) : new Set<string>();
     for (const key of run) {
-      results.push(deleted.has(key.identifier) ? { result: "deleted", ...key } : await deleteOne(http, key, query, options.signal));
+      results.push(
+        deleted.has(key.identifier) ? { result: "deleted", ...key } : await deleteOne(http, key, query, options.signal),
+      );
     }
   }
   return results;
@@ -42,10 +48,14 @@ async function deleteOne(
   query: Record<string, boolean>,
   signal: AbortSignal | undefined,
 ): Promise<DeleteResult> {
-  const response = await http.request("DELETE", `/blueprints/${encodeURIComponent(key.blueprint)}/entities/${encodeURIComponent(key.identifier)}`, {
-    query,
-    signal,
-  });
+  const response = await http.request(
+    "DELETE",
+    `/blueprints/${encodeURIComponent(key.blueprint)}/entities/${encodeURIComponent(key.identifier)}`,
+    {
+      query,
+      signal,
+    },
+  );
   if (response.status === 200 || response.status === 204) return { result: "deleted", ...key };
   if (response.status === 404) return { result: "not_found", ...key };
   return { result: "failed", ...key, error: entityErrorOf(response) };

@@ -2,7 +2,14 @@ import type { CatalogEntityError, CatalogErrorCode } from "../catalog";
 import type { PortResponse } from "./port-http";
 import { PortErrorBody } from "./port-schema";
 
-const KNOWN_CODES: readonly CatalogErrorCode[] = ["not_found", "invalid_request", "conflict", "has_dependents", "payload_too_large", "bad_request"];
+const KNOWN_CODES: readonly CatalogErrorCode[] = [
+  "not_found",
+  "invalid_request",
+  "conflict",
+  "has_dependents",
+  "payload_too_large",
+  "bad_request",
+];
 
 function isKnownCode(code: string | undefined): code is CatalogErrorCode {
   return KNOWN_CODES.some((known) => known === code);
@@ -24,6 +31,14 @@ export function entityErrorOf(response: PortResponse): CatalogEntityError {
   const portCode = body.success ? body.data.error : undefined;
   const code = errorCodeOf(response.status, portCode);
   const message = body.success ? (body.data.message ?? body.data.error) : undefined;
-  const text = message ?? (typeof response.body === "string" && response.body.length > 0 ? response.body.slice(0, 300) : `HTTP ${response.status}`);
-  return { status: response.status, code, message: portCode !== undefined && portCode !== code ? `${portCode}: ${text}` : text };
+  const text =
+    message ??
+    (typeof response.body === "string" && response.body.length > 0
+      ? response.body.slice(0, 300)
+      : `HTTP ${response.status}`);
+  return {
+    status: response.status,
+    code,
+    message: portCode !== undefined && portCode !== code ? `${portCode}: ${text}` : text,
+  };
 }

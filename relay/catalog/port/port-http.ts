@@ -1,8 +1,8 @@
-import type { Logger } from "../../log/logger";
 import { HostCircuit, unreachableCode } from "../../http/host-circuit";
+import type { Logger } from "../../log/logger";
 import { CatalogUnavailableError } from "../catalog";
 import { PortTokenProvider } from "./port-token";
-import { retryDelay, type RetryDelayPolicy } from "./retry-delay";
+import { type RetryDelayPolicy, retryDelay } from "./retry-delay";
 
 export interface PortHttpOptions {
   /** `https://api.getport.io` (EU) or `https://api.us.getport.io` (US), or a test server; routes go under `/v1`. */
@@ -92,7 +92,12 @@ export class PortHttp {
     return retried;
   }
 
-  async #send(method: string, path: string, headers: Record<string, string>, request: PortRequest): Promise<PortResponse> {
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    request: PortRequest,
+  ): Promise<PortResponse> {
     const { fetch, log, maxAttempts, requestTimeoutMs, sleep, now } = this.#options;
     const url = this.#url(path, request.query);
     const init: RequestInit = {
@@ -108,15 +113,20 @@ export class PortHttp {
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal, method, path);
       const refused = this.#circuit.refusal();
-      if (refused !== null) throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
+      if (refused !== null)
+        throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
       const started = now();
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(requestTimeoutMs);
-        response = await fetch(url, { ...init, signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout });
+        response = await fetch(url, {
+          ...init,
+          signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+        });
       } catch (error) {
         throwIfAborted(request.signal, method, path);
-        const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+        const reason =
+          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
         // A refused connection or a name that does not resolve will not heal within a retry's delay (see HostCircuit).
         if (unreachableCode(error) !== null) {
           this.#circuit.open(reason);
@@ -138,8 +148,17 @@ export class PortHttp {
           `Port answered HTTP ${response.status} to ${method} /v1${path} ${attempt} times in a row${describe(body)}; try again later`,
         );
       }
-      const { delayMs, source } = retryDelay(response.status, response.headers, attempt, now(), this.#options.retryDelay);
-      log.warn({ method, path, status: response.status, attempt, delayMs, source }, "Port request throttled or failed; retrying");
+      const { delayMs, source } = retryDelay(
+        response.status,
+        response.headers,
+        attempt,
+        now(),
+        this.#options.retryDelay,
+      );
+      log.warn(
+        { method, path, status: response.status, attempt, delayMs, source },
+        "Port request throttled or failed; retrying",
+      );
       await sleep(delayMs, request.signal);
     }
   }
@@ -162,7 +181,8 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 function describe(body: unknown): string {
-  if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string") return ` (${body.message})`;
+  if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string")
+    return ` (${body.message})`;
   return "";
 }
 
@@ -175,5 +195,6 @@ function unreachable(method: string, path: string, reason: string, cause?: unkno
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, method: string, path: string): void {
-  if (signal?.aborted === true) throw new CatalogUnavailableError("aborted", `${method} /v1${path} to Port was aborted`);
+  if (signal?.aborted === true)
+    throw new CatalogUnavailableError("aborted", `${method} /v1${path} to Port was aborted`);
 }

@@ -17,7 +17,11 @@ export interface RetryDelayPolicy {
   random: () => number;
 }
 
-export const DEFAULT_RETRY_DELAY_POLICY: RetryDelayPolicy = { baseDelayMs: 300, maxDelayMs: 300_000, random: Math.random };
+export const DEFAULT_RETRY_DELAY_POLICY: RetryDelayPolicy = {
+  baseDelayMs: 300,
+  maxDelayMs: 300_000,
+  random: Math.random,
+};
 
 const EPOCH_THRESHOLD_SECONDS = 10_000;
 

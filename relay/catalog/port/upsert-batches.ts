@@ -19,7 +19,11 @@ export type UpsertRequestPlan =
 /** `{"entities":[` and `]}` around the comma-separated entities. */
 const BULK_WRAPPER_BYTES = Buffer.byteLength('{"entities":[]}');
 
-export function planUpsertRequests(entities: readonly SerialisedEntity[], maxItems: number, maxBodyBytes: number): UpsertRequestPlan[] {
+export function planUpsertRequests(
+  entities: readonly SerialisedEntity[],
+  maxItems: number,
+  maxBodyBytes: number,
+): UpsertRequestPlan[] {
   const plans: UpsertRequestPlan[] = [];
   let batch: SerialisedEntity[] = [];
   let batchBytes = BULK_WRAPPER_BYTES;

@@ -1,14 +1,14 @@
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
-import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { StoredEntity } from "../../catalog/catalog";
 import { LocalCatalog } from "../../catalog/local/local-catalog";
 import { loadEnvironment } from "../../config/environment";
+import { messageOf } from "../../log/message-of";
 import type { Command } from "../command";
 import { CommandFailed } from "../errors";
-import { messageOf } from "../../log/message-of";
 
 /**
  * `bbrelay catalog export`: the local catalog on stdout as one JSON array of entities, in (blueprint, identifier)
@@ -34,7 +34,9 @@ Examples:
   async run(context) {
     const path = catalogPathOf(context.values.catalog, context.env, context.cwd);
     if (!existsSync(path)) {
-      throw new CommandFailed(`there is no local catalog at ${path}: run \`bbrelay resync\` first, or point CATALOG_PATH or --catalog at the file`);
+      throw new CommandFailed(
+        `there is no local catalog at ${path}: run \`bbrelay resync\` first, or point CATALOG_PATH or --catalog at the file`,
+      );
     }
     let catalog: LocalCatalog;
     try {
@@ -53,7 +55,9 @@ Examples:
       await write(context.stdout, "[");
       for (const filter of filters) {
         for (const page of catalog.pages(filter)) {
-          const text = page.map((entity) => `${count++ === 0 ? "\n" : ",\n"}${JSON.stringify(exported(entity))}`).join("");
+          const text = page
+            .map((entity) => `${count++ === 0 ? "\n" : ",\n"}${JSON.stringify(exported(entity))}`)
+            .join("");
           await write(context.stdout, text);
         }
       }

@@ -2,8 +2,8 @@ import { openAgentContext } from "../../agent/agent-context";
 import type { CheckResult } from "../../doctor/check-result";
 import { runDoctor } from "../../doctor/run-doctor";
 import type { Command, CommandContext } from "../command";
-import { ConfigError } from "../errors";
 import { CONFIG_OPTION, configFlag, wantsJson } from "../common-options";
+import { ConfigError } from "../errors";
 
 export const doctorCommand: Command = {
   name: "doctor",
@@ -19,7 +19,10 @@ webhook, dead letters) and the webhooks (present, not drifted, healthy according
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
   options: {
     config: CONFIG_OPTION,
-    json: { type: "boolean", description: "Print one JSON object per check (the default when stdout is not a terminal)" },
+    json: {
+      type: "boolean",
+      description: "Print one JSON object per check (the default when stdout is not a terminal)",
+    },
   },
   async run(context) {
     let results: CheckResult[];
@@ -33,7 +36,12 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
-      results = error.problems.map((problem) => ({ name: "config", status: "fail", message: problem, fix: "fix the value named, then run bbrelay doctor again" }));
+      results = error.problems.map((problem) => ({
+        name: "config",
+        status: "fail",
+        message: problem,
+        fix: "fix the value named, then run bbrelay doctor again",
+      }));
     }
     print(context, results);
     return results.some((result) => result.status === "fail") ? 1 : 0;
@@ -50,9 +58,12 @@ function print(context: CommandContext, results: CheckResult[]): void {
   const width = Math.max(...results.map((result) => result.name.length));
   for (const result of results) {
     context.stdout.write(`${MARKS[result.status]} ${result.name.padEnd(width)}  ${result.message}\n`);
-    if (result.fix !== undefined && result.status !== "ok") context.stdout.write(`  ${" ".repeat(width)}  fix: ${result.fix}\n`);
+    if (result.fix !== undefined && result.status !== "ok")
+      context.stdout.write(`  ${" ".repeat(width)}  fix: ${result.fix}\n`);
   }
   const failed = results.filter((result) => result.status === "fail").length;
   const warned = results.filter((result) => result.status === "warn").length;
-  context.stdout.write(`\n${failed === 0 ? "All checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}${warned > 0 ? `, ${warned} warning${warned === 1 ? "" : "s"}` : ""}.\n`);
+  context.stdout.write(
+    `\n${failed === 0 ? "All checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}${warned > 0 ? `, ${warned} warning${warned === 1 ? "" : "s"}` : ""}.\n`,
+  );
 }

@@ -1,21 +1,27 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
-import { DEFAULT_MAPPING_YAML } from "../../config/default-mapping";
-import { BitbucketClient, isBitbucketError } from "../../bitbucket/index";
-import { loadEnvironment, requireBitbucket, type AgentEnvironment } from "../../config/environment";
-import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mapping-loader";
-import { createMappingEngine } from "../../mapping/create-engine";
-import { explainJq } from "../../mapping/compiled";
 import { toPortJq } from "../../../shared/mapping-config/port-jq";
+import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
+import { BitbucketClient, isBitbucketError } from "../../bitbucket/index";
+import { DEFAULT_MAPPING_YAML } from "../../config/default-mapping";
+import { type AgentEnvironment, loadEnvironment, requireBitbucket } from "../../config/environment";
+import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mapping-loader";
+import { explainJq } from "../../mapping/compiled";
+import { createMappingEngine } from "../../mapping/create-engine";
 import { formatEntitiesForTerminal } from "../../mapping/format-entities";
-import { fileItemSource, ItemSourceError, type ItemSource } from "../../mapping/item-source";
+import { fileItemSource, type ItemSource, ItemSourceError } from "../../mapping/item-source";
 import { liveItemSource } from "../../mapping/live-item-source";
-import { addCounts, emptyCounts, type MappedEntity, type MappingCounts, type MappingWarning } from "../../mapping/mapping-result";
+import {
+  addCounts,
+  emptyCounts,
+  type MappedEntity,
+  type MappingCounts,
+  type MappingWarning,
+} from "../../mapping/mapping-result";
 import type { ResourceMapper } from "../../mapping/resource-mapper";
 import type { Command, CommandContext } from "../command";
-import { CommandFailed, ConfigError, UsageError } from "../errors";
 import { parseKind, wantsJson } from "../common-options";
+import { CommandFailed, ConfigError, UsageError } from "../errors";
 
 /**
  * `bbrelay map`: Port's jq playground from the terminal. Runs the mapping of one kind on sample items and
@@ -56,9 +62,17 @@ Examples:
   bbrelay map --print-default > mapping.yaml`,
   options: {
     kind: { type: "string", valueName: "K", description: `The kind to map: ${KINDS.join(", ")}` },
-    config: { type: "string", valueName: "FILE", description: "The mapping file (port-app-config YAML); overrides BBRELAY_CONFIG" },
+    config: {
+      type: "string",
+      valueName: "FILE",
+      description: "The mapping file (port-app-config YAML); overrides BBRELAY_CONFIG",
+    },
     input: { type: "string", valueName: "FILE", description: "A JSON file with one item or an array of items" },
-    live: { type: "string", valueName: "N", description: "Map the first N items of each resource, read live from Bitbucket" },
+    live: {
+      type: "string",
+      valueName: "N",
+      description: "Map the first N items of each resource, read live from Bitbucket",
+    },
     json: { type: "boolean", description: "Print the entities as a JSON array even on a terminal" },
     "print-default": { type: "boolean", description: "Print the built-in mapping (YAML) and exit" },
     explain: { type: "boolean", description: "Show which jq engine serves each field, and why, instead of mapping" },
@@ -75,13 +89,21 @@ Examples:
     const engine = createMappingEngine({ logger: context.log });
     try {
       const mapping = await loadMapping({
-        source: mappingSourceOf(configFlag === undefined ? undefined : resolve(context.cwd, configFlag), environment.mappingPath),
+        source: mappingSourceOf(
+          configFlag === undefined ? undefined : resolve(context.cwd, configFlag),
+          environment.mappingPath,
+        ),
         engine,
         mapperOptions: { jqEnv: environment.jqEnv },
       });
       const mappers = mappersOfKind(mapping, kind);
       if (mappers.length === 0) {
-        throw new ConfigError([`resources: has no resource of kind ${kind}; the kinds it maps: ${[...new Set(mapping.mappers.map((mapper) => mapper.kind))].join(", ")}`], mapping.origin);
+        throw new ConfigError(
+          [
+            `resources: has no resource of kind ${kind}; the kinds it maps: ${[...new Set(mapping.mappers.map((mapper) => mapper.kind))].join(", ")}`,
+          ],
+          mapping.origin,
+        );
       }
       if (source === null) {
         writeExplanations(context, mappers);
@@ -106,7 +128,13 @@ function writeExplanations(context: CommandContext, mappers: readonly ResourceMa
   const rows = mappers.flatMap((mapper) =>
     mapper.fields.map((field) => {
       const explanation = explainJq(toPortJq(field.source));
-      return { resource: `resources[${mapper.index}]`, path: field.path, engine: field.engine, reason: explanation.reason, source: field.source };
+      return {
+        resource: `resources[${mapper.index}]`,
+        path: field.path,
+        engine: field.engine,
+        reason: explanation.reason,
+        source: field.source,
+      };
     }),
   );
   if (wantsJson(context)) {
@@ -115,11 +143,17 @@ function writeExplanations(context: CommandContext, mappers: readonly ResourceMa
   }
   const width = Math.max(...rows.map((row) => `${row.resource}.${row.path}`.length));
   for (const row of rows) {
-    context.stdout.write(`${`${row.resource}.${row.path}`.padEnd(width)}  ${row.engine.padEnd(8)}  ${row.reason}\n    ${row.source}\n`);
+    context.stdout.write(
+      `${`${row.resource}.${row.path}`.padEnd(width)}  ${row.engine.padEnd(8)}  ${row.reason}\n    ${row.source}\n`,
+    );
   }
 }
 
-async function mapAll(mappers: readonly ResourceMapper[], source: ItemSource, context: CommandContext): Promise<{ entities: MappedEntity[]; counts: MappingCounts }> {
+async function mapAll(
+  mappers: readonly ResourceMapper[],
+  source: ItemSource,
+  context: CommandContext,
+): Promise<{ entities: MappedEntity[]; counts: MappingCounts }> {
   const entities: MappedEntity[] = [];
   const counts = emptyCounts();
   for (const mapper of mappers) {
@@ -131,15 +165,22 @@ async function mapAll(mappers: readonly ResourceMapper[], source: ItemSource, co
       entities.push(...result.entities);
       addCounts(counts, result.counts);
       for (const warning of result.warnings) {
-        log.warn({ item, element: warning.element, path: warning.path, reason: warning.message }, warningMessage(warning.code));
+        log.warn(
+          { item, element: warning.element, path: warning.path, reason: warning.message },
+          warningMessage(warning.code),
+        );
       }
       for (const error of result.errors) {
-        log.error({ item, element: error.element, path: error.path, reason: error.message }, "selector or itemsToParse failed: an error for the kind");
+        log.error(
+          { item, element: error.element, path: error.path, reason: error.message },
+          "selector or itemsToParse failed: an error for the kind",
+        );
       }
       for (const path of result.nullFields) nullFields.set(path, (nullFields.get(path) ?? 0) + 1);
       item++;
     }
-    if (nullFields.size > 0) log.info({ fields: Object.fromEntries(nullFields) }, "fields that came out null (count of entities)");
+    if (nullFields.size > 0)
+      log.info({ fields: Object.fromEntries(nullFields) }, "fields that came out null (count of entities)");
   }
   return { entities, counts };
 }
@@ -177,9 +218,13 @@ function itemSourceOf(context: CommandContext, environment: AgentEnvironment): I
   if (input !== undefined) return fileItemSource(resolve(context.cwd, input));
   if (live === undefined) throw new UsageError("--input FILE or --live N is required: the items to map");
   const count = /^\d+$/.test(live) ? Number(live) : Number.NaN;
-  if (!Number.isSafeInteger(count) || count < 1 || count > 10_000) throw new UsageError(`--live must be a number of items from 1 to 10000, got ${JSON.stringify(live)}`);
+  if (!Number.isSafeInteger(count) || count < 1 || count > 10_000)
+    throw new UsageError(`--live must be a number of items from 1 to 10000, got ${JSON.stringify(live)}`);
   const settings = requireBitbucket(environment);
-  const client = BitbucketClient.fromConfig({ baseUrl: settings.baseUrl, auth: settings.auth }, { logger: context.log, signal: context.signal });
+  const client = BitbucketClient.fromConfig(
+    { baseUrl: settings.baseUrl, auth: settings.auth },
+    { logger: context.log, signal: context.signal },
+  );
   return liveItemSource(client, count, context.log);
 }
 

@@ -1,12 +1,12 @@
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
-import { mappersOfKind } from "../../config/mapping-loader";
 import { openAgentContext } from "../../agent/agent-context";
+import { mappersOfKind } from "../../config/mapping-loader";
 import { runResync } from "../../sync/resync";
 import { formatSummary } from "../../sync/resync-summary";
 import type { Command, CommandContext } from "../command";
+import { CONFIG_OPTION, configFlag, parseKind, wantsJson } from "../common-options";
 import { UsageError } from "../errors";
 import { resyncProgress } from "../progress";
-import { CONFIG_OPTION, configFlag, parseKind, wantsJson } from "../common-options";
 
 export const resyncCommand: Command = {
   name: "resync",
@@ -38,7 +38,8 @@ Examples:
     try {
       if (kinds !== undefined) {
         const missing = kinds.filter((kind) => mappersOfKind(agent.mapping, kind).length === 0);
-        if (missing.length > 0) throw new UsageError(`${agent.mapping.origin} has no resource of kind ${missing.join(", ")}`);
+        if (missing.length > 0)
+          throw new UsageError(`${agent.mapping.origin} has no resource of kind ${missing.join(", ")}`);
       }
       const catalog = agent.catalog();
       if (catalog.kind === "port" && agent.blueprints !== null && context.values["dry-run"] !== true) {
@@ -53,7 +54,11 @@ Examples:
         dryRun: context.values["dry-run"] === true,
         signal: context.signal,
         ...(kinds === undefined ? {} : { kinds }),
-        onProgress: resyncProgress({ stream: context.stderr, isTTY: context.stdoutIsTTY && context.log.format === "human", log: context.log }),
+        onProgress: resyncProgress({
+          stream: context.stderr,
+          isTTY: context.stdoutIsTTY && context.log.format === "human",
+          log: context.log,
+        }),
       });
       const json = wantsJson(context);
       context.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));

@@ -1,17 +1,18 @@
-import { openAgentContext, type AgentContext } from "../../agent/agent-context";
+import { type AgentContext, openAgentContext } from "../../agent/agent-context";
 import { webhookInstallerOf } from "../../agent/webhook-installer-of";
 import { requireRelay } from "../../config/environment";
 import { EdgeClient, EdgeError } from "../../edge/edge-client";
 import { LiveAgent } from "../../live/live-agent";
-import type { Command, CommandContext } from "../command";
-import { CommandFailed, UsageError } from "../errors";
-import { CONFIG_OPTION, configFlag } from "../common-options";
 import { messageOf } from "../../log/message-of";
+import type { Command, CommandContext } from "../command";
+import { CONFIG_OPTION, configFlag } from "../common-options";
+import { CommandFailed, UsageError } from "../errors";
 
 export const runCommand: Command = {
   name: "run",
   summary: "Run the agent: drain the edge's queue live, run resyncs when asked, stop cleanly on SIGTERM",
-  usage: "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync] [--no-webhooks]",
+  usage:
+    "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync] [--no-webhooks]",
   details: `
 Leases webhook events from the edge (long-poll), re-reads what each one concerns from Bitbucket, writes the
 catalog and acks only after the write succeeded. Transient failures are retried with a growing delay; an event
@@ -32,12 +33,17 @@ Port credentials or a local catalog (CATALOG_PATH).`,
     "lease-timeout": {
       type: "string",
       valueName: "SECONDS",
-      description: "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
+      description:
+        "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
     },
-    "no-initial-resync": { type: "boolean", description: "Do not ask for a resync at start when the last one did not succeed (or none has run yet)" },
+    "no-initial-resync": {
+      type: "boolean",
+      description: "Do not ask for a resync at start when the last one did not succeed (or none has run yet)",
+    },
     "no-webhooks": {
       type: "boolean",
-      description: "Do not reconcile the webhooks in Bitbucket at start and after each resync (done when RELAY_WEBHOOK_SECRET is set)",
+      description:
+        "Do not reconcile the webhooks in Bitbucket at start and after each resync (done when RELAY_WEBHOOK_SECRET is set)",
     },
   },
   async run(context) {
@@ -57,7 +63,16 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         drain: { concurrency, visibilityMs },
         ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
       });
-      context.log.info({ edge: relay.url, tenant: relay.tenant, catalog: agent.catalog().kind, concurrency, webhooks: syncWebhooks !== null }, "Agent started");
+      context.log.info(
+        {
+          edge: relay.url,
+          tenant: relay.tenant,
+          catalog: agent.catalog().kind,
+          concurrency,
+          webhooks: syncWebhooks !== null,
+        },
+        "Agent started",
+      );
       await syncWebhooks?.("at start");
       if (context.values["no-initial-resync"] !== true && agent.state().lastRun()?.status !== "succeeded") {
         // Through the queue, so that it is coalesced with any other pending resync and survives a restart.
@@ -93,7 +108,10 @@ function webhookSync(agent: AgentContext, context: CommandContext): (when: strin
     try {
       const report = await installer.sync();
       const log = report.ok ? context.log.info.bind(context.log) : context.log.warn.bind(context.log);
-      log({ when, ...report.counts }, report.ok ? "Webhooks reconciled" : "Webhooks reconciled with failures (see bbrelay webhooks list)");
+      log(
+        { when, ...report.counts },
+        report.ok ? "Webhooks reconciled" : "Webhooks reconciled with failures (see bbrelay webhooks list)",
+      );
     } catch (error) {
       context.log.warn({ when, error: messageOf(error) }, "Could not reconcile the webhooks");
     }
@@ -103,6 +121,7 @@ function webhookSync(agent: AgentContext, context: CommandContext): (when: strin
 export function positiveInteger(value: unknown, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < 1 || number > 1_000) throw new UsageError(`${flag} must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(number) || number < 1 || number > 1_000)
+    throw new UsageError(`${flag} must be a whole number from 1 to 1000, got ${JSON.stringify(value)}`);
   return number;
 }

@@ -1,12 +1,12 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { QueueStats } from "../../../shared/protocol/schema";
 import { loadEnvironment } from "../../config/environment";
 import { EdgeClient } from "../../edge/edge-client";
+import { messageOf } from "../../log/message-of";
 import { AgentState, type RunRecord } from "../../state/agent-state";
 import { formatSummary, type ResyncSummary } from "../../sync/resync-summary";
-import type { QueueStats } from "../../../shared/protocol/schema";
 import type { Command } from "../command";
-import { messageOf } from "../../log/message-of";
 import { wantsJson } from "../common-options";
 
 export const statusCommand: Command = {
@@ -21,7 +21,11 @@ The edge's figures need RELAY_URL and RELAY_AGENT_TOKEN; the last resync comes f
     const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: homedir() });
     let edge: QueueStats | { error: string } | null = null;
     if (environment.relay !== null) {
-      const client = new EdgeClient({ baseUrl: environment.relay.url, tenant: environment.relay.tenant, token: environment.relay.agentToken });
+      const client = new EdgeClient({
+        baseUrl: environment.relay.url,
+        tenant: environment.relay.tenant,
+        token: environment.relay.agentToken,
+      });
       edge = await client.stats().catch((error: unknown) => ({ error: messageOf(error) }));
     }
     const state = AgentState.open(join(environment.stateDir, "state.sqlite"));

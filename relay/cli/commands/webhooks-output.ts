@@ -1,9 +1,19 @@
-import type { ChangeOutcome, ScopeListing, ScopeMode, SurveyProblem, WebhookListing, WebhookPlan, WebhookReport } from "../../webhooks/index";
+import type {
+  ChangeOutcome,
+  ScopeListing,
+  ScopeMode,
+  SurveyProblem,
+  WebhookListing,
+  WebhookPlan,
+  WebhookReport,
+} from "../../webhooks/index";
 
 /** How `bbrelay webhooks` prints plans, reports and listings for a person (JSON is printed as it is). */
 
 export function formatReport(report: WebhookReport): string {
-  const lines = [`${report.operation === "sync" ? "Sync" : "Removal"} of "${report.target.name}" → ${report.target.url} (${describeMode(report.mode)})`];
+  const lines = [
+    `${report.operation === "sync" ? "Sync" : "Removal"} of "${report.target.name}" → ${report.target.url} (${describeMode(report.mode)})`,
+  ];
   for (const scope of report.scopes) {
     if (scope.state === "done") {
       for (const outcome of scope.outcomes) lines.push(`  ${scope.label}: ${describeOutcome(outcome)}`);
@@ -20,7 +30,9 @@ export function formatReport(report: WebhookReport): string {
 }
 
 export function formatPlan(plan: WebhookPlan): string {
-  const lines = [`Plan (nothing written): "${plan.target.name}" → ${plan.target.url} (${describeMode(plan.mode)}), ${plan.scopesRead} scopes read`];
+  const lines = [
+    `Plan (nothing written): "${plan.target.name}" → ${plan.target.url} (${describeMode(plan.mode)}), ${plan.scopesRead} scopes read`,
+  ];
   for (const scope of plan.scopes) {
     if (scope.state !== "planned") {
       lines.push(`  ${scope.label}: ${scope.state}: ${scope.reason}`);

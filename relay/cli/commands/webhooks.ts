@@ -27,7 +27,10 @@ ${ENVIRONMENT}`,
   options: {
     ...shared,
     "dry-run": { type: "boolean", description: "Read only: print what a sync would change" },
-    "force-update": { type: "boolean", description: "Rewrite every hook of ours (e.g. after changing the secret in Bitbucket's UI)" },
+    "force-update": {
+      type: "boolean",
+      description: "Rewrite every hook of ours (e.g. after changing the secret in Bitbucket's UI)",
+    },
   },
   async run(context) {
     return withInstaller(context, async (installer) => {
@@ -85,7 +88,10 @@ export const webhooksGroup: CommandGroup = {
   commands: [syncCommand, listCommand, removeCommand],
 };
 
-async function withInstaller(context: CommandContext, work: (installer: ReturnType<typeof webhookInstallerOf>) => Promise<number>): Promise<number> {
+async function withInstaller(
+  context: CommandContext,
+  work: (installer: ReturnType<typeof webhookInstallerOf>) => Promise<number>,
+): Promise<number> {
   const agent = await openAgentContext(context, { ...configFlag(context), requires: ["relay", "bitbucket"] });
   try {
     return await work(webhookInstallerOf(agent, context.signal));

@@ -20,8 +20,7 @@ export type Pattern =
 
 export type ObjectPatternEntry =
   /** `$name` alone (binds `.name`), or `$name: pattern` (binds `.name` and destructures it too). */
-  | { kind: "var"; name: string; pattern: Pattern | null }
-  | { kind: "key"; key: Node; pattern: Pattern };
+  { kind: "var"; name: string; pattern: Pattern | null } | { kind: "key"; key: Node; pattern: Pattern };
 
 export type BinaryOp = "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=";
 

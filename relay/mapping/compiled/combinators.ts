@@ -1,9 +1,9 @@
 import type { Json } from "../engine";
-import { fromFn, fromGen, isTruthy, type Compiled, type Emit, type Env, type PathGen } from "./compiled-types";
+import { each } from "./builtins/helpers";
+import { type Compiled, type Emit, type Env, fromFn, fromGen, isTruthy, type PathGen } from "./compiled-types";
 import { index, iterationValues } from "./runtime/access";
 import { isObject } from "./runtime/objects";
 import { JqRuntimeError } from "./runtime/signals";
-import { each } from "./builtins/helpers";
 
 // The scope-free parts of the compiler: how compiled operands combine, in jq's evaluation order, each with a
 // generator, a direct function when there is exactly one output, and a path form where jq has one.
@@ -14,15 +14,19 @@ export function recurseDefault(): Compiled {
     if (Array.isArray(x)) for (const v of x) walk(v, emit);
     else if (isObject(x)) for (const k of Object.keys(x)) walk(x[k] ?? null, emit);
   };
-  return fromGen((x, _env, emit) => walk(x, emit), (x, p, _env, emit) => allPaths(x, p, emit));
+  return fromGen(
+    (x, _env, emit) => walk(x, emit),
+    (x, p, _env, emit) => allPaths(x, p, emit),
+  );
 }
 
 /** Visits a value and everything inside it, depth first, each with its path (what `..` emits in a path expression). */
 export function allPaths(x: Json, p: Json[], visit: (v: Json, p: Json[]) => void): void {
   visit(x, p);
-  if (Array.isArray(x)) x.forEach((v, i) => {
-    allPaths(v, [...p, i], visit);
-  });
+  if (Array.isArray(x))
+    x.forEach((v, i) => {
+      allPaths(v, [...p, i], visit);
+    });
   else if (isObject(x)) for (const k of Object.keys(x)) allPaths(x[k] ?? null, [...p, k], visit);
 }
 
@@ -41,9 +45,20 @@ export function indexStep(target: Compiled, key: Compiled, optional: boolean): C
     tpath === null
       ? null
       : (x, p, env, emit) =>
-          each(key, x, env, (k) => tpath(x, p, env, (v, vp) => guarded(optional, () => index(v, k), (r) => emit(r, [...vp, k]))));
+          each(key, x, env, (k) =>
+            tpath(x, p, env, (v, vp) =>
+              guarded(
+                optional,
+                () => index(v, k),
+                (r) => emit(r, [...vp, k]),
+              ),
+            ),
+          );
   if (tfn !== null && kfn !== null && !optional) return fromFn((x, env) => index(tfn(x, env), kfn(x, env)), path);
-  return fromGen((x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => guarded(optional, () => index(v, k), emit))), path);
+  return fromGen(
+    (x, env, emit) => each(key, x, env, (k) => each(target, x, env, (v) => guarded(optional, () => index(v, k), emit))),
+    path,
+  );
 }
 
 export function iterate(target: Compiled, optional: boolean): Compiled {
@@ -58,13 +73,22 @@ export function iterate(target: Compiled, optional: boolean): Compiled {
                 emit(item, [...vp, i]);
               });
             else if (isObject(v)) for (const k of Object.keys(v)) emit(v[k] ?? null, [...vp, k]);
-            else guarded(optional, () => iterationValues(v), () => undefined);
+            else
+              guarded(
+                optional,
+                () => iterationValues(v),
+                () => undefined,
+              );
           });
   return fromGen((x, env, emit) => {
     each(target, x, env, (v) => {
-      guarded(optional, () => iterationValues(v), (values) => {
-        for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
-      });
+      guarded(
+        optional,
+        () => iterationValues(v),
+        (values) => {
+          for (let i = 0; i < values.length; i++) emit(values[i] ?? null);
+        },
+      );
     });
   }, path);
 }
@@ -199,10 +223,11 @@ export function logic(kind: "and" | "or", left: Compiled, right: Compiled): Comp
 export function binary(op: (a: Json, b: Json) => Json, left: Compiled, right: Compiled): Compiled {
   const lfn = left.fn;
   const rfn = right.fn;
-  if (lfn !== null && rfn !== null) return fromFn((x, env) => {
-    const r = rfn(x, env);
-    return op(lfn(x, env), r);
-  });
+  if (lfn !== null && rfn !== null)
+    return fromFn((x, env) => {
+      const r = rfn(x, env);
+      return op(lfn(x, env), r);
+    });
   return fromGen((x, env, emit) => each(right, x, env, (r) => each(left, x, env, (l) => emit(op(l, r)))));
 }
 

@@ -1,9 +1,9 @@
 import type { JqOutcome, Json } from "../engine";
 import type { Node } from "./ast";
-import { compileNode } from "./compiler";
-import type { Builtin, Compiled } from "./compiled-types";
-import { parseJq } from "./parser";
 import { firstOf } from "./builtins/helpers";
+import type { Builtin, Compiled } from "./compiled-types";
+import { compileNode } from "./compiler";
+import { parseJq } from "./parser";
 import { cString } from "./runtime/access";
 import { DeferToReference, JqRuntimeError } from "./runtime/signals";
 import { dump } from "./runtime/text";
@@ -132,7 +132,12 @@ function replaceNonFinite(value: Json): Json {
   const out: { [key: string]: Json } = {};
   // Same keys in the same order: JavaScript keeps the order of the object being copied.
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, key, { value: replaceNonFinite(value[key] ?? null), writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: replaceNonFinite(value[key] ?? null),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -2,13 +2,38 @@ import type { Json } from "../engine";
 import type { Node, Pattern } from "./ast";
 import { each } from "./builtins/helpers";
 import { BUILTINS } from "./builtins/index";
-import { alt, array, binary, comma, guarded, indexStep, iterate, logic, map1, pipe, recurseDefault, tryCatch } from "./combinators";
-import { Closure, fromFn, fromGen, isClosure, isTruthy, type Builtin, type BuiltinContext, type Compiled, type Env, type Gen, type PathGen } from "./compiled-types";
-import { applyFormat } from "./runtime/formats";
-import { add, divide, modulo, multiply, negate, subtract } from "./runtime/arithmetic";
+import {
+  alt,
+  array,
+  binary,
+  comma,
+  guarded,
+  indexStep,
+  iterate,
+  logic,
+  map1,
+  pipe,
+  recurseDefault,
+  tryCatch,
+} from "./combinators";
+import {
+  type Builtin,
+  type BuiltinContext,
+  Closure,
+  type Compiled,
+  type Env,
+  fromFn,
+  fromGen,
+  type Gen,
+  isClosure,
+  isTruthy,
+  type PathGen,
+} from "./compiled-types";
 import { index, slice } from "./runtime/access";
+import { add, divide, modulo, multiply, negate, subtract } from "./runtime/arithmetic";
+import { applyFormat } from "./runtime/formats";
+import { type JsonObject, setField } from "./runtime/objects";
 import { compare, equals } from "./runtime/order";
-import { setField, type JsonObject } from "./runtime/objects";
 import { jqError } from "./runtime/signals";
 import { describeValue, toText } from "./runtime/text";
 import { Unsupported } from "./unsupported";
@@ -54,18 +79,30 @@ function up(env: Env, hops: number): Env {
 
 function binaryOp(op: string): (a: Json, b: Json) => Json {
   switch (op) {
-    case "+": return add;
-    case "-": return subtract;
-    case "*": return multiply;
-    case "/": return divide;
-    case "%": return modulo;
-    case "==": return (a, b) => equals(a, b);
-    case "!=": return (a, b) => !equals(a, b);
-    case "<": return (a, b) => compare(a, b) < 0;
-    case "<=": return (a, b) => compare(a, b) <= 0;
-    case ">": return (a, b) => compare(a, b) > 0;
-    case ">=": return (a, b) => compare(a, b) >= 0;
-    default: throw new Unsupported(`operator ${op}`);
+    case "+":
+      return add;
+    case "-":
+      return subtract;
+    case "*":
+      return multiply;
+    case "/":
+      return divide;
+    case "%":
+      return modulo;
+    case "==":
+      return (a, b) => equals(a, b);
+    case "!=":
+      return (a, b) => !equals(a, b);
+    case "<":
+      return (a, b) => compare(a, b) < 0;
+    case "<=":
+      return (a, b) => compare(a, b) <= 0;
+    case ">":
+      return (a, b) => compare(a, b) > 0;
+    case ">=":
+      return (a, b) => compare(a, b) >= 0;
+    default:
+      throw new Unsupported(`operator ${op}`);
   }
 }
 
@@ -75,7 +112,10 @@ class Compiler {
   compile(node: Node, scope: Scope): Compiled {
     switch (node.kind) {
       case "identity":
-        return fromFn((x) => x, (x, p, _e, emit) => emit(x, p));
+        return fromFn(
+          (x) => x,
+          (x, p, _e, emit) => emit(x, p),
+        );
       case "recurse-default":
         return recurseDefault();
       case "literal": {
@@ -90,13 +130,20 @@ class Compiler {
       }
       case "field":
       case "index":
-        return indexStep(this.compile(node.target, scope), this.compile(node.kind === "field" ? node.name : node.index, scope), node.optional === true);
+        return indexStep(
+          this.compile(node.target, scope),
+          this.compile(node.kind === "field" ? node.name : node.index, scope),
+          node.optional === true,
+        );
       case "slice":
         return this.#slice(node, scope);
       case "iterate":
         return iterate(this.compile(node.target, scope), node.optional === true);
       case "try":
-        return tryCatch(this.compile(node.body, scope), node.handler === null ? null : this.compile(node.handler, scope));
+        return tryCatch(
+          this.compile(node.body, scope),
+          node.handler === null ? null : this.compile(node.handler, scope),
+        );
       case "pipe":
         return pipe(this.compile(node.left, scope), this.compile(node.right, scope));
       case "comma":
@@ -148,16 +195,26 @@ class Compiler {
         ? null
         : (x, p, env, emit) =>
             withBounds(x, env, (f, t) =>
-              tpath(x, p, env, (v, vp) => guarded(optional, () => slice(v, f, t), (r) => emit(r, [...vp, { start: f, end: t }]))),
+              tpath(x, p, env, (v, vp) =>
+                guarded(
+                  optional,
+                  () => slice(v, f, t),
+                  (r) => emit(r, [...vp, { start: f, end: t }]),
+                ),
+              ),
             );
     const tfn = target.fn;
     if (tfn !== null && !optional && (from === null || from.fn !== null) && (to === null || to.fn !== null)) {
       const ffn = from?.fn ?? null;
       const tofn = to?.fn ?? null;
-      return fromFn((x, env) => slice(tfn(x, env), ffn === null ? null : ffn(x, env), tofn === null ? null : tofn(x, env)), path);
+      return fromFn(
+        (x, env) => slice(tfn(x, env), ffn === null ? null : ffn(x, env), tofn === null ? null : tofn(x, env)),
+        path,
+      );
     }
     return fromGen(
-      (x, env, emit) => withBounds(x, env, (f, t) => each(target, x, env, (v) => guarded(optional, () => slice(v, f, t), emit))),
+      (x, env, emit) =>
+        withBounds(x, env, (f, t) => each(target, x, env, (v) => guarded(optional, () => slice(v, f, t), emit))),
       path,
     );
   }
@@ -212,7 +269,16 @@ class Compiler {
     const then = this.compile(node.then, scope);
     const otherwise: Compiled =
       node.elifs.length > 0
-        ? this.#if({ kind: "if", cond: node.elifs[0]?.cond ?? node.cond, then: node.elifs[0]?.then ?? node.then, elifs: node.elifs.slice(1), else: node.else }, scope)
+        ? this.#if(
+            {
+              kind: "if",
+              cond: node.elifs[0]?.cond ?? node.cond,
+              then: node.elifs[0]?.then ?? node.then,
+              elifs: node.elifs.slice(1),
+              else: node.else,
+            },
+            scope,
+          )
         : node.else === null
           ? this.compile({ kind: "identity" }, scope)
           : this.compile(node.else, scope);
@@ -221,14 +287,18 @@ class Compiler {
     const path: PathGen | null =
       tpath === null || opath === null
         ? null
-        : (x, p, env, emit) => each(cond, x, env, (c) => (isTruthy(c) ? tpath(x, p, env, emit) : opath(x, p, env, emit)));
+        : (x, p, env, emit) =>
+            each(cond, x, env, (c) => (isTruthy(c) ? tpath(x, p, env, emit) : opath(x, p, env, emit)));
     const cfn = cond.fn;
     const thfn = then.fn;
     const ofn = otherwise.fn;
     if (cfn !== null && thfn !== null && ofn !== null) {
       return fromFn((x, env) => (isTruthy(cfn(x, env)) ? thfn(x, env) : ofn(x, env)), path);
     }
-    return fromGen((x, env, emit) => each(cond, x, env, (c) => each(isTruthy(c) ? then : otherwise, x, env, emit)), path);
+    return fromGen(
+      (x, env, emit) => each(cond, x, env, (c) => each(isTruthy(c) ? then : otherwise, x, env, emit)),
+      path,
+    );
   }
 
   #bind(sourceNode: Node, pattern: Pattern, bodyNode: Node, scope: Scope): Compiled {
@@ -247,7 +317,10 @@ class Compiler {
   /** Destructuring: a function that pushes the pattern's variables (in order of appearance) onto the environment. */
   #pattern(pattern: Pattern, scope: Scope): { binder: (value: Json, env: Env) => Env; scope: Scope } {
     if (pattern.kind === "var") {
-      return { binder: (value, env) => ({ slot: value, next: env }), scope: { kind: "var", name: pattern.name, parent: scope } };
+      return {
+        binder: (value, env) => ({ slot: value, next: env }),
+        scope: { kind: "var", name: pattern.name, parent: scope },
+      };
     }
     const steps: { extract: (value: Json) => Json; bind: (value: Json, env: Env) => Env }[] = [];
     let current = scope;
@@ -273,7 +346,8 @@ class Compiler {
           if (key.kind !== "literal" && !(key.kind === "string" && key.parts.every((p) => p.kind === "text"))) {
             throw new Unsupported("computed key in an object pattern");
           }
-          const name = key.kind === "literal" ? key.value : key.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+          const name =
+            key.kind === "literal" ? key.value : key.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
           if (typeof name !== "string") throw new Unsupported("non-string key in an object pattern");
           const inner = this.#pattern(entry.pattern, current);
           current = inner.scope;
@@ -369,7 +443,10 @@ class Compiler {
     const key = `${name}/${arity}`;
     const builtin = this.options.builtinOverrides?.[key] ?? BUILTINS[key];
     if (builtin === undefined) throw new Unsupported(`builtin ${key}`);
-    return builtin(argNodes.map((a) => this.compile(a, scope)), this.options.context);
+    return builtin(
+      argNodes.map((a) => this.compile(a, scope)),
+      this.options.context,
+    );
   }
 
   #callUser(def: FuncDef, argNodes: readonly Node[], scope: Scope): Compiled {
@@ -404,7 +481,11 @@ class Compiler {
     return this.compile(node.rest, withFunc);
   }
 
-  #string(format: Parameters<typeof applyFormat>[0] | null, parts: Extract<Node, { kind: "string" }>["parts"], scope: Scope): Compiled {
+  #string(
+    format: Parameters<typeof applyFormat>[0] | null,
+    parts: Extract<Node, { kind: "string" }>["parts"],
+    scope: Scope,
+  ): Compiled {
     const compiled = parts.map((part) => (part.kind === "text" ? part.text : this.compile(part.expr, scope)));
     const render = (v: Json): string => (format === null ? toText(v) : toText(applyFormat(format, v)));
     if (compiled.every((p) => typeof p === "string")) {

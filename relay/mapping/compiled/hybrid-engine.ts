@@ -2,8 +2,8 @@ import type { Logger } from "../../log/logger";
 import type { CompileOutcome, JqEngine, JqOutcome, JqProgram, Json } from "../engine";
 import { JqWasmEngine } from "../jq-wasm-engine";
 import type { JqWasmRuntimeOptions } from "../jq-wasm-runtime";
+import { type CompiledProgram, compileJq } from "./compiled-program";
 import type { Builtin } from "./compiled-types";
-import { compileJq, type CompiledProgram } from "./compiled-program";
 import { describeOutcome, outcomesEqual } from "./outcomes-equal";
 import { InputPreparer, NEEDS_REFERENCE } from "./prepare-input";
 
@@ -65,7 +65,13 @@ export class HybridJqEngine implements JqEngine {
   readonly #ownsReference: boolean;
   readonly #options: HybridJqEngineOptions;
   readonly #preparer = new InputPreparer();
-  readonly #stats: HybridStats = { compiledPrograms: 0, referencePrograms: 0, shadowRuns: 0, divergences: 0, deferredRuns: 0 };
+  readonly #stats: HybridStats = {
+    compiledPrograms: 0,
+    referencePrograms: 0,
+    shadowRuns: 0,
+    divergences: 0,
+    deferredRuns: 0,
+  };
 
   constructor(options: HybridJqEngineOptions = {}) {
     this.#options = options;
@@ -128,7 +134,11 @@ export class HybridJqEngine implements JqEngine {
   #reportDivergence = (divergence: Divergence): void => {
     this.#stats.divergences++;
     this.#options.logger?.warn(
-      { expression: divergence.expression, compiled: describeOutcome(divergence.compiled), reference: describeOutcome(divergence.reference) },
+      {
+        expression: divergence.expression,
+        compiled: describeOutcome(divergence.compiled),
+        reference: describeOutcome(divergence.reference),
+      },
       "compiled jq differs from jq-wasm: expression sent back to jq-wasm for good",
     );
     this.#options.onDivergence?.(divergence);

@@ -16,14 +16,61 @@ export type Token =
   | { kind: "eof"; at: number };
 
 const KEYWORDS = new Set([
-  "def", "if", "then", "elif", "else", "end", "as", "reduce", "foreach", "try", "catch", "label", "import",
-  "include", "and", "or", "__loc__",
+  "def",
+  "if",
+  "then",
+  "elif",
+  "else",
+  "end",
+  "as",
+  "reduce",
+  "foreach",
+  "try",
+  "catch",
+  "label",
+  "import",
+  "include",
+  "and",
+  "or",
+  "__loc__",
 ]);
 
 // Longest first, so that `?//` wins over `?` and `//=` over `//`.
 const PUNCTUATION = [
-  "?//", "//=", "|=", "+=", "-=", "*=", "/=", "%=", "==", "!=", "<=", ">=", "//", "..", ".", "[", "]", "{", "}",
-  "(", ")", "|", ",", ":", ";", "=", "<", ">", "+", "-", "*", "/", "%", "?",
+  "?//",
+  "//=",
+  "|=",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "//",
+  "..",
+  ".",
+  "[",
+  "]",
+  "{",
+  "}",
+  "(",
+  ")",
+  "|",
+  ",",
+  ":",
+  ";",
+  "=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "?",
 ];
 
 const IDENT = /[a-zA-Z_][a-zA-Z_0-9]*(?:::[a-zA-Z_][a-zA-Z_0-9]*)*/y;
@@ -77,16 +124,35 @@ export class Lexer {
       }
       this.#pos += 2;
       switch (e) {
-        case '"': text += '"'; break;
-        case "\\": text += "\\"; break;
-        case "/": text += "/"; break;
-        case "b": text += "\b"; break;
-        case "f": text += "\f"; break;
-        case "n": text += "\n"; break;
-        case "r": text += "\r"; break;
-        case "t": text += "\t"; break;
-        case "u": text += this.#unicodeEscape(); break;
-        default: throw new Unsupported("invalid escape in a string literal");
+        case '"':
+          text += '"';
+          break;
+        case "\\":
+          text += "\\";
+          break;
+        case "/":
+          text += "/";
+          break;
+        case "b":
+          text += "\b";
+          break;
+        case "f":
+          text += "\f";
+          break;
+        case "n":
+          text += "\n";
+          break;
+        case "r":
+          text += "\r";
+          break;
+        case "t":
+          text += "\t";
+          break;
+        case "u":
+          text += this.#unicodeEscape();
+          break;
+        default:
+          throw new Unsupported("invalid escape in a string literal");
       }
     }
     throw new Unsupported("unterminated string literal");

@@ -10,7 +10,10 @@ const FORMATS: ReadonlySet<string> = new Set<FormatName>(["text", "json", "base6
  * errors of what it indexes; after any other term it is `try X`.
  */
 export function optional(node: Node): Node {
-  if ((node.kind === "field" || node.kind === "index" || node.kind === "slice" || node.kind === "iterate") && node.optional !== true) {
+  if (
+    (node.kind === "field" || node.kind === "index" || node.kind === "slice" || node.kind === "iterate") &&
+    node.optional !== true
+  ) {
     return { ...node, optional: true };
   }
   return { kind: "try", body: node, handler: null };

@@ -41,12 +41,14 @@ class Parser {
 
   expectPunct(text: string): void {
     const token = this.lexer.next();
-    if (token.kind !== "punct" || token.text !== text) throw new Unsupported(`expected "${text}", got ${describe(token)}`);
+    if (token.kind !== "punct" || token.text !== text)
+      throw new Unsupported(`expected "${text}", got ${describe(token)}`);
   }
 
   #expectKeyword(name: string): void {
     const token = this.lexer.next();
-    if (token.kind !== "keyword" || token.name !== name) throw new Unsupported(`expected "${name}", got ${describe(token)}`);
+    if (token.kind !== "keyword" || token.name !== name)
+      throw new Unsupported(`expected "${name}", got ${describe(token)}`);
   }
 
   pipe(): Node {
@@ -103,7 +105,8 @@ class Parser {
       return { kind: "alt", left, right: this.#alternative() };
     }
     const token = this.lexer.peek();
-    if (token.kind === "punct" && ASSIGNMENTS.has(token.text)) throw new Unsupported(`assignment operator ${token.text}`);
+    if (token.kind === "punct" && ASSIGNMENTS.has(token.text))
+      throw new Unsupported(`assignment operator ${token.text}`);
     if (token.kind === "punct" && token.text === "?//") throw new Unsupported("destructuring alternative ?//");
     return left;
   }
@@ -187,7 +190,7 @@ class Parser {
       if (token.kind === "field") {
         this.lexer.next();
         node = { kind: "field", target: node, name: { kind: "literal", value: token.name } };
-      } else if (token.kind === "punct" && token.text === "." ) {
+      } else if (token.kind === "punct" && token.text === ".") {
         this.lexer.next();
         const after = this.lexer.peek();
         if (after.kind === "string-open") {
@@ -261,7 +264,8 @@ class Parser {
         return fieldOf(token.name);
       case "var":
         if (token.name === "__loc__") throw new Unsupported("$__loc__");
-        if (token.name === "ENV") throw new Unsupported("$ENV (the mapper binds it to the variables BBRELAY_JQ_ENV names)");
+        if (token.name === "ENV")
+          throw new Unsupported("$ENV (the mapper binds it to the variables BBRELAY_JQ_ENV names)");
         return { kind: "var", name: token.name };
       case "ident":
         if (token.name === "null") return { kind: "literal", value: null };
@@ -490,5 +494,4 @@ class Parser {
     }
     return value;
   }
-
 }

@@ -10,13 +10,20 @@ export class AgentRun {
 
   constructor(env: Record<string, string>, argv: string[]) {
     this.done = bbrelay(["run", ...argv], { env, signal: this.#controller.signal }).catch(
-      (error: unknown): CliRun => ({ code: -1, stdout: "", stderr: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      (error: unknown): CliRun => ({
+        code: -1,
+        stdout: "",
+        stderr: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      }),
     );
   }
 
   /** Settles with `until`, or rejects if the agent exits first (a configuration error would otherwise look like a hang). */
   whileRunning<T>(until: Promise<T>): Promise<T> {
-    return Promise.race([until, this.done.then((run) => Promise.reject(new Error(`bbrelay run exited ${run.code}:\n${tail(run)}`)))]);
+    return Promise.race([
+      until,
+      this.done.then((run) => Promise.reject(new Error(`bbrelay run exited ${run.code}:\n${tail(run)}`))),
+    ]);
   }
 
   async stop(): Promise<void> {

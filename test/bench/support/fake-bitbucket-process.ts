@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { z } from "zod";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 
@@ -34,7 +34,13 @@ type ParentMessage = z.infer<typeof ParentMessage>;
 /** A message as the parent writes it, before it is numbered. */
 type Request = ParentMessage extends infer M ? (M extends unknown ? Omit<M, "id"> : never) : never;
 
-const Generated = z.strictObject({ projects: z.number(), repositories: z.number(), pullRequests: z.number(), users: z.number(), ms: z.number() });
+const Generated = z.strictObject({
+  projects: z.number(),
+  repositories: z.number(),
+  pullRequests: z.number(),
+  users: z.number(),
+  ms: z.number(),
+});
 export type Generated = z.infer<typeof Generated>;
 
 const RequestFigures = z.strictObject({
@@ -69,8 +75,14 @@ export function isFakeBitbucketRole(env: NodeJS.ProcessEnv = process.env): boole
  * Starts the child and waits until its fake listens.
  * @param entry the benchmark's bundled entry (`process.argv[1]`)
  */
-export async function startFakeBitbucketProcess(entry: string, options: { latencyMs: number }): Promise<FakeBitbucketProcess> {
-  const child = fork(entry, [], { env: { ...process.env, [ROLE_ENV]: ROLE }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+export async function startFakeBitbucketProcess(
+  entry: string,
+  options: { latencyMs: number },
+): Promise<FakeBitbucketProcess> {
+  const child = fork(entry, [], {
+    env: { ...process.env, [ROLE_ENV]: ROLE },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let exited: Error | null = null;
@@ -127,7 +139,8 @@ async function stopChild(child: ChildProcess, askToStop: () => Promise<unknown>)
 /** The child's side: runs the fake until the parent says stop (or goes away). */
 export async function serveFakeBitbucket(): Promise<void> {
   const send = process.send?.bind(process);
-  if (send === undefined) throw new Error("serveFakeBitbucket() runs in a child started by startFakeBitbucketProcess()");
+  if (send === undefined)
+    throw new Error("serveFakeBitbucket() runs in a child started by startFakeBitbucketProcess()");
   const fake = await FakeBitbucketServer.start();
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -149,7 +162,13 @@ export async function serveFakeBitbucket(): Promise<void> {
         // Replied first: the parent then waits for the exit that follows.
         if (message.op === "stop") void stop().catch(report);
       },
-      (error: unknown) => send({ type: "reply", id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        send({
+          type: "reply",
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        }),
     );
   });
   send({ type: "ready", url: fake.url });

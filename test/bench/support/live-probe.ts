@@ -52,7 +52,12 @@ export function pullRequestsOf(fake: FakeBitbucketServer): PullRequestRef[] {
   for (const repository of fake.state.repositories.values()) {
     const projectKey = fake.state.requireProject(repository.projectId).key;
     for (const pr of fake.state.pullRequestsOf(repository.id)) {
-      refs.push({ projectKey, repositorySlug: repository.slug, pullRequestId: pr.id, identifier: `${projectKey}/${repository.slug}/${pr.id}` });
+      refs.push({
+        projectKey,
+        repositorySlug: repository.slug,
+        pullRequestId: pr.id,
+        identifier: `${projectKey}/${repository.slug}/${pr.id}`,
+      });
     }
   }
   return refs;
@@ -73,9 +78,11 @@ export class LiveProbe {
   async send(pr: PullRequestRef, title: string): Promise<number> {
     const { deliveries } = await this.#fake.mutations.updatePullRequest({ ...pr, title });
     const [delivery] = deliveries;
-    if (deliveries.length !== 1 || delivery === undefined) throw new Error(`expected one delivery for ${pr.identifier}, got ${deliveries.length}`);
+    if (deliveries.length !== 1 || delivery === undefined)
+      throw new Error(`expected one delivery for ${pr.identifier}, got ${deliveries.length}`);
     const acceptedAt = this.#accepted.get(delivery.requestId);
-    if (acceptedAt === undefined) throw new Error(`the edge did not accept the delivery for ${pr.identifier} (status ${String(delivery.status)})`);
+    if (acceptedAt === undefined)
+      throw new Error(`the edge did not accept the delivery for ${pr.identifier} (status ${String(delivery.status)})`);
     return acceptedAt;
   }
 

@@ -63,7 +63,9 @@ export class ActivitySimulator {
   /** Makes one change now. */
   async step(): Promise<ActivityStep> {
     const m = this.#fake.mutations;
-    const repositories = [...this.#fake.state.repositories.values()].filter((repo) => !repo.archived && repo.branches.size > 0);
+    const repositories = [...this.#fake.state.repositories.values()].filter(
+      (repo) => !repo.archived && repo.branches.size > 0,
+    );
     const repo = this.#pick(repositories);
     if (repo === undefined) throw new Error("fake Bitbucket: no active, non-empty repository to work on");
     const ref = { projectKey: this.#fake.state.requireProject(repo.projectId).key, repositorySlug: repo.slug };
@@ -75,7 +77,12 @@ export class ActivitySimulator {
     const roll = this.#random();
     if (pr === undefined || roll < 0.2) {
       const author = someone === undefined ? {} : { actorSlug: someone };
-      const result = await m.openPullRequest({ ...ref, title: `Simulated change ${n}`, fromBranch: `sim/${n}`, ...author });
+      const result = await m.openPullRequest({
+        ...ref,
+        title: `Simulated change ${n}`,
+        fromBranch: `sim/${n}`,
+        ...author,
+      });
       return { action: `opened ${describe(ref, result.value)}`, deliveries: result.deliveries };
     }
     const prRef = { ...ref, pullRequestId: pr.id, ...(someone ? { actorSlug: someone } : {}) };
@@ -89,7 +96,11 @@ export class ActivitySimulator {
       [0.05, "declined", () => m.declinePullRequest(prRef)],
       [0.1, "pushed to the default branch of", () => m.pushCommits(ref)],
       [0.02, "renamed", () => m.renameRepository({ ...ref, name: `${repo.name} ${n}` })],
-      [0.03, "created a repository next to", () => m.createRepository({ projectKey: ref.projectKey, name: `Simulated ${n}` })],
+      [
+        0.03,
+        "created a repository next to",
+        () => m.createRepository({ projectKey: ref.projectKey, name: `Simulated ${n}` }),
+      ],
     ];
     let threshold = 0.2;
     for (const [weight, action, run] of actions) {
@@ -97,7 +108,10 @@ export class ActivitySimulator {
       if (roll < threshold) return { action: `${action} ${describe(ref, pr)}`, deliveries: (await run()).deliveries };
     }
     const result = await m.pushCommits(ref);
-    return { action: `pushed to the default branch of ${ref.projectKey}/${ref.repositorySlug}`, deliveries: result.deliveries };
+    return {
+      action: `pushed to the default branch of ${ref.projectKey}/${ref.repositorySlug}`,
+      deliveries: result.deliveries,
+    };
   }
 
   #pick<T>(items: readonly T[]): T | undefined {
@@ -105,6 +119,11 @@ export class ActivitySimulator {
   }
 }
 
-function describe(ref: { projectKey: string; repositorySlug: string }, pr: PullRequestRecord | RepositoryRecord): string {
-  return "fromRef" in pr ? `${ref.projectKey}/${ref.repositorySlug}#${pr.id}` : `${ref.projectKey}/${ref.repositorySlug}`;
+function describe(
+  ref: { projectKey: string; repositorySlug: string },
+  pr: PullRequestRecord | RepositoryRecord,
+): string {
+  return "fromRef" in pr
+    ? `${ref.projectKey}/${ref.repositorySlug}#${pr.id}`
+    : `${ref.projectKey}/${ref.repositorySlug}`;
 }

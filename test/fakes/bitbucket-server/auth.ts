@@ -1,6 +1,6 @@
 import type { FakeState } from "./fake-state";
 import type { Principal, ProjectRecord, RepositoryRecord, ResourcePermission } from "./model";
-import { errorResponse, EXCEPTIONS, type FakeResponse } from "./rest-errors";
+import { EXCEPTIONS, errorResponse, type FakeResponse } from "./rest-errors";
 
 /**
  * Authentication and permissions as Bitbucket does them (reference §1): Basic with a password or a user's
@@ -92,7 +92,11 @@ export function repositoryLevel(principal: Principal, repository: RepositoryReco
   let level: Level = projectLevel({ kind: "user", user }, project, state);
   if (token === undefined || token.scope.type === "user") {
     for (const grant of state.grants) {
-      if (grant.userId === user.id && grant.target.type === "repository" && grant.target.repositoryId === repository.id) {
+      if (
+        grant.userId === user.id &&
+        grant.target.type === "repository" &&
+        grant.target.repositoryId === repository.id
+      ) {
         level = max(level, LEVEL[grant.permission]);
       }
     }

@@ -1,5 +1,5 @@
 import type { UserRecord } from "./model";
-import { userJson, type SerializeContext } from "./serialize";
+import { type SerializeContext, userJson } from "./serialize";
 
 /**
  * Webhook payload helpers (reference §5.4, §5.6). Every body has `eventKey`, `date` (zoned, no colon in the

@@ -1,20 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { authenticate } from "./auth";
-import { FakeState, type FakeClock } from "./fake-state";
 import { FakeMutations } from "./fake-mutations";
+import { type FakeClock, FakeState } from "./fake-state";
 import { FaultInjector } from "./faults";
-import { generateInstance, type GeneratedInstance, type InstanceSpec } from "./generator";
+import { type GeneratedInstance, generateInstance, type InstanceSpec } from "./generator";
 import type { ResourcePermission, TokenRecord, UserRecord } from "./model";
 import { addUser, type NewUser } from "./records";
-import { RequestLog, type LoggedRequest } from "./request-log";
-import { errorResponse, EXCEPTIONS, type FakeResponse } from "./rest-errors";
-import { matchRoute } from "./routes/router";
+import { type LoggedRequest, RequestLog } from "./request-log";
+import { EXCEPTIONS, errorResponse, type FakeResponse } from "./rest-errors";
 import type { PagedResource, RouteSettings } from "./routes/route-context";
+import { matchRoute } from "./routes/router";
 import { loadSeedSamples, type SeedSamples } from "./seed-samples";
-import { TokenBuckets, type RateLimitOptions } from "./token-bucket";
+import { type RateLimitOptions, TokenBuckets } from "./token-bucket";
 import { versionAtLeast } from "./version-gate";
-import { WebhookDispatcher, type DispatcherSettings, type WebhookDialect } from "./webhook-dispatcher";
+import { type DispatcherSettings, type WebhookDialect, WebhookDispatcher } from "./webhook-dispatcher";
 
 /**
  * A faithful fake Bitbucket Server / Data Center (reference bitbucket-server-api.md, Appendix A) on a real HTTP
@@ -60,7 +60,11 @@ export type FakeSettings = RouteSettings &
   DispatcherSettings & { latencyMs: number; rateLimit: RateLimitOptions | null; contextPath: string };
 
 /** The administrator every fake starts with (SYS_ADMIN; a password and a user token). */
-export const FAKE_ADMIN = { username: "admin", password: "fake-admin-password", token: "fake-admin-token-6b1f0c2e9d" } as const;
+export const FAKE_ADMIN = {
+  username: "admin",
+  password: "fake-admin-password",
+  token: "fake-admin-token-6b1f0c2e9d",
+} as const;
 
 const DEFAULT_CAPS: Record<PagedResource, number> = {
   projects: 1000,
@@ -105,7 +109,11 @@ export class FakeBitbucketServer {
       latencyMs: options.latencyMs ?? 0,
       rateLimit: options.rateLimit ?? null,
     };
-    this.dispatcher = new WebhookDispatcher({ state: this.state, settings: this.settings, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.dispatcher = new WebhookDispatcher({
+      state: this.state,
+      settings: this.settings,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
     this.mutations = new FakeMutations({
       state: this.state,
       ser: () => this.#serializeContext(),
@@ -162,13 +170,27 @@ export class FakeBitbucketServer {
   }
 
   /** A token of a user (`scope` user), or a project/repository token (Bearer only). */
-  addToken(input: { token: string; user: UserRecord; permissions: ResourcePermission[]; scope?: TokenRecord["scope"] }): TokenRecord {
-    const record: TokenRecord = { token: input.token, userId: input.user.id, scope: input.scope ?? { type: "user" }, permissions: input.permissions };
+  addToken(input: {
+    token: string;
+    user: UserRecord;
+    permissions: ResourcePermission[];
+    scope?: TokenRecord["scope"];
+  }): TokenRecord {
+    const record: TokenRecord = {
+      token: input.token,
+      userId: input.user.id,
+      scope: input.scope ?? { type: "user" },
+      permissions: input.permissions,
+    };
     this.state.tokens.set(input.token, record);
     return record;
   }
 
-  grant(user: UserRecord, permission: ResourcePermission, target: { projectKey: string; repositorySlug?: string }): void {
+  grant(
+    user: UserRecord,
+    permission: ResourcePermission,
+    target: { projectKey: string; repositorySlug?: string },
+  ): void {
     const project = this.state.projectByKey(target.projectKey);
     if (project === undefined) throw new Error(`fake Bitbucket: no project ${target.projectKey}`);
     if (target.repositorySlug === undefined) {
@@ -176,16 +198,27 @@ export class FakeBitbucketServer {
       return;
     }
     const repository = this.state.repositoryBySlug(target.projectKey, target.repositorySlug);
-    if (repository === undefined) throw new Error(`fake Bitbucket: no repository ${target.projectKey}/${target.repositorySlug}`);
-    this.state.grants.push({ userId: user.id, target: { type: "repository", repositoryId: repository.id }, permission });
+    if (repository === undefined)
+      throw new Error(`fake Bitbucket: no repository ${target.projectKey}/${target.repositorySlug}`);
+    this.state.grants.push({
+      userId: user.id,
+      target: { type: "repository", repositoryId: repository.id },
+      permission,
+    });
   }
 
   #serializeContext() {
-    return { state: this.state, baseUrl: this.url, hasArchived: versionAtLeast(this.settings.version, "8.0"), host: "127.0.0.1" };
+    return {
+      state: this.state,
+      baseUrl: this.url,
+      hasArchived: versionAtLeast(this.settings.version, "8.0"),
+      host: "127.0.0.1",
+    };
   }
 
   #bucketsFor(options: RateLimitOptions): TokenBuckets {
-    if (this.#buckets?.options !== options) this.#buckets = { options, buckets: new TokenBuckets(options, this.state.clock) };
+    if (this.#buckets?.options !== options)
+      this.#buckets = { options, buckets: new TokenBuckets(options, this.state.clock) };
     return this.#buckets.buckets;
   }
 
@@ -193,7 +226,14 @@ export class FakeBitbucketServer {
     this.requests.enter();
     const url = new URL(req.url ?? "/", "http://fake");
     const method = req.method ?? "GET";
-    const entry: LoggedRequest = { method, path: url.pathname, query: url.search, status: 0, at: this.state.clock.now(), user: null };
+    const entry: LoggedRequest = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+      at: this.state.clock.now(),
+      user: null,
+    };
     let response: FakeResponse | "hang";
     try {
       const body = await readBody(req);
@@ -213,15 +253,23 @@ export class FakeBitbucketServer {
     this.#write(res, response, entry);
   }
 
-  async #respond(method: string, url: URL, rawBody: string, authorization: string | undefined, entry: LoggedRequest): Promise<FakeResponse | "hang"> {
+  async #respond(
+    method: string,
+    url: URL,
+    rawBody: string,
+    authorization: string | undefined,
+    entry: LoggedRequest,
+  ): Promise<FakeResponse | "hang"> {
     const prefix = `${this.settings.contextPath}/rest/api/`;
-    if (!url.pathname.startsWith(prefix)) return { status: 404, text: "<html><body>Not Found</body></html>", contentType: "text/html;charset=UTF-8" };
+    if (!url.pathname.startsWith(prefix))
+      return { status: 404, text: "<html><body>Not Found</body></html>", contentType: "text/html;charset=UTF-8" };
     entry.path = url.pathname.slice(this.settings.contextPath.length);
     const [apiVersion, ...rest] = url.pathname.slice(prefix.length).split("/");
     if (apiVersion !== "1.0" && apiVersion !== "latest") return errorResponse(404, "Not Found", null);
     const fault = this.faults.match(method, entry.path);
     if (fault?.type === "hang") return "hang";
-    if (fault?.type === "status") return errorResponse(fault.status, fault.message ?? "An unexpected error occurred.", EXCEPTIONS.server);
+    if (fault?.type === "status")
+      return errorResponse(fault.status, fault.message ?? "An unexpected error occurred.", EXCEPTIONS.server);
     const auth = authenticate(authorization, this.state);
     if (!auth.ok) return auth.response;
     const principal = auth.principal;
@@ -276,7 +324,10 @@ export class FakeBitbucketServer {
       ...response.headers,
     };
     if (response.text !== undefined) {
-      res.writeHead(response.status, { ...headers, "Content-Type": response.contentType ?? "text/plain;charset=UTF-8" });
+      res.writeHead(response.status, {
+        ...headers,
+        "Content-Type": response.contentType ?? "text/plain;charset=UTF-8",
+      });
       res.end(response.text);
     } else if (response.body === undefined) {
       res.writeHead(response.status, headers);

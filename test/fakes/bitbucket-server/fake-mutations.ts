@@ -18,12 +18,18 @@ export class FakeMutations {
   }
 
   // Projects
-  renameProjectKey(input: { projectKey: string; newKey: string; actorSlug?: string }): Promise<MutationResult<ProjectRecord>> {
+  renameProjectKey(input: {
+    projectKey: string;
+    newKey: string;
+    actorSlug?: string;
+  }): Promise<MutationResult<ProjectRecord>> {
     return updateProject(this.#ctx, input);
   }
 
   // Repositories
-  createRepository(input: Omit<NewRepository, "projectId"> & { projectKey: string }): Promise<MutationResult<RepositoryRecord>> {
+  createRepository(
+    input: Omit<NewRepository, "projectId"> & { projectKey: string },
+  ): Promise<MutationResult<RepositoryRecord>> {
     return repo.createRepository(this.#ctx, input);
   }
   deleteRepository(input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
@@ -38,10 +44,14 @@ export class FakeMutations {
   moveRepository(input: RepositoryInput & { toProjectKey: string }): Promise<MutationResult<RepositoryRecord>> {
     return repo.moveRepository(this.#ctx, input);
   }
-  forkRepository(input: RepositoryInput & { toProjectKey: string; name?: string }): Promise<MutationResult<RepositoryRecord>> {
+  forkRepository(
+    input: RepositoryInput & { toProjectKey: string; name?: string },
+  ): Promise<MutationResult<RepositoryRecord>> {
     return repo.forkRepository(this.#ctx, input);
   }
-  pushCommits(input: RepositoryInput & { branch?: string; count?: number; message?: string }): Promise<MutationResult<string>> {
+  pushCommits(
+    input: RepositoryInput & { branch?: string; count?: number; message?: string },
+  ): Promise<MutationResult<string>> {
     return repo.pushCommits(this.#ctx, input);
   }
   synchronizeMirror(input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
@@ -67,7 +77,9 @@ export class FakeMutations {
   deletePullRequest(input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
     return pr.deletePullRequest(this.#ctx, input);
   }
-  updateReviewers(input: PullRequestInput & { add?: string[]; remove?: string[] }): Promise<MutationResult<PullRequestRecord>> {
+  updateReviewers(
+    input: PullRequestInput & { add?: string[]; remove?: string[] },
+  ): Promise<MutationResult<PullRequestRecord>> {
     return pr.updateReviewers(this.#ctx, input);
   }
   /** The reviewer is `actorSlug`. */
@@ -84,7 +96,9 @@ export class FakeMutations {
   addPullRequestComment(input: PullRequestInput & { text: string }): Promise<MutationResult<number>> {
     return pr.addComment(this.#ctx, input);
   }
-  editPullRequestComment(input: PullRequestInput & { commentId: number; text: string }): Promise<MutationResult<number>> {
+  editPullRequestComment(
+    input: PullRequestInput & { commentId: number; text: string },
+  ): Promise<MutationResult<number>> {
     return pr.editComment(this.#ctx, input);
   }
   deletePullRequestComment(input: PullRequestInput & { commentId: number }): Promise<MutationResult<number>> {

@@ -58,7 +58,9 @@ export class FakeState {
 
   /** A deterministic 40-hex commit id. */
   newSha(): string {
-    return createHash("sha1").update(`commit-${this.nextId("commit")}`).digest("hex");
+    return createHash("sha1")
+      .update(`commit-${this.nextId("commit")}`)
+      .digest("hex");
   }
 
   userBySlug(slug: string): UserRecord | undefined {

@@ -66,7 +66,13 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
   const projects: ProjectRecord[] = [];
   for (let i = 1; i <= spec.projects; i++) {
     const n = String(i).padStart(3, "0");
-    projects.push(addProject(state, { key: `P${n}`, name: `Project ${n}`, ...(i % 2 === 0 ? { description: `Generated project ${n}` } : {}) }));
+    projects.push(
+      addProject(state, {
+        key: `P${n}`,
+        name: `Project ${n}`,
+        ...(i % 2 === 0 ? { description: `Generated project ${n}` } : {}),
+      }),
+    );
   }
   const repositories: RepositoryRecord[] = [];
   for (let i = 1; i <= spec.repositories; i++) {
@@ -89,8 +95,19 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
   for (let i = 0; i < (spec.personalRepositories ?? 0); i++) {
     const owner = users[i];
     if (owner === undefined) break;
-    const personal = addProject(state, { key: `~${owner.slug.toUpperCase()}`, name: owner.displayName, ownerId: owner.id });
-    repositories.push(addRepository(state, { projectId: personal.id, name: `Scratch ${owner.slug}`, authorId: owner.id, createdAt: EPOCH }));
+    const personal = addProject(state, {
+      key: `~${owner.slug.toUpperCase()}`,
+      name: owner.displayName,
+      ownerId: owner.id,
+    });
+    repositories.push(
+      addRepository(state, {
+        projectId: personal.id,
+        name: `Scratch ${owner.slug}`,
+        authorId: owner.id,
+        createdAt: EPOCH,
+      }),
+    );
   }
   const targets = repositories.filter((repo) => repo.branches.size > 0 && !repo.slug.startsWith("scratch-"));
   for (let i = 1; i <= spec.pullRequests; i++) {
@@ -98,7 +115,8 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
     if (target === undefined) throw new Error("fake Bitbucket generator: pull requests need a non-empty repository");
     const author = pick(authors);
     const others = authors.filter((user) => user.id !== author.id);
-    const reviewers = others.length === 0 ? [] : [...new Set(Array.from({ length: Math.floor(random() * 4) }, () => pick(others).id))];
+    const reviewers =
+      others.length === 0 ? [] : [...new Set(Array.from({ length: Math.floor(random() * 4) }, () => pick(others).id))];
     const created = EPOCH + Math.floor(random() * 300 * DAY);
     const pr = addPullRequest(state, {
       target,
@@ -117,7 +135,8 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
     if (prState !== "OPEN") pr.closedDate = pr.updatedDate;
     if (prState === "MERGED") pr.mergeCommit = state.newSha();
     for (const reviewer of pr.reviewers) {
-      const status: ParticipantStatus = prState === "MERGED" ? "APPROVED" : pick(["UNAPPROVED", "NEEDS_WORK", "APPROVED"] as const);
+      const status: ParticipantStatus =
+        prState === "MERGED" ? "APPROVED" : pick(["UNAPPROVED", "NEEDS_WORK", "APPROVED"] as const);
       reviewer.status = status;
       reviewer.approved = status === "APPROVED";
     }

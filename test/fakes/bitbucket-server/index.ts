@@ -5,8 +5,9 @@
  * (each change delivers the matching signed webhooks), steer it through `fake.settings` and `fake.faults`, and
  * read what happened in `fake.requests` and `fake.dispatcher.deliveries`. Always `await fake.stop()`.
  */
-export { FAKE_ADMIN, FakeBitbucketServer } from "./fake-bitbucket-server";
+
 export type { FakeBitbucketOptions, FakeSettings } from "./fake-bitbucket-server";
+export { FAKE_ADMIN, FakeBitbucketServer } from "./fake-bitbucket-server";
 export type { FaultRule } from "./faults";
 export type { InstanceSpec } from "./generator";
 export type { MutationResult } from "./mutations/mutation-context";

@@ -18,7 +18,11 @@ const DEFAULT_LIMIT = 25;
 const STRIDE = 3;
 
 /** @param serialize applied to the page's items only (serialising 20,000 pull requests per page would crawl) */
-export function pageOf<T>(items: readonly T[], request: PageRequest, serialize: (item: T) => unknown = (item) => item): Record<string, unknown> {
+export function pageOf<T>(
+  items: readonly T[],
+  request: PageRequest,
+  serialize: (item: T) => unknown = (item) => item,
+): Record<string, unknown> {
   const asked = request.limit === undefined || request.limit <= 0 ? DEFAULT_LIMIT : request.limit;
   const limit = Math.min(asked, request.cap);
   const index = request.nonContiguous ? Math.ceil(request.start / STRIDE) : request.start;

@@ -91,7 +91,8 @@ export interface NewRepository {
 export function addRepository(state: FakeState, input: NewRepository): RepositoryRecord {
   const slug = input.slug ?? slugify(input.name);
   const project = state.requireProject(input.projectId);
-  if (state.repositoryBySlug(project.key, slug) !== undefined) throw new Error(`fake Bitbucket: ${project.key}/${slug} exists`);
+  if (state.repositoryBySlug(project.key, slug) !== undefined)
+    throw new Error(`fake Bitbucket: ${project.key}/${slug} exists`);
   const id = input.id ?? state.nextId("repository");
   state.reserveId("repository", id);
   const origin = input.originId === undefined ? undefined : state.requireRepository(input.originId);
@@ -101,7 +102,10 @@ export function addRepository(state: FakeState, input: NewRepository): Repositor
     name: input.name,
     ...(input.description === undefined ? {} : { description: input.description }),
     projectId: input.projectId,
-    hierarchyId: input.hierarchyId ?? origin?.hierarchyId ?? createHash("sha1").update(`hierarchy-${id}`).digest("hex").slice(0, 20),
+    hierarchyId:
+      input.hierarchyId ??
+      origin?.hierarchyId ??
+      createHash("sha1").update(`hierarchy-${id}`).digest("hex").slice(0, 20),
     state: "AVAILABLE",
     forkable: true,
     public: input.public ?? false,
@@ -117,7 +121,11 @@ export function addRepository(state: FakeState, input: NewRepository): Repositor
     if (readme !== null) repository.files.set("README.md", readme);
     const authorId = input.authorId ?? [...state.users.keys()][0] ?? 0;
     const at = input.createdAt;
-    state.commit(repository, repository.defaultBranch, { authorId, message: "Initial commit", ...(at === undefined ? {} : { at }) });
+    state.commit(repository, repository.defaultBranch, {
+      authorId,
+      message: "Initial commit",
+      ...(at === undefined ? {} : { at }),
+    });
   }
   return repository;
 }
@@ -144,7 +152,11 @@ export function addPullRequest(state: FakeState, input: NewPullRequest): PullReq
   const created = input.createdDate ?? state.clock.now();
   const fromTip =
     source.branches.get(input.fromBranch) ??
-    state.commit(source, input.fromBranch, { authorId: input.authorId, message: `Work on ${input.fromBranch}`, at: created }).id;
+    state.commit(source, input.fromBranch, {
+      authorId: input.authorId,
+      message: `Work on ${input.fromBranch}`,
+      at: created,
+    }).id;
   const toTip = input.target.branches.get(toBranch) ?? state.newSha();
   const list = state.pullRequestsOf(input.target.id);
   const pr: PullRequestRecord = {
@@ -159,8 +171,18 @@ export function addPullRequest(state: FakeState, input: NewPullRequest): PullReq
     fromRef: { repositoryId: source.id, branch: input.fromBranch, latestCommit: fromTip },
     toRef: { repositoryId: input.target.id, branch: toBranch, latestCommit: toTip },
     authorId: input.authorId,
-    reviewers: (input.reviewerIds ?? []).map((userId) => ({ userId, role: "REVIEWER", approved: false, status: "UNAPPROVED" })),
-    participants: (input.participantIds ?? []).map((userId) => ({ userId, role: "PARTICIPANT", approved: false, status: "UNAPPROVED" })),
+    reviewers: (input.reviewerIds ?? []).map((userId) => ({
+      userId,
+      role: "REVIEWER",
+      approved: false,
+      status: "UNAPPROVED",
+    })),
+    participants: (input.participantIds ?? []).map((userId) => ({
+      userId,
+      role: "PARTICIPANT",
+      approved: false,
+      status: "UNAPPROVED",
+    })),
     mergeOutcome: "CLEAN",
     comments: [],
     openTaskCount: 0,
@@ -172,5 +194,8 @@ export function addPullRequest(state: FakeState, input: NewPullRequest): PullReq
 
 /** Bitbucket's slug: lower case, runs of other characters become one hyphen. */
 export function slugify(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_.~-]+/g, "-").replace(/^-+|-+$/g, "");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_.~-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }

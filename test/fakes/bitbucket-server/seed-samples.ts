@@ -72,7 +72,8 @@ export interface SeedSamples {
 }
 
 export function loadSeedSamples(state: FakeState, directory = defaultSeedDirectory()): SeedSamples {
-  const read = <T>(schema: z.ZodType<T>, name: string): T => schema.parse(JSON.parse(readFileSync(resolve(directory, name), "utf8")));
+  const read = <T>(schema: z.ZodType<T>, name: string): T =>
+    schema.parse(JSON.parse(readFileSync(resolve(directory, name), "utf8")));
   const userJson = read(User, "payload-user.json");
   const projectJson = read(Project, "payload-project.json");
   const repositoryJson = read(Repository, "payload-repository.json");
@@ -118,7 +119,13 @@ export function loadSeedSamples(state: FakeState, directory = defaultSeedDirecto
   const [mainline, merged] = latest.parents.map((parent) => parent.id);
   if (mainline !== undefined) {
     const at = latest.authorTimestamp - 3_600_000;
-    state.commit(repository, prJson.toRef.displayId, { id: mainline, authorId: user.id, message: "Initial commit", at, parents: [] });
+    state.commit(repository, prJson.toRef.displayId, {
+      id: mainline,
+      authorId: user.id,
+      message: "Initial commit",
+      at,
+      parents: [],
+    });
   }
   if (merged !== undefined) {
     state.commit(repository, prJson.fromRef.displayId, {
@@ -145,7 +152,11 @@ export function loadSeedSamples(state: FakeState, directory = defaultSeedDirecto
     draft: prJson.draft,
     createdDate: prJson.createdDate,
     updatedDate: prJson.updatedDate,
-    fromRef: { repositoryId: repository.id, branch: prJson.fromRef.displayId, latestCommit: prJson.fromRef.latestCommit },
+    fromRef: {
+      repositoryId: repository.id,
+      branch: prJson.fromRef.displayId,
+      latestCommit: prJson.fromRef.latestCommit,
+    },
     toRef: { repositoryId: repository.id, branch: prJson.toRef.displayId, latestCommit: prJson.toRef.latestCommit },
     authorId: user.id,
     reviewers: [],

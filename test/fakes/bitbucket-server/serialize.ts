@@ -51,7 +51,9 @@ export function adminUserJson(user: UserRecord, ctx: SerializeContext): Json {
     ...userJson(user, ctx),
     directoryName: user.directoryName,
     deletable: true,
-    ...(user.lastAuthenticationTimestamp === undefined ? {} : { lastAuthenticationTimestamp: user.lastAuthenticationTimestamp }),
+    ...(user.lastAuthenticationTimestamp === undefined
+      ? {}
+      : { lastAuthenticationTimestamp: user.lastAuthenticationTimestamp }),
     mutableDetails: true,
     mutableGroups: true,
   };
@@ -157,7 +159,8 @@ export function pullRequestJson(pr: PullRequestRecord, ctx: SerializeContext): J
 
 export function commitJson(commit: CommitRecord, ctx: SerializeContext): Json {
   const author = ctx.state.users.get(commit.authorId);
-  const person = author === undefined ? { name: "unknown", emailAddress: "unknown@example.com" } : userJson(author, ctx);
+  const person =
+    author === undefined ? { name: "unknown", emailAddress: "unknown@example.com" } : userJson(author, ctx);
   return {
     id: commit.id,
     displayId: commit.id.slice(0, 11),

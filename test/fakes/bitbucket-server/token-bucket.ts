@@ -14,7 +14,9 @@ export interface RateLimitOptions {
   headers?: boolean;
 }
 
-export type TakeResult = { ok: true; headers: Record<string, string> } | { ok: false; retryAfterSeconds: number; headers: Record<string, string> };
+export type TakeResult =
+  | { ok: true; headers: Record<string, string> }
+  | { ok: false; retryAfterSeconds: number; headers: Record<string, string> };
 
 export class TokenBuckets {
   readonly #options: RateLimitOptions;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { signWebhookBody } from "../../../shared/crypto/hmac";
+import { toIsoDialect } from "./event-payloads";
 import type { FakeState } from "./fake-state";
 import type { InvocationOutcome, WebhookRecord } from "./model";
-import { toIsoDialect } from "./event-payloads";
 
 /**
  * Webhook delivery as Bitbucket does it (reference §5.1, §5.2, §5.7): one POST per subscribed hook (a repository
@@ -91,7 +91,10 @@ export class WebhookDispatcher {
   }
 
   /** "Test connection": an unsigned `diagnostics:ping` with body `{"test": true}` (reference §5.2). */
-  async ping(url: string, credentials?: { username: string; password: string }): Promise<{ statusCode: number; body: string } | { error: string }> {
+  async ping(
+    url: string,
+    credentials?: { username: string; password: string },
+  ): Promise<{ statusCode: number; body: string } | { error: string }> {
     const headers = this.#baseHeaders("diagnostics:ping", credentials);
     try {
       const response = await this.#post(url, headers, '{"test": true}');
@@ -141,7 +144,8 @@ export class WebhookDispatcher {
 
   #record(hook: WebhookRecord, record: DeliveryRecord, target: EventTarget, description: string, start: number): void {
     const finish = this.#state.clock.now();
-    const outcome: InvocationOutcome = record.outcome === "SUCCESS" || record.outcome === "FAILURE" ? record.outcome : "ERROR";
+    const outcome: InvocationOutcome =
+      record.outcome === "SUCCESS" || record.outcome === "FAILURE" ? record.outcome : "ERROR";
     hook.invocations.push({
       id: this.#state.nextId("invocation"),
       event: record.eventKey,
@@ -169,7 +173,11 @@ export class WebhookDispatcher {
   }
 
   #baseHeaders(eventKey: string, credentials?: { username: string; password: string }): Record<string, string> {
-    const build = this.#settings.version.split(".").map((part) => part.padStart(3, "0")).join("").replace(/^0+/, "");
+    const build = this.#settings.version
+      .split(".")
+      .map((part) => part.padStart(3, "0"))
+      .join("")
+      .replace(/^0+/, "");
     return {
       "Content-Type": "application/json; charset=utf-8",
       "User-Agent": `Atlassian HttpClient 4.2.0 / Bitbucket-${this.#settings.version} (${build}) / Default`,
@@ -177,7 +185,9 @@ export class WebhookDispatcher {
       "X-Request-Id": randomUUID(),
       ...(credentials === undefined
         ? {}
-        : { Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` }),
+        : {
+            Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`,
+          }),
     };
   }
 

@@ -34,8 +34,16 @@ export class FakePortStore implements EntityStoreView {
     return this.#entities.has(keyOf(blueprint, identifier));
   }
 
-  find(blueprint: string, test: (entity: StoredEntity) => boolean, limit: number, identifiers?: readonly string[]): StoredEntity[] {
-    const candidates = identifiers === undefined ? this.entities().filter((entity) => entity.blueprint === blueprint) : identifiers.map((id) => this.get(blueprint, id));
+  find(
+    blueprint: string,
+    test: (entity: StoredEntity) => boolean,
+    limit: number,
+    identifiers?: readonly string[],
+  ): StoredEntity[] {
+    const candidates =
+      identifiers === undefined
+        ? this.entities().filter((entity) => entity.blueprint === blueprint)
+        : identifiers.map((id) => this.get(blueprint, id));
     return candidates.filter((entity): entity is StoredEntity => entity !== null && test(entity)).slice(0, limit);
   }
 
@@ -59,7 +67,12 @@ export class FakePortStore implements EntityStoreView {
   }
 
   /** Port's upsert (or only its validation): the outcome, and the write when it succeeds and is not a dry run. */
-  upsert(body: unknown, blueprint: string, flags: UpsertFlags, write: { datasource: string | null; now: string; validationOnly: boolean }): FakeUpsertOutcome {
+  upsert(
+    body: unknown,
+    blueprint: string,
+    flags: UpsertFlags,
+    write: { datasource: string | null; now: string; validationOnly: boolean },
+  ): FakeUpsertOutcome {
     const plan = planUpsert(body, blueprint, flags, this);
     if (plan.kind === "failed") return { kind: "failed", error: plan.error };
     if (plan.kind === "unresolved") return { kind: "unresolved", message: plan.message };
@@ -92,7 +105,11 @@ export class FakePortStore implements EntityStoreView {
    * Port's delete of several entities of one request: all or nothing (the bulk route's rule), in order.
    * @returns the identifiers deleted, or the first refusal
    */
-  delete(keys: readonly EntityKey[], deleteDependents: boolean, now: string): { deleted: EntityKey[] } | { error: CatalogEntityError } {
+  delete(
+    keys: readonly EntityKey[],
+    deleteDependents: boolean,
+    now: string,
+  ): { deleted: EntityKey[] } | { error: CatalogEntityError } {
     const plans = [];
     for (const key of keys) {
       const plan = planDelete(key, deleteDependents, this);
@@ -136,4 +153,3 @@ function compareKeys(a: StoredEntity, b: StoredEntity): number {
   const right = keyOf(b.blueprint, b.identifier);
   return left < right ? -1 : left > right ? 1 : 0;
 }
-

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as delay } from "node:timers/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
-import type { StoredEntity } from "../../../relay/catalog/catalog";
 import { parseBlueprints } from "../../../relay/catalog/blueprints-file";
+import type { StoredEntity } from "../../../relay/catalog/catalog";
 import { BODY_TOO_LARGE_MESSAGE, PORT_MAX_BODY_BYTES } from "../../../relay/catalog/port-rules/port-error";
-import { FakePortStore } from "./fake-port-store";
 import { routeRequest } from "./fake-port-routes";
+import { FakePortStore } from "./fake-port-store";
 
 export interface FakePortOptions {
   clientId?: string;
@@ -71,12 +71,19 @@ export class FakePort {
     };
     this.#windowStart = this.#options.now();
     if (options.blueprints !== undefined) {
-      for (const blueprint of parseBlueprints(options.blueprints, "fake Port blueprints")) this.store.putBlueprint(blueprint);
+      for (const blueprint of parseBlueprints(options.blueprints, "fake Port blueprints"))
+        this.store.putBlueprint(blueprint);
     }
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {
         response.statusCode = 500;
-        response.end(JSON.stringify({ ok: false, error: "internal_error", message: error instanceof Error ? error.message : String(error) }));
+        response.end(
+          JSON.stringify({
+            ok: false,
+            error: "internal_error",
+            message: error instanceof Error ? error.message : String(error),
+          }),
+        );
       });
     });
   }
@@ -180,14 +187,26 @@ export class FakePort {
     if (method === "POST" && url.pathname === "/v1/auth/access_token") {
       const credentials = TokenRequest.safeParse(body);
       if (!credentials.success) {
-        send(422, { ok: false, error: "invalid_request", message: "The json provided does not match the route's schema" });
+        send(422, {
+          ok: false,
+          error: "invalid_request",
+          message: "The json provided does not match the route's schema",
+        });
         return;
       }
-      if (credentials.data.clientId !== this.#options.clientId || credentials.data.clientSecret !== this.#options.clientSecret) {
+      if (
+        credentials.data.clientId !== this.#options.clientId ||
+        credentials.data.clientSecret !== this.#options.clientSecret
+      ) {
         send(401, { ok: false, error: "unauthorized", message: "Invalid client credentials" });
         return;
       }
-      send(200, { ok: true, accessToken: this.#activeToken(), expiresIn: this.#options.tokenTtlSeconds, tokenType: "Bearer" });
+      send(200, {
+        ok: true,
+        accessToken: this.#activeToken(),
+        expiresIn: this.#options.tokenTtlSeconds,
+        tokenType: "Bearer",
+      });
       return;
     }
     const token = this.#token;
@@ -205,7 +224,10 @@ export class FakePort {
       send(failure, { ok: false, error: "internal_error", message: "Injected failure" });
       return;
     }
-    const segments = url.pathname.split("/").filter((segment) => segment.length > 0).map((segment) => decodeURIComponent(segment));
+    const segments = url.pathname
+      .split("/")
+      .filter((segment) => segment.length > 0)
+      .map((segment) => decodeURIComponent(segment));
     if (segments[0] !== "v1") {
       send(404, { ok: false, error: "not_found", message: "A resource with the provided identifier was not found" });
       return;
@@ -218,7 +240,8 @@ export class FakePort {
       userAgent: record.userAgent,
       now: new Date(this.#options.now()).toISOString(),
     });
-    if (answer === null) send(404, { ok: false, error: "not_found", message: "A resource with the provided identifier was not found" });
+    if (answer === null)
+      send(404, { ok: false, error: "not_found", message: "A resource with the provided identifier was not found" });
     else send(answer.status, answer.body);
   }
 
@@ -227,7 +250,10 @@ export class FakePort {
     const now = this.#options.now();
     if (this.#token !== null && now < this.#token.expiresAt) return this.#token.value;
     this.#tokensIssued++;
-    this.#token = { value: `fake-token-${this.#tokensIssued}-${randomBytes(8).toString("hex")}`, expiresAt: now + this.#options.tokenTtlSeconds * 1000 };
+    this.#token = {
+      value: `fake-token-${this.#tokensIssued}-${randomBytes(8).toString("hex")}`,
+      expiresAt: now + this.#options.tokenTtlSeconds * 1000,
+    };
     return this.#token.value;
   }
 
@@ -248,12 +274,19 @@ export class FakePort {
 
   #throttleHeaders(throttle: { header: ThrottleHeader; seconds: number }): Record<string, string> {
     if (throttle.header === "retry-after") return { "retry-after": String(throttle.seconds) };
-    if (throttle.header === "reset-seconds") return { "x-ratelimit-reset": String(throttle.seconds), "x-ratelimit-remaining": "0" };
-    return { "x-ratelimit-reset": String(Math.ceil(this.#options.now() / 1000) + throttle.seconds), "x-ratelimit-remaining": "0" };
+    if (throttle.header === "reset-seconds")
+      return { "x-ratelimit-reset": String(throttle.seconds), "x-ratelimit-remaining": "0" };
+    return {
+      "x-ratelimit-reset": String(Math.ceil(this.#options.now() / 1000) + throttle.seconds),
+      "x-ratelimit-remaining": "0",
+    };
   }
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
+async function readBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of request) {

@@ -23,7 +23,7 @@ function sourceFiles(folder: string): string[] {
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)["']([^"']+)["']/g;
 
 /** The project-relative targets of a file's relative imports (bare package names are not layers). */
-export function importsOf(file: string, text: string): ImportEdge[] {
+function importsOf(file: string, text: string): ImportEdge[] {
   return [...text.matchAll(SPECIFIER)]
     .map((match) => match[1] ?? "")
     .filter((specifier) => specifier.startsWith("."))
@@ -44,7 +44,9 @@ describe("the layers import in one direction", () => {
 
   it("reads the imports it checks (a scan that found nothing would pass every rule)", () => {
     expect(edges.some((edge) => edge.from.startsWith("relay/cli/") && inside(edge.to, "relay/sync"))).toBe(true);
-    expect(importsOf("relay/a/b.ts", 'import type { X } from "../../shared/x";\nconst y = await import("./y");')).toEqual([
+    expect(
+      importsOf("relay/a/b.ts", 'import type { X } from "../../shared/x";\nconst y = await import("./y");'),
+    ).toEqual([
       { from: "relay/a/b.ts", to: "shared/x" },
       { from: "relay/a/b.ts", to: "relay/a/y" },
     ]);

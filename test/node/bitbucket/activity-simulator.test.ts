@@ -22,7 +22,13 @@ describe("the activity simulator (npm start's live Bitbucket)", () => {
     for (const projectKey of ["P001", "P002"]) {
       await client.webhooks.create({
         scope: { type: "project", projectKey },
-        webhook: { name: "relay", url: receiver.url(), events: subscribableEventKeys("project"), active: true, configuration: { secret: "s3cret-value" } },
+        webhook: {
+          name: "relay",
+          url: receiver.url(),
+          events: subscribableEventKeys("project"),
+          active: true,
+          configuration: { secret: "s3cret-value" },
+        },
       });
     }
   }

@@ -15,13 +15,31 @@ describe("authentication, context path and secrets", () => {
 
   beforeEach(async () => {
     fake = await FakeBitbucketServer.start({ contextPath: "/bitbucket" });
-    fake.generate({ seed: 3, projects: 3, repositories: 6, pullRequests: 12, users: 5, emptyRatio: 0, archivedRatio: 0 });
+    fake.generate({
+      seed: 3,
+      projects: 3,
+      repositories: 6,
+      pullRequests: 12,
+      users: 5,
+      emptyRatio: 0,
+      archivedRatio: 0,
+    });
     const svc = fake.addUser({ name: "svc-relay", password: PASSWORD });
     fake.addToken({ token: USER_TOKEN, user: svc, permissions: ["PROJECT_READ"] });
     fake.grant(svc, "PROJECT_READ", { projectKey: "P001" });
     fake.grant(svc, "PROJECT_READ", { projectKey: "P002" });
-    const service = fake.addUser({ name: "project-p003-token", type: "SERVICE", emailAddress: null, globalPermission: null });
-    fake.addToken({ token: PROJECT_TOKEN, user: service, permissions: ["PROJECT_READ"], scope: { type: "project", projectId: 3 } });
+    const service = fake.addUser({
+      name: "project-p003-token",
+      type: "SERVICE",
+      emailAddress: null,
+      globalPermission: null,
+    });
+    fake.addToken({
+      token: PROJECT_TOKEN,
+      user: service,
+      permissions: ["PROJECT_READ"],
+      scope: { type: "project", projectId: 3 },
+    });
   });
 
   afterEach(async () => {
@@ -34,7 +52,10 @@ describe("authentication, context path and secrets", () => {
     expect(fake.url).toMatch(/\/bitbucket$/);
     expect(await client.version()).toBe("9.4.2");
     expect(fake.requests.entries.at(-1)?.path).toBe("/rest/api/1.0/application-properties");
-    const rootOnly = BitbucketClient.fromConfig({ baseUrl: fake.url.replace(/\/bitbucket$/, ""), auth: { kind: "bearer", token: FAKE_ADMIN.token } });
+    const rootOnly = BitbucketClient.fromConfig({
+      baseUrl: fake.url.replace(/\/bitbucket$/, ""),
+      auth: { kind: "bearer", token: FAKE_ADMIN.token },
+    });
     const error = await failure(rootOnly.version());
     expect(error.kind).toBe("not-found");
     expect(error.path).toBe("/rest/api/1.0/application-properties");
@@ -42,7 +63,10 @@ describe("authentication, context path and secrets", () => {
 
   it.each([
     ["basic with a password", { kind: "basic" as const, username: "svc-relay", password: PASSWORD }],
-    ["basic with a user token as the password", { kind: "basic" as const, username: "svc-relay", password: USER_TOKEN }],
+    [
+      "basic with a user token as the password",
+      { kind: "basic" as const, username: "svc-relay", password: USER_TOKEN },
+    ],
     ["bearer with a user token", { kind: "bearer" as const, token: USER_TOKEN }],
   ])("authenticates with %s and sees what the account may see", async (_name, auth) => {
     const client = clientFor(fake, { auth });
@@ -121,9 +145,22 @@ describe("authentication, context path and secrets", () => {
   it("never puts a credential in an error message or a log line", async () => {
     const { logger, lines } = recordingLogger();
     const secrets = [PASSWORD, USER_TOKEN, Buffer.from(`svc-relay:${PASSWORD}`).toString("base64")];
-    fake.faults.add({ path: "/rest/api/1.0/projects", nth: 1, times: 2, action: { type: "status", status: 503, message: `proxy echoed ${PASSWORD}` } });
-    const basic = clientFor(fake, { auth: { kind: "basic", username: "svc-relay", password: PASSWORD }, logger, limits: { maxAttempts: 2, baseRetryDelayMs: 1 } });
-    const bearer = clientFor(fake, { auth: { kind: "bearer", token: USER_TOKEN }, logger, limits: { requestTimeoutMs: 200, maxAttempts: 2, baseRetryDelayMs: 1 } });
+    fake.faults.add({
+      path: "/rest/api/1.0/projects",
+      nth: 1,
+      times: 2,
+      action: { type: "status", status: 503, message: `proxy echoed ${PASSWORD}` },
+    });
+    const basic = clientFor(fake, {
+      auth: { kind: "basic", username: "svc-relay", password: PASSWORD },
+      logger,
+      limits: { maxAttempts: 2, baseRetryDelayMs: 1 },
+    });
+    const bearer = clientFor(fake, {
+      auth: { kind: "bearer", token: USER_TOKEN },
+      logger,
+      limits: { requestTimeoutMs: 200, maxAttempts: 2, baseRetryDelayMs: 1 },
+    });
     const wrong = clientFor(fake, { auth: { kind: "basic", username: "svc-relay", password: `${PASSWORD}x` }, logger });
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 5, action: { type: "hang" } });
 

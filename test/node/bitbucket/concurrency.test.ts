@@ -39,10 +39,17 @@ describe("concurrency: a bound per request, never across a page loop", () => {
       const firstPages = await Promise.all(streams.map((stream) => stream.next()));
       const repositories: RepositoryWire[] = firstPages.flatMap((result) => (result.done === true ? [] : result.value));
       const counts = await Promise.all(
-        repositories.map(async (repo) => (await drain(client.listPullRequests({ projectKey: repo.project.key, repositorySlug: repo.slug }))).items.length),
+        repositories.map(
+          async (repo) =>
+            (await drain(client.listPullRequests({ projectKey: repo.project.key, repositorySlug: repo.slug }))).items
+              .length,
+        ),
       );
       for (const stream of streams) for await (const page of stream) repositories.push(...page);
-      return { repositories: repositories.length, pullRequestsOfFirstPages: counts.reduce((sum, count) => sum + count, 0) };
+      return {
+        repositories: repositories.length,
+        pullRequestsOfFirstPages: counts.reduce((sum, count) => sum + count, 0),
+      };
     }
 
     const totals = await withDeadline(run(), 30_000);
@@ -66,7 +73,11 @@ describe("concurrency: a bound per request, never across a page loop", () => {
           for await (const page of client.listRepositories({ projectKey: project.key })) {
             repositories += page.length;
             for (const repo of page) {
-              nested.push(drain(client.listPullRequests({ projectKey: project.key, repositorySlug: repo.slug })).then((r) => r.items.length));
+              nested.push(
+                drain(client.listPullRequests({ projectKey: project.key, repositorySlug: repo.slug })).then(
+                  (r) => r.items.length,
+                ),
+              );
             }
           }
           const prs = (await Promise.all(nested)).reduce((sum, count) => sum + count, 0);

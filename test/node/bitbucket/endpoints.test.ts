@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { defaultSeedDirectory } from "../../fakes/bitbucket-server/seed-samples";
-import { z } from "zod";
 import { clientFor, drain } from "./support/client-for";
 import { fetchJson, parseJson, RawPage } from "./support/fetch-json";
 
@@ -16,7 +16,16 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
 
   beforeEach(async () => {
     fake = await FakeBitbucketServer.start();
-    fake.generate({ seed: 21, projects: 2, repositories: 20, pullRequests: 80, users: 40, archivedRatio: 0.3, emptyRatio: 0.2, personalRepositories: 2 });
+    fake.generate({
+      seed: 21,
+      projects: 2,
+      repositories: 20,
+      pullRequests: 80,
+      users: 40,
+      archivedRatio: 0.3,
+      emptyRatio: 0.2,
+      personalRepositories: 2,
+    });
   });
 
   afterEach(async () => {
@@ -25,7 +34,10 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
 
   it("includes archived repositories: per project always, through /repos with archived=ALL", async () => {
     const client = clientFor(fake);
-    const archived = [...fake.state.repositories.values()].filter((repo) => repo.archived).map((repo) => repo.slug).sort();
+    const archived = [...fake.state.repositories.values()]
+      .filter((repo) => repo.archived)
+      .map((repo) => repo.slug)
+      .sort();
 
     const perProject = [
       ...(await drain(client.listRepositories({ projectKey: "P001" }))).items,
@@ -38,7 +50,12 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
 
     expect(archived.length).toBeGreaterThan(2);
     expect(perProject).toHaveLength(20);
-    expect(perProject.filter((repo) => repo.archived).map((repo) => repo.slug).sort()).toEqual(archived);
+    expect(
+      perProject
+        .filter((repo) => repo.archived)
+        .map((repo) => repo.slug)
+        .sort(),
+    ).toEqual(archived);
     expect(activeOnly.every((repo) => repo.archived === false)).toBe(true);
     expect(searched).toHaveLength(22);
     expect(serverDefault).toHaveLength(22 - archived.length);
@@ -53,7 +70,10 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const projects = (await drain(client.listProjects())).items;
     const viaProject = (await drain(client.listRepositories({ projectKey: "~USER-0001" }))).items;
 
-    expect(personal.map((repo) => `${repo.project.key}/${repo.slug}`)).toEqual(["~USER-0001/scratch-user-0001", "~USER-0002/scratch-user-0002"]);
+    expect(personal.map((repo) => `${repo.project.key}/${repo.slug}`)).toEqual([
+      "~USER-0001/scratch-user-0001",
+      "~USER-0002/scratch-user-0002",
+    ]);
     expect(personal[0]?.project.type).toBe("PERSONAL");
     expect(projects.map((project) => project.key)).toEqual(["P001", "P002"]);
     expect(viaProject).toHaveLength(1);
@@ -61,20 +81,37 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
 
   it("reads single objects, with null on 404, in Bitbucket's real shapes", async () => {
     const client = clientFor(fake);
-    const merged = [...fake.state.pullRequestsOf(1), ...fake.state.pullRequestsOf(2)].find((pr) => pr.state === "MERGED");
+    const merged = [...fake.state.pullRequestsOf(1), ...fake.state.pullRequestsOf(2)].find(
+      (pr) => pr.state === "MERGED",
+    );
     const open = [...fake.state.pullRequests.values()].flat().find((pr) => pr.state === "OPEN");
-    if (merged === undefined || open === undefined) throw new Error("the generated instance lacks a merged or an open pull request");
+    if (merged === undefined || open === undefined)
+      throw new Error("the generated instance lacks a merged or an open pull request");
     const target = fake.state.requireRepository(merged.toRef.repositoryId);
     const openTarget = fake.state.requireRepository(open.toRef.repositoryId);
     const projectKey = fake.state.requireProject(target.projectId).key;
 
     const repository = await client.getRepository({ projectKey, repositorySlug: target.slug });
     const pr = await client.getPullRequest({ projectKey, repositorySlug: target.slug, pullRequestId: merged.id });
-    const openPr = await client.getPullRequest({ projectKey: fake.state.requireProject(openTarget.projectId).key, repositorySlug: openTarget.slug, pullRequestId: open.id });
+    const openPr = await client.getPullRequest({
+      projectKey: fake.state.requireProject(openTarget.projectId).key,
+      repositorySlug: openTarget.slug,
+      pullRequestId: open.id,
+    });
 
-    expect(repository).toMatchObject({ slug: target.slug, archived: target.archived, scmId: "git", project: { key: projectKey } });
+    expect(repository).toMatchObject({
+      slug: target.slug,
+      archived: target.archived,
+      scmId: "git",
+      project: { key: projectKey },
+    });
     expect(repository).not.toHaveProperty("defaultBranch");
-    expect(pr).toMatchObject({ state: "MERGED", closed: true, closedDate: merged.closedDate, properties: { mergeCommit: { id: merged.mergeCommit } } });
+    expect(pr).toMatchObject({
+      state: "MERGED",
+      closed: true,
+      closedDate: merged.closedDate,
+      properties: { mergeCommit: { id: merged.mergeCommit } },
+    });
     expect(typeof pr?.createdDate).toBe("number");
     expect(openPr).not.toHaveProperty("closedDate");
     expect(openPr).not.toHaveProperty("properties.mergeCommit");
@@ -90,8 +127,12 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const repos = [...fake.state.repositories.values()];
     const withReadme = repos.find((repo) => repo.branches.size > 0 && repo.files.has("README.md"));
     const empty = repos.find((repo) => repo.branches.size === 0);
-    if (withReadme === undefined || empty === undefined) throw new Error("the generated instance lacks a repository with a README or an empty one");
-    const ref = (repo: typeof empty) => ({ projectKey: fake.state.requireProject(repo.projectId).key, repositorySlug: repo.slug });
+    if (withReadme === undefined || empty === undefined)
+      throw new Error("the generated instance lacks a repository with a README or an empty one");
+    const ref = (repo: typeof empty) => ({
+      projectKey: fake.state.requireProject(repo.projectId).key,
+      repositorySlug: repo.slug,
+    });
 
     const readme = await client.readme(ref(withReadme));
     const before = fake.requests.entries.length;
@@ -110,9 +151,17 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     expect(fallback).toBe(readme);
     expect(fake.requests.entries.slice(-3, -2)[0]?.path).toMatch(/\/raw\/README\.md$/);
     expect(commit?.id).toBe(withReadme.branches.get("main"));
-    expect(branch).toMatchObject({ id: "refs/heads/main", displayId: "main", isDefault: true, latestCommit: commit?.id });
+    expect(branch).toMatchObject({
+      id: "refs/heads/main",
+      displayId: "main",
+      isDefault: true,
+      latestCommit: commit?.id,
+    });
     expect(await olderServer.readme(ref(empty))).toBeNull();
-    expect(fake.requests.entries.slice(-2).map((entry) => entry.path)).toEqual([expect.stringMatching(/\/readme$/), expect.stringMatching(/\/raw\/README\.md$/)]);
+    expect(fake.requests.entries.slice(-2).map((entry) => entry.path)).toEqual([
+      expect.stringMatching(/\/readme$/),
+      expect.stringMatching(/\/raw\/README\.md$/),
+    ]);
     expect(await client.latestCommit(ref(empty))).toBeNull();
     fake.settings.emptyRepositoryCommits = "not-found";
     expect(await client.latestCommit(ref(empty))).toBeNull();
@@ -126,25 +175,36 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     if (repo === undefined) throw new Error("no repository with commits");
     repo.files.set("README.md", "# Ünïcödé everywhere, and then much more text");
 
-    const text = await client.readme({ projectKey: fake.state.requireProject(repo.projectId).key, repositorySlug: repo.slug });
+    const text = await client.readme({
+      projectKey: fake.state.requireProject(repo.projectId).key,
+      repositorySlug: repo.slug,
+    });
 
     expect(text).toBe("# Ünïcö");
     expect(Buffer.byteLength(text ?? "")).toBeLessThanOrEqual(10);
   });
 
   it("lists users through /users (active only) or /admin/users (everyone), as permitted", async () => {
-    const client = clientFor(fake, { auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } });
+    const client = clientFor(fake, {
+      auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password },
+    });
     const tokenClient = clientFor(fake);
 
     const users = (await drain(client.listUsers())).items;
     const admin = (await drain(client.listAdminUsers())).items;
-    const tokenDenied = await drain(tokenClient.listAdminUsers()).then(() => "listed", (error: { kind?: string }) => error.kind);
+    const tokenDenied = await drain(tokenClient.listAdminUsers()).then(
+      () => "listed",
+      (error: { kind?: string }) => error.kind,
+    );
     fake.settings.adminUsersPermission = "LICENSED_USER";
     const tokenAllowed = (await drain(tokenClient.listAdminUsers())).items;
 
     expect(admin).toHaveLength(41);
     expect(users).toHaveLength(40);
-    expect(admin.find((user) => user.slug === "user-0040")).toMatchObject({ active: false, directoryName: "Bitbucket Internal Directory" });
+    expect(admin.find((user) => user.slug === "user-0040")).toMatchObject({
+      active: false,
+      directoryName: "Bitbucket Internal Directory",
+    });
     expect(tokenDenied).toBe("unauthorized");
     expect(tokenAllowed).toHaveLength(41);
   });
@@ -154,7 +214,10 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     fake = await FakeBitbucketServer.start({ version: "8.10.2" });
     fake.loadSeedSamples();
     const client = clientFor(fake);
-    const seedPr = parseJson(readFileSync(resolve(defaultSeedDirectory(), "payload-pull-request.json"), "utf8"), z.looseObject({}));
+    const seedPr = parseJson(
+      readFileSync(resolve(defaultSeedDirectory(), "payload-pull-request.json"), "utf8"),
+      z.looseObject({}),
+    );
 
     const version = await client.version();
     const user = await client.getUser({ userSlug: "[REDACTED]" });
@@ -163,12 +226,31 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const readme = await client.readme({ projectKey: "PRO3", repositorySlug: "repostiroy-3" });
 
     expect(version).toBe("8.10.2");
-    expect(fake.requests.entries.find((entry) => entry.path.includes("REDACTED"))?.path).toBe("/rest/api/1.0/users/%5BREDACTED%5D");
+    expect(fake.requests.entries.find((entry) => entry.path.includes("REDACTED"))?.path).toBe(
+      "/rest/api/1.0/users/%5BREDACTED%5D",
+    );
     expect(user).toMatchObject({ slug: "[REDACTED]", emailAddress: "admin@gmail.com", id: 3 });
-    for (const field of ["id", "version", "title", "state", "open", "closed", "draft", "createdDate", "updatedDate", "locked", "reviewers", "participants"]) {
+    for (const field of [
+      "id",
+      "version",
+      "title",
+      "state",
+      "open",
+      "closed",
+      "draft",
+      "createdDate",
+      "updatedDate",
+      "locked",
+      "reviewers",
+      "participants",
+    ]) {
       expect(pr?.[field]).toEqual(seedPr[field]);
     }
-    expect(pr).toMatchObject({ fromRef: { displayId: "main", latestCommit: "3e4df0573a0ba1845ebdfa919c907745497313aa" }, toRef: { displayId: "master", repository: { slug: "repostiroy-3", project: { key: "PRO3" } } }, author: { user: { emailAddress: "admin@gmail.com" } } });
+    expect(pr).toMatchObject({
+      fromRef: { displayId: "main", latestCommit: "3e4df0573a0ba1845ebdfa919c907745497313aa" },
+      toRef: { displayId: "master", repository: { slug: "repostiroy-3", project: { key: "PRO3" } } },
+      author: { user: { emailAddress: "admin@gmail.com" } },
+    });
     expect(commit?.id).toBe("965068d1461f119139bb6be582bb22a555a195ba");
     expect(readme).toBe("");
   });

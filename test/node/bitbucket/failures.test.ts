@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
 import { BitbucketError } from "../../../relay/bitbucket/errors";
-import { FAKE_ADMIN } from "../../fakes/bitbucket-server/index";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
+import { FAKE_ADMIN } from "../../fakes/bitbucket-server/index";
 import { clientFor, failure } from "./support/client-for";
 import { recordingLogger } from "./support/recording-logger";
 import { VirtualClock } from "./support/virtual-clock";
@@ -11,7 +11,9 @@ import { VirtualClock } from "./support/virtual-clock";
 const PRS = "/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests";
 
 /** Consumes a listing page by page; @returns what arrived before it ended, and how it ended. */
-async function consume<T>(pages: AsyncIterable<T[]>): Promise<{ received: number; pages: number; error: BitbucketError | null }> {
+async function consume<T>(
+  pages: AsyncIterable<T[]>,
+): Promise<{ received: number; pages: number; error: BitbucketError | null }> {
   let received = 0;
   let count = 0;
   try {
@@ -27,7 +29,9 @@ async function consume<T>(pages: AsyncIterable<T[]>): Promise<{ received: number
 }
 
 /** A stand-in for what sits in front of some servers (an SSO page, a broken proxy). */
-async function serve(respond: (path: string) => { status: number; type: string; body: string }): Promise<{ url: string; close: () => Promise<void> }> {
+async function serve(
+  respond: (path: string) => { status: number; type: string; body: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const answer = respond(req.url ?? "/");
     res.writeHead(answer.status, { "Content-Type": answer.type });
@@ -49,7 +53,15 @@ describe("failures: a failed page fails the listing, transient ones are retried"
   beforeEach(async () => {
     clock = new VirtualClock();
     fake = await FakeBitbucketServer.start({ clock, pageCaps: { pullRequests: 1000 } });
-    fake.generate({ seed: 5, projects: 1, repositories: 1, pullRequests: 2500, users: 5, emptyRatio: 0, pullRequestPlacement: "first" });
+    fake.generate({
+      seed: 5,
+      projects: 1,
+      repositories: 1,
+      pullRequests: 2500,
+      users: 5,
+      emptyRatio: 0,
+      pullRequestPlacement: "first",
+    });
   });
 
   afterEach(async () => {
@@ -89,8 +101,12 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     const recovered = await consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 3, action: { type: "hang" } });
 
-    const error = await failure(clientFor(fake, { clock, limits: { requestTimeoutMs: 150, maxAttempts: 3 } })
-      .getRepository({ projectKey: "P001", repositorySlug: "repo-00001" }));
+    const error = await failure(
+      clientFor(fake, { clock, limits: { requestTimeoutMs: 150, maxAttempts: 3 } }).getRepository({
+        projectKey: "P001",
+        repositorySlug: "repo-00001",
+      }),
+    );
 
     expect(recovered.received).toBe(2500);
     expect(error).toBeInstanceOf(BitbucketError);
@@ -149,11 +165,25 @@ describe("failures: a failed page fails the listing, transient ones are retried"
   });
 
   it("does not retry a POST after a 5xx: a webhook is never created twice", async () => {
-    fake.faults.add({ path: "/rest/api/1.0/projects/P001/webhooks", method: "POST", nth: 1, action: { type: "status", status: 502 } });
+    fake.faults.add({
+      path: "/rest/api/1.0/projects/P001/webhooks",
+      method: "POST",
+      nth: 1,
+      action: { type: "status", status: 502 },
+    });
     const client = clientFor(fake, { clock });
 
-    const error = await failure(client.webhooks
-      .create({ scope: { type: "project", projectKey: "P001" }, webhook: { name: "relay", url: "https://edge.example.com/webhooks/default", events: ["pr:opened"], active: true } }));
+    const error = await failure(
+      client.webhooks.create({
+        scope: { type: "project", projectKey: "P001" },
+        webhook: {
+          name: "relay",
+          url: "https://edge.example.com/webhooks/default",
+          events: ["pr:opened"],
+          active: true,
+        },
+      }),
+    );
 
     expect(error.kind).toBe("server-error");
     expect(fake.requests.countWhere((entry) => entry.method === "POST")).toBe(1);
@@ -162,10 +192,15 @@ describe("failures: a failed page fails the listing, transient ones are retried"
   it("calls a 200 that is not a Bitbucket page an invalid response (an SSO page in front)", async () => {
     const sso = await serve(() => ({ status: 200, type: "text/html", body: "<html>Sign in</html>" }));
     fake.faults.add({ path: PRS, nth: 1, action: { type: "status", status: 200 } });
-    const client = BitbucketClient.fromConfig({ baseUrl: sso.url, auth: { kind: "bearer", token: "t0ken-value" } }, { clock });
+    const client = BitbucketClient.fromConfig(
+      { baseUrl: sso.url, auth: { kind: "bearer", token: "t0ken-value" } },
+      { clock },
+    );
 
     const html = await consume(client.listProjects());
-    const notAPage = await consume(clientFor(fake, { clock }).listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
+    const notAPage = await consume(
+      clientFor(fake, { clock }).listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }),
+    );
     await sso.close();
 
     expect(html.error?.kind).toBe("invalid-response");
@@ -182,7 +217,10 @@ describe("failures: a failed page fails the listing, transient ones are retried"
       return { status: 200, type: "application/json", body: JSON.stringify(body) };
     });
     const { logger, lines } = recordingLogger();
-    const client = BitbucketClient.fromConfig({ baseUrl: looping.url, auth: { kind: "bearer", token: "t0ken-value" } }, { clock, logger });
+    const client = BitbucketClient.fromConfig(
+      { baseUrl: looping.url, auth: { kind: "bearer", token: "t0ken-value" } },
+      { clock, logger },
+    );
     const capped = clientFor(fake, { clock, limits: { maxPages: 2 } });
 
     const loop = await consume(client.listProjects());

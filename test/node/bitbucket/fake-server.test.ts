@@ -24,8 +24,14 @@ describe("the fake Bitbucket itself", () => {
     b.generate({ ...spec, seed: 42 });
     c.generate({ ...spec, seed: 43 });
     const listing = async (fake: FakeBitbucketServer) => {
-      const repos = await (await fetch(`${fake.url}/rest/api/1.0/repos?archived=ALL&limit=1000`, { headers: auth })).text();
-      const prs = await (await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests?state=ALL&limit=1000`, { headers: auth })).text();
+      const repos = await (
+        await fetch(`${fake.url}/rest/api/1.0/repos?archived=ALL&limit=1000`, { headers: auth })
+      ).text();
+      const prs = await (
+        await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests?state=ALL&limit=1000`, {
+          headers: auth,
+        })
+      ).text();
       return (repos + prs).replaceAll(fake.url, "");
     };
 
@@ -38,14 +44,22 @@ describe("the fake Bitbucket itself", () => {
     fake.generate({ projects: 1, repositories: 1, pullRequests: 0, users: 1 });
 
     const latest = await fetch(`${fake.url}/rest/api/latest/projects/P001`, { headers: auth });
-    const missing = await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos/nope/pull-requests/9999`, { headers: auth });
+    const missing = await fetch(`${fake.url}/rest/api/1.0/projects/P001/repos/nope/pull-requests/9999`, {
+      headers: auth,
+    });
 
     expect(latest.status).toBe(200);
     expect(latest.headers.get("content-type")).toBe("application/json;charset=UTF-8");
     expect(latest.headers.get("x-ausername")).toBe("admin");
     expect(latest.headers.get("x-arequestid")).toMatch(/^@[0-9A-F]+x\d+x0$/);
     expect(await missing.json()).toEqual({
-      errors: [{ context: null, message: "Repository P001/nope does not exist.", exceptionName: "com.atlassian.bitbucket.repository.NoSuchRepositoryException" }],
+      errors: [
+        {
+          context: null,
+          message: "Repository P001/nope does not exist.",
+          exceptionName: "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
+        },
+      ],
     });
   });
 
@@ -69,7 +83,8 @@ describe("the fake Bitbucket itself", () => {
     const fake = await start({ clock: { now: () => now }, rateLimit: { capacity: 2, fillRate: 1, headers: true } });
 
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push(await fetch(`${fake.url}/rest/api/1.0/application-properties`, { headers: auth }));
+    for (let i = 0; i < 3; i++)
+      statuses.push(await fetch(`${fake.url}/rest/api/1.0/application-properties`, { headers: auth }));
     now += 1000;
     const refilled = await fetch(`${fake.url}/rest/api/1.0/application-properties`, { headers: auth });
 
@@ -85,7 +100,9 @@ describe("the fake Bitbucket itself", () => {
     fake.faults.add({ path: "/rest/api/1.0/projects", nth: 1, action: { type: "hang" } });
     const controller = new AbortController();
 
-    const hanging = fetch(`${fake.url}/rest/api/1.0/projects`, { headers: auth, signal: controller.signal }).catch((error: unknown) => error);
+    const hanging = fetch(`${fake.url}/rest/api/1.0/projects`, { headers: auth, signal: controller.signal }).catch(
+      (error: unknown) => error,
+    );
     await fetch(`${fake.url}/rest/api/1.0/application-properties`);
     await fetch(`${fake.url}/rest/api/1.0/application-properties`);
     controller.abort();

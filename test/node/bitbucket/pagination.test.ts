@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
-import { fetchJson, RawPage } from "./support/fetch-json";
 import { clientFor, drain } from "./support/client-for";
+import { fetchJson, RawPage } from "./support/fetch-json";
 import { recordingLogger } from "./support/recording-logger";
 
 const PRS = "/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests";
@@ -18,7 +18,16 @@ describe("paging through 3,000 pull requests of one repository", () => {
 
   beforeEach(async () => {
     fake = await FakeBitbucketServer.start({ nonContiguousPaging: true, pageCaps: { pullRequests: 1000 } });
-    fake.generate({ seed: 7, projects: 1, repositories: 1, pullRequests: 3000, users: 20, emptyRatio: 0, archivedRatio: 0, pullRequestPlacement: "first" });
+    fake.generate({
+      seed: 7,
+      projects: 1,
+      repositories: 1,
+      pullRequests: 3000,
+      users: 20,
+      emptyRatio: 0,
+      archivedRatio: 0,
+      pullRequestPlacement: "first",
+    });
   });
 
   afterEach(async () => {
@@ -67,8 +76,14 @@ describe("paging through 3,000 pull requests of one repository", () => {
     fake.settings.pageCaps.pullRequests = 5000;
 
     const serverDefault = await rawPage(fake, "limit=5000");
-    const merged = (await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001", states: ["MERGED"] }))).items;
-    const closed = (await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001", states: ["MERGED", "DECLINED"] }))).items;
+    const merged = (
+      await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001", states: ["MERGED"] }))
+    ).items;
+    const closed = (
+      await drain(
+        client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001", states: ["MERGED", "DECLINED"] }),
+      )
+    ).items;
 
     expect(open.length).toBeGreaterThan(0);
     expect(open.length).toBeLessThan(3000);

@@ -10,7 +10,10 @@ import { VirtualClock } from "./support/virtual-clock";
 async function listEverything(client: BitbucketClient): Promise<number> {
   const repositories = (await drain(client.listRepositories({ projectKey: "P001" }))).items;
   const counts = await Promise.all(
-    repositories.map(async (repo) => (await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: repo.slug }))).items.length),
+    repositories.map(
+      async (repo) =>
+        (await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: repo.slug }))).items.length,
+    ),
   );
   return counts.reduce((sum, count) => sum + count, 0);
 }
@@ -34,7 +37,11 @@ describe("rate limiting: 429 storms absorbed, Retry-After obeyed", () => {
   });
 
   async function start(clock: VirtualClock, headers: boolean): Promise<FakeBitbucketServer> {
-    const server = await FakeBitbucketServer.start({ clock, rateLimit: { capacity: 10, fillRate: 2, headers }, pageCaps: { pullRequests: 10 } });
+    const server = await FakeBitbucketServer.start({
+      clock,
+      rateLimit: { capacity: 10, fillRate: 2, headers },
+      pageCaps: { pullRequests: 10 },
+    });
     server.generate({ seed: 11, projects: 1, repositories: 20, pullRequests: 600, users: 10, emptyRatio: 0 });
     fake = server;
     return server;
@@ -66,7 +73,9 @@ describe("rate limiting: 429 storms absorbed, Retry-After obeyed", () => {
 
     const hintedClock = new VirtualClock();
     const hinted = await start(hintedClock, true);
-    const total = await listEverything(clientFor(hinted, { clock: hintedClock, random: () => 0.5, limits: { maxConcurrency: 4 } }));
+    const total = await listEverything(
+      clientFor(hinted, { clock: hintedClock, random: () => 0.5, limits: { maxConcurrency: 4 } }),
+    );
     const refusedHinted = hinted.requests.countWhere((entry) => entry.status === 429);
 
     expect(total).toBe(600);

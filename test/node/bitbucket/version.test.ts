@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, isVersionAtLeast, parseVersion, PROJECT_WEBHOOKS_SINCE } from "../../../relay/bitbucket/version";
-import { parseRetryAfter } from "../../../relay/http/retry-after";
 import { fullJitterDelay } from "../../../relay/bitbucket/retry-policy";
+import {
+  compareVersions,
+  isVersionAtLeast,
+  PROJECT_WEBHOOKS_SINCE,
+  parseVersion,
+} from "../../../relay/bitbucket/version";
+import { parseRetryAfter } from "../../../relay/http/retry-after";
 
 describe("versions are compared as numbers, never as floats", () => {
   it.each([
@@ -37,7 +42,9 @@ describe("retry timing", () => {
   it("draws full-jitter delays below an exponential ceiling that stops at the maximum", () => {
     const options = { baseDelayMs: 500, maxDelayMs: 4000 };
 
-    expect([1, 2, 3, 4, 5].map((retry) => fullJitterDelay(retry, { ...options, random: () => 0.999 }))).toEqual([499, 999, 1998, 3996, 3996]);
+    expect([1, 2, 3, 4, 5].map((retry) => fullJitterDelay(retry, { ...options, random: () => 0.999 }))).toEqual([
+      499, 999, 1998, 3996, 3996,
+    ]);
     expect(fullJitterDelay(3, { ...options, random: () => 0 })).toBe(0);
   });
 });

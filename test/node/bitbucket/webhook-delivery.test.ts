@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import type { BitbucketClient } from "../../../relay/bitbucket/client";
 import type { WebhookScope } from "../../../relay/bitbucket/webhooks";
 import { parseBitbucketTimestamp } from "../../../shared/bitbucket/timestamp";
@@ -7,7 +8,6 @@ import { entityKeyOf } from "../../../shared/events/entity-ref";
 import { routeEvent, subscribableEventKeys } from "../../../shared/events/routing";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import type { DeliveryRecord } from "../../fakes/bitbucket-server/webhook-dispatcher";
-import { z } from "zod";
 import { clientFor } from "./support/client-for";
 import { parseJson } from "./support/fetch-json";
 import { VirtualClock } from "./support/virtual-clock";
@@ -42,11 +42,37 @@ describe("webhook delivery from the fake", () => {
   async function setUp(version: string): Promise<void> {
     clock = new VirtualClock();
     fake = await FakeBitbucketServer.start({ version, clock });
-    fake.generate({ seed: 8, projects: 2, repositories: 4, pullRequests: 0, users: 4, emptyRatio: 0, archivedRatio: 0 });
+    fake.generate({
+      seed: 8,
+      projects: 2,
+      repositories: 4,
+      pullRequests: 0,
+      users: 4,
+      emptyRatio: 0,
+      archivedRatio: 0,
+    });
     client = clientFor(fake, { clock });
     const events = (scope: "project" | "repository") => subscribableEventKeys(scope);
-    await client.webhooks.create({ scope: PROJECT, webhook: { name: "relay-project", url: receiver.url("/project"), events: events("project"), active: true, configuration: { secret: "project-secret" } } });
-    await client.webhooks.create({ scope: REPO_1, webhook: { name: "relay-repo", url: receiver.url("/repo"), events: events("repository"), active: true, configuration: { secret: "repo-secret" } } });
+    await client.webhooks.create({
+      scope: PROJECT,
+      webhook: {
+        name: "relay-project",
+        url: receiver.url("/project"),
+        events: events("project"),
+        active: true,
+        configuration: { secret: "project-secret" },
+      },
+    });
+    await client.webhooks.create({
+      scope: REPO_1,
+      webhook: {
+        name: "relay-repo",
+        url: receiver.url("/repo"),
+        events: events("repository"),
+        active: true,
+        configuration: { secret: "repo-secret" },
+      },
+    });
   }
 
   beforeEach(async () => {
@@ -62,7 +88,12 @@ describe("webhook delivery from the fake", () => {
     await setUp("9.4.2");
 
     const opened = await fake.mutations.openPullRequest({ ...REPO, title: "Add a feature", fromBranch: "feature/a" });
-    const elsewhere = await fake.mutations.openPullRequest({ projectKey: "P001", repositorySlug: "repo-00003", title: "Elsewhere", fromBranch: "feature/b" });
+    const elsewhere = await fake.mutations.openPullRequest({
+      projectKey: "P001",
+      repositorySlug: "repo-00003",
+      title: "Elsewhere",
+      fromBranch: "feature/b",
+    });
 
     expect(opened.deliveries.map((d) => d.outcome)).toEqual(["SUCCESS", "SUCCESS"]);
     expect(elsewhere.deliveries).toHaveLength(1);
@@ -72,7 +103,9 @@ describe("webhook delivery from the fake", () => {
     for (const delivery of [first, second]) {
       expect(header(delivery.headers["x-event-key"])).toBe("pr:opened");
       expect(header(delivery.headers["content-type"])).toBe("application/json; charset=utf-8");
-      expect(header(delivery.headers["user-agent"])).toBe("Atlassian HttpClient 4.2.0 / Bitbucket-9.4.2 (9004002) / Default");
+      expect(header(delivery.headers["user-agent"])).toBe(
+        "Atlassian HttpClient 4.2.0 / Bitbucket-9.4.2 (9004002) / Default",
+      );
       expect(header(delivery.headers["x-hub-signature"])).toMatch(/^sha256=[0-9a-f]{64}$/);
     }
     const projectDelivery = receiver.received.find((d) => d.path === "/project");
@@ -82,7 +115,10 @@ describe("webhook delivery from the fake", () => {
     expect(await verifyWebhookSignature(signature(projectDelivery), projectDelivery.body, ["project-secret"])).toBe(0);
     expect(await verifyWebhookSignature(signature(projectDelivery), projectDelivery.body, ["repo-secret"])).toBe(-1);
     expect(await verifyWebhookSignature(signature(repoDelivery), repoDelivery.body, ["repo-secret"])).toBe(0);
-    const payload = parseJson(projectDelivery.body.toString(), z.object({ date: z.string(), pullRequest: z.looseObject({ createdDate: z.unknown(), id: z.number() }) }));
+    const payload = parseJson(
+      projectDelivery.body.toString(),
+      z.object({ date: z.string(), pullRequest: z.looseObject({ createdDate: z.unknown(), id: z.number() }) }),
+    );
     expect(payload.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/);
     expect(typeof payload.pullRequest.createdDate).toBe("number");
     expect(routed(opened.deliveries)).toEqual([`pr:opened -> pull-request:P001/repo-00001/${payload.pullRequest.id}`]);
@@ -91,10 +127,19 @@ describe("webhook delivery from the fake", () => {
   it("sends no signature for a hook without a secret, and an unsigned diagnostics:ping for the test endpoint", async () => {
     await setUp("9.4.2");
     const repo3: WebhookScope = { type: "repository", projectKey: "P001", repositorySlug: "repo-00003" };
-    await client.webhooks.create({ scope: repo3, webhook: { name: "plain", url: receiver.url("/plain"), events: ["repo:refs_changed"], active: true } });
     await client.webhooks.create({
       scope: repo3,
-      webhook: { name: "basic", url: receiver.url("/basic"), events: ["repo:refs_changed"], active: true, credentials: { username: "hook", password: "hook-password" } },
+      webhook: { name: "plain", url: receiver.url("/plain"), events: ["repo:refs_changed"], active: true },
+    });
+    await client.webhooks.create({
+      scope: repo3,
+      webhook: {
+        name: "basic",
+        url: receiver.url("/basic"),
+        events: ["repo:refs_changed"],
+        active: true,
+        credentials: { username: "hook", password: "hook-password" },
+      },
     });
 
     await fake.mutations.pushCommits({ projectKey: "P001", repositorySlug: "repo-00003" });
@@ -119,9 +164,15 @@ describe("webhook delivery from the fake", () => {
     const opened = await fake.mutations.openPullRequest({ ...REPO, title: "Dated", fromBranch: "feature/iso" });
     const merged = await fake.mutations.mergePullRequest({ ...REPO, pullRequestId: opened.value.id });
 
-    const prPayload = parseJson(opened.deliveries[0]?.body ?? "{}", z.looseObject({ pullRequest: z.looseObject({ createdDate: z.unknown() }) }));
+    const prPayload = parseJson(
+      opened.deliveries[0]?.body ?? "{}",
+      z.looseObject({ pullRequest: z.looseObject({ createdDate: z.unknown() }) }),
+    );
     const push = merged.deliveries.find((d) => d.eventKey === "repo:refs_changed");
-    const pushPayload = parseJson(push?.body ?? "{}", z.looseObject({ toCommit: z.looseObject({ committerTimestamp: z.unknown() }), commits: z.array(z.unknown()) }));
+    const pushPayload = parseJson(
+      push?.body ?? "{}",
+      z.looseObject({ toCommit: z.looseObject({ committerTimestamp: z.unknown() }), commits: z.array(z.unknown()) }),
+    );
     expect(prPayload.pullRequest.createdDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(parseBitbucketTimestamp(prPayload.pullRequest.createdDate)).toBe(opened.value.createdDate);
     expect(pushPayload.toCommit.committerTimestamp).toMatch(/Z$/);
@@ -138,32 +189,93 @@ describe("webhook delivery from the fake", () => {
       ["modified", () => m.updatePullRequest({ ...ref, title: "Better work" }), [`pr:modified -> ${key}`]],
       ["reviewers", () => m.updateReviewers({ ...ref, add: ["user-0002"] }), [`pr:reviewer:updated -> ${key}`]],
       ["approved", () => m.approvePullRequest({ ...ref, actorSlug: "user-0002" }), [`pr:reviewer:approved -> ${key}`]],
-      ["needs work", () => m.needsWorkPullRequest({ ...ref, actorSlug: "user-0002" }), [`pr:reviewer:needs_work -> ${key}`]],
-      ["unapproved", () => m.unapprovePullRequest({ ...ref, actorSlug: "user-0002" }), [`pr:reviewer:unapproved -> ${key}`]],
+      [
+        "needs work",
+        () => m.needsWorkPullRequest({ ...ref, actorSlug: "user-0002" }),
+        [`pr:reviewer:needs_work -> ${key}`],
+      ],
+      [
+        "unapproved",
+        () => m.unapprovePullRequest({ ...ref, actorSlug: "user-0002" }),
+        [`pr:reviewer:unapproved -> ${key}`],
+      ],
       ["comment", () => m.addPullRequestComment({ ...ref, text: "LGTM" }), [`pr:comment:added -> ${key}`]],
-      ["comment edited", () => m.editPullRequestComment({ ...ref, commentId: 1, text: "LGTM!" }), [`pr:comment:edited -> ${key}`]],
+      [
+        "comment edited",
+        () => m.editPullRequestComment({ ...ref, commentId: 1, text: "LGTM!" }),
+        [`pr:comment:edited -> ${key}`],
+      ],
       ["comment deleted", () => m.deletePullRequestComment({ ...ref, commentId: 1 }), [`pr:comment:deleted -> ${key}`]],
-      ["push to the PR's branch", () => m.pushCommits({ ...REPO, branch: "feature/w" }), ["repo:refs_changed -> repository:P001/repo-00001", `pr:from_ref_updated -> ${key}`]],
-      ["merged", () => m.mergePullRequest(ref), [`pr:merged -> ${key}`, "repo:refs_changed -> repository:P001/repo-00001"]],
-      ["renamed", () => m.renameRepository({ projectKey: "P001", repositorySlug: "repo-00003", name: "Renamed Three" }), ["repo:modified -> repository:P001/renamed-three <- repository:P001/repo-00003"]],
-      ["moved (its own hook follows it)", () => m.moveRepository({ ...REPO, toProjectKey: "P002" }), ["repo:modified -> repository:P002/repo-00001 <- repository:P001/repo-00001"]],
-      ["forked", () => m.forkRepository({ projectKey: "P001", repositorySlug: "renamed-three", toProjectKey: "P002", name: "My Fork" }), ["repo:forked -> repository:P002/my-fork"]],
-      ["mirror", () => m.synchronizeMirror({ projectKey: "P001", repositorySlug: "renamed-three" }), ["mirror:repo_synchronized -> repository:P001/renamed-three"]],
-      ["project key", () => m.renameProjectKey({ projectKey: "P001", newKey: "PX01" }), ["project:modified -> project:PX01 <- project:P001"]],
-      ["created, archived, deleted: no event", async () => {
-        await m.createRepository({ projectKey: "PX01", name: "Brand New" });
-        await m.archiveRepository({ projectKey: "PX01", repositorySlug: "brand-new" });
-        return m.deleteRepository({ projectKey: "PX01", repositorySlug: "brand-new" });
-      }, []],
+      [
+        "push to the PR's branch",
+        () => m.pushCommits({ ...REPO, branch: "feature/w" }),
+        ["repo:refs_changed -> repository:P001/repo-00001", `pr:from_ref_updated -> ${key}`],
+      ],
+      [
+        "merged",
+        () => m.mergePullRequest(ref),
+        [`pr:merged -> ${key}`, "repo:refs_changed -> repository:P001/repo-00001"],
+      ],
+      [
+        "renamed",
+        () => m.renameRepository({ projectKey: "P001", repositorySlug: "repo-00003", name: "Renamed Three" }),
+        ["repo:modified -> repository:P001/renamed-three <- repository:P001/repo-00003"],
+      ],
+      [
+        "moved (its own hook follows it)",
+        () => m.moveRepository({ ...REPO, toProjectKey: "P002" }),
+        ["repo:modified -> repository:P002/repo-00001 <- repository:P001/repo-00001"],
+      ],
+      [
+        "forked",
+        () =>
+          m.forkRepository({
+            projectKey: "P001",
+            repositorySlug: "renamed-three",
+            toProjectKey: "P002",
+            name: "My Fork",
+          }),
+        ["repo:forked -> repository:P002/my-fork"],
+      ],
+      [
+        "mirror",
+        () => m.synchronizeMirror({ projectKey: "P001", repositorySlug: "renamed-three" }),
+        ["mirror:repo_synchronized -> repository:P001/renamed-three"],
+      ],
+      [
+        "project key",
+        () => m.renameProjectKey({ projectKey: "P001", newKey: "PX01" }),
+        ["project:modified -> project:PX01 <- project:P001"],
+      ],
+      [
+        "created, archived, deleted: no event",
+        async () => {
+          await m.createRepository({ projectKey: "PX01", name: "Brand New" });
+          await m.archiveRepository({ projectKey: "PX01", repositorySlug: "brand-new" });
+          return m.deleteRepository({ projectKey: "PX01", repositorySlug: "brand-new" });
+        },
+        [],
+      ],
     ];
     for (const [name, run, expected] of sequence) {
       const got = routed((await run()).deliveries);
       expect(got, name).toEqual(expected);
     }
 
-    const declined = (await m.openPullRequest({ projectKey: "PX01", repositorySlug: "renamed-three", title: "Nope", fromBranch: "feature/n" })).value.id;
+    const declined = (
+      await m.openPullRequest({
+        projectKey: "PX01",
+        repositorySlug: "renamed-three",
+        title: "Nope",
+        fromBranch: "feature/n",
+      })
+    ).value.id;
     const nope = { projectKey: "PX01", repositorySlug: "renamed-three", pullRequestId: declined };
-    const closing = [await m.declinePullRequest(nope), await m.reopenPullRequest(nope), await m.deletePullRequest(nope)];
+    const closing = [
+      await m.declinePullRequest(nope),
+      await m.reopenPullRequest(nope),
+      await m.deletePullRequest(nope),
+    ];
     expect(closing.map((result) => routed(result.deliveries))).toEqual([
       [`pr:declined -> pull-request:PX01/renamed-three/${declined}`],
       [`pr:opened -> pull-request:PX01/renamed-three/${declined}`],
@@ -177,7 +289,8 @@ describe("webhook delivery from the fake", () => {
     const target = { projectKey: "P001", repositorySlug: "repo-00003" };
     const outcomes: string[] = [];
 
-    for (let i = 0; i < 7; i++) outcomes.push(...(await fake.mutations.pushCommits(target)).deliveries.map((d) => d.outcome));
+    for (let i = 0; i < 7; i++)
+      outcomes.push(...(await fake.mutations.pushCommits(target)).deliveries.map((d) => d.outcome));
     const [projectHook] = await client.webhooks.list({ scope: PROJECT });
     if (projectHook === undefined) throw new Error("no project hook");
     const failing = await client.webhooks.statisticsSummary({ scope: PROJECT, webhookId: projectHook.id });
@@ -212,7 +325,11 @@ describe("webhook delivery from the fake", () => {
     await receiver.stop();
     const [projectHook] = await client.webhooks.list({ scope: PROJECT });
     if (projectHook === undefined) throw new Error("no project hook");
-    await client.webhooks.update({ scope: PROJECT, webhookId: projectHook.id, webhook: { name: "relay-project", url: gone, events: ["repo:refs_changed"], active: true } });
+    await client.webhooks.update({
+      scope: PROJECT,
+      webhookId: projectHook.id,
+      webhook: { name: "relay-project", url: gone, events: ["repo:refs_changed"], active: true },
+    });
 
     const result = await fake.mutations.pushCommits({ projectKey: "P001", repositorySlug: "repo-00003" });
     const summary = await client.webhooks.statisticsSummary({ scope: PROJECT, webhookId: projectHook.id });

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { WebhookInput, WebhookScope } from "../../../relay/bitbucket/webhooks";
 import { z } from "zod";
+import type { WebhookInput, WebhookScope } from "../../../relay/bitbucket/webhooks";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
-import { fetchJson, RawPage } from "./support/fetch-json";
 import { clientFor, failure } from "./support/client-for";
+import { fetchJson, RawPage } from "./support/fetch-json";
 
 const PROJECT: WebhookScope = { type: "project", projectKey: "P001" };
 const REPOSITORY: WebhookScope = { type: "repository", projectKey: "P001", repositorySlug: "repo-00001" };
@@ -24,7 +24,15 @@ describe("webhook management through the client", () => {
 
   beforeEach(async () => {
     fake = await FakeBitbucketServer.start({ version: "8.10.0", pageCaps: { webhooks: 10 } });
-    fake.generate({ seed: 4, projects: 2, repositories: 4, pullRequests: 0, users: 3, emptyRatio: 0, archivedRatio: 0 });
+    fake.generate({
+      seed: 4,
+      projects: 2,
+      repositories: 4,
+      pullRequests: 0,
+      users: 3,
+      emptyRatio: 0,
+      archivedRatio: 0,
+    });
   });
 
   afterEach(async () => {
@@ -39,12 +47,21 @@ describe("webhook management through the client", () => {
 
     const created = await client.webhooks.create({ scope, webhook: hook() });
     const listed = await client.webhooks.list({ scope });
-    const updated = await client.webhooks.update({ scope, webhookId: created.id, webhook: hook({ events: ["pr:declined"], active: false }) });
+    const updated = await client.webhooks.update({
+      scope,
+      webhookId: created.id,
+      webhook: hook({ events: ["pr:declined"], active: false }),
+    });
     const read = await client.webhooks.get({ scope, webhookId: created.id });
     const deleted = await client.webhooks.delete({ scope, webhookId: created.id });
     const deletedAgain = await client.webhooks.delete({ scope, webhookId: created.id });
 
-    expect(created).toMatchObject({ name: "bbrelay", scopeType, active: true, events: ["pr:opened", "pr:merged", "repo:refs_changed"] });
+    expect(created).toMatchObject({
+      name: "bbrelay",
+      scopeType,
+      active: true,
+      events: ["pr:opened", "pr:merged", "repo:refs_changed"],
+    });
     expect(listed.map((entry) => entry.id)).toEqual([created.id]);
     expect(listed[0]?.configuration).toEqual({ createdBy: "bbrelay" });
     expect(updated).toMatchObject({ id: created.id, events: ["pr:declined"], active: false });
@@ -58,7 +75,9 @@ describe("webhook management through the client", () => {
     async (eventKey) => {
       const client = clientFor(fake);
 
-      const error = await failure(client.webhooks.create({ scope: PROJECT, webhook: hook({ events: ["pr:opened", eventKey] }) }));
+      const error = await failure(
+        client.webhooks.create({ scope: PROJECT, webhook: hook({ events: ["pr:opened", eventKey] }) }),
+      );
 
       expect(error.kind).toBe("bad-request");
       expect(error.status).toBe(400);
@@ -72,7 +91,9 @@ describe("webhook management through the client", () => {
     const client = clientFor(fake);
 
     const project = await failure(client.webhooks.create({ scope: PROJECT, webhook: hook() }));
-    const projectEvent = await failure(client.webhooks.create({ scope: REPOSITORY, webhook: hook({ events: ["project:modified"] }) }));
+    const projectEvent = await failure(
+      client.webhooks.create({ scope: REPOSITORY, webhook: hook({ events: ["project:modified"] }) }),
+    );
     const repository = await client.webhooks.create({ scope: REPOSITORY, webhook: hook() });
 
     expect(project.kind).toBe("not-found");
@@ -82,12 +103,15 @@ describe("webhook management through the client", () => {
 
   it("lists every page of hooks (Ocean read only the first)", async () => {
     const client = clientFor(fake);
-    for (let i = 0; i < 25; i++) await client.webhooks.create({ scope: REPOSITORY, webhook: hook({ name: `hook-${i}` }) });
+    for (let i = 0; i < 25; i++)
+      await client.webhooks.create({ scope: REPOSITORY, webhook: hook({ name: `hook-${i}` }) });
 
     const all = await client.webhooks.list({ scope: REPOSITORY });
 
     expect(all.map((entry) => entry.name)).toEqual(Array.from({ length: 25 }, (_, i) => `hook-${i}`));
-    expect(fake.requests.countWhere((entry) => entry.method === "GET" && entry.path.endsWith("/repo-00001/webhooks"))).toBe(3);
+    expect(
+      fake.requests.countWhere((entry) => entry.method === "GET" && entry.path.endsWith("/repo-00001/webhooks")),
+    ).toBe(3);
   });
 
   it("needs admin rights on the scope (401 otherwise), and shows project hooks in a repository's search", async () => {
@@ -100,9 +124,17 @@ describe("webhook management through the client", () => {
 
     const denied = await failure(client.webhooks.create({ scope: PROJECT, webhook: hook() }));
     const search = `${fake.url}/rest/api/1.0/projects/P001/repos/repo-00001/webhooks/search?scopeType=repository&scopeType=project`;
-    const found = (await fetchJson(search, RawPage.extend({ values: z.array(z.object({ name: z.string(), scopeType: z.string() }).loose()) }))).values;
+    const found = (
+      await fetchJson(
+        search,
+        RawPage.extend({ values: z.array(z.object({ name: z.string(), scopeType: z.string() }).loose()) }),
+      )
+    ).values;
 
     expect(denied.kind).toBe("unauthorized");
-    expect(found.map((entry) => `${entry.scopeType}:${entry.name}`).sort()).toEqual(["project:project-hook", "repository:repo-hook"]);
+    expect(found.map((entry) => `${entry.scopeType}:${entry.name}`).sort()).toEqual([
+      "project:project-hook",
+      "repository:repo-hook",
+    ]);
   });
 });

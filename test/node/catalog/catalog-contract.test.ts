@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Catalog, OwnedEntity } from "../../../relay/catalog/catalog";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
-import { blueprintsWithRequiredRelations, identity, manualClock, project, pullRequest, repository, user } from "./fixtures/catalog-fixtures";
+import {
+  blueprintsWithRequiredRelations,
+  identity,
+  manualClock,
+  project,
+  pullRequest,
+  repository,
+  user,
+} from "./fixtures/catalog-fixtures";
 import { startPortHarness } from "./fixtures/port-harness";
 
 /**
@@ -20,7 +28,12 @@ interface Subject {
 async function localSubject(): Promise<Subject> {
   const dir = mkdtempSync(join(tmpdir(), "bbrelay-contract-"));
   const clock = manualClock();
-  const catalog = LocalCatalog.open({ path: join(dir, "catalog.sqlite"), identity: identity(), blueprints: blueprintsWithRequiredRelations(), clock: clock.now });
+  const catalog = LocalCatalog.open({
+    path: join(dir, "catalog.sqlite"),
+    identity: identity(),
+    blueprints: blueprintsWithRequiredRelations(),
+    clock: clock.now,
+  });
   return {
     catalog,
     clock,
@@ -45,7 +58,8 @@ afterEach(async () => {
 
 async function owned(catalog: Catalog, options = {}): Promise<string[]> {
   const keys: string[] = [];
-  for await (const page of catalog.listOwned(options)) keys.push(...page.map((entity: OwnedEntity) => `${entity.blueprint}:${entity.identifier}`));
+  for await (const page of catalog.listOwned(options))
+    keys.push(...page.map((entity: OwnedEntity) => `${entity.blueprint}:${entity.identifier}`));
   return keys.sort();
 }
 
@@ -69,7 +83,11 @@ describe.each([
       { merge: true, createMissingRelatedEntities: false },
     );
 
-    expect(results.map((result) => (result.result === "failed" ? `${result.error.status} ${result.error.code}` : result.result))).toEqual([
+    expect(
+      results.map((result) =>
+        result.result === "failed" ? `${result.error.status} ${result.error.code}` : result.result,
+      ),
+    ).toEqual([
       "created",
       "created",
       "422 invalid_request",
@@ -85,19 +103,29 @@ describe.each([
     const { catalog } = subject;
     await catalog.upsert([project("P"), repository("P", "api")], { merge: true, createMissingRelatedEntities: false });
 
-    await catalog.upsert([repository("P", "api", { title: undefined, properties: { state: "ARCHIVED" }, relations: {} })], {
-      merge: true,
+    await catalog.upsert(
+      [repository("P", "api", { title: undefined, properties: { state: "ARCHIVED" }, relations: {} })],
+      {
+        merge: true,
+        createMissingRelatedEntities: false,
+      },
+    );
+    const merged = await catalog.get("bitbucketRepository", "P/api");
+    await catalog.upsert([project("P", { properties: { type: "PERSONAL" } })], {
+      merge: false,
       createMissingRelatedEntities: false,
     });
-    const merged = await catalog.get("bitbucketRepository", "P/api");
-    await catalog.upsert([project("P", { properties: { type: "PERSONAL" } })], { merge: false, createMissingRelatedEntities: false });
     const overridden = await catalog.get("bitbucketProject", "P");
     const placeholders = await catalog.upsert(
       [pullRequest("P", "api", 9, { relations: { repository: "P/api", participants: ["zed@example.com"] } })],
       { merge: true, createMissingRelatedEntities: true },
     );
 
-    expect(merged).toMatchObject({ title: "api", properties: { forkable: true, state: "ARCHIVED" }, relations: { project: "P" } });
+    expect(merged).toMatchObject({
+      title: "api",
+      properties: { forkable: true, state: "ARCHIVED" },
+      relations: { project: "P" },
+    });
     expect(overridden).toMatchObject({ title: "Project P", properties: { type: "PERSONAL" } });
     expect(Object.keys(overridden?.properties ?? {})).toEqual(["type"]);
     expect(placeholders[0]?.result).toBe("created");
@@ -108,13 +136,24 @@ describe.each([
   it("deletes with and without dependents as Port does", async () => {
     subject = await open();
     const { catalog } = subject;
-    await catalog.upsert([project("P"), repository("P", "api"), pullRequest("P", "api", 1)], { merge: true, createMissingRelatedEntities: false });
+    await catalog.upsert([project("P"), repository("P", "api"), pullRequest("P", "api", 1)], {
+      merge: true,
+      createMissingRelatedEntities: false,
+    });
 
-    const refused = await catalog.delete([{ blueprint: "bitbucketRepository", identifier: "P/api" }], { deleteDependents: false });
-    const cascaded = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: true });
-    const again = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: true });
+    const refused = await catalog.delete([{ blueprint: "bitbucketRepository", identifier: "P/api" }], {
+      deleteDependents: false,
+    });
+    const cascaded = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: true,
+    });
+    const again = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: true,
+    });
 
-    expect(refused.map((result) => (result.result === "failed" ? result.error.code : result.result))).toEqual(["has_dependents"]);
+    expect(refused.map((result) => (result.result === "failed" ? result.error.code : result.result))).toEqual([
+      "has_dependents",
+    ]);
     expect(cascaded.map((result) => result.result)).toEqual(["deleted"]);
     expect(again.map((result) => result.result)).toEqual(["not_found"]);
     expect(await catalog.get("bitbucketPullRequest", "P/api/1")).toBeNull();
@@ -123,12 +162,23 @@ describe.each([
   it("lists what it owns, before a time and by blueprint", async () => {
     subject = await open();
     const { catalog, clock } = subject;
-    await catalog.upsert([project("P"), user("a@x.io"), user("b@x.io")], { merge: true, createMissingRelatedEntities: false });
+    await catalog.upsert([project("P"), user("a@x.io"), user("b@x.io")], {
+      merge: true,
+      createMissingRelatedEntities: false,
+    });
     clock.advance(5000);
     const start = clock.now();
     await catalog.upsert([user("c@x.io")], { merge: true, createMissingRelatedEntities: false });
 
-    expect(await owned(catalog)).toEqual(["bitbucketProject:P", "bitbucketUser:a@x.io", "bitbucketUser:b@x.io", "bitbucketUser:c@x.io"]);
-    expect(await owned(catalog, { updatedBefore: start, blueprints: ["bitbucketUser"] })).toEqual(["bitbucketUser:a@x.io", "bitbucketUser:b@x.io"]);
+    expect(await owned(catalog)).toEqual([
+      "bitbucketProject:P",
+      "bitbucketUser:a@x.io",
+      "bitbucketUser:b@x.io",
+      "bitbucketUser:c@x.io",
+    ]);
+    expect(await owned(catalog, { updatedBefore: start, blueprints: ["bitbucketUser"] })).toEqual([
+      "bitbucketUser:a@x.io",
+      "bitbucketUser:b@x.io",
+    ]);
   });
 });

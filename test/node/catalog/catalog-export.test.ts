@@ -1,14 +1,14 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { execFile } from "node:child_process";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { Writable } from "node:stream";
+import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { COMMANDS } from "../../../relay/cli/commands/index";
 import { runCli } from "../../../relay/cli/main";
-import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { identity, manualClock, project, repository, SEED_BLUEPRINTS, user } from "./fixtures/catalog-fixtures";
 
 const execFileAsync = promisify(execFile);
@@ -53,8 +53,16 @@ let path: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "bbrelay-export-"));
   path = join(dir, "catalog.sqlite");
-  const catalog = LocalCatalog.open({ path, identity: identity(), blueprints: SEED_BLUEPRINTS, clock: manualClock().now });
-  await catalog.upsert([project("P"), repository("P", "api"), user("ann@example.com")], { merge: true, createMissingRelatedEntities: false });
+  const catalog = LocalCatalog.open({
+    path,
+    identity: identity(),
+    blueprints: SEED_BLUEPRINTS,
+    clock: manualClock().now,
+  });
+  await catalog.upsert([project("P"), repository("P", "api"), user("ann@example.com")], {
+    merge: true,
+    createMissingRelatedEntities: false,
+  });
   await catalog.close();
 });
 
@@ -84,7 +92,12 @@ describe("bbrelay catalog export", () => {
 
     expect(run.code).toBe(0);
     expect(Exported.parse(JSON.parse(run.stdout.text()))).toEqual([
-      expect.objectContaining({ blueprint: "bitbucketProject", identifier: "P", title: "Project P", properties: expect.objectContaining({ type: "NORMAL" }) }),
+      expect.objectContaining({
+        blueprint: "bitbucketProject",
+        identifier: "P",
+        title: "Project P",
+        properties: expect.objectContaining({ type: "NORMAL" }),
+      }),
       expect.objectContaining({ blueprint: "bitbucketRepository", identifier: "P/api", relations: { project: "P" } }),
       expect.objectContaining({
         blueprint: "bitbucketUser",
@@ -97,10 +110,19 @@ describe("bbrelay catalog export", () => {
   });
 
   it("keeps only the blueprints asked for, and warns about one the catalog does not know", async () => {
-    const run = await exportCatalog(["--catalog", path, "--blueprint", "bitbucketUser", "--blueprint", "bitbucketProjekt"]);
+    const run = await exportCatalog([
+      "--catalog",
+      path,
+      "--blueprint",
+      "bitbucketUser",
+      "--blueprint",
+      "bitbucketProjekt",
+    ]);
 
     expect(run.code).toBe(0);
-    expect(Exported.parse(JSON.parse(run.stdout.text())).map((entity) => entity.identifier)).toEqual(["ann@example.com"]);
+    expect(Exported.parse(JSON.parse(run.stdout.text())).map((entity) => entity.identifier)).toEqual([
+      "ann@example.com",
+    ]);
     expect(run.stderr).toContain("No such blueprint in the local catalog");
     expect(run.stderr).toContain("bitbucketProjekt");
   });
@@ -114,7 +136,11 @@ describe("bbrelay catalog export", () => {
   it("reads CATALOG_PATH, and otherwise the default under XDG_DATA_HOME", async () => {
     const fromEnv = await exportCatalog([], { CATALOG_PATH: path });
     const xdg = join(dir, "xdg");
-    const catalog = LocalCatalog.open({ path: join(xdg, "bbrelay", "catalog.sqlite"), identity: identity(), blueprints: SEED_BLUEPRINTS });
+    const catalog = LocalCatalog.open({
+      path: join(xdg, "bbrelay", "catalog.sqlite"),
+      identity: identity(),
+      blueprints: SEED_BLUEPRINTS,
+    });
     await catalog.upsert([project("XDG")], { merge: true, createMissingRelatedEntities: false });
     await catalog.close();
     const fromDefault = await exportCatalog([], { XDG_DATA_HOME: xdg });
@@ -153,9 +179,13 @@ describe("bbrelay catalog export", () => {
   });
 
   it("works from the built agent (bin/bbrelay.js), native SQLite included", async () => {
-    const { stdout } = await execFileAsync(process.execPath, [resolve("bin/bbrelay.js"), "catalog", "export", "--blueprint", "bitbucketRepository"], {
-      env: { PATH: process.env.PATH ?? "", HOME: dir, CATALOG_PATH: path },
-    });
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [resolve("bin/bbrelay.js"), "catalog", "export", "--blueprint", "bitbucketRepository"],
+      {
+        env: { PATH: process.env.PATH ?? "", HOME: dir, CATALOG_PATH: path },
+      },
+    );
 
     expect(Exported.parse(JSON.parse(stdout)).map((entity) => entity.identifier)).toEqual(["P/api"]);
   });

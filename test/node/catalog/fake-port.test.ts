@@ -13,7 +13,12 @@ let token: string;
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${fake.url}${path}`, {
     method,
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "user-agent": "port-ocean/test/1/inst/exporter", ...headers },
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${token}`,
+      "user-agent": "port-ocean/test/1/inst/exporter",
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const parsed: unknown = await response.json();
@@ -25,7 +30,9 @@ async function authenticate(): Promise<{ status: number; body: unknown }> {
 }
 
 function accessToken(body: unknown): string {
-  return typeof body === "object" && body !== null && "accessToken" in body && typeof body.accessToken === "string" ? body.accessToken : "";
+  return typeof body === "object" && body !== null && "accessToken" in body && typeof body.accessToken === "string"
+    ? body.accessToken
+    : "";
 }
 
 beforeEach(async () => {
@@ -53,16 +60,23 @@ describe("fake Port", () => {
 
   it("refuses wrong credentials and a token request that does not match the route's schema", async () => {
     const wrong = await call("POST", "/v1/auth/access_token", { clientId: fake.clientId, clientSecret: "nope" });
-    const extra = await call("POST", "/v1/auth/access_token", { clientId: fake.clientId, clientSecret: fake.clientSecret, scope: "x" });
+    const extra = await call("POST", "/v1/auth/access_token", {
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      scope: "x",
+    });
 
     expect(wrong.status).toBe(401);
     expect(extra.status).toBe(422);
   });
 
   it("enforces the bulk route's 1..20 entities and the identifier pattern on the whole request", async () => {
-    const entities = (count: number) => Array.from({ length: count }, (_, index) => ({ identifier: `P${index}`, properties: {}, relations: {} }));
+    const entities = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({ identifier: `P${index}`, properties: {}, relations: {} }));
 
-    const tooMany = await call("POST", "/v1/blueprints/bitbucketProject/entities/bulk?upsert=true", { entities: entities(21) });
+    const tooMany = await call("POST", "/v1/blueprints/bitbucketProject/entities/bulk?upsert=true", {
+      entities: entities(21),
+    });
     const none = await call("POST", "/v1/blueprints/bitbucketProject/entities/bulk?upsert=true", { entities: [] });
     const badIdentifier = await call("POST", "/v1/blueprints/bitbucketProject/entities/bulk?upsert=true", {
       entities: [...entities(2), { identifier: "has space", properties: {}, relations: {} }],
@@ -87,22 +101,42 @@ describe("fake Port", () => {
 
     const created = await call("POST", "/v1/blueprints/bitbucketProject/entities", body);
     const conflict = await call("POST", "/v1/blueprints/bitbucketProject/entities", body);
-    const validated = await call("POST", "/v1/blueprints/bitbucketProject/entities?upsert=true&validation_only=true", { ...body, identifier: "Q" });
+    const validated = await call("POST", "/v1/blueprints/bitbucketProject/entities?upsert=true&validation_only=true", {
+      ...body,
+      identifier: "Q",
+    });
 
     expect([created.status, conflict.status, validated.status]).toEqual([201, 409, 201]);
-    expect(fake.entity("bitbucketProject", "P")).toMatchObject({ datasource: "port-ocean/test/1/inst/exporter", createdAt: "2026-01-01T00:00:00.000Z" });
+    expect(fake.entity("bitbucketProject", "P")).toMatchObject({
+      datasource: "port-ocean/test/1/inst/exporter",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    });
     expect(fake.entity("bitbucketProject", "Q")).toBeNull();
   });
 
   it("bulk deletes all or nothing when an entity has dependents", async () => {
     await call("POST", "/v1/blueprints/bitbucketProject/entities/bulk?upsert=true", {
-      entities: [{ identifier: "P" }, { identifier: "Q" }].map((entity) => ({ ...entity, properties: {}, relations: {} })),
+      entities: [{ identifier: "P" }, { identifier: "Q" }].map((entity) => ({
+        ...entity,
+        properties: {},
+        relations: {},
+      })),
     });
-    await call("PATCH", "/v1/blueprints/bitbucketRepository", { relations: { project: { target: "bitbucketProject", required: true, many: false } } });
-    await call("POST", "/v1/blueprints/bitbucketRepository/entities?upsert=true", { identifier: "P/api", properties: {}, relations: { project: "P" } });
+    await call("PATCH", "/v1/blueprints/bitbucketRepository", {
+      relations: { project: { target: "bitbucketProject", required: true, many: false } },
+    });
+    await call("POST", "/v1/blueprints/bitbucketRepository/entities?upsert=true", {
+      identifier: "P/api",
+      properties: {},
+      relations: { project: "P" },
+    });
 
-    const refused = await call("POST", "/v1/blueprints/bitbucketProject/bulk/entities/delete?delete_dependents=false", { entities: ["Q", "P"] });
-    const cascaded = await call("POST", "/v1/blueprints/bitbucketProject/bulk/entities/delete?delete_dependents=true", { entities: ["Q", "P"] });
+    const refused = await call("POST", "/v1/blueprints/bitbucketProject/bulk/entities/delete?delete_dependents=false", {
+      entities: ["Q", "P"],
+    });
+    const cascaded = await call("POST", "/v1/blueprints/bitbucketProject/bulk/entities/delete?delete_dependents=true", {
+      entities: ["Q", "P"],
+    });
 
     expect(refused).toMatchObject({ status: 422, body: { ok: false, error: "has_dependents" } });
     expect(cascaded).toMatchObject({ status: 200, body: { ok: true, deletedEntities: ["Q", "P"] } });
@@ -111,14 +145,24 @@ describe("fake Port", () => {
 
   it("searches with nested rules and projects the included fields", async () => {
     await call("POST", "/v1/blueprints/bitbucketUser/entities/bulk?upsert=true", {
-      entities: ["ann", "bob", "cid"].map((name) => ({ identifier: `${name}@x.io`, properties: { username: name }, relations: {} })),
+      entities: ["ann", "bob", "cid"].map((name) => ({
+        identifier: `${name}@x.io`,
+        properties: { username: name },
+        relations: {},
+      })),
     });
 
     const response = await call("POST", "/v1/entities/search?include=identifier&include=properties.username", {
       combinator: "and",
       rules: [
         { property: "$blueprint", operator: "=", value: "bitbucketUser" },
-        { combinator: "or", rules: [{ property: "username", operator: "=", value: "ann" }, { property: "$identifier", operator: "in", value: ["cid@x.io"] }] },
+        {
+          combinator: "or",
+          rules: [
+            { property: "username", operator: "=", value: "ann" },
+            { property: "$identifier", operator: "in", value: ["cid@x.io"] },
+          ],
+        },
         { property: "$datasource", operator: "contains", value: "/inst/exporter" },
       ],
     });

@@ -27,7 +27,12 @@ let catalog: LocalCatalog;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "bbrelay-local-catalog-"));
   clock = manualClock();
-  catalog = LocalCatalog.open({ path: join(dir, "catalog.sqlite"), identity: identity(), blueprints: SEED_BLUEPRINTS, clock: clock.now });
+  catalog = LocalCatalog.open({
+    path: join(dir, "catalog.sqlite"),
+    identity: identity(),
+    blueprints: SEED_BLUEPRINTS,
+    clock: clock.now,
+  });
 });
 
 afterEach(async () => {
@@ -46,13 +51,16 @@ describe("local catalog: storage", () => {
     catalog = LocalCatalog.open({ path: join(dir, "catalog.sqlite"), readonly: true });
 
     expect(mode).toBe("wal");
-    expect(await catalog.get("bitbucketProject", "PROJ")).toMatchObject({ title: "Project PROJ", properties: { type: "NORMAL" } });
-    expect(catalog.blueprints().map((blueprint) => blueprint.identifier).sort()).toEqual([
-      "bitbucketProject",
-      "bitbucketPullRequest",
-      "bitbucketRepository",
-      "bitbucketUser",
-    ]);
+    expect(await catalog.get("bitbucketProject", "PROJ")).toMatchObject({
+      title: "Project PROJ",
+      properties: { type: "NORMAL" },
+    });
+    expect(
+      catalog
+        .blueprints()
+        .map((blueprint) => blueprint.identifier)
+        .sort(),
+    ).toEqual(["bitbucketProject", "bitbucketPullRequest", "bitbucketRepository", "bitbucketUser"]);
   });
 
   it("refuses a read-only open of a file that is not a catalog", () => {
@@ -65,7 +73,12 @@ describe("local catalog: storage", () => {
   it("reports every problem of invalid blueprints with its path", () => {
     const broken = [
       { identifier: "has space", title: "X", schema: { properties: {} } },
-      { identifier: "ok", title: "Ok", schema: { properties: { n: { type: "integer" } }, required: ["missing"] }, relations: { r: { target: "nowhere" } } },
+      {
+        identifier: "ok",
+        title: "Ok",
+        schema: { properties: { n: { type: "integer" } }, required: ["missing"] },
+        relations: { r: { target: "nowhere" } },
+      },
     ];
 
     let error: unknown;
@@ -102,14 +115,23 @@ describe("local catalog: upserts", () => {
   it("with merge, keeps the properties a write does not supply; without merge, overrides the whole entity", async () => {
     await catalog.upsert([project("A"), project("B")], WRITE);
 
-    await catalog.upsert([project("A", { title: undefined, properties: { description: "new" } })], { ...WRITE, merge: true });
-    await catalog.upsert([project("B", { title: undefined, properties: { description: "new" } })], { ...WRITE, merge: false });
+    await catalog.upsert([project("A", { title: undefined, properties: { description: "new" } })], {
+      ...WRITE,
+      merge: true,
+    });
+    await catalog.upsert([project("B", { title: undefined, properties: { description: "new" } })], {
+      ...WRITE,
+      merge: false,
+    });
 
     expect(await catalog.get("bitbucketProject", "A")).toMatchObject({
       title: "Project A",
       properties: { public: false, description: "new", type: "NORMAL", link: "https://bb.example.com/projects/A" },
     });
-    expect(await catalog.get("bitbucketProject", "B")).toMatchObject({ title: null, properties: { description: "new" } });
+    expect(await catalog.get("bitbucketProject", "B")).toMatchObject({
+      title: null,
+      properties: { description: "new" },
+    });
   });
 
   it("treats an explicit null as unset, as Port does with Ocean's nulls", async () => {
@@ -124,22 +146,70 @@ describe("local catalog: upserts", () => {
   it.each([
     ["an identifier with a space", project("MY PROJ"), 422, /identifier: must match pattern/],
     ["the identifier '..'", project(".."), 422, /identifier: must match pattern/],
-    ["a property of the wrong type", project("A", { properties: { public: "yes" } }), 422, /properties\.public: must be of type boolean \(got string\)/],
-    ["a property the blueprint lacks", project("A", { properties: { stars: 3 } }), 422, /properties\.stars: is not a property of blueprint "bitbucketProject"/],
-    ["a value outside the enum", pullRequest("P", "r", 1, { properties: { state: "CLOSED" } }), 422, /properties\.state: "CLOSED" must be one of \["OPEN","MERGED","DECLINED","SUPERSEDED"\]/],
-    ["a date-time without a zone", pullRequest("P", "r", 1, { properties: { created_on: "2025-05-20T08:38:44" } }), 422, /properties\.created_on: "2025-05-20T08:38:44" must match format "date-time"/],
-    ["Bitbucket's +0000 offset", pullRequest("P", "r", 1, { properties: { updated_on: "2025-05-20T08:38:44+0000" } }), 422, /format "date-time"/],
-    ["a url property that is not a URL", repository("P", "r", { properties: { swagger_url: "see the wiki" } }), 422, /properties\.swagger_url: "see the wiki" must match format "url"/],
-    ["a missing required property", user("ann@example.com", { properties: { url: "u" } }), 422, /properties\.username: is required by blueprint "bitbucketUser"/],
-    ["one identifier for a many relation", pullRequest("P", "r", 1, { relations: { participants: "ann@example.com" } }), 422, /relations\.participants: must be an array of identifiers/],
-    ["a relation the blueprint lacks", repository("P", "r", { relations: { owner: "x" } }), 422, /relations\.owner: is not a relation of blueprint "bitbucketRepository"/],
+    [
+      "a property of the wrong type",
+      project("A", { properties: { public: "yes" } }),
+      422,
+      /properties\.public: must be of type boolean \(got string\)/,
+    ],
+    [
+      "a property the blueprint lacks",
+      project("A", { properties: { stars: 3 } }),
+      422,
+      /properties\.stars: is not a property of blueprint "bitbucketProject"/,
+    ],
+    [
+      "a value outside the enum",
+      pullRequest("P", "r", 1, { properties: { state: "CLOSED" } }),
+      422,
+      /properties\.state: "CLOSED" must be one of \["OPEN","MERGED","DECLINED","SUPERSEDED"\]/,
+    ],
+    [
+      "a date-time without a zone",
+      pullRequest("P", "r", 1, { properties: { created_on: "2025-05-20T08:38:44" } }),
+      422,
+      /properties\.created_on: "2025-05-20T08:38:44" must match format "date-time"/,
+    ],
+    [
+      "Bitbucket's +0000 offset",
+      pullRequest("P", "r", 1, { properties: { updated_on: "2025-05-20T08:38:44+0000" } }),
+      422,
+      /format "date-time"/,
+    ],
+    [
+      "a url property that is not a URL",
+      repository("P", "r", { properties: { swagger_url: "see the wiki" } }),
+      422,
+      /properties\.swagger_url: "see the wiki" must match format "url"/,
+    ],
+    [
+      "a missing required property",
+      user("ann@example.com", { properties: { url: "u" } }),
+      422,
+      /properties\.username: is required by blueprint "bitbucketUser"/,
+    ],
+    [
+      "one identifier for a many relation",
+      pullRequest("P", "r", 1, { relations: { participants: "ann@example.com" } }),
+      422,
+      /relations\.participants: must be an array of identifiers/,
+    ],
+    [
+      "a relation the blueprint lacks",
+      repository("P", "r", { relations: { owner: "x" } }),
+      422,
+      /relations\.owner: is not a relation of blueprint "bitbucketRepository"/,
+    ],
     ["an unknown blueprint", { ...project("A"), blueprint: "service" }, 404, /Blueprint "service" was not found/],
   ])("fails %s as Port would, with its status and message", async (_, entity, status, message) => {
     await catalog.upsert([project("P")], WRITE);
 
     const [result] = await catalog.upsert([entity], { ...WRITE, createMissingRelatedEntities: true });
 
-    expect(result).toMatchObject({ result: "failed", error: { status, code: status === 404 ? "not_found" : "invalid_request" } });
+    expect(result).toMatchObject({
+      result: "failed",
+      error: { status, code: status === 404 ? "not_found" : "invalid_request" },
+    });
     expect(result?.result === "failed" ? result.error.message : "").toMatch(message);
     expect(catalog.count(entity.blueprint)).toBe(entity.blueprint === "bitbucketProject" ? 1 : 0);
   });
@@ -160,18 +230,26 @@ describe("local catalog: upserts", () => {
 
 describe("local catalog: relations", () => {
   it("fails a relation to a missing entity with Port's 404 not_found when targets are not created", async () => {
-    const [result] = await catalog.upsert([repository("PROJ", "api")], { merge: true, createMissingRelatedEntities: false });
+    const [result] = await catalog.upsert([repository("PROJ", "api")], {
+      merge: true,
+      createMissingRelatedEntities: false,
+    });
 
     expect(result).toMatchObject({ result: "failed", error: { status: 404, code: "not_found" } });
-    expect(result?.result === "failed" ? result.error.message : "").toContain('related entity "PROJ" of blueprint "bitbucketProject" was not found');
+    expect(result?.result === "failed" ? result.error.message : "").toContain(
+      'related entity "PROJ" of blueprint "bitbucketProject" was not found',
+    );
     expect(catalog.count()).toBe(0);
   });
 
   it("creates empty targets with createMissingRelatedEntities, which a later merge fills", async () => {
-    await catalog.upsert([pullRequest("PROJ", "api", 7, { relations: { repository: "PROJ/api", participants: ["ann@example.com"] } })], {
-      merge: true,
-      createMissingRelatedEntities: true,
-    });
+    await catalog.upsert(
+      [pullRequest("PROJ", "api", 7, { relations: { repository: "PROJ/api", participants: ["ann@example.com"] } })],
+      {
+        merge: true,
+        createMissingRelatedEntities: true,
+      },
+    );
     const placeholder = await catalog.get("bitbucketUser", "ann@example.com");
 
     await catalog.upsert([user("ann@example.com")], WRITE);
@@ -183,11 +261,24 @@ describe("local catalog: relations", () => {
   });
 
   it("answers queries by relation, by blueprint and by identifier", async () => {
-    await catalog.upsert([project("P"), repository("P", "a"), repository("P", "b"), project("Q"), repository("Q", "c")], WRITE);
+    await catalog.upsert(
+      [project("P"), repository("P", "a"), repository("P", "b"), project("Q"), repository("Q", "c")],
+      WRITE,
+    );
 
-    expect(catalog.query({ relatedTo: { blueprint: "bitbucketProject", identifier: "P" } }).map((entity) => entity.identifier)).toEqual(["P/a", "P/b"]);
-    expect(catalog.query({ relatedTo: { blueprint: "bitbucketProject", identifier: "P", relation: "latestCommitAuthor" } })).toEqual([]);
-    expect(catalog.query({ blueprint: "bitbucketRepository" }).map((entity) => entity.identifier)).toEqual(["P/a", "P/b", "Q/c"]);
+    expect(
+      catalog
+        .query({ relatedTo: { blueprint: "bitbucketProject", identifier: "P" } })
+        .map((entity) => entity.identifier),
+    ).toEqual(["P/a", "P/b"]);
+    expect(
+      catalog.query({ relatedTo: { blueprint: "bitbucketProject", identifier: "P", relation: "latestCommitAuthor" } }),
+    ).toEqual([]);
+    expect(catalog.query({ blueprint: "bitbucketRepository" }).map((entity) => entity.identifier)).toEqual([
+      "P/a",
+      "P/b",
+      "Q/c",
+    ]);
     expect(catalog.query({ identifier: "Q" }).map((entity) => entity.blueprint)).toEqual(["bitbucketProject"]);
   });
 
@@ -199,13 +290,18 @@ describe("local catalog: relations", () => {
       [
         repository("P", "a", { relations: { project: "P", latestCommitAuthor: byUsername } }),
         user("x", { identifier: byUsername, title: "Ann" }),
-        user("y", { identifier: { combinator: "and", rules: [{ property: "username", operator: "=", value: "nobody" }] } }),
+        user("y", {
+          identifier: { combinator: "and", rules: [{ property: "username", operator: "=", value: "nobody" }] },
+        }),
       ],
       WRITE,
     );
 
     expect(results.map((result) => result.result)).toEqual(["created", "updated", "unresolved"]);
-    expect((await catalog.get("bitbucketRepository", "P/a"))?.relations).toEqual({ project: "P", latestCommitAuthor: "ann@example.com" });
+    expect((await catalog.get("bitbucketRepository", "P/a"))?.relations).toEqual({
+      project: "P",
+      latestCommitAuthor: "ann@example.com",
+    });
     expect((await catalog.get("bitbucketUser", "ann@example.com"))?.title).toBe("Ann");
   });
 });
@@ -213,28 +309,49 @@ describe("local catalog: relations", () => {
 describe("local catalog: deletes", () => {
   beforeEach(async () => {
     await catalog.close();
-    catalog = LocalCatalog.open({ path: join(dir, "required.sqlite"), identity: identity(), blueprints: blueprintsWithRequiredRelations(), clock: clock.now });
+    catalog = LocalCatalog.open({
+      path: join(dir, "required.sqlite"),
+      identity: identity(),
+      blueprints: blueprintsWithRequiredRelations(),
+      clock: clock.now,
+    });
     await catalog.upsert(
-      [project("P"), repository("P", "api"), pullRequest("P", "api", 1, { relations: { repository: "P/api", participants: ["ann@example.com"] } }), user("ann@example.com")],
+      [
+        project("P"),
+        repository("P", "api"),
+        pullRequest("P", "api", 1, { relations: { repository: "P/api", participants: ["ann@example.com"] } }),
+        user("ann@example.com"),
+      ],
       { merge: true, createMissingRelatedEntities: true },
     );
   });
 
   it("refuses to delete an entity with dependents (required relations) and deletes nothing", async () => {
-    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: false });
+    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: false,
+    });
 
     expect(results).toEqual([
-      { result: "failed", blueprint: "bitbucketProject", identifier: "P", error: expect.objectContaining({ code: "has_dependents", status: 422 }) },
+      {
+        result: "failed",
+        blueprint: "bitbucketProject",
+        identifier: "P",
+        error: expect.objectContaining({ code: "has_dependents", status: 422 }),
+      },
     ]);
     expect(results[0]?.result === "failed" ? results[0].error.message : "").toContain("bitbucketRepository/P/api");
     expect(catalog.count()).toBe(4);
   });
 
   it("with deleteDependents, deletes the dependents and theirs in cascade", async () => {
-    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: true });
+    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: true,
+    });
 
     expect(results).toEqual([{ result: "deleted", blueprint: "bitbucketProject", identifier: "P" }]);
-    expect(catalog.query().map((entity) => `${entity.blueprint}:${entity.identifier}`)).toEqual(["bitbucketUser:ann@example.com"]);
+    expect(catalog.query().map((entity) => `${entity.blueprint}:${entity.identifier}`)).toEqual([
+      "bitbucketUser:ann@example.com",
+    ]);
   });
 
   it("deletes a dependent listed before its target without deleteDependents", async () => {
@@ -253,12 +370,17 @@ describe("local catalog: deletes", () => {
   it("clears non-required relations to a deleted entity instead of deleting their holders", async () => {
     await catalog.delete([{ blueprint: "bitbucketUser", identifier: "ann@example.com" }], { deleteDependents: false });
 
-    expect((await catalog.get("bitbucketPullRequest", "P/api/1"))?.relations).toEqual({ repository: "P/api", participants: [] });
+    expect((await catalog.get("bitbucketPullRequest", "P/api/1"))?.relations).toEqual({
+      repository: "P/api",
+      participants: [],
+    });
     expect(catalog.query({ relatedTo: { blueprint: "bitbucketUser", identifier: "ann@example.com" } })).toEqual([]);
   });
 
   it("reports an absent entity as not_found, not as a failure", async () => {
-    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "GONE" }], { deleteDependents: true });
+    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "GONE" }], {
+      deleteDependents: true,
+    });
 
     expect(results).toEqual([{ result: "not_found", blueprint: "bitbucketProject", identifier: "GONE" }]);
   });
@@ -285,7 +407,11 @@ describe("local catalog: owned entities", () => {
 
     expect(pages).toEqual([1000, 501]);
     expect(owned.some((entity) => entity.identifier === "THEIRS")).toBe(false);
-    expect(owned[0]).toEqual({ blueprint: "bitbucketProject", identifier: "MINE", updatedAt: "2026-01-01T00:00:00.000Z" });
+    expect(owned[0]).toEqual({
+      blueprint: "bitbucketProject",
+      identifier: "MINE",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    });
   });
 
   it("filters by blueprint and by last update before a time", async () => {
@@ -324,11 +450,23 @@ describe("local catalog: checks", () => {
   it("creates only the missing blueprints, refusing one whose relation target is unknown", async () => {
     const results = await catalog.ensureBlueprints([
       { identifier: "bitbucketProject", title: "P", schema: { properties: {}, required: [] }, relations: {} },
-      { identifier: "service", title: "Service", schema: { properties: {}, required: [] }, relations: { repo: { target: "bitbucketRepository", required: false, many: false } } },
-      { identifier: "team", title: "Team", schema: { properties: {}, required: [] }, relations: { lead: { target: "person", required: false, many: false } } },
+      {
+        identifier: "service",
+        title: "Service",
+        schema: { properties: {}, required: [] },
+        relations: { repo: { target: "bitbucketRepository", required: false, many: false } },
+      },
+      {
+        identifier: "team",
+        title: "Team",
+        schema: { properties: {}, required: [] },
+        relations: { lead: { target: "person", required: false, many: false } },
+      },
     ]);
 
     expect(results.map((result) => result.result)).toEqual(["exists", "created", "failed"]);
-    expect(catalog.blueprints().find((blueprint) => blueprint.identifier === "bitbucketProject")?.title).toBe("Bitbucket Project");
+    expect(catalog.blueprints().find((blueprint) => blueprint.identifier === "bitbucketProject")?.title).toBe(
+      "Bitbucket Project",
+    );
   });
 });

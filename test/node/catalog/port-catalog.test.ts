@@ -1,10 +1,19 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { CatalogUnavailableError, type CatalogEntity } from "../../../relay/catalog/catalog";
+import { type CatalogEntity, CatalogUnavailableError } from "../../../relay/catalog/catalog";
 import { PortCatalog } from "../../../relay/catalog/port/port-catalog";
 import { Logger } from "../../../relay/log/logger";
-import { blueprintsWithRequiredRelations, collect, identity, project, pullRequest, repository, SEED_BLUEPRINTS, user } from "./fixtures/catalog-fixtures";
-import { startPortHarness, type PortHarness } from "./fixtures/port-harness";
+import {
+  blueprintsWithRequiredRelations,
+  collect,
+  identity,
+  project,
+  pullRequest,
+  repository,
+  SEED_BLUEPRINTS,
+  user,
+} from "./fixtures/catalog-fixtures";
+import { type PortHarness, startPortHarness } from "./fixtures/port-harness";
 
 const WRITE = { merge: true, createMissingRelatedEntities: false };
 const USER_AGENT = "port-ocean/bitbucket-relay/0.1.0/default/exporter";
@@ -27,7 +36,9 @@ function users(count: number, prefix = "u"): CatalogEntity[] {
 
 /** How many entities a bulk request carried. */
 function entityCount(body: unknown): number {
-  return typeof body === "object" && body !== null && "entities" in body && Array.isArray(body.entities) ? body.entities.length : -1;
+  return typeof body === "object" && body !== null && "entities" in body && Array.isArray(body.entities)
+    ? body.entities.length
+    : -1;
 }
 
 describe("Port client: authentication", () => {
@@ -84,7 +95,10 @@ describe("Port client: authentication", () => {
     const error = await catalog.upsert([project("A")], WRITE).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(CatalogUnavailableError);
-    expect(error).toMatchObject({ reason: "credentials", message: expect.stringContaining("PORT_CLIENT_ID and PORT_CLIENT_SECRET") });
+    expect(error).toMatchObject({
+      reason: "credentials",
+      message: expect.stringContaining("PORT_CLIENT_ID and PORT_CLIENT_SECRET"),
+    });
     expect(error instanceof Error ? error.message : "").not.toContain("wrong-secret-value-1234");
   });
 
@@ -95,7 +109,9 @@ describe("Port client: authentication", () => {
     fake.revokeToken();
     await catalog.upsert([project("B")], WRITE);
 
-    const tokens = [...new Set(fake.requests.map((request) => request.token).filter((token): token is string => token !== null))];
+    const tokens = [
+      ...new Set(fake.requests.map((request) => request.token).filter((token): token is string => token !== null)),
+    ];
 
     expect(tokens).toHaveLength(2);
     expect(logText()).toContain("Port request");
@@ -113,7 +129,9 @@ describe("Port client: bulk upserts", () => {
     const bulks = fake.requestsTo("POST", "/entities/bulk");
     expect(bulks.map((request) => entityCount(request.body)).sort()).toEqual([20, 20, 5]);
     expect(bulks[0]?.query).toEqual({ upsert: "true", merge: "false", create_missing_related_entities: "true" });
-    expect(results.map((result) => (result.result === "created" ? result.identifier : result.result))).toEqual(entities.map((entity) => entity.identifier));
+    expect(results.map((result) => (result.result === "created" ? result.identifier : result.result))).toEqual(
+      entities.map((entity) => entity.identifier),
+    );
     expect(fake.store.entities()).toHaveLength(45);
   });
 
@@ -148,8 +166,18 @@ describe("Port client: bulk upserts", () => {
     expect(fake.requestsTo("POST", "/entities/bulk").at(-1)?.status).toBe(207);
     expect(results).toEqual([
       { result: "created", blueprint: "bitbucketPullRequest", identifier: "P/r/1" },
-      { result: "failed", blueprint: "bitbucketPullRequest", identifier: "P/r/2", error: { status: 422, code: "invalid_request", message: expect.stringContaining('"CLOSED" must be one of') } },
-      { result: "failed", blueprint: "bitbucketPullRequest", identifier: "P/r/3", error: { status: 404, code: "not_found", message: expect.stringContaining('"P/missing"') } },
+      {
+        result: "failed",
+        blueprint: "bitbucketPullRequest",
+        identifier: "P/r/2",
+        error: { status: 422, code: "invalid_request", message: expect.stringContaining('"CLOSED" must be one of') },
+      },
+      {
+        result: "failed",
+        blueprint: "bitbucketPullRequest",
+        identifier: "P/r/3",
+        error: { status: 404, code: "not_found", message: expect.stringContaining('"P/missing"') },
+      },
       { result: "created", blueprint: "bitbucketPullRequest", identifier: "P/r/4" },
     ]);
   });
@@ -166,24 +194,23 @@ describe("Port client: bulk upserts", () => {
 
   it("falls back to single upserts when Port answers 413 to a bulk body", async () => {
     const { fake, catalog } = await start({ blueprints: SEED_BLUEPRINTS, maxBodyBytes: 4096 });
-    const entities = Array.from({ length: 5 }, (_, index) => project(`P${index}`, { properties: { description: "d".repeat(1500) } }));
+    const entities = Array.from({ length: 5 }, (_, index) =>
+      project(`P${index}`, { properties: { description: "d".repeat(1500) } }),
+    );
 
     const results = await catalog.upsert(entities, WRITE);
 
-    expect(fake.requests.slice(1).map((request) => `${request.path.replace(/^.*\/entities/, "entities")} ${request.status}`)).toEqual([
-      "entities/bulk 413",
-      "entities 201",
-      "entities 201",
-      "entities 201",
-      "entities 201",
-      "entities 201",
-    ]);
+    expect(
+      fake.requests.slice(1).map((request) => `${request.path.replace(/^.*\/entities/, "entities")} ${request.status}`),
+    ).toEqual(["entities/bulk 413", "entities 201", "entities 201", "entities 201", "entities 201", "entities 201"]);
     expect(results.every((result) => result.result === "created")).toBe(true);
   });
 
   it("splits bulk bodies to stay under 1 MiB and refuses alone an entity larger than 1 MiB", async () => {
     const { fake, catalog } = await start({ blueprints: SEED_BLUEPRINTS });
-    const entities = Array.from({ length: 7 }, (_, index) => project(`BIG${index}`, { properties: { description: "x".repeat(300_000) } }));
+    const entities = Array.from({ length: 7 }, (_, index) =>
+      project(`BIG${index}`, { properties: { description: "x".repeat(300_000) } }),
+    );
     entities.push(project("HUGE", { properties: { description: "x".repeat(1_100_000) } }));
 
     const results = await catalog.upsert(entities, WRITE);
@@ -199,9 +226,15 @@ describe("Port client: bulk upserts", () => {
   it("resolves a search identifier, and reports one that matches nothing as unresolved", async () => {
     const { catalog } = await start({ blueprints: SEED_BLUEPRINTS });
     await catalog.upsert([user("ann@example.com")], WRITE);
-    const byName = (name: string) => ({ combinator: "and" as const, rules: [{ property: "username", operator: "=", value: name }] });
+    const byName = (name: string) => ({
+      combinator: "and" as const,
+      rules: [{ property: "username", operator: "=", value: name }],
+    });
 
-    const results = await catalog.upsert([user("x", { identifier: byName("ann"), title: "Ann" }), user("y", { identifier: byName("bob") })], WRITE);
+    const results = await catalog.upsert(
+      [user("x", { identifier: byName("ann"), title: "Ann" }), user("y", { identifier: byName("bob") })],
+      WRITE,
+    );
 
     expect(results).toEqual([
       { result: "updated", blueprint: "bitbucketUser", identifier: "ann@example.com" },
@@ -242,7 +275,11 @@ describe("Port client: rate limits and server errors", () => {
 
     const error = await catalog.upsert([project("A")], WRITE).catch((caught: unknown) => caught);
 
-    expect(error).toMatchObject({ name: "CatalogUnavailableError", reason: "server_error", message: expect.stringContaining("HTTP 503") });
+    expect(error).toMatchObject({
+      name: "CatalogUnavailableError",
+      reason: "server_error",
+      message: expect.stringContaining("HTTP 503"),
+    });
     expect(fake.requestsTo("POST", "/entities/bulk")).toHaveLength(3);
   });
 });
@@ -250,19 +287,38 @@ describe("Port client: rate limits and server errors", () => {
 describe("Port client: deletes", () => {
   async function withTree(): Promise<PortHarness> {
     const started = await start({ blueprints: blueprintsWithRequiredRelations() });
-    await started.catalog.upsert([project("P"), repository("P", "api"), pullRequest("P", "api", 1), user("a@x.io"), user("b@x.io"), user("c@x.io")], {
-      merge: true,
-      createMissingRelatedEntities: false,
-    });
+    await started.catalog.upsert(
+      [
+        project("P"),
+        repository("P", "api"),
+        pullRequest("P", "api", 1),
+        user("a@x.io"),
+        user("b@x.io"),
+        user("c@x.io"),
+      ],
+      {
+        merge: true,
+        createMissingRelatedEntities: false,
+      },
+    );
     return started;
   }
 
   it("refuses an entity with dependents without delete_dependents and deletes nothing", async () => {
     const { fake, catalog } = await withTree();
 
-    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: false });
+    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: false,
+    });
 
-    expect(results).toEqual([{ result: "failed", blueprint: "bitbucketProject", identifier: "P", error: expect.objectContaining({ code: "has_dependents" }) }]);
+    expect(results).toEqual([
+      {
+        result: "failed",
+        blueprint: "bitbucketProject",
+        identifier: "P",
+        error: expect.objectContaining({ code: "has_dependents" }),
+      },
+    ]);
     expect(fake.requestsTo("DELETE", "/entities/P")[0]?.query).toEqual({ delete_dependents: "false" });
     expect(fake.store.entities()).toHaveLength(6);
   });
@@ -270,10 +326,16 @@ describe("Port client: deletes", () => {
   it("deletes the dependents too with delete_dependents", async () => {
     const { fake, catalog } = await withTree();
 
-    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], { deleteDependents: true });
+    const results = await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P" }], {
+      deleteDependents: true,
+    });
 
     expect(results[0]?.result).toBe("deleted");
-    expect(fake.store.entities().map((entity) => entity.blueprint)).toEqual(["bitbucketUser", "bitbucketUser", "bitbucketUser"]);
+    expect(fake.store.entities().map((entity) => entity.blueprint)).toEqual([
+      "bitbucketUser",
+      "bitbucketUser",
+      "bitbucketUser",
+    ]);
   });
 
   it("deletes consecutive keys of a blueprint in one bulk request and reports an absent one as not_found", async () => {
@@ -286,7 +348,12 @@ describe("Port client: deletes", () => {
 
     expect(results.map((result) => result.result)).toEqual(["deleted", "not_found", "deleted"]);
     expect(fake.requestsTo("POST", "/bulk/entities/delete")).toHaveLength(1);
-    expect(fake.store.entities().filter((entity) => entity.blueprint === "bitbucketUser").map((entity) => entity.identifier)).toEqual(["b@x.io"]);
+    expect(
+      fake.store
+        .entities()
+        .filter((entity) => entity.blueprint === "bitbucketUser")
+        .map((entity) => entity.identifier),
+    ).toEqual(["b@x.io"]);
   });
 
   it("isolates the refused entity when a bulk delete fails as a whole", async () => {
@@ -323,7 +390,9 @@ describe("Port client: owned entities, reads, blueprints and checks", () => {
     await catalog.upsert([project("LIVE")], WRITE);
 
     const all = await collect(catalog.listOwned());
-    const before = await collect(catalog.listOwned({ updatedBefore: resyncStart, blueprints: ["bitbucketUser", "bitbucketProject"] }));
+    const before = await collect(
+      catalog.listOwned({ updatedBefore: resyncStart, blueprints: ["bitbucketUser", "bitbucketProject"] }),
+    );
 
     expect(all).toHaveLength(13);
     expect(all.some((entity) => entity.identifier === "THEIRS")).toBe(false);
@@ -340,7 +409,11 @@ describe("Port client: owned entities, reads, blueprints and checks", () => {
     const { catalog } = await start({ blueprints: SEED_BLUEPRINTS });
     await catalog.upsert([project("A")], WRITE);
 
-    expect(await catalog.get("bitbucketProject", "A")).toMatchObject({ identifier: "A", title: "Project A", properties: { type: "NORMAL" } });
+    expect(await catalog.get("bitbucketProject", "A")).toMatchObject({
+      identifier: "A",
+      title: "Project A",
+      properties: { type: "NORMAL" },
+    });
     expect(await catalog.get("bitbucketProject", "nope")).toBeNull();
   });
 
@@ -353,7 +426,10 @@ describe("Port client: owned entities, reads, blueprints and checks", () => {
 
     expect(first.map((result) => result.result)).toEqual(["created", "created", "created", "created"]);
     expect(second.map((result) => result.result)).toEqual(["exists", "exists", "exists", "exists"]);
-    expect(fake.store.blueprint("bitbucketPullRequest")?.relations.repository).toMatchObject({ target: "bitbucketRepository", required: true });
+    expect(fake.store.blueprint("bitbucketPullRequest")?.relations.repository).toMatchObject({
+      target: "bitbucketRepository",
+      required: true,
+    });
   });
 
   it("checks reachability, credentials, blueprints and write access for doctor", async () => {
@@ -368,14 +444,23 @@ describe("Port client: owned entities, reads, blueprints and checks", () => {
       ["writable", true],
     ]);
     expect(checks[2]?.message).toContain("service");
-    expect(fake.requestsTo("POST", "/bitbucketProject/entities")[0]?.query).toEqual({ upsert: "true", validation_only: "true" });
+    expect(fake.requestsTo("POST", "/bitbucketProject/entities")[0]?.query).toEqual({
+      upsert: "true",
+      validation_only: "true",
+    });
     expect(fake.store.entities()).toEqual([]);
   });
 
   it("reports refused credentials and an unreachable Port with a fix each", async () => {
     const { fake } = await start({ blueprints: SEED_BLUEPRINTS });
     const silent = new Logger({ stream: new Writable({ write: (_chunk, _encoding, done) => done() }), format: "json" });
-    const refused = new PortCatalog({ baseUrl: fake.url, clientId: "x", clientSecret: "y-wrong", identity: identity(), log: silent });
+    const refused = new PortCatalog({
+      baseUrl: fake.url,
+      clientId: "x",
+      clientSecret: "y-wrong",
+      identity: identity(),
+      log: silent,
+    });
     const unreachable = new PortCatalog({
       baseUrl: "http://127.0.0.1:1",
       clientId: "x",
@@ -394,6 +479,13 @@ describe("Port client: owned entities, reads, blueprints and checks", () => {
       ["credentials", false],
     ]);
     expect(refusedChecks[1]?.fix).toContain("PORT_CLIENT_SECRET");
-    expect(unreachableChecks).toEqual([{ check: "reachable", ok: false, message: expect.stringContaining("unreachable"), fix: expect.stringContaining("PORT_BASE_URL") }]);
+    expect(unreachableChecks).toEqual([
+      {
+        check: "reachable",
+        ok: false,
+        message: expect.stringContaining("unreachable"),
+        fix: expect.stringContaining("PORT_BASE_URL"),
+      },
+    ]);
   });
 });

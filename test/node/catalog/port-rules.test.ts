@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { StoredEntity } from "../../../relay/catalog/catalog";
-import { datasourceMatchOf, identityProblems, isOwnedDatasource, userAgentOf } from "../../../relay/catalog/integration-identity";
+import {
+  datasourceMatchOf,
+  identityProblems,
+  isOwnedDatasource,
+  userAgentOf,
+} from "../../../relay/catalog/integration-identity";
 import { EntityIdentifierText } from "../../../relay/catalog/port-rules/entity-body";
 import { formatProblem } from "../../../relay/catalog/port-rules/property-format";
 import { compileSearchQuery, IDENTIFIER_QUERY_OPERATORS } from "../../../relay/catalog/port-rules/search-match";
@@ -14,7 +19,16 @@ function identifierProblem(identifier: string): string | null {
 }
 
 describe("Port's entity identifier rule", () => {
-  it.each(["PROJ", "PROJ/repo/12", "ann@example.com", "a_b.c+d:e\\f=g-h", "日本語", "Ünïcödé", "...", "a".repeat(1000)])("accepts %s", (identifier) => {
+  it.each([
+    "PROJ",
+    "PROJ/repo/12",
+    "ann@example.com",
+    "a_b.c+d:e\\f=g-h",
+    "日本語",
+    "Ünïcödé",
+    "...",
+    "a".repeat(1000),
+  ])("accepts %s", (identifier) => {
     expect(identifierProblem(identifier)).toBeNull();
   });
 
@@ -87,8 +101,26 @@ describe("search queries", () => {
   const cases: [SearchQuery, boolean][] = [
     [{ combinator: "and", rules: [{ property: "$identifier", operator: "=", value: "ann@example.com" }] }, true],
     [{ combinator: "and", rules: [{ property: "username", operator: "in", value: ["bob", "ann"] }] }, true],
-    [{ combinator: "and", rules: [{ property: "$team", operator: "contains", value: "platform" }, { property: "stars", operator: ">", value: 6 }] }, false],
-    [{ combinator: "or", rules: [{ property: "stars", operator: ">", value: 6 }, { combinator: "and", rules: [{ property: "$datasource", operator: "endsWith", value: "/x/exporter" }] }] }, true],
+    [
+      {
+        combinator: "and",
+        rules: [
+          { property: "$team", operator: "contains", value: "platform" },
+          { property: "stars", operator: ">", value: 6 },
+        ],
+      },
+      false,
+    ],
+    [
+      {
+        combinator: "or",
+        rules: [
+          { property: "stars", operator: ">", value: 6 },
+          { combinator: "and", rules: [{ property: "$datasource", operator: "endsWith", value: "/x/exporter" }] },
+        ],
+      },
+      true,
+    ],
     [{ combinator: "and", rules: [{ property: "$updatedAt", operator: "<", value: "2026-01-01T12:00:00Z" }] }, false],
     [{ combinator: "and", rules: [{ property: "$title", operator: "!=", value: "Ann" }] }, false],
     [{ combinator: "and", rules: [{ property: "$icon", operator: "isEmpty" }] }, true],
@@ -102,7 +134,10 @@ describe("search queries", () => {
   });
 
   it("refuses operators Port does not allow where it does not allow them", () => {
-    const compiled = compileSearchQuery({ combinator: "and", rules: [{ property: "username", operator: "contains", value: "a" }] }, IDENTIFIER_QUERY_OPERATORS);
+    const compiled = compileSearchQuery(
+      { combinator: "and", rules: [{ property: "username", operator: "contains", value: "a" }] },
+      IDENTIFIER_QUERY_OPERATORS,
+    );
 
     expect(compiled).toEqual({ ok: false, problem: 'operator "contains" is not allowed here (allowed: =, in)' });
   });

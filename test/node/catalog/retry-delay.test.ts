@@ -12,7 +12,12 @@ describe("retry delay", () => {
   it.each([
     ["Retry-After in seconds", { "retry-after": "5" }, 5000, "retry-after"],
     ["Retry-After as an HTTP date", { "retry-after": "Thu, 01 Jan 2026 00:00:42 GMT" }, 42_000, "retry-after"],
-    ["x-ratelimit-reset as epoch seconds", { "x-ratelimit-reset": String(NOW / 1000 + 90) }, 90_000, "x-ratelimit-reset"],
+    [
+      "x-ratelimit-reset as epoch seconds",
+      { "x-ratelimit-reset": String(NOW / 1000 + 90) },
+      90_000,
+      "x-ratelimit-reset",
+    ],
     ["x-ratelimit-reset as seconds until", { "x-ratelimit-reset": "15" }, 15_000, "x-ratelimit-reset"],
     ["x-ratelimit-reset as an ISO date", { "x-ratelimit-reset": "2026-01-01T00:00:03Z" }, 3000, "x-ratelimit-reset"],
     ["Retry-After before x-ratelimit-reset", { "retry-after": "2", "x-ratelimit-reset": "60" }, 2000, "retry-after"],
@@ -29,7 +34,13 @@ describe("retry delay", () => {
   });
 
   it("ignores the rate window's reset on a 5xx unless the limit is spent", () => {
-    expect(delay(503, { "x-ratelimit-reset": "120", "x-ratelimit-remaining": "500" })).toEqual({ delayMs: 300, source: "backoff" });
-    expect(delay(503, { "x-ratelimit-reset": "120", "x-ratelimit-remaining": "0" })).toEqual({ delayMs: 120_000, source: "x-ratelimit-reset" });
+    expect(delay(503, { "x-ratelimit-reset": "120", "x-ratelimit-remaining": "500" })).toEqual({
+      delayMs: 300,
+      source: "backoff",
+    });
+    expect(delay(503, { "x-ratelimit-reset": "120", "x-ratelimit-remaining": "0" })).toEqual({
+      delayMs: 120_000,
+      source: "x-ratelimit-reset",
+    });
   });
 });

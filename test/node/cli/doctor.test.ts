@@ -4,15 +4,23 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
-import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
-import { startEdge, type EdgeHarness } from "../../support/edge-harness";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
+import { type EdgeHarness, startEdge } from "../../support/edge-harness";
 
-const Check = z.strictObject({ name: z.string(), status: z.enum(["ok", "warn", "fail"]), message: z.string(), fix: z.string().optional() });
+const Check = z.strictObject({
+  name: z.string(),
+  status: z.enum(["ok", "warn", "fail"]),
+  message: z.string(),
+  fix: z.string().optional(),
+});
 type Check = z.infer<typeof Check>;
 
 function checks(stdout: string): Check[] {
-  return stdout.trim().split("\n").map((line) => Check.parse(JSON.parse(line)));
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => Check.parse(JSON.parse(line)));
 }
 
 function byName(list: Check[], name: string): Check {
@@ -43,14 +51,20 @@ describe("bbrelay doctor", () => {
 
     const list = checks(run.stdout);
     expect(run.code).toBe(0);
-    expect(byName(list, "bitbucket.reachable")).toMatchObject({ status: "ok", message: expect.stringContaining("Bitbucket 8.10.1") });
+    expect(byName(list, "bitbucket.reachable")).toMatchObject({
+      status: "ok",
+      message: expect.stringContaining("Bitbucket 8.10.1"),
+    });
     expect(byName(list, "bitbucket.version").message).toMatch(/project-level webhooks/);
     expect(byName(list, "bitbucket.credentials").status).toBe("ok");
     expect(byName(list, "bitbucket.permissions").status).toBe("ok");
     expect(byName(list, "bitbucket.users").status).toBe("ok");
     expect(byName(list, "catalog.writable").status).toBe("ok");
     expect(byName(list, "mapping.blueprints").status).toBe("ok");
-    expect(byName(list, "edge.configured")).toMatchObject({ status: "warn", fix: expect.stringContaining("RELAY_URL") });
+    expect(byName(list, "edge.configured")).toMatchObject({
+      status: "warn",
+      fix: expect.stringContaining("RELAY_URL"),
+    });
   });
 
   it("fails on rejected credentials with a fix, and never prints the password", async () => {
@@ -63,20 +77,35 @@ describe("bbrelay doctor", () => {
   });
 
   it("reports configuration problems as failed checks, all at once", async () => {
-    const run = await bbrelay(["doctor"], { env: { ...env, RELAY_URL: "ftp://nope", BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "perhaps" } });
+    const run = await bbrelay(["doctor"], {
+      env: { ...env, RELAY_URL: "ftp://nope", BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "perhaps" },
+    });
 
     const list = checks(run.stdout);
     expect(run.code).toBe(1);
-    expect(list.map((check) => check.message)).toEqual([expect.stringMatching(/^RELAY_URL/), expect.stringMatching(/^RELAY_AGENT_TOKEN/), expect.stringMatching(/^BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER/)]);
+    expect(list.map((check) => check.message)).toEqual([
+      expect.stringMatching(/^RELAY_URL/),
+      expect.stringMatching(/^RELAY_AGENT_TOKEN/),
+      expect.stringMatching(/^BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER/),
+    ]);
   });
 
   it("warns when the mapping reads a variable BBRELAY_JQ_ENV does not let through, naming the field", async () => {
     const config = join(dir, "env-mapping.yaml");
-    writeFileSync(config, DEFAULT_MAPPING_YAML.replace("title: .title", `title: 'env.TEAM + ": " + .title'`).replace("username: .name", 'username: $ENV["REGION"] + .name'));
+    writeFileSync(
+      config,
+      DEFAULT_MAPPING_YAML.replace("title: .title", `title: 'env.TEAM + ": " + .title'`).replace(
+        "username: .name",
+        'username: $ENV["REGION"] + .name',
+      ),
+    );
     const withMapping = { ...env, BBRELAY_CONFIG: config, TEAM: "platform", REGION: "eu" };
 
     const missing = byName(checks((await bbrelay(["doctor"], { env: withMapping })).stdout), "config.jq-env");
-    const listed = byName(checks((await bbrelay(["doctor"], { env: { ...withMapping, BBRELAY_JQ_ENV: "TEAM,REGION" } })).stdout), "config.jq-env");
+    const listed = byName(
+      checks((await bbrelay(["doctor"], { env: { ...withMapping, BBRELAY_JQ_ENV: "TEAM,REGION" } })).stdout),
+      "config.jq-env",
+    );
     const plain = checks((await bbrelay(["doctor"], { env })).stdout);
 
     expect(missing).toEqual({
@@ -87,22 +116,40 @@ describe("bbrelay doctor", () => {
         "BBRELAY_JQ_ENV does not list REGION, TEAM, so they map null",
       fix: "set REGION, TEAM and add them to BBRELAY_JQ_ENV (comma-separated), or change the mapping",
     });
-    expect(listed).toMatchObject({ status: "ok", message: "the mapping reads REGION, TEAM, all let through by BBRELAY_JQ_ENV" });
+    expect(listed).toMatchObject({
+      status: "ok",
+      message: "the mapping reads REGION, TEAM, all let through by BBRELAY_JQ_ENV",
+    });
     expect(plain.map((check) => check.name)).not.toContain("config.jq-env");
   });
 
   it("reports missing webhooks and the edge's silence, then passes the webhook checks after a sync", async () => {
-    const edge: EdgeHarness = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    const edge: EdgeHarness = await startEdge({
+      webhookSecret: "doctor-webhook-secret",
+      agentToken: "doctor-agent-token-0123456789",
+    });
     try {
-      const withEdge = { ...env, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789", RELAY_WEBHOOK_SECRET: "doctor-webhook-secret" };
+      const withEdge = {
+        ...env,
+        RELAY_URL: edge.url,
+        RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789",
+        RELAY_WEBHOOK_SECRET: "doctor-webhook-secret",
+      };
 
       const before = checks((await bbrelay(["doctor"], { env: withEdge })).stdout);
       await bbrelay(["webhooks", "sync"], { env: withEdge });
       const after = await bbrelay(["doctor"], { env: withEdge, tty: true });
 
       expect(byName(before, "edge.reachable").status).toBe("ok");
-      expect(byName(before, "edge.ping")).toMatchObject({ status: "warn", fix: expect.stringContaining("Test connection") });
-      expect(byName(before, "webhooks.present")).toMatchObject({ status: "fail", message: expect.stringContaining("0 of 2"), fix: expect.stringContaining("bbrelay webhooks sync") });
+      expect(byName(before, "edge.ping")).toMatchObject({
+        status: "warn",
+        fix: expect.stringContaining("Test connection"),
+      });
+      expect(byName(before, "webhooks.present")).toMatchObject({
+        status: "fail",
+        message: expect.stringContaining("0 of 2"),
+        fix: expect.stringContaining("bbrelay webhooks sync"),
+      });
       expect(after.code).toBe(0);
       expect(after.stdout).toMatch(/✔ webhooks\.present\s+2 of 2 wanted hooks present \(project hooks\)/);
       expect(after.stdout).toMatch(/All checks passed/);
@@ -112,11 +159,20 @@ describe("bbrelay doctor", () => {
   });
 
   it("does not check the webhooks when Bitbucket cannot be reached: the first failure is the one to fix", async () => {
-    const edge = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    const edge = await startEdge({
+      webhookSecret: "doctor-webhook-secret",
+      agentToken: "doctor-agent-token-0123456789",
+    });
     const unreachable = fake.url;
     await fake.stop();
     try {
-      const unreachableEnv = { ...env, BITBUCKET_URL: unreachable, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789", RELAY_WEBHOOK_SECRET: "doctor-webhook-secret" };
+      const unreachableEnv = {
+        ...env,
+        BITBUCKET_URL: unreachable,
+        RELAY_URL: edge.url,
+        RELAY_AGENT_TOKEN: "doctor-agent-token-0123456789",
+        RELAY_WEBHOOK_SECRET: "doctor-webhook-secret",
+      };
 
       const list = checks((await bbrelay(["doctor"], { env: unreachableEnv })).stdout);
 
@@ -130,12 +186,20 @@ describe("bbrelay doctor", () => {
   });
 
   it("fails when the agent token is wrong", async () => {
-    const edge = await startEdge({ webhookSecret: "doctor-webhook-secret", agentToken: "doctor-agent-token-0123456789" });
+    const edge = await startEdge({
+      webhookSecret: "doctor-webhook-secret",
+      agentToken: "doctor-agent-token-0123456789",
+    });
     try {
-      const run = await bbrelay(["doctor"], { env: { ...env, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "not-the-token-0123456789" } });
+      const run = await bbrelay(["doctor"], {
+        env: { ...env, RELAY_URL: edge.url, RELAY_AGENT_TOKEN: "not-the-token-0123456789" },
+      });
 
       expect(run.code).toBe(1);
-      expect(byName(checks(run.stdout), "edge.reachable")).toMatchObject({ status: "fail", fix: expect.stringContaining("RELAY_AGENT_TOKEN") });
+      expect(byName(checks(run.stdout), "edge.reachable")).toMatchObject({
+        status: "fail",
+        fix: expect.stringContaining("RELAY_AGENT_TOKEN"),
+      });
     } finally {
       await edge.stop();
     }

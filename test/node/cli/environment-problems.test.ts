@@ -31,7 +31,9 @@ describe("a command's missing environment", () => {
   });
 
   it("bbrelay run names the missing token beside a Bitbucket problem", async () => {
-    const result = await bbrelay(["run"], { env: { ...emptyEnv(), RELAY_URL: "https://edge.example.com", BITBUCKET_URL: "https://bitbucket.example.com" } });
+    const result = await bbrelay(["run"], {
+      env: { ...emptyEnv(), RELAY_URL: "https://edge.example.com", BITBUCKET_URL: "https://bitbucket.example.com" },
+    });
 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/RELAY_AGENT_TOKEN: is not set, but RELAY_URL is/);

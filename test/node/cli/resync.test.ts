@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
-import { ResyncSummaryJson } from "../../support/resync-summary-json";
-import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
+import { ResyncSummaryJson } from "../../support/resync-summary-json";
 import { seedPath } from "../mapping/seed-files";
 
 let fake: FakeBitbucketServer;
@@ -55,7 +55,9 @@ describe("bbrelay resync", () => {
     const run = await bbrelay(["resync"], { env, tty: true });
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/kind\s+status\s+listed\s+selected\s+created\s+updated\s+unchanged\s+deleted\s+failed\s+time/);
+    expect(run.stdout).toMatch(
+      /kind\s+status\s+listed\s+selected\s+created\s+updated\s+unchanged\s+deleted\s+failed\s+time/,
+    );
     expect(run.stdout).toMatch(/pull-request\s+succeeded\s+3\s+3\s+3/);
     expect(run.stderr).toMatch(/pull-request\s+done\s+3 listed/);
   });
@@ -66,9 +68,18 @@ describe("bbrelay resync", () => {
     const before = catalogCount();
     const [victim] = [...fake.state.repositories.values()];
     if (victim === undefined) throw new Error("no repository");
-    await fake.mutations.deleteRepository({ projectKey: fake.state.requireProject(victim.projectId).key, repositorySlug: victim.slug });
+    await fake.mutations.deleteRepository({
+      projectKey: fake.state.requireProject(victim.projectId).key,
+      repositorySlug: victim.slug,
+    });
     // The service account lost its permission on one project: Bitbucket answers 401 (not 403) for that.
-    fake.faults.add({ method: "GET", path: /\/repos$/, nth: 1, times: 10_000, action: { type: "status", status: 401, message: "You are not permitted to access this resource" } });
+    fake.faults.add({
+      method: "GET",
+      path: /\/repos$/,
+      nth: 1,
+      times: 10_000,
+      action: { type: "status", status: 401, message: "You are not permitted to access this resource" },
+    });
 
     const run = await bbrelay(["resync"], { env });
 
@@ -109,7 +120,10 @@ describe("bbrelay resync", () => {
     const unknown = await bbrelay(["resync", "--kind", "branch"], { env });
 
     const config = join(dir, "users-only.yaml");
-    writeFileSync(config, `resources:\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .slug\n          blueprint: '"bitbucketUser"'\n`);
+    writeFileSync(
+      config,
+      `resources:\n  - kind: user\n    port:\n      entity:\n        mappings:\n          identifier: .slug\n          blueprint: '"bitbucketUser"'\n`,
+    );
     const lacking = await bbrelay(["resync", "--kind", "project", "--config", config], { env });
 
     expect(unknown.code).toBe(2);

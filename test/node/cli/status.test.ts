@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { startEdge } from "../../support/edge-harness";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -35,13 +35,21 @@ describe("bbrelay status", () => {
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/Edge, tenant default: 0 waiting/);
     expect(before.stdout).toMatch(/Last resync: none yet/);
-    const parsed = z.looseObject({ edge: z.looseObject({ tenant: z.string() }), lastResync: z.looseObject({ status: z.string() }) }).parse(JSON.parse(after.stdout));
+    const parsed = z
+      .looseObject({ edge: z.looseObject({ tenant: z.string() }), lastResync: z.looseObject({ status: z.string() }) })
+      .parse(JSON.parse(after.stdout));
     expect(parsed).toMatchObject({ edge: { tenant: "default" }, lastResync: { status: "succeeded" } });
     expect(human.stdout).toMatch(/pull-request\s+succeeded\s+3/);
   });
 
   it("exits 1 when the edge cannot be reached", async () => {
-    const run = await bbrelay(["status"], { env: { RELAY_URL: "http://127.0.0.1:9", RELAY_AGENT_TOKEN: "token-0123456789abcdef", BBRELAY_STATE_DIR: mkdtempSync(join(tmpdir(), "bbrelay-status-")) } });
+    const run = await bbrelay(["status"], {
+      env: {
+        RELAY_URL: "http://127.0.0.1:9",
+        RELAY_AGENT_TOKEN: "token-0123456789abcdef",
+        BBRELAY_STATE_DIR: mkdtempSync(join(tmpdir(), "bbrelay-status-")),
+      },
+    });
 
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ edge: { error: expect.stringContaining("edge unreachable") } });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BitbucketClient } from "../../../relay/bitbucket/client";
-import { bbrelay } from "../../support/cli-runner";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { bbrelay } from "../../support/cli-runner";
 
 const fakes: FakeBitbucketServer[] = [];
 
@@ -29,7 +29,13 @@ async function fakeAt(version: string): Promise<{ fake: FakeBitbucketServer; env
 const Report = z.looseObject({
   mode: z.looseObject({ scope: z.enum(["project", "repository"]) }),
   ok: z.boolean(),
-  counts: z.looseObject({ created: z.number(), updated: z.number(), unchanged: z.number(), removed: z.number(), failed: z.number() }),
+  counts: z.looseObject({
+    created: z.number(),
+    updated: z.number(),
+    unchanged: z.number(),
+    removed: z.number(),
+    failed: z.number(),
+  }),
 });
 
 function hooks(fake: FakeBitbucketServer) {
@@ -48,10 +54,21 @@ describe("bbrelay webhooks", () => {
     const second = await bbrelay(["webhooks", "sync"], { env });
 
     expect(first.code).toBe(0);
-    expect(Report.parse(JSON.parse(first.stdout))).toMatchObject({ mode: { scope: mode }, ok: true, counts: { created: perScope } });
+    expect(Report.parse(JSON.parse(first.stdout))).toMatchObject({
+      mode: { scope: mode },
+      ok: true,
+      counts: { created: perScope },
+    });
     expect(hooks(fake)).toHaveLength(perScope);
-    expect(hooks(fake).every((hook) => hook.url === "https://relay.example.com/webhooks/default" && hook.name === "Bitbucket Relay (default)")).toBe(true);
-    expect(Report.parse(JSON.parse(second.stdout))).toMatchObject({ counts: { created: 0, updated: 0, unchanged: perScope } });
+    expect(
+      hooks(fake).every(
+        (hook) =>
+          hook.url === "https://relay.example.com/webhooks/default" && hook.name === "Bitbucket Relay (default)",
+      ),
+    ).toBe(true);
+    expect(Report.parse(JSON.parse(second.stdout))).toMatchObject({
+      counts: { created: 0, updated: 0, unchanged: perScope },
+    });
     expect(fake.requests.entries.filter((entry) => entry.method !== "GET").length).toBe(writesBefore);
     expect(`${first.stdout}${first.stderr}${second.stdout}`).not.toContain("webhook-secret-value-42");
   });
@@ -61,10 +78,18 @@ describe("bbrelay webhooks", () => {
     await bbrelay(["webhooks", "sync"], { env });
     const [project] = [...fake.state.projects.values()];
     if (project === undefined) throw new Error("no project");
-    const client = BitbucketClient.fromConfig({ baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } });
+    const client = BitbucketClient.fromConfig({
+      baseUrl: fake.url,
+      auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password },
+    });
     await client.webhooks.create({
       scope: { type: "project", projectKey: project.key },
-      webhook: { name: "Jenkins", url: "https://jenkins.example.com/hook", events: ["repo:refs_changed"], active: true },
+      webhook: {
+        name: "Jenkins",
+        url: "https://jenkins.example.com/hook",
+        events: ["repo:refs_changed"],
+        active: true,
+      },
     });
 
     const removal = await bbrelay(["webhooks", "remove"], { env });

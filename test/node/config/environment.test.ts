@@ -36,7 +36,13 @@ describe("the agent's environment", () => {
   });
 
   it("gives a mapping's jq only the variables BBRELAY_JQ_ENV names, never the agent's secrets", () => {
-    const env = { TEAM: "platform", REGION: "eu-west", OTHER: "not listed", BITBUCKET_TOKEN: "bbt-4c1d9e", BITBUCKET_URL: "https://bb.example.com" };
+    const env = {
+      TEAM: "platform",
+      REGION: "eu-west",
+      OTHER: "not listed",
+      BITBUCKET_TOKEN: "bbt-4c1d9e",
+      BITBUCKET_URL: "https://bb.example.com",
+    };
 
     expect(load({ ...env, BBRELAY_JQ_ENV: " TEAM, REGION ," }).jqEnv).toEqual({ TEAM: "platform", REGION: "eu-west" });
     const problems = problemsOf({ ...env, BBRELAY_JQ_ENV: "TEAM,BITBUCKET_TOKEN,MISSING,1BAD" });
@@ -49,9 +55,13 @@ describe("the agent's environment", () => {
   });
 
   it("names the installation after the Bitbucket server unless told, and checks the name", () => {
-    expect(load({ BITBUCKET_URL: "https://bb.example.com:8443/bitbucket/", BITBUCKET_TOKEN: "t" }).installationId).toBe("bb.example.com:8443_bitbucket");
+    expect(load({ BITBUCKET_URL: "https://bb.example.com:8443/bitbucket/", BITBUCKET_TOKEN: "t" }).installationId).toBe(
+      "bb.example.com:8443_bitbucket",
+    );
     expect(load({ BBRELAY_INSTALLATION_ID: "prod-dc" }).installationId).toBe("prod-dc");
-    expect(problemsOf({ BBRELAY_INSTALLATION_ID: "has/slash" })).toEqual([expect.stringMatching(/^BBRELAY_INSTALLATION_ID: .*no \/ or spaces/)]);
+    expect(problemsOf({ BBRELAY_INSTALLATION_ID: "has/slash" })).toEqual([
+      expect.stringMatching(/^BBRELAY_INSTALLATION_ID: .*no \/ or spaces/),
+    ]);
   });
 
   it("reads the webhook secret, the blueprints file and the version override", () => {
@@ -66,7 +76,9 @@ describe("the agent's environment", () => {
     expect(environment.relay?.webhookSecret).toBe("hook-secret");
     expect(environment.blueprintsPath).toMatch(/\/bp\.json$/);
     expect(environment.bitbucketIsVersion8Point7OrOlder).toBe(true);
-    expect(problemsOf({ BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "maybe" })).toEqual([expect.stringMatching(/must be true or false/)]);
+    expect(problemsOf({ BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: "maybe" })).toEqual([
+      expect.stringMatching(/must be true or false/),
+    ]);
   });
 
   it("follows XDG_DATA_HOME and XDG_STATE_HOME when absolute, and ignores relative ones as the spec says", () => {
@@ -77,15 +89,29 @@ describe("the agent's environment", () => {
   });
 
   it("resolves relative paths against the working directory", () => {
-    const environment = load({ CATALOG_PATH: "cat.sqlite", BBRELAY_CONFIG: "conf/mapping.yaml", BBRELAY_STATE_DIR: "/var/lib/bbrelay" });
+    const environment = load({
+      CATALOG_PATH: "cat.sqlite",
+      BBRELAY_CONFIG: "conf/mapping.yaml",
+      BBRELAY_STATE_DIR: "/var/lib/bbrelay",
+    });
 
-    expect(environment).toMatchObject({ catalogPath: "/work/dir/cat.sqlite", mappingPath: "/work/dir/conf/mapping.yaml", stateDir: "/var/lib/bbrelay" });
+    expect(environment).toMatchObject({
+      catalogPath: "/work/dir/cat.sqlite",
+      mappingPath: "/work/dir/conf/mapping.yaml",
+      stateDir: "/var/lib/bbrelay",
+    });
   });
 
   it.each([
     [{ BITBUCKET_TOKEN: "tok-123456" }, { kind: "bearer", token: "tok-123456" }],
-    [{ BITBUCKET_USERNAME: "svc", BITBUCKET_PASSWORD: "pw-123456" }, { kind: "basic", username: "svc", password: "pw-123456" }],
-    [{ BITBUCKET_USERNAME: "svc", BITBUCKET_TOKEN: "tok-123456" }, { kind: "basic", username: "svc", password: "tok-123456" }],
+    [
+      { BITBUCKET_USERNAME: "svc", BITBUCKET_PASSWORD: "pw-123456" },
+      { kind: "basic", username: "svc", password: "pw-123456" },
+    ],
+    [
+      { BITBUCKET_USERNAME: "svc", BITBUCKET_TOKEN: "tok-123456" },
+      { kind: "basic", username: "svc", password: "tok-123456" },
+    ],
   ])("reads Bitbucket credentials %j", (credentials, auth) => {
     const environment = load({ BITBUCKET_URL: "https://bb.example.com/bitbucket/", ...credentials });
 
@@ -94,21 +120,44 @@ describe("the agent's environment", () => {
   });
 
   it("reads the edge and Port settings, with the EU base URL by default and eu/us shorthands", () => {
-    const environment = load({ RELAY_URL: "https://relay.example.workers.dev/", RELAY_AGENT_TOKEN: "agent-token", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1" });
+    const environment = load({
+      RELAY_URL: "https://relay.example.workers.dev/",
+      RELAY_AGENT_TOKEN: "agent-token",
+      PORT_CLIENT_ID: "id",
+      PORT_CLIENT_SECRET: "secret-1",
+    });
 
-    expect(environment.relay).toEqual({ url: "https://relay.example.workers.dev", tenant: "default", agentToken: "agent-token", webhookSecret: null });
+    expect(environment.relay).toEqual({
+      url: "https://relay.example.workers.dev",
+      tenant: "default",
+      agentToken: "agent-token",
+      webhookSecret: null,
+    });
     expect(requireRelay(environment)).toBe(environment.relay);
     expect(environment.port).toEqual({ clientId: "id", clientSecret: "secret-1", baseUrl: "https://api.getport.io" });
-    expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "US" }).port?.baseUrl).toBe("https://api.us.getport.io");
-    expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "http://127.0.0.1:8123" }).port?.baseUrl).toBe("http://127.0.0.1:8123");
+    expect(load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "US" }).port?.baseUrl).toBe(
+      "https://api.us.getport.io",
+    );
+    expect(
+      load({ PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret-1", PORT_BASE_URL: "http://127.0.0.1:8123" }).port
+        ?.baseUrl,
+    ).toBe("http://127.0.0.1:8123");
   });
 
   it("treats an empty value as unset", () => {
-    expect(load({ BITBUCKET_URL: "", BITBUCKET_TOKEN: "", RELAY_TENANT: "" })).toMatchObject({ bitbucket: null, relay: null });
+    expect(load({ BITBUCKET_URL: "", BITBUCKET_TOKEN: "", RELAY_TENANT: "" })).toMatchObject({
+      bitbucket: null,
+      relay: null,
+    });
   });
 
   it("reports every problem at once, naming the variable and never a secret's value", () => {
-    const secrets = { BITBUCKET_TOKEN: "bb-secret-token-value", BITBUCKET_PASSWORD: "bb-secret-password", PORT_CLIENT_SECRET: "port-secret-value", RELAY_AGENT_TOKEN: "agent-secret\nvalue" };
+    const secrets = {
+      BITBUCKET_TOKEN: "bb-secret-token-value",
+      BITBUCKET_PASSWORD: "bb-secret-password",
+      PORT_CLIENT_SECRET: "port-secret-value",
+      RELAY_AGENT_TOKEN: "agent-secret\nvalue",
+    };
 
     const problems = problemsOf({
       ...secrets,
@@ -132,14 +181,35 @@ describe("the agent's environment", () => {
   });
 
   it.each([
-    [{ BITBUCKET_URL: "https://bb" }, "BITBUCKET_URL: is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD"],
-    [{ BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: is not set, but Bitbucket credentials are: give the server's root URL"],
-    [{ BITBUCKET_URL: "https://bb", BITBUCKET_USERNAME: "u" }, "BITBUCKET_USERNAME: needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)"],
+    [
+      { BITBUCKET_URL: "https://bb" },
+      "BITBUCKET_URL: is set without credentials: set BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD",
+    ],
+    [
+      { BITBUCKET_TOKEN: "t-123456" },
+      "BITBUCKET_URL: is not set, but Bitbucket credentials are: give the server's root URL",
+    ],
+    [
+      { BITBUCKET_URL: "https://bb", BITBUCKET_USERNAME: "u" },
+      "BITBUCKET_USERNAME: needs BITBUCKET_PASSWORD (or an access token in BITBUCKET_TOKEN)",
+    ],
     [{ BITBUCKET_URL: "https://bb", BITBUCKET_PASSWORD: "p-123456" }, "BITBUCKET_PASSWORD: needs BITBUCKET_USERNAME"],
-    [{ BITBUCKET_URL: "https://user:pw@bb", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: must not contain credentials; use the credential variables instead"],
-    [{ BITBUCKET_URL: "bb.example.com", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: is not an absolute URL (e.g. https://host or https://host/context-path)"],
-    [{ BITBUCKET_URL: "https://bb/?a=1", BITBUCKET_TOKEN: "t-123456" }, "BITBUCKET_URL: must not have a query string or a fragment"],
-    [{ RELAY_URL: "https://relay" }, "RELAY_AGENT_TOKEN: is not set, but RELAY_URL is: the edge refuses agents without it"],
+    [
+      { BITBUCKET_URL: "https://user:pw@bb", BITBUCKET_TOKEN: "t-123456" },
+      "BITBUCKET_URL: must not contain credentials; use the credential variables instead",
+    ],
+    [
+      { BITBUCKET_URL: "bb.example.com", BITBUCKET_TOKEN: "t-123456" },
+      "BITBUCKET_URL: is not an absolute URL (e.g. https://host or https://host/context-path)",
+    ],
+    [
+      { BITBUCKET_URL: "https://bb/?a=1", BITBUCKET_TOKEN: "t-123456" },
+      "BITBUCKET_URL: must not have a query string or a fragment",
+    ],
+    [
+      { RELAY_URL: "https://relay" },
+      "RELAY_AGENT_TOKEN: is not set, but RELAY_URL is: the edge refuses agents without it",
+    ],
     [{ RELAY_AGENT_TOKEN: "a-123456" }, "RELAY_URL: is not set, but RELAY_AGENT_TOKEN is: give the edge's URL"],
     [{ PORT_CLIENT_ID: "id" }, "PORT_CLIENT_SECRET: is not set, but PORT_CLIENT_ID is: set both to write to Port"],
   ])("refuses %j", (env, problem) => {
@@ -147,7 +217,9 @@ describe("the agent's environment", () => {
   });
 
   it("accepts http for an on-prem Bitbucket, and a context path", () => {
-    expect(load({ BITBUCKET_URL: "http://localhost:7990/bitbucket", BITBUCKET_TOKEN: "t-123456" }).bitbucket?.baseUrl).toBe("http://localhost:7990/bitbucket");
+    expect(
+      load({ BITBUCKET_URL: "http://localhost:7990/bitbucket", BITBUCKET_TOKEN: "t-123456" }).bitbucket?.baseUrl,
+    ).toBe("http://localhost:7990/bitbucket");
   });
 
   it("says what to set when a command needs Bitbucket or the edge and they are not configured", () => {

@@ -22,8 +22,18 @@ describe("loading a mapping file", () => {
     const mapping = await loadMapping({ source: { kind: "file", path: seedPath("port-app-config.yaml") }, engine });
 
     expect(mapping.origin).toMatch(/^the mapping file .*port-app-config\.yaml$/);
-    expect(mapping.config).toMatchObject({ createMissingRelatedEntities: true, deleteDependentEntities: true, enableMergeEntity: true, entityDeletionThreshold: 0.9 });
-    expect(mapping.config.resources.map((resource) => resource.kind)).toEqual(["project", "repository", "pull-request", "user"]);
+    expect(mapping.config).toMatchObject({
+      createMissingRelatedEntities: true,
+      deleteDependentEntities: true,
+      enableMergeEntity: true,
+      entityDeletionThreshold: 0.9,
+    });
+    expect(mapping.config.resources.map((resource) => resource.kind)).toEqual([
+      "project",
+      "repository",
+      "pull-request",
+      "user",
+    ]);
     expect(mapping.config.resources[1]?.selector).toEqual({
       query: "true",
       includeArchived: true,
@@ -31,7 +41,10 @@ describe("loading a mapping file", () => {
       enrich: { readme: "auto", latestCommit: "auto" },
     });
     expect(mapping.config.resources[2]?.selector).toMatchObject({ state: ["OPEN", "MERGED", "DECLINED"] });
-    expect(mapping.config.resources[2]?.port).toMatchObject({ itemsToParseName: "item", itemsToParseTopLevelTransform: true });
+    expect(mapping.config.resources[2]?.port).toMatchObject({
+      itemsToParseName: "item",
+      itemsToParseTopLevelTransform: true,
+    });
     // The seed maps __readme and __latestCommit: with `auto`, the repository kind is enriched with both.
     expect(mapping.mappers[1]?.enrichment).toEqual({ readme: true, latestCommit: true });
     expect(mapping.mappers.map((mapper) => mapper.fields.length)).toEqual([7, 11, 15, 6]);
@@ -108,12 +121,15 @@ resources:
   });
 
   it("names the file and the count in the error's message", async () => {
-    const error = await loadMappingText("resources: []\n", "the mapping file m.yaml", { engine }).catch((caught: unknown) => caught);
+    const error = await loadMappingText("resources: []\n", "the mapping file m.yaml", { engine }).catch(
+      (caught: unknown) => caught,
+    );
 
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({
       exitCode: 2,
-      message: "the mapping file m.yaml has 1 problem:\n  - resources: is empty: list at least one resource (an empty list would make a resync delete everything) (line 1)",
+      message:
+        "the mapping file m.yaml has 1 problem:\n  - resources: is empty: list at least one resource (an empty list would make a resync delete everything) (line 1)",
     });
   });
 
@@ -129,7 +145,9 @@ resources:
   it("says when the file cannot be read", async () => {
     const loading = loadMapping({ source: { kind: "file", path: "/nonexistent/mapping.yaml" }, engine });
 
-    await expect(loading).rejects.toThrow("the mapping file /nonexistent/mapping.yaml has 1 problem:\n  - cannot be read (no such file); check --config or BBRELAY_CONFIG");
+    await expect(loading).rejects.toThrow(
+      "the mapping file /nonexistent/mapping.yaml has 1 problem:\n  - cannot be read (no such file); check --config or BBRELAY_CONFIG",
+    );
   });
 
   it("takes --config over BBRELAY_CONFIG, and the built-in mapping when neither is given", () => {

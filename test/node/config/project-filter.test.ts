@@ -23,11 +23,17 @@ describe("project selectors", () => {
 
   it("match keys exactly and case-sensitively, and combine both selectors with AND", () => {
     expect(matching({ projects: ["PLAT", "~alice"] })).toEqual(["PLAT", "~alice"]);
-    expect(matching({ projects: ["PLAT", "PLATFORM", "OPS"], projectFilterRegex: "PLAT" })).toEqual(["PLAT", "PLATFORM"]);
+    expect(matching({ projects: ["PLAT", "PLATFORM", "OPS"], projectFilterRegex: "PLAT" })).toEqual([
+      "PLAT",
+      "PLATFORM",
+    ]);
     expect(matching({})).toHaveLength(6);
   });
 
   it("report a regex that does not compile, quoting the user's pattern", () => {
-    expect(compileProjectFilter({ projectFilterRegex: "[A-" })).toEqual({ kind: "error", message: expect.stringContaining("/[A-/") });
+    expect(compileProjectFilter({ projectFilterRegex: "[A-" })).toEqual({
+      kind: "error",
+      message: expect.stringContaining("/[A-/"),
+    });
   });
 });

@@ -7,7 +7,7 @@ import {
   ResyncRequestResponse,
   WebhookAccepted,
 } from "../../../shared/protocol/schema";
-import { startEdge, type EdgeHarness } from "../../support/edge-harness";
+import { type EdgeHarness, startEdge } from "../../support/edge-harness";
 import { deliverWebhook, deliveryRequest } from "../../support/webhook-delivery";
 
 const SECRET = "edge-http-secret";
@@ -19,7 +19,13 @@ function pullRequestEvent(eventKey: string, id: number) {
   return {
     eventKey,
     date: "2026-08-19T17:27:55+0000",
-    pullRequest: { id, title: `PR ${id}`, createdDate: "2026-08-19T17:27:55.266Z", fromRef: { repository }, toRef: { repository } },
+    pullRequest: {
+      id,
+      title: `PR ${id}`,
+      createdDate: "2026-08-19T17:27:55.266Z",
+      fromRef: { repository },
+      toRef: { repository },
+    },
   };
 }
 
@@ -64,10 +70,17 @@ describe("the edge over real HTTP (bundled Worker in Miniflare)", () => {
     await drain();
     const payload = pullRequestEvent("pr:opened", 11);
 
-    const delivered = await deliverWebhook(edge.url, TENANT, { eventKey: "pr:opened", body: payload, secret: SECRET, requestId: "http-1" });
+    const delivered = await deliverWebhook(edge.url, TENANT, {
+      eventKey: "pr:opened",
+      body: payload,
+      secret: SECRET,
+      requestId: "http-1",
+    });
     const accepted = WebhookAccepted.parse(await delivered.json());
     const leased = LeaseResponse.parse(await (await agent("/lease", { max: 5, visibilityMs: 30_000 })).json());
-    const acked = AckResponse.parse(await (await agent("/ack", { acks: leased.messages.map((m) => m.leaseId) })).json());
+    const acked = AckResponse.parse(
+      await (await agent("/ack", { acks: leased.messages.map((m) => m.leaseId) })).json(),
+    );
     const stats = QueueStats.parse(await (await agent("/stats")).json());
 
     expect(delivered.status).toBe(202);
@@ -91,7 +104,11 @@ describe("the edge over real HTTP (bundled Worker in Miniflare)", () => {
     await drain();
 
     const polling = agent("/lease", { waitMs: 20_000 });
-    await deliverWebhook(edge.url, TENANT, { eventKey: "pr:merged", body: pullRequestEvent("pr:merged", 12), secret: SECRET });
+    await deliverWebhook(edge.url, TENANT, {
+      eventKey: "pr:merged",
+      body: pullRequestEvent("pr:merged", 12),
+      secret: SECRET,
+    });
     const leased = LeaseResponse.parse(await (await polling).json());
 
     expect(leased.messages.map((m) => m.eventKey)).toEqual(["pr:merged"]);
@@ -124,7 +141,11 @@ describe("the edge over real HTTP (bundled Worker in Miniflare)", () => {
   });
 
   it("refuses a bad signature and a bad token with 401", async () => {
-    const forged = await deliverWebhook(edge.url, TENANT, { eventKey: "pr:opened", body: pullRequestEvent("pr:opened", 1), secret: "forged" });
+    const forged = await deliverWebhook(edge.url, TENANT, {
+      eventKey: "pr:opened",
+      body: pullRequestEvent("pr:opened", 1),
+      secret: "forged",
+    });
     const badToken = await agent("/stats", undefined, "wrong-token-0123456789");
 
     expect([forged.status, badToken.status]).toEqual([401, 401]);
@@ -147,15 +168,33 @@ describe("the edge over real HTTP (bundled Worker in Miniflare)", () => {
   it("keeps its queue across a restart, on the same URL", async () => {
     await drain();
     const url = edge.url;
-    await deliverWebhook(edge.url, TENANT, { eventKey: "pr:declined", body: pullRequestEvent("pr:declined", 14), secret: SECRET, requestId: "restart-1" });
+    await deliverWebhook(edge.url, TENANT, {
+      eventKey: "pr:declined",
+      body: pullRequestEvent("pr:declined", 14),
+      secret: SECRET,
+      requestId: "restart-1",
+    });
     const inFlight = LeaseResponse.parse(await (await agent("/lease", { max: 1 })).json());
-    await deliverWebhook(edge.url, TENANT, { eventKey: "pr:opened", body: pullRequestEvent("pr:opened", 15), secret: SECRET });
+    await deliverWebhook(edge.url, TENANT, {
+      eventKey: "pr:opened",
+      body: pullRequestEvent("pr:opened", 15),
+      secret: SECRET,
+    });
 
     await edge.restart();
     const stats = QueueStats.parse(await (await agent("/stats")).json());
-    const acked = AckResponse.parse(await (await agent("/ack", { acks: inFlight.messages.map((m) => m.leaseId) })).json());
+    const acked = AckResponse.parse(
+      await (await agent("/ack", { acks: inFlight.messages.map((m) => m.leaseId) })).json(),
+    );
     const duplicate = WebhookAccepted.parse(
-      await (await deliverWebhook(edge.url, TENANT, { eventKey: "pr:declined", body: pullRequestEvent("pr:declined", 14), secret: SECRET, requestId: "restart-1" })).json(),
+      await (
+        await deliverWebhook(edge.url, TENANT, {
+          eventKey: "pr:declined",
+          body: pullRequestEvent("pr:declined", 14),
+          secret: SECRET,
+          requestId: "restart-1",
+        })
+      ).json(),
     );
     const rest = LeaseResponse.parse(await (await agent("/lease", {})).json());
 

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { QueueStats } from "../../../shared/protocol/schema";
 import { parseDotenv } from "../../../scripts/local-edge";
+import { QueueStats } from "../../../shared/protocol/schema";
 import { deliverWebhook } from "../../support/webhook-delivery";
 
 const dir = mkdtempSync(join(tmpdir(), "bbrelay-start-"));
@@ -13,9 +13,24 @@ const children: ChildProcess[] = [];
 
 /** Runs `npm start -- --edge-only` on a free port and waits (with a deadline) until it prints its URL. */
 async function start(): Promise<{ child: ChildProcess; output: () => string; url: string }> {
-  const child = spawn(process.execPath, ["scripts/start.mjs", "--edge-only", "--port", "0", "--state-dir", join(dir, "state"), "--secrets-file", secretsFile, "--bundle-dir", join(dir, "bundle")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "scripts/start.mjs",
+      "--edge-only",
+      "--port",
+      "0",
+      "--state-dir",
+      join(dir, "state"),
+      "--secrets-file",
+      secretsFile,
+      "--bundle-dir",
+      join(dir, "bundle"),
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -37,7 +52,9 @@ async function start(): Promise<{ child: ChildProcess; output: () => string; url
 
 async function stop(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal === null ? null : 0))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? (signal === null ? null : 0))),
+  );
   child.kill("SIGTERM");
   return exited;
 }
@@ -62,7 +79,9 @@ describe("npm start -- --edge-only", () => {
 
     const second = await start();
     const stats = QueueStats.parse(
-      await (await fetch(`${second.url}/agent/v1/default/stats`, { headers: { authorization: `Bearer ${agentToken}` } })).json(),
+      await (
+        await fetch(`${second.url}/agent/v1/default/stats`, { headers: { authorization: `Bearer ${agentToken}` } })
+      ).json(),
     );
     await stop(second.child);
 

@@ -8,7 +8,11 @@ function brokenPullRequests(pr: Json): Json[] {
     { ...base, id: "17", createdDate: "1747730324792", reviewers: null, closedDate: 1747730999000, state: "MERGED" },
     { ...base, links: null, toRef: { displayId: 5 }, participants: [{ user: null }], title: ["not", "a", "string"] },
     { id: 3.5, createdDate: -1000, updatedDate: 1e15, reviewers: [], participants: {}, fromRef: "main" },
-    { ...base, author: { user: { emailAddress: "ünïcödé@exämple.com", slug: "~zoë" } }, title: "Fix 😀 emoji \u0000 nul" },
+    {
+      ...base,
+      author: { user: { emailAddress: "ünïcödé@exämple.com", slug: "~zoë" } },
+      title: "Fix 😀 emoji \u0000 nul",
+    },
   ];
 }
 
@@ -42,13 +46,16 @@ export function corpusInputs(): Json[] {
     "1425599507",
     "é ü 😀 \u2028 \u001f \u007f",
     "YWJj",
-    "[1,{\"a\":null}]",
+    '[1,{"a":null}]',
     [],
     [1, 2, 3],
     [3, 1, 2, 1],
     [null, false, true, 0, "a", [], {}],
     ["a", "B", "c", "é"],
-    [[1, 2], [3, [4, [5]]]],
+    [
+      [1, 2],
+      [3, [4, [5]]],
+    ],
     [{ a: 2, b: "x" }, { a: 1 }, { a: 2, b: "y" }, { b: 0 }],
     [{ key: "a", value: 1 }, { name: "b", v: 2 }, { k: "c" }],
     { key: "b", value: "x", k: "a" },

@@ -1,18 +1,18 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
-import type { Json } from "../../../relay/mapping/engine";
 import { compileJq } from "../../../relay/mapping/compiled/compiled-program";
 import { jsonEqual } from "../../../relay/mapping/compiled/outcomes-equal";
 import { InputPreparer, NEEDS_REFERENCE } from "../../../relay/mapping/compiled/prepare-input";
 import { DeferToReference } from "../../../relay/mapping/compiled/runtime/signals";
 import { dump } from "../../../relay/mapping/compiled/runtime/text";
+import type { Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
 import { seedPayload, seedText } from "../mapping/seed-files";
 import { CORNER_CASES, MANUAL_EXAMPLES, RANDOM_INPUT_EXPRESSIONS } from "./corpus-expressions";
-import { payloadVariants, randomInputs } from "./random-inputs";
 import { corpusInputs } from "./corpus-inputs";
+import { payloadVariants, randomInputs } from "./random-inputs";
 import { runReference } from "./reference-batch";
 
 /**
@@ -69,14 +69,28 @@ afterAll(async () => {
   console.log(`differential suite: ${corpus.length} corpus inputs, ${total} compared pairs\n${lines.join("\n")}`);
 });
 
-async function differential(name: string, expressions: readonly string[], inputs: readonly Json[] = corpus): Promise<Report> {
+async function differential(
+  name: string,
+  expressions: readonly string[],
+  inputs: readonly Json[] = corpus,
+): Promise<Report> {
   const preparer = new InputPreparer();
   const prepared = inputs.map((input) => {
     const ready = preparer.prepare(input);
     if (ready === NEEDS_REFERENCE) throw new Error("the corpus has an input only jq-wasm can take");
     return ready;
   });
-  const report: Report = { expressions: expressions.length, compiled: 0, fallback: [], compileErrors: 0, pairs: 0, textChecked: 0, deferred: 0, deferReasons: {}, mismatches: [] };
+  const report: Report = {
+    expressions: expressions.length,
+    compiled: 0,
+    fallback: [],
+    compileErrors: 0,
+    pairs: 0,
+    textChecked: 0,
+    deferred: 0,
+    deferReasons: {},
+    mismatches: [],
+  };
   for (const source of expressions) {
     const result = compileJq(source, { now: () => NOW });
     if (/\binputs?\b|\bhalt/.test(source)) {
@@ -126,7 +140,10 @@ async function differential(name: string, expressions: readonly string[], inputs
         return;
       }
       if (expected.kind === "error" && actual.kind === "error") {
-        if (actual.message !== expected.message) report.mismatches.push(`${where}: error ${JSON.stringify(actual.message)} != ${JSON.stringify(expected.message)}`);
+        if (actual.message !== expected.message)
+          report.mismatches.push(
+            `${where}: error ${JSON.stringify(actual.message)} != ${JSON.stringify(expected.message)}`,
+          );
         return;
       }
       if (expected.kind !== actual.kind) {
@@ -143,7 +160,17 @@ describe("the batched reference", () => {
   it("reports what the jq-wasm engine reports, one call per pair", async () => {
     const engine = new JqWasmEngine();
     try {
-      const sources = [".a", ".id | tostring", "error(\"x\")", "error({a: 1})", "error(\" padded \")", "empty", ".[0]", "keys", "error(null)"];
+      const sources = [
+        ".a",
+        ".id | tostring",
+        'error("x")',
+        "error({a: 1})",
+        'error(" padded ")',
+        "empty",
+        ".[0]",
+        "keys",
+        "error(null)",
+      ];
       for (const source of sources) {
         const batched = await runReference(runtime, source, corpus);
         const compiled = await engine.compile(source);
@@ -151,7 +178,12 @@ describe("the batched reference", () => {
         for (const [i, input] of corpus.entries()) {
           const expected = await compiled.program.first(input);
           const got = batched[i];
-          const asOutcome = got?.kind === "value" ? { kind: "value", value: JSON.parse(got.text) as Json } : got?.kind === "error" ? { kind: "error", message: got.message } : got;
+          const asOutcome =
+            got?.kind === "value"
+              ? { kind: "value", value: JSON.parse(got.text) as Json }
+              : got?.kind === "error"
+                ? { kind: "error", message: got.message }
+                : got;
           expect(asOutcome, `${source} on ${JSON.stringify(input)}`).toEqual(expected);
         }
       }
@@ -172,7 +204,9 @@ describe("compiled engine against jq-wasm", () => {
 
   it("agrees on the mappings' leaves over payloads with fields dropped, nulled or of the wrong kind", async () => {
     const leaves = [...mappingLeaves(seedText("port-app-config.yaml")), ...mappingLeaves(DEFAULT_MAPPING_YAML)];
-    const variants = (["project", "repository", "pull-request", "user"] as const).flatMap((kind, i) => payloadVariants(seedPayload(kind), 40, 7 + i));
+    const variants = (["project", "repository", "pull-request", "user"] as const).flatMap((kind, i) =>
+      payloadVariants(seedPayload(kind), 40, 7 + i),
+    );
     const report = await differential("payload variants", leaves, variants);
     expect(report.mismatches).toEqual([]);
     expect(report.pairs - report.deferred).toBeGreaterThan(leaves.length * 150);
@@ -186,18 +220,36 @@ describe("compiled engine against jq-wasm", () => {
 
   it("agrees on dates across centuries, leap days and negative instants", async () => {
     // A deterministic spread of instants: every edge below, and a pseudo-random walk from 1901 to 2099.
-    const instants: Json[] = [0, -1, 1, -86400, 951782400, 951868800, 946684799, 946684800, 4102444799, -2208988800, 1709164800, 1747730324.792, -1.5, 59.999];
+    const instants: Json[] = [
+      0, -1, 1, -86400, 951782400, 951868800, 946684799, 946684800, 4102444799, -2208988800, 1709164800, 1747730324.792,
+      -1.5, 59.999,
+    ];
     let seed = 12345;
     for (let i = 0; i < 160; i++) {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       instants.push(-2177452800 + (seed / 2147483648) * 6311433600);
     }
-    const dates = instants.map((t) => [t, new Date(Math.trunc(t as number) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")]);
-    const report = await differential("dates", [
-      ".[0] | gmtime", ".[0] | todate", ".[0] | gmtime | mktime", ".[0] | gmtime | todate", ".[1] | fromdate", ".[1] | strptime(\"%Y-%m-%dT%H:%M:%SZ\")",
-      ".[0] | strftime(\"%Y %m %d %e %H %M %S %j %y %a %A %b %B %h %p %I %u %w %D %F %T %R %%\")", ".[1] | fromdate == (.[0] | floor)",
-      ".[0] | floor | todate == .[1]", ".[1] | strptime(\"%Y-%m-%dT%H:%M:%SZ\") | mktime", ".[0] | gmtime | .[6:]",
-    ], dates);
+    const dates = instants.map((t) => [
+      t,
+      new Date(Math.trunc(t as number) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    ]);
+    const report = await differential(
+      "dates",
+      [
+        ".[0] | gmtime",
+        ".[0] | todate",
+        ".[0] | gmtime | mktime",
+        ".[0] | gmtime | todate",
+        ".[1] | fromdate",
+        '.[1] | strptime("%Y-%m-%dT%H:%M:%SZ")',
+        '.[0] | strftime("%Y %m %d %e %H %M %S %j %y %a %A %b %B %h %p %I %u %w %D %F %T %R %%")',
+        ".[1] | fromdate == (.[0] | floor)",
+        ".[0] | floor | todate == .[1]",
+        '.[1] | strptime("%Y-%m-%dT%H:%M:%SZ") | mktime',
+        ".[0] | gmtime | .[6:]",
+      ],
+      dates,
+    );
     expect(report.mismatches).toEqual([]);
     expect(report.pairs - report.deferred).toBeGreaterThan(1500);
   });

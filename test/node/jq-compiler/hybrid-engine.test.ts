@@ -1,10 +1,10 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Logger } from "../../../relay/log/logger";
-import type { JqOutcome, JqProgram, Json } from "../../../relay/mapping/engine";
-import { fromFn, type Builtin } from "../../../relay/mapping/compiled/compiled-types";
+import { type Builtin, fromFn } from "../../../relay/mapping/compiled/compiled-types";
 import { explainJq } from "../../../relay/mapping/compiled/explain";
-import { HybridJqEngine, type Divergence } from "../../../relay/mapping/compiled/hybrid-engine";
+import { type Divergence, HybridJqEngine } from "../../../relay/mapping/compiled/hybrid-engine";
+import type { JqOutcome, JqProgram, Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { seedPayload } from "../mapping/seed-files";
 
@@ -38,17 +38,30 @@ function recordingLogger(): { logger: Logger; lines: () => Record<string, unknow
     },
   });
   const logger = new Logger({ stream, format: "json", level: "debug" });
-  return { logger, lines: () => chunks.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe("HybridJqEngine", () => {
   it("serves the seed's pull-request leaves compiled and exotic ones with jq-wasm, and reports jq's compile errors", async () => {
     const e = engine();
-    expect((await program(e, '.createdDate | (tonumber / 1000 | strftime("%Y-%m-%dT%H:%M:%SZ"))')).engine).toBe("compiled");
+    expect((await program(e, '.createdDate | (tonumber / 1000 | strftime("%Y-%m-%dT%H:%M:%SZ"))')).engine).toBe(
+      "compiled",
+    );
     expect((await program(e, "[.reviewers[].user.emailAddress]")).engine).toBe("compiled");
     expect((await program(e, "$ENV | type")).engine).toBe("jq-wasm");
     expect((await program(e, "[.[] | @csv]")).engine).toBe("jq-wasm");
-    expect(await e.compile(".a | foo(1)")).toEqual({ kind: "error", message: expect.stringContaining("foo/1 is not defined") });
+    expect(await e.compile(".a | foo(1)")).toEqual({
+      kind: "error",
+      message: expect.stringContaining("foo/1 is not defined"),
+    });
     expect(e.stats).toMatchObject({ compiledPrograms: 2, referencePrograms: 2 });
   });
 
@@ -71,14 +84,31 @@ describe("HybridJqEngine", () => {
   it("keeps shadowing one run in N after the first ones, and catches a builtin broken only for some inputs", async () => {
     const divergences: Divergence[] = [];
     // Broken only for strings longer than 20 characters: the first runs agree, a later one does not.
-    const brokenForLong: Builtin = () => fromFn((x) => (typeof x === "string" && x.length > 20 ? x.toUpperCase() : typeof x === "string" ? x.toLowerCase() : x));
-    const e = engine({ shadowRuns: 2, shadowEvery: 3, builtinOverrides: { "ascii_downcase/0": brokenForLong }, onDivergence: (d) => divergences.push(d) });
+    const brokenForLong: Builtin = () =>
+      fromFn((x) =>
+        typeof x === "string" && x.length > 20 ? x.toUpperCase() : typeof x === "string" ? x.toLowerCase() : x,
+      );
+    const e = engine({
+      shadowRuns: 2,
+      shadowEvery: 3,
+      builtinOverrides: { "ascii_downcase/0": brokenForLong },
+      onDivergence: (d) => divergences.push(d),
+    });
     const p = await program(e, "ascii_downcase");
     const titles = ["A", "B", "C", "D", "a title longer than twenty", "E", "F", "G"];
     const outcomes: JqOutcome[] = [];
     for (const title of titles) outcomes.push(await p.first(title));
     // Runs 1-2 shadowed (agree), 3-4 compiled, 5 shadowed: the long title diverges and is answered by jq-wasm.
-    expect(outcomes.map((o) => (o.kind === "value" ? o.value : o.kind))).toEqual(["a", "b", "c", "d", "a title longer than twenty", "e", "f", "g"]);
+    expect(outcomes.map((o) => (o.kind === "value" ? o.value : o.kind))).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+      "a title longer than twenty",
+      "e",
+      "f",
+      "g",
+    ]);
     expect(divergences.map((d) => d.expression)).toEqual(["ascii_downcase"]);
     expect(p.engine).toBe("jq-wasm");
   });
@@ -100,7 +130,12 @@ describe("HybridJqEngine", () => {
   it("catches a deliberately broken compiled builtin, warns naming the expression and sends it to jq-wasm for good", async () => {
     const divergences: Divergence[] = [];
     const { logger, lines } = recordingLogger();
-    const e = engine({ shadowRuns: 5, builtinOverrides: { "ascii_downcase/0": brokenDowncase }, onDivergence: (d) => divergences.push(d), logger });
+    const e = engine({
+      shadowRuns: 5,
+      builtinOverrides: { "ascii_downcase/0": brokenDowncase },
+      onDivergence: (d) => divergences.push(d),
+      logger,
+    });
     const p = await program(e, ".title | ascii_downcase");
     expect(p.engine).toBe("compiled");
 
@@ -110,11 +145,16 @@ describe("HybridJqEngine", () => {
     expect(outcome).toEqual({ kind: "value", value: "fix the build" });
     expect(p.engine).toBe("jq-wasm");
     expect(divergences).toEqual([
-      { expression: ".title | ascii_downcase", compiled: { kind: "value", value: "FIX THE BUILD" }, reference: { kind: "value", value: "fix the build" } },
+      {
+        expression: ".title | ascii_downcase",
+        compiled: { kind: "value", value: "FIX THE BUILD" },
+        reference: { kind: "value", value: "fix the build" },
+      },
     ]);
     expect(lines()).toEqual([expect.objectContaining({ level: "warn", expression: ".title | ascii_downcase" })]);
     // For good: later runs (past the shadow window too) are jq-wasm's.
-    for (let i = 0; i < 8; i++) expect(await p.first({ title: `Run ${i}` })).toEqual({ kind: "value", value: `run ${i}` });
+    for (let i = 0; i < 8; i++)
+      expect(await p.first({ title: `Run ${i}` })).toEqual({ kind: "value", value: `run ${i}` });
     expect(e.stats.divergences).toBe(1);
   });
 
@@ -148,7 +188,14 @@ describe("HybridJqEngine", () => {
     const e = engine({ shadowRuns: 0 });
     const wasm = new JqWasmEngine();
     try {
-      const leaves = [".key", ".links.self[0].href", ".id | tostring", '.updatedDate | (tonumber / 1000 | strftime("%Y-%m-%dT%H:%M:%SZ"))', ".toRef.repository.slug", "[.participants[].user.emailAddress]"];
+      const leaves = [
+        ".key",
+        ".links.self[0].href",
+        ".id | tostring",
+        '.updatedDate | (tonumber / 1000 | strftime("%Y-%m-%dT%H:%M:%SZ"))',
+        ".toRef.repository.slug",
+        "[.participants[].user.emailAddress]",
+      ];
       for (const kind of ["project", "repository", "pull-request", "user"] as const) {
         for (const leaf of leaves) {
           const hybrid = await program(e, leaf);
@@ -166,10 +213,16 @@ describe("HybridJqEngine", () => {
 describe("explainJq", () => {
   it("names the engine and the reason", () => {
     expect(explainJq(".a.b")).toEqual({ engine: "compiled", reason: "every construct is in the compiled subset" });
-    expect(explainJq("env.HOME")).toEqual({ engine: "jq-wasm", reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)" });
+    expect(explainJq("env.HOME")).toEqual({
+      engine: "jq-wasm",
+      reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)",
+    });
     expect(explainJq(".a |= 1")).toEqual({ engine: "jq-wasm", reason: "assignment operator |=" });
     expect(explainJq("now").reason).toContain("uses now");
-    expect(explainJq('.title | test("^(fix|feat)(?=:)")')).toEqual({ engine: "jq-wasm", reason: expect.stringContaining("outside the verified subset") });
+    expect(explainJq('.title | test("^(fix|feat)(?=:)")')).toEqual({
+      engine: "jq-wasm",
+      reason: expect.stringContaining("outside the verified subset"),
+    });
     expect(explainJq('.title | test("^(fix|feat): "; "i")').engine).toBe("compiled");
     expect(explainJq('.title | test("a b"; "x")')).toEqual({ engine: "jq-wasm", reason: 'regex flags "x"' });
     expect(explainJq('strftime("%Y %Z")')).toEqual({ engine: "jq-wasm", reason: "strftime format %Y %Z" });

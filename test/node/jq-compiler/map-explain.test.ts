@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedPath } from "../mapping/seed-files";
 import { bbrelay } from "../../support/cli-runner";
+import { seedPath } from "../mapping/seed-files";
 
 let dir = "";
 beforeAll(async () => {
@@ -38,16 +38,54 @@ describe("bbrelay map --explain", () => {
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
-      { resource: "resources[0]", path: "identifier", engine: "compiled", reason: "every construct is in the compiled subset", source: ".slug" },
-      { resource: "resources[0]", path: "title", engine: "compiled", reason: "every construct is in the compiled subset", source: ".displayName" },
-      { resource: "resources[0]", path: "blueprint", engine: "compiled", reason: "every construct is in the compiled subset", source: '"bitbucketUser"' },
-      { resource: "resources[0]", path: "properties.home", engine: "jq-wasm", reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)", source: "env.HOME" },
-      { resource: "resources[0]", path: "properties.tags", engine: "jq-wasm", reason: "format @csv", source: ".tags | @csv" },
+      {
+        resource: "resources[0]",
+        path: "identifier",
+        engine: "compiled",
+        reason: "every construct is in the compiled subset",
+        source: ".slug",
+      },
+      {
+        resource: "resources[0]",
+        path: "title",
+        engine: "compiled",
+        reason: "every construct is in the compiled subset",
+        source: ".displayName",
+      },
+      {
+        resource: "resources[0]",
+        path: "blueprint",
+        engine: "compiled",
+        reason: "every construct is in the compiled subset",
+        source: '"bitbucketUser"',
+      },
+      {
+        resource: "resources[0]",
+        path: "properties.home",
+        engine: "jq-wasm",
+        reason: "env (the mapper binds it to the variables BBRELAY_JQ_ENV names)",
+        source: "env.HOME",
+      },
+      {
+        resource: "resources[0]",
+        path: "properties.tags",
+        engine: "jq-wasm",
+        reason: "format @csv",
+        source: ".tags | @csv",
+      },
     ]);
   });
 
   it("shows the seed's pull-request mapping served entirely by the compiled engine", async () => {
-    const run = await bbrelay(["map", "--kind", "pull-request", "--config", seedPath("port-app-config.yaml"), "--explain", "--json"]);
+    const run = await bbrelay([
+      "map",
+      "--kind",
+      "pull-request",
+      "--config",
+      seedPath("port-app-config.yaml"),
+      "--explain",
+      "--json",
+    ]);
 
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as { engine: string }[];

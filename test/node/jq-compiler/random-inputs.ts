@@ -9,9 +9,68 @@ function lcg(seed: number): () => number {
   };
 }
 
-const STRINGS = ["", "a", "abc", "A b C", "é", "日本", "😀x", "a,b", "  x  ", "MERGED", "2015-03-05T23:51:47Z", "12", "-0.5", "~key", "a\nb", "\"q\"", "\\", "\u0000", "null", "true"];
-const KEYS = ["a", "b", "id", "key", "value", "name", "title", "x y", "é", "", "links", "self", "state", "1", "__proto__", "constructor"];
-const NUMBERS = [0, 1, -1, 2, 0.5, -2.5, 3.14159, 100, 1e3, 1e15, 1e16, 1e17, 1e21, 1e-5, 1e-7, 123456789, 1747730324792, 1747730324.792, 2 ** 53, -1e300];
+const STRINGS = [
+  "",
+  "a",
+  "abc",
+  "A b C",
+  "é",
+  "日本",
+  "😀x",
+  "a,b",
+  "  x  ",
+  "MERGED",
+  "2015-03-05T23:51:47Z",
+  "12",
+  "-0.5",
+  "~key",
+  "a\nb",
+  '"q"',
+  "\\",
+  "\u0000",
+  "null",
+  "true",
+];
+const KEYS = [
+  "a",
+  "b",
+  "id",
+  "key",
+  "value",
+  "name",
+  "title",
+  "x y",
+  "é",
+  "",
+  "links",
+  "self",
+  "state",
+  "1",
+  "__proto__",
+  "constructor",
+];
+const NUMBERS = [
+  0,
+  1,
+  -1,
+  2,
+  0.5,
+  -2.5,
+  3.14159,
+  100,
+  1e3,
+  1e15,
+  1e16,
+  1e17,
+  1e21,
+  1e-5,
+  1e-7,
+  123456789,
+  1747730324792,
+  1747730324.792,
+  2 ** 53,
+  -1e300,
+];
 
 /**
  * Random JSON values of every kind (nested arrays and objects, unicode, tricky keys, numbers of every magnitude),
@@ -34,7 +93,12 @@ export function randomInputs(count: number, seed: number): Json[] {
     if (r < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
     const object: { [key: string]: Json } = {};
     for (let i = Math.floor(random() * 4); i > 0; i--) {
-      Object.defineProperty(object, pick(KEYS), { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(object, pick(KEYS), {
+        value: value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return object;
   };
@@ -55,7 +119,12 @@ export function payloadVariants(payload: Json, count: number, seed: number): Jso
     for (const [key, v] of Object.entries(value)) {
       const r = random();
       if (r < 0.08) continue;
-      const next = r < 0.14 ? null : r < 0.22 ? (replacements[Math.floor(random() * replacements.length)] ?? null) : mutate(v, depth + 1);
+      const next =
+        r < 0.14
+          ? null
+          : r < 0.22
+            ? (replacements[Math.floor(random() * replacements.length)] ?? null)
+            : mutate(v, depth + 1);
       Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
     }
     return out;

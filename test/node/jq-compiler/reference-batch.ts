@@ -20,7 +20,11 @@ const EMPTY = '{"k":"n"}';
  * each), and each run's first output or error is caught inside jq and printed as one line, so one input's error
  * cannot hide another's result. Batches stay small because jq-wasm's I/O cost grows with the call's size.
  */
-export async function runReference(runtime: JqWasmRuntime, source: string, inputs: readonly Json[]): Promise<ReferenceResult[]> {
+export async function runReference(
+  runtime: JqWasmRuntime,
+  source: string,
+  inputs: readonly Json[],
+): Promise<ReferenceResult[]> {
   const filter = `try ([limit(1; (\n${source}\n))] | if length == 0 then {"k":"n"} else {"k":"v","v":.[0]} end) catch {"k":"e","e":.}`;
   const results: ReferenceResult[] = [];
   let batch: string[] = [];
@@ -40,7 +44,8 @@ export async function runReference(runtime: JqWasmRuntime, source: string, input
       throw error;
     }
     const lines = output.split("\n");
-    if (lines.length !== batch.length) throw new Error(`expected ${batch.length} lines from jq-wasm, got ${lines.length}: ${output.slice(0, 200)}`);
+    if (lines.length !== batch.length)
+      throw new Error(`expected ${batch.length} lines from jq-wasm, got ${lines.length}: ${output.slice(0, 200)}`);
     for (const line of lines) results.push(decode(line));
     batch = [];
     size = 0;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EdgeError } from "../../../relay/edge/edge-client";
-import { DrainLoop, type DrainEdge } from "../../../relay/live/drain-loop";
+import { type DrainEdge, DrainLoop } from "../../../relay/live/drain-loop";
 import type { MessageHandler, MessageOutcome } from "../../../relay/live/message-outcome";
 import type { AckRequestInput, ExtendRequest, LeasedMessage, LeaseRequestInput } from "../../../shared/protocol/schema";
 import { silentLogger } from "../../support/silent-logger";
@@ -21,7 +21,16 @@ class MemoryEdge implements DrainEdge {
 
   add(entityKey: string | null, type: LeasedMessage["type"] = "event"): LeasedMessage {
     const id = String(this.#next++);
-    const message: LeasedMessage = { id, leaseId: `lease-${id}`, type, entityKey, receivedAt: 0, attempts: 1, leaseExpiresAt: Date.now() + 2_000, ...(type === "event" ? { eventKey: "pr:opened" } : {}) };
+    const message: LeasedMessage = {
+      id,
+      leaseId: `lease-${id}`,
+      type,
+      entityKey,
+      receivedAt: 0,
+      attempts: 1,
+      leaseExpiresAt: Date.now() + 2_000,
+      ...(type === "event" ? { eventKey: "pr:opened" } : {}),
+    };
     this.queue.push(message);
     return message;
   }
@@ -63,7 +72,13 @@ class MemoryEdge implements DrainEdge {
 
   async extend(request: ExtendRequest) {
     this.extends.push(request);
-    return { results: request.leases.map(({ leaseId, visibilityMs }) => ({ leaseId, outcome: "ok" as const, leaseExpiresAt: Date.now() + visibilityMs })) };
+    return {
+      results: request.leases.map(({ leaseId, visibilityMs }) => ({
+        leaseId,
+        outcome: "ok" as const,
+        leaseExpiresAt: Date.now() + visibilityMs,
+      })),
+    };
   }
 
   settled(): Map<string, string> {
@@ -94,8 +109,19 @@ afterEach(async () => {
   for (const loop of loops.splice(0)) await loop.stop();
 });
 
-function loopOf(edge: MemoryEdge, handler: MessageHandler, options: Partial<ConstructorParameters<typeof DrainLoop>[0]> = {}): DrainLoop {
-  const loop = new DrainLoop({ edge, handler, logger: silentLogger(), waitMs: 20, sleep: async () => undefined, ...options });
+function loopOf(
+  edge: MemoryEdge,
+  handler: MessageHandler,
+  options: Partial<ConstructorParameters<typeof DrainLoop>[0]> = {},
+): DrainLoop {
+  const loop = new DrainLoop({
+    edge,
+    handler,
+    logger: silentLogger(),
+    waitMs: 20,
+    sleep: async () => undefined,
+    ...options,
+  });
   loops.push(loop);
   return loop;
 }
@@ -106,16 +132,25 @@ describe("the drain loop", () => {
     const ok = edge.add("pull-request:P/r/1");
     const retry = edge.add("pull-request:P/r/2");
     const dead = edge.add("pull-request:P/r/3");
-    const loop = loopOf(edge, handlerOf(async (message) => {
-      if (message.id === retry.id) return { action: "retry", delayMs: 5_000, reason: "Bitbucket: 503" };
-      if (message.id === dead.id) return { action: "dead", reason: "the catalog refused it" };
-      return { action: "ack" };
-    }));
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message) => {
+        if (message.id === retry.id) return { action: "retry", delayMs: 5_000, reason: "Bitbucket: 503" };
+        if (message.id === dead.id) return { action: "dead", reason: "the catalog refused it" };
+        return { action: "ack" };
+      }),
+    );
 
     void loop.start();
     await until(() => edge.settled().size === 3, "three outcomes");
 
-    expect(edge.settled()).toEqual(new Map([[ok.leaseId, "ack"], [retry.leaseId, "retry:5000"], [dead.leaseId, "dead:the catalog refused it"]]));
+    expect(edge.settled()).toEqual(
+      new Map([
+        [ok.leaseId, "ack"],
+        [retry.leaseId, "retry:5000"],
+        [dead.leaseId, "dead:the catalog refused it"],
+      ]),
+    );
     expect(loop.stats).toMatchObject({ acked: 1, retried: 1, dead: 1 });
   });
 
@@ -127,16 +162,19 @@ describe("the drain loop", () => {
     let running = 0;
     let maxSameEntity = 0;
     const active = new Map<string, number>();
-    const loop = loopOf(edge, handlerOf(async (message) => {
-      const key = message.entityKey ?? "";
-      active.set(key, (active.get(key) ?? 0) + 1);
-      maxSameEntity = Math.max(maxSameEntity, active.get(key) ?? 0);
-      running++;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      running--;
-      active.set(key, (active.get(key) ?? 1) - 1);
-      return { action: "ack" };
-    }));
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message) => {
+        const key = message.entityKey ?? "";
+        active.set(key, (active.get(key) ?? 0) + 1);
+        maxSameEntity = Math.max(maxSameEntity, active.get(key) ?? 0);
+        running++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        active.set(key, (active.get(key) ?? 1) - 1);
+        return { action: "ack" };
+      }),
+    );
 
     void loop.start();
     await until(() => edge.settled().size === 3, "three acks");
@@ -148,9 +186,12 @@ describe("the drain loop", () => {
   it("retries a message whose handler throws (a bug) instead of losing or acking it", async () => {
     const edge = new MemoryEdge();
     const message = edge.add("project:P");
-    const loop = loopOf(edge, handlerOf(async () => {
-      throw new Error("boom");
-    }));
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => {
+        throw new Error("boom");
+      }),
+    );
 
     void loop.start();
     await until(() => edge.settled().size === 1, "an outcome");
@@ -162,10 +203,14 @@ describe("the drain loop", () => {
     const edge = new MemoryEdge();
     const resync = edge.add("resync", "resync");
     let releaseResync: () => void = () => undefined;
-    const loop = loopOf(edge, handlerOf(async (message) => {
-      if (message.type === "resync") await new Promise<void>((resolve) => (releaseResync = resolve));
-      return { action: "ack" };
-    }), { concurrency: 2 });
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message) => {
+        if (message.type === "resync") await new Promise<void>((resolve) => (releaseResync = resolve));
+        return { action: "ack" };
+      }),
+      { concurrency: 2 },
+    );
 
     void loop.start();
     await until(() => loop.inFlight === 1, "the resync in flight");
@@ -220,12 +265,16 @@ describe("the drain loop", () => {
     edge.failLeases = 3;
     edge.add("project:P");
     const waits: number[] = [];
-    const loop = loopOf(edge, handlerOf(async () => ({ action: "ack" })), {
-      sleep: async (ms) => {
-        waits.push(ms);
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => ({ action: "ack" })),
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+        random: () => 0.999,
       },
-      random: () => 0.999,
-    });
+    );
 
     void loop.start();
     await until(() => edge.settled().size === 1, "the ack after reconnecting");
@@ -237,7 +286,10 @@ describe("the drain loop", () => {
   it("stops on an error waiting cannot fix (a rejected token), rejecting start()", async () => {
     const edge = new MemoryEdge();
     edge.fatal = new EdgeError("POST /lease: unauthorized", 401, "unauthorized", false);
-    const loop = loopOf(edge, handlerOf(async () => ({ action: "ack" })));
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => ({ action: "ack" })),
+    );
 
     await expect(loop.start()).rejects.toThrow(/unauthorized/);
   });
@@ -246,27 +298,40 @@ describe("the drain loop", () => {
     const edge = new MemoryEdge();
     const quick = edge.add("project:quick");
     const stuck = edge.add("project:stuck");
-    const loop = loopOf(edge, handlerOf(async (message, signal) => {
-      if (message.id === quick.id) {
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return { action: "ack" };
-      }
-      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
-      return { action: "retry", delayMs: 0, reason: "the agent stopped" };
-    }), { graceMs: 200, sleep: (ms, signal) => new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(new Error("aborted"));
-      });
-    }) });
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message, signal) => {
+        if (message.id === quick.id) {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return { action: "ack" };
+        }
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+        return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+      }),
+      {
+        graceMs: 200,
+        sleep: (ms, signal) =>
+          new Promise((resolve, reject) => {
+            const timer = setTimeout(resolve, ms);
+            signal?.addEventListener("abort", () => {
+              clearTimeout(timer);
+              reject(new Error("aborted"));
+            });
+          }),
+      },
+    );
 
     const running = loop.start();
     await until(() => loop.inFlight === 2, "both in flight");
     await loop.stop();
     await running;
 
-    expect(edge.settled()).toEqual(new Map([[quick.leaseId, "ack"], [stuck.leaseId, "retry:0"]]));
+    expect(edge.settled()).toEqual(
+      new Map([
+        [quick.leaseId, "ack"],
+        [stuck.leaseId, "retry:0"],
+      ]),
+    );
     expect(loop.inFlight).toBe(0);
   });
 });

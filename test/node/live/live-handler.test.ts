@@ -10,7 +10,7 @@ import { ResyncCoordinator } from "../../../relay/live/resync-coordinator";
 import { EntityWriter } from "../../../relay/sync/entity-writer";
 import type { LeasedMessage } from "../../../shared/protocol/schema";
 import type { DeliveryRecord } from "../../fakes/bitbucket-server/index";
-import { startResyncFixture, type ResyncFixture } from "../../support/resync-fixture";
+import { type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
 
 /**
  * The live handler on its own (no edge): each fake delivery becomes a leased message; the catalog is checked after.
@@ -30,15 +30,32 @@ async function setup(mappingYaml?: string) {
   }
   const started = await startResyncFixture(mapping === undefined ? {} : { mapping });
   fixtures.push(started);
-  started.fake.generate({ seed: 13, projects: 1, repositories: 2, pullRequests: 3, users: 3, emptyRatio: 0, archivedRatio: 0 });
+  started.fake.generate({
+    seed: 13,
+    projects: 1,
+    repositories: 2,
+    pullRequests: 3,
+    users: 3,
+    emptyRatio: 0,
+    archivedRatio: 0,
+  });
   // A hook so that mutations produce deliveries (sent nowhere: the handler gets them directly).
   const [project] = [...started.fake.state.projects.values()];
   if (project === undefined) throw new Error("no project");
   await started.client.webhooks.create({
     scope: { type: "project", projectKey: project.key },
-    webhook: { name: "test", url: "http://127.0.0.1:9/unused", events: ["pr:opened", "pr:merged", "pr:deleted", "repo:refs_changed", "repo:modified"], active: true },
+    webhook: {
+      name: "test",
+      url: "http://127.0.0.1:9/unused",
+      events: ["pr:opened", "pr:merged", "pr:deleted", "repo:refs_changed", "repo:modified"],
+      active: true,
+    },
   });
-  const writer = new EntityWriter({ catalog: started.catalog, state: started.state, upsertOptions: { merge: true, createMissingRelatedEntities: true } });
+  const writer = new EntityWriter({
+    catalog: started.catalog,
+    state: started.state,
+    upsertOptions: { merge: true, createMissingRelatedEntities: true },
+  });
   const handler = new LiveHandler({
     client: started.client,
     mapping: started.mapping,
@@ -74,8 +91,14 @@ const signal = new AbortController().signal;
 
 describe("the live handler", () => {
   it("deletes a pull request that no longer passes its selector (merged while only OPEN ones are synced)", async () => {
-    const { started, handler, repo } = await setup(DEFAULT_MAPPING_YAML.replace("      state: ALL", "      state: OPEN"));
-    const opened = await started.fake.mutations.openPullRequest({ ...repo, title: "Soon merged", fromBranch: "feature/m" });
+    const { started, handler, repo } = await setup(
+      DEFAULT_MAPPING_YAML.replace("      state: ALL", "      state: OPEN"),
+    );
+    const opened = await started.fake.mutations.openPullRequest({
+      ...repo,
+      title: "Soon merged",
+      fromBranch: "feature/m",
+    });
     const identifier = `${repo.projectKey}/${repo.repositorySlug}/${opened.value.id}`;
     const [openedDelivery] = opened.deliveries;
     if (openedDelivery === undefined) throw new Error("no delivery");
@@ -94,7 +117,8 @@ describe("the live handler", () => {
     const { started, handler, repo } = await setup();
     const first = await started.fake.mutations.openPullRequest({ ...repo, title: "Deleted", fromBranch: "feature/d1" });
     const second = await started.fake.mutations.openPullRequest({ ...repo, title: "Gone", fromBranch: "feature/d2" });
-    for (const delivery of [...first.deliveries, ...second.deliveries]) await handler.handle(messageOf(delivery), signal);
+    for (const delivery of [...first.deliveries, ...second.deliveries])
+      await handler.handle(messageOf(delivery), signal);
     const deleted = await started.fake.mutations.deletePullRequest({ ...repo, pullRequestId: first.value.id });
     // The second PR is deleted too, but its (late) pr:opened arrives again: the re-read answers 404.
     await started.fake.mutations.deletePullRequest({ ...repo, pullRequestId: second.value.id });
@@ -132,7 +156,9 @@ describe("the live handler", () => {
 
   it("moves a renamed repository and its pull requests to their new identifiers", async () => {
     const { started, handler, repo } = await setup();
-    const prsBefore = catalog(started).query({ blueprint: "bitbucketPullRequest" }).filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/${repo.repositorySlug}/`));
+    const prsBefore = catalog(started)
+      .query({ blueprint: "bitbucketPullRequest" })
+      .filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/${repo.repositorySlug}/`));
     const renamed = await started.fake.mutations.renameRepository({ ...repo, name: "Brand New" });
     const [delivery] = renamed.deliveries;
     if (delivery === undefined) throw new Error("no delivery");
@@ -140,10 +166,18 @@ describe("the live handler", () => {
     expect(await handler.handle(messageOf(delivery), signal)).toEqual({ action: "ack" });
 
     expect(await started.catalog.get("bitbucketRepository", `${repo.projectKey}/${repo.repositorySlug}`)).toBeNull();
-    expect(await started.catalog.get("bitbucketRepository", `${repo.projectKey}/brand-new`)).toMatchObject({ title: "Brand New" });
-    const prsAfter = catalog(started).query({ blueprint: "bitbucketPullRequest" }).filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/brand-new/`));
+    expect(await started.catalog.get("bitbucketRepository", `${repo.projectKey}/brand-new`)).toMatchObject({
+      title: "Brand New",
+    });
+    const prsAfter = catalog(started)
+      .query({ blueprint: "bitbucketPullRequest" })
+      .filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/brand-new/`));
     expect(prsAfter).toHaveLength(prsBefore.length);
-    expect(catalog(started).query({ blueprint: "bitbucketPullRequest" }).filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/${repo.repositorySlug}/`))).toEqual([]);
+    expect(
+      catalog(started)
+        .query({ blueprint: "bitbucketPullRequest" })
+        .filter((pr) => pr.identifier.startsWith(`${repo.projectKey}/${repo.repositorySlug}/`)),
+    ).toEqual([]);
   });
 
   it("retries with a growing delay while Bitbucket fails, and dead-letters a payload that names nothing", async () => {
@@ -151,11 +185,20 @@ describe("the live handler", () => {
     const opened = await started.fake.mutations.openPullRequest({ ...repo, title: "Flaky", fromBranch: "feature/f" });
     const [delivery] = opened.deliveries;
     if (delivery === undefined) throw new Error("no delivery");
-    started.fake.faults.add({ method: "GET", path: /\/pull-requests\/\d+$/, nth: 1, times: 1_000, action: { type: "status", status: 503 } });
+    started.fake.faults.add({
+      method: "GET",
+      path: /\/pull-requests\/\d+$/,
+      nth: 1,
+      times: 1_000,
+      action: { type: "status", status: 503 },
+    });
 
     const first = await handler.handle(messageOf(delivery, 1), signal);
     const third = await handler.handle(messageOf(delivery, 3), signal);
-    const invalid = await handler.handle({ ...messageOf(delivery), payload: { eventKey: "pr:opened", pullRequest: { id: 1 } } }, signal);
+    const invalid = await handler.handle(
+      { ...messageOf(delivery), payload: { eventKey: "pr:opened", pullRequest: { id: 1 } } },
+      signal,
+    );
 
     expect(first).toMatchObject({ action: "retry", delayMs: 5_000, reason: expect.stringContaining("Bitbucket") });
     expect(third).toMatchObject({ action: "retry", delayMs: 20_000 });

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isBlueprintIdentifier, isEntityIdentifier, isPropertyIdentifier } from "../../../shared/mapping-config/port-identifiers";
-import { jqStringLiteral } from "../../../shared/mapping-config/rules";
 import DEFAULT_BLUEPRINTS from "../../../relay/config/default-blueprints.json";
-import { loadMapping, loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
+import { type LoadedMapping, loadMapping, loadMappingText, mappersOfKind } from "../../../relay/config/mapping-loader";
 import type { Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import type { MappedEntity } from "../../../relay/mapping/mapping-result";
+import {
+  isBlueprintIdentifier,
+  isEntityIdentifier,
+  isPropertyIdentifier,
+} from "../../../shared/mapping-config/port-identifiers";
+import { jqStringLiteral } from "../../../shared/mapping-config/rules";
 import { seedPayload, seedText } from "./seed-files";
 
 /**
@@ -23,7 +27,12 @@ function pullRequest(changes: Record<string, Json>): Json {
 }
 
 function repository(projectKey: string, slug: string): Json {
-  return { slug, name: slug, project: { key: projectKey, name: projectKey, type: projectKey.startsWith("~") ? "PERSONAL" : "NORMAL" }, links: { self: [] } };
+  return {
+    slug,
+    name: slug,
+    project: { key: projectKey, name: projectKey, type: projectKey.startsWith("~") ? "PERSONAL" : "NORMAL" },
+    links: { self: [] },
+  };
 }
 
 function pullRequestIn(projectKey: string, slug: string, id: number): Json {
@@ -39,7 +48,10 @@ describe("the default mapping", () => {
   });
   afterAll(() => engine.close());
 
-  async function mapOne(kind: "project" | "repository" | "pull-request" | "user", item: Json): Promise<MappedEntity | undefined> {
+  async function mapOne(
+    kind: "project" | "repository" | "pull-request" | "user",
+    item: Json,
+  ): Promise<MappedEntity | undefined> {
     const [mapper] = mappersOfKind(mapping, kind);
     const result = await mapper?.mapItem(item);
     expect(result?.warnings).toEqual([]);
@@ -77,7 +89,10 @@ describe("the default mapping", () => {
       open: false,
       closed: true,
       closedDate: 1747744649000,
-      properties: { mergeResult: { outcome: "CLEAN", current: true }, mergeCommit: { id: "965068d1461f119139bb6be582bb22a555a195ba", displayId: "965068d1461" } },
+      properties: {
+        mergeResult: { outcome: "CLEAN", current: true },
+        mergeCommit: { id: "965068d1461f119139bb6be582bb22a555a195ba", displayId: "965068d1461" },
+      },
     });
 
     const entity = await mapOne("pull-request", merged);
@@ -95,10 +110,18 @@ describe("the default mapping", () => {
     const declined = pullRequest({ state: "DECLINED", open: false, closed: true, closedDate: 1747744649000 });
 
     const entity = await mapOne("pull-request", declined);
-    const [seedMapper] = mappersOfKind(await loadMappingText(seedText("port-app-config.yaml"), "the seed", { engine }), "pull-request");
+    const [seedMapper] = mappersOfKind(
+      await loadMappingText(seedText("port-app-config.yaml"), "the seed", { engine }),
+      "pull-request",
+    );
     const seedEntity = (await seedMapper?.mapItem(declined))?.entities[0];
 
-    expect(entity?.properties).toMatchObject({ state: "DECLINED", closed_on: "2025-05-20T12:37:29Z", mergedAt: null, merge_commit: null });
+    expect(entity?.properties).toMatchObject({
+      state: "DECLINED",
+      closed_on: "2025-05-20T12:37:29Z",
+      mergedAt: null,
+      merge_commit: null,
+    });
     expect(seedEntity?.properties).toMatchObject({ mergedAt: "2025-05-20T12:37:29Z" });
   });
 
@@ -109,28 +132,49 @@ describe("the default mapping", () => {
       mapOne("pull-request", pullRequestIn("ALPHA", "api", 7)),
       mapOne("pull-request", pullRequestIn("BETA", "api", 7)),
     ]);
-    const [seedRepositories] = mappersOfKind(await loadMappingText(seedText("port-app-config.yaml"), "the seed", { engine }), "repository");
+    const [seedRepositories] = mappersOfKind(
+      await loadMappingText(seedText("port-app-config.yaml"), "the seed", { engine }),
+      "repository",
+    );
     const seedIdentifiers = await Promise.all(
-      [repository("ALPHA", "api"), repository("BETA", "api")].map(async (item) => (await seedRepositories?.mapItem(item))?.entities[0]?.identifier),
+      [repository("ALPHA", "api"), repository("BETA", "api")].map(
+        async (item) => (await seedRepositories?.mapItem(item))?.entities[0]?.identifier,
+      ),
     );
 
-    expect(entities.map((entity) => entity?.identifier)).toEqual(["ALPHA/api", "BETA/api", "ALPHA/api/7", "BETA/api/7"]);
-    expect(entities.map((entity) => entity?.relations.repository ?? entity?.relations.project)).toEqual(["ALPHA", "BETA", "ALPHA/api", "BETA/api"]);
+    expect(entities.map((entity) => entity?.identifier)).toEqual([
+      "ALPHA/api",
+      "BETA/api",
+      "ALPHA/api/7",
+      "BETA/api/7",
+    ]);
+    expect(entities.map((entity) => entity?.relations.repository ?? entity?.relations.project)).toEqual([
+      "ALPHA",
+      "BETA",
+      "ALPHA/api",
+      "BETA/api",
+    ]);
     expect(seedIdentifiers).toEqual(["api", "api"]);
   });
 
   it("turns a personal project's ~ (refused by Port) into @, in identifiers and relations", async () => {
-    const project = await mapOne("project", { key: "~ALICE", name: "Alice", type: "PERSONAL", public: false, links: { self: [] } });
+    const project = await mapOne("project", {
+      key: "~ALICE",
+      name: "Alice",
+      type: "PERSONAL",
+      public: false,
+      links: { self: [] },
+    });
     const repo = await mapOne("repository", repository("~ALICE", "dots"));
     const pr = await mapOne("pull-request", pullRequestIn("~ALICE", "dots", 3));
 
-    expect([project?.identifier, repo?.identifier, repo?.relations.project, pr?.identifier, pr?.relations.repository]).toEqual([
-      "@ALICE",
-      "@ALICE/dots",
-      "@ALICE",
-      "@ALICE/dots/3",
-      "@ALICE/dots",
-    ]);
+    expect([
+      project?.identifier,
+      repo?.identifier,
+      repo?.relations.project,
+      pr?.identifier,
+      pr?.relations.repository,
+    ]).toEqual(["@ALICE", "@ALICE/dots", "@ALICE", "@ALICE/dots/3", "@ALICE/dots"]);
     expect(project?.properties.key).toBe("~ALICE");
   });
 
@@ -161,10 +205,21 @@ describe("the default mapping", () => {
       blueprint: "bitbucketUser",
       identifier: "admin",
       title: "Admin",
-      properties: { username: "[REDACTED]", email: "admin@gmail.com", active: true, type: "NORMAL", url: "http://localhost:7990/users/[REDACTED]", portUser: "admin@gmail.com" },
+      properties: {
+        username: "[REDACTED]",
+        email: "admin@gmail.com",
+        active: true,
+        type: "NORMAL",
+        url: "http://localhost:7990/users/[REDACTED]",
+        portUser: "admin@gmail.com",
+      },
       relations: {},
     });
-    expect(project).toMatchObject({ blueprint: "bitbucketProject", identifier: "PROJ", properties: { key: "PROJ", link: "http://localhost:7990/projects/PROJ" } });
+    expect(project).toMatchObject({
+      blueprint: "bitbucketProject",
+      identifier: "PROJ",
+      properties: { key: "PROJ", link: "http://localhost:7990/projects/PROJ" },
+    });
   });
 
   it("asks for README and latest commit on repositories only, because it maps them", () => {
@@ -174,7 +229,9 @@ describe("the default mapping", () => {
       ["repository", { readme: true, latestCommit: true }],
       ["pull-request", { readme: false, latestCommit: false }],
     ]);
-    expect(mapping.config.resources.find((resource) => resource.kind === "pull-request")?.selector).toMatchObject({ state: ["OPEN", "MERGED", "DECLINED"] });
+    expect(mapping.config.resources.find((resource) => resource.kind === "pull-request")?.selector).toMatchObject({
+      state: ["OPEN", "MERGED", "DECLINED"],
+    });
   });
 
   it("produces only identifiers and relation targets Port accepts", async () => {
@@ -184,9 +241,15 @@ describe("the default mapping", () => {
       await mapOne("pull-request", unredacted(seedPayload("pull-request"))),
       await mapOne("user", unredacted(seedPayload("user"))),
     ];
-    const targets = entities.flatMap((entity) => Object.values(entity?.relations ?? {}).flat().filter((value) => typeof value === "string"));
+    const targets = entities.flatMap((entity) =>
+      Object.values(entity?.relations ?? {})
+        .flat()
+        .filter((value) => typeof value === "string"),
+    );
 
-    expect(entities.every((entity) => typeof entity?.identifier === "string" && isEntityIdentifier(entity.identifier))).toBe(true);
+    expect(
+      entities.every((entity) => typeof entity?.identifier === "string" && isEntityIdentifier(entity.identifier)),
+    ).toBe(true);
     expect(targets).toEqual(["PRO3", "admin", "PRO3/repostiroy-3", "admin"]);
     expect(targets.every((target) => isEntityIdentifier(target))).toBe(true);
   });
@@ -233,7 +296,17 @@ describe("the default blueprints", () => {
     expect([...blueprints.keys()].sort()).toEqual(seed.map((blueprint) => blueprint.identifier).sort());
     for (const blueprint of DEFAULT_BLUEPRINTS) {
       expect(Object.keys(blueprint).sort()).toEqual(
-        ["identifier", "description", "title", "icon", "schema", "mirrorProperties", "calculationProperties", "aggregationProperties", "relations"].sort(),
+        [
+          "identifier",
+          "description",
+          "title",
+          "icon",
+          "schema",
+          "mirrorProperties",
+          "calculationProperties",
+          "aggregationProperties",
+          "relations",
+        ].sort(),
       );
     }
   });

@@ -10,7 +10,9 @@ import { seedPayload } from "./seed-files";
 describe("the jq-wasm engine over 10,000 consecutive evaluations", () => {
   it("gives the right answer every time, on fresh instances well before the failure point", async () => {
     const engine = new JqWasmEngine();
-    const compiled = await engine.compile('(.toRef.repository.slug) + "-" + (.id | tostring) + "@" + (.createdDate / 1000 | todate)');
+    const compiled = await engine.compile(
+      '(.toRef.repository.slug) + "-" + (.id | tostring) + "@" + (.createdDate / 1000 | todate)',
+    );
     if (compiled.kind !== "ok") throw new Error(compiled.message);
     const base = seedPayload("pull-request");
     if (typeof base !== "object" || base === null || Array.isArray(base)) throw new Error("the seed PR is an object");

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
-import type { Json } from "../../../relay/mapping/engine";
+import { type LoadedMapping, loadMappingText, mappersOfKind } from "../../../relay/config/mapping-loader";
 import { HybridJqEngine } from "../../../relay/mapping/compiled";
+import type { Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { seedPayload, seedText } from "./seed-files";
 import { SplitEngine, sourceParity } from "./split-engine";
@@ -38,7 +38,7 @@ const EXTRA: Record<"project" | "repository" | "pull-request" | "user", Json[]> 
     with_(pr, { toRef: { repository: { slug: "s", project: { key: "~alice" } } }, id: "7" }),
     with_(pr, { reviewers: [{ user: null }, { user: { slug: "b", emailAddress: 3 } }, "odd"], participants: null }),
     with_(pr, { properties: { mergeCommit: { id: 42 } }, state: "MERGED", closedDate: 1e300 }),
-    with_(pr, { title: "ünïcødé \u2028 \"quoted\" \\ back", description: "𝄞".repeat(50) }),
+    with_(pr, { title: 'ünïcødé \u2028 "quoted" \\ back', description: "𝄞".repeat(50) }),
   ],
   repository: [with_(seedPayload("repository"), { __latestCommit: null, __readme: null, project: { key: "~bob" } })],
   project: [with_(seedPayload("project"), { key: "~ME", description: "d" })],
@@ -97,7 +97,11 @@ describe.each([
     reference = await loadMappingText(text(), "t", { engine: wasm, mapperOptions: { fuseEngines: [] } });
     for (const parity of [0, 1]) {
       // The fused program itself always goes to jq-wasm, as the hybrid engine sends it there.
-      const split = new SplitEngine(compiled, wasm, (source) => source.includes("__bbrelay_selected") || sourceParity(source) === parity);
+      const split = new SplitEngine(
+        compiled,
+        wasm,
+        (source) => source.includes("__bbrelay_selected") || sourceParity(source) === parity,
+      );
       partial.push(await loadMappingText(text(), "t", { engine: split }));
     }
   });
@@ -114,7 +118,9 @@ describe.each([
       if (mapper?.strategy === "fused") fusedMappers++;
       expect(engines.size, "each split mixes both engines").toBe(2);
       for (const item of items) {
-        expect(await mapper?.mapItem(item), JSON.stringify(item).slice(0, 300)).toEqual(await referenceMapper?.mapItem(item));
+        expect(await mapper?.mapItem(item), JSON.stringify(item).slice(0, 300)).toEqual(
+          await referenceMapper?.mapItem(item),
+        );
       }
     }
 

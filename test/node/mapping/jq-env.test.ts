@@ -41,9 +41,19 @@ describe.each([
   }
 
   it("holds the named variables only", async () => {
-    const mapped = await (await mapper({ TEAM: "platform", REGION: "eu-west", SKIP: "skipped" })).mapItem({ slug: "api", name: "API", env: "prod" });
+    const mapped = await (await mapper({ TEAM: "platform", REGION: "eu-west", SKIP: "skipped" })).mapItem({
+      slug: "api",
+      name: "API",
+      env: "prod",
+    });
 
-    expect(mapped.entities[0]?.properties).toEqual({ team: "platform", region: "eu-west", keys: ["REGION", "SKIP", "TEAM"], envField: "prod", name: "API" });
+    expect(mapped.entities[0]?.properties).toEqual({
+      team: "platform",
+      region: "eu-west",
+      keys: ["REGION", "SKIP", "TEAM"],
+      envField: "prod",
+      name: "API",
+    });
   });
 
   it("is empty by default, not jq-wasm's made-up Emscripten environment", async () => {
@@ -60,7 +70,9 @@ describe.each([
 });
 
 it("leaves the fields that do not read the environment on the compiled engine", async () => {
-  const [mapper] = (await loadMappingText(MAPPING, "t", { engine: hybrid, mapperOptions: { jqEnv: { TEAM: "platform" } } })).mappers;
+  const [mapper] = (
+    await loadMappingText(MAPPING, "t", { engine: hybrid, mapperOptions: { jqEnv: { TEAM: "platform" } } })
+  ).mappers;
 
   expect(Object.fromEntries((mapper?.fields ?? []).map((field) => [field.path, field.engine]))).toEqual({
     identifier: "compiled",

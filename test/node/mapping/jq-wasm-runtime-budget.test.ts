@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadJqModuleFactory, type JqModule } from "../../../relay/mapping/jq-wasm-module";
+import { type JqModule, loadJqModuleFactory } from "../../../relay/mapping/jq-wasm-module";
 import { JqWasmRuntime } from "../../../relay/mapping/jq-wasm-runtime";
 
 /**
@@ -32,7 +32,8 @@ describe("jq-wasm instance budget", () => {
     const filter = `[${fields.join(", ")}] | map(select(. != null)) | length`;
     const outputs: string[] = [];
 
-    for (let i = 0; i < 400; i++) outputs.push(await runtime.run(filter, JSON.stringify({ f0: i, f5: "x", [`f${i % 700}`]: true })));
+    for (let i = 0; i < 400; i++)
+      outputs.push(await runtime.run(filter, JSON.stringify({ f0: i, f5: "x", [`f${i % 700}`]: true })));
     await runtime.close();
 
     expect(failures).toEqual([]);

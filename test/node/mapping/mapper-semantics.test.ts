@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMappingText } from "../../../relay/config/mapping-loader";
-import type { Json } from "../../../relay/mapping/engine";
 import { HybridJqEngine } from "../../../relay/mapping/compiled";
+import type { Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
 import { addCounts, emptyCounts } from "../../../relay/mapping/mapping-result";
 import type { ResourceMapper } from "../../../relay/mapping/resource-mapper";
@@ -40,7 +40,9 @@ ${extra}      properties:
 ${properties.replace(/^/gm, "        ")}`);
 
   it("uses only a field's first output, and null when it has none", async () => {
-    const mapper = await mapperOf(fields(`first: .list[]\nnone: .list[] | select(. > 10)\nthenError: 1, error("late")`));
+    const mapper = await mapperOf(
+      fields(`first: .list[]\nnone: .list[] | select(. > 10)\nthenError: 1, error("late")`),
+    );
 
     const result = await mapper.mapItem({ id: 1, list: [5, 6, 7] });
 
@@ -54,7 +56,9 @@ ${properties.replace(/^/gm, "        ")}`);
 
     const result = await mapper.mapItem({ id: 2, name: 42 });
 
-    expect(result.entities).toEqual([{ blueprint: "service", identifier: "2", properties: { broken: null, fine: 2 }, relations: {} }]);
+    expect(result.entities).toEqual([
+      { blueprint: "service", identifier: "2", properties: { broken: null, fine: 2 }, relations: {} },
+    ]);
     expect(result.warnings).toEqual([
       {
         code: "field-error",
@@ -81,7 +85,13 @@ ${properties.replace(/^/gm, "        ")}`);
 
     const [entity] = (await mapper.mapItem({ id: "svc" })).entities;
 
-    expect(entity).toEqual({ blueprint: "service", identifier: "svc", team: null, properties: { missing: null }, relations: { owner: null } });
+    expect(entity).toEqual({
+      blueprint: "service",
+      identifier: "svc",
+      team: null,
+      properties: { missing: null },
+      relations: { owner: null },
+    });
     expect(entity).not.toHaveProperty("title");
     expect(entity).not.toHaveProperty("icon");
   });
@@ -103,7 +113,14 @@ port:
     const skipped = await mapper.mapItem({ id: "b", keep: false });
 
     expect(kept.counts).toMatchObject({ selected: 1, rejected: 0, entities: 1, fieldErrors: 1 });
-    expect(skipped).toEqual({ entities: [], rejected: [], warnings: [], errors: [], nullFields: [], counts: { ...emptyCounts(), items: 1, considered: 1, rejected: 1 } });
+    expect(skipped).toEqual({
+      entities: [],
+      rejected: [],
+      warnings: [],
+      errors: [],
+      nullFields: [],
+      counts: { ...emptyCounts(), items: 1, considered: 1, rejected: 1 },
+    });
   });
 
   it.each([
@@ -129,11 +146,21 @@ port:
   });
 
   it("reports a selector with no output as an error", async () => {
-    const mapper = await mapperOf(resource(`selector:\n  query: empty\nport:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'`));
+    const mapper = await mapperOf(
+      resource(
+        `selector:\n  query: empty\nport:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'`,
+      ),
+    );
 
     const result = await mapper.mapItem({ id: "a" });
 
-    expect(result.errors).toEqual([{ code: "selector-not-boolean", path: "resources[0].selector.query", message: "must give true or false, gave no output" }]);
+    expect(result.errors).toEqual([
+      {
+        code: "selector-not-boolean",
+        path: "resources[0].selector.query",
+        message: "must give true or false, gave no output",
+      },
+    ]);
   });
 
   it.each([
@@ -155,7 +182,13 @@ port:
     const result = await mapper.mapItem(item);
 
     expect(result.entities).toEqual([]);
-    expect(result.warnings).toEqual([{ code: "entity-dropped", path: `resources[0].port.entity.mappings.${field}`, message: expect.stringContaining(message) }]);
+    expect(result.warnings).toEqual([
+      {
+        code: "entity-dropped",
+        path: `resources[0].port.entity.mappings.${field}`,
+        message: expect.stringContaining(message),
+      },
+    ]);
     expect(result.counts).toMatchObject({ selected: 1, dropped: 1, entities: 0, errors: 0 });
   });
 
@@ -200,18 +233,30 @@ port:
             combinator: "or",
             rules: [
               { property: "email", operator: "=", value: null },
-              { combinator: "and", rules: [{ property: "name", operator: "in", value: ["a", "b"] }, { property: "broken", operator: "=", value: null }] },
+              {
+                combinator: "and",
+                rules: [
+                  { property: "name", operator: "in", value: ["a", "b"] },
+                  { property: "broken", operator: "=", value: null },
+                ],
+              },
             ],
           },
         },
       },
     ]);
-    expect(result.warnings.map((warning) => warning.path)).toEqual(["resources[0].port.entity.mappings.relations.owner.rules[1].rules[1].value"]);
+    expect(result.warnings.map((warning) => warning.path)).toEqual([
+      "resources[0].port.entity.mappings.relations.owner.rules[1].rules[1].value",
+    ]);
     expect(result.nullFields).toEqual(["relations.owner.rules[0].value", "relations.owner.rules[1].rules[1].value"]);
   });
 
   it("rewrites single-quoted jq strings as Port does", async () => {
-    const mapper = await mapperOf(resource(`port:\n  entity:\n    mappings:\n      identifier: "'fixed'"\n      blueprint: "'service'"\n      title: ("'" + .name + "'")`));
+    const mapper = await mapperOf(
+      resource(
+        `port:\n  entity:\n    mappings:\n      identifier: "'fixed'"\n      blueprint: "'service'"\n      title: ("'" + .name + "'")`,
+      ),
+    );
 
     const [entity] = (await mapper.mapItem({ name: "n" })).entities;
 
@@ -233,7 +278,14 @@ port:
         parentStillHasValues: has("values")`),
     );
 
-    const result = await mapper.mapItem({ name: "p", values: [{ id: "a", keep: true }, { id: "b", keep: false }, { id: "c", keep: true }] });
+    const result = await mapper.mapItem({
+      name: "p",
+      values: [
+        { id: "a", keep: true },
+        { id: "b", keep: false },
+        { id: "c", keep: true },
+      ],
+    });
 
     expect(result.entities.map((entity) => [entity.identifier, entity.properties])).toEqual([
       ["a", { parent: "p", parentStillHasValues: false }],
@@ -258,16 +310,24 @@ port:
 
     const result = await mapper.mapItem({ values: [1, 2] });
 
-    expect(result.entities.map((entity) => [entity.identifier, entity.properties.count])).toEqual([["2", 2], ["4", 2]]);
+    expect(result.entities.map((entity) => [entity.identifier, entity.properties.count])).toEqual([
+      ["2", 2],
+      ["4", 2],
+    ]);
   });
 
   it.each([
     [{ values: null }, { warnings: 1, errors: 0, code: "items-to-parse-empty" }],
     [{ values: "text" }, { warnings: 0, errors: 1, code: "items-to-parse-not-array" }],
-    [{ values: { a: 1 }, fail: true }, { warnings: 0, errors: 1, code: "items-to-parse-error" }],
+    [
+      { values: { a: 1 }, fail: true },
+      { warnings: 0, errors: 1, code: "items-to-parse-error" },
+    ],
   ])("handles an itemsToParse that gives no list: %j", async (item, expected) => {
     const mapper = await mapperOf(
-      resource(`port:\n  itemsToParse: if .fail then error("no list") else .values end\n  entity:\n    mappings:\n      identifier: .item\n      blueprint: '"service"'`),
+      resource(
+        `port:\n  itemsToParse: if .fail then error("no list") else .values end\n  entity:\n    mappings:\n      identifier: .item\n      blueprint: '"service"'`,
+      ),
     );
 
     const result = await mapper.mapItem(item);
@@ -275,23 +335,36 @@ port:
     expect(result.entities).toEqual([]);
     expect(result.warnings.length).toBe(expected.warnings);
     expect(result.errors.length).toBe(expected.errors);
-    expect([...result.warnings, ...result.errors][0]).toMatchObject({ code: expected.code, path: "resources[0].port.itemsToParse" });
+    expect([...result.warnings, ...result.errors][0]).toMatchObject({
+      code: expected.code,
+      path: "resources[0].port.itemsToParse",
+    });
   });
 
   it("warns about a relation target Port would refuse, without dropping the entity", async () => {
-    const mapper = await mapperOf(resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      relations:\n        members: .members`));
+    const mapper = await mapperOf(
+      resource(
+        `port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      relations:\n        members: .members`,
+      ),
+    );
 
     const result = await mapper.mapItem({ id: "svc", members: ["ok", "not ok"] });
 
     expect(result.entities).toHaveLength(1);
     expect(result.warnings).toEqual([
-      { code: "relation-target-invalid", path: "resources[0].port.entity.mappings.relations.members", message: expect.stringContaining('"not ok"') },
+      {
+        code: "relation-target-invalid",
+        path: "resources[0].port.entity.mappings.relations.members",
+        message: expect.stringContaining('"not ok"'),
+      },
     ]);
   });
 });
 
 describe("the mapper's engine use", () => {
-  const yaml = resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      title: .name\n      blueprint: '"service"'\n      properties:\n        a: .a\n        b: .b`);
+  const yaml = resource(
+    `port:\n  entity:\n    mappings:\n      identifier: .id\n      title: .name\n      blueprint: '"service"'\n      properties:\n        a: .a\n        b: .b`,
+  );
 
   it("makes one jq call per item when the engine pays per call, and one per leaf otherwise", async () => {
     const wasm = new CountingEngine(engine);
@@ -301,7 +374,10 @@ describe("the mapper's engine use", () => {
     wasm.calls = 0;
     compiled.calls = 0;
 
-    const results = [await fused?.mapItem({ id: "x", name: "X", a: 1 }), await perLeaf?.mapItem({ id: "x", name: "X", a: 1 })];
+    const results = [
+      await fused?.mapItem({ id: "x", name: "X", a: 1 }),
+      await perLeaf?.mapItem({ id: "x", name: "X", a: 1 }),
+    ];
 
     expect([fused?.strategy, perLeaf?.strategy]).toEqual(["fused", "per-leaf"]);
     expect(results[0]).toEqual(results[1]);
@@ -312,7 +388,9 @@ describe("the mapper's engine use", () => {
 
   it("fuses only the leaves jq-wasm serves, and runs the compiled ones on their own", async () => {
     const hybrid = new CountingEngine(new HybridJqEngine({ reference: engine, shadowRuns: 0, shadowEvery: 0 }));
-    const mixed = resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      title: .name\n      blueprint: '"service"'\n      properties:\n        a: .a\n        tags: .tags | @csv\n        words: '[.name | splits(" ")]'\n        b: .b`);
+    const mixed = resource(
+      `port:\n  entity:\n    mappings:\n      identifier: .id\n      title: .name\n      blueprint: '"service"'\n      properties:\n        a: .a\n        tags: .tags | @csv\n        words: '[.name | splits(" ")]'\n        b: .b`,
+    );
     const [partial] = (await loadMappingText(mixed, "t", { engine: hybrid })).mappers;
     const [reference] = (await loadMappingText(mixed, "t", { engine, mapperOptions: { fuseEngines: [] } })).mappers;
     const item = { id: "x", name: "X Y", a: 1, tags: ["p", "q"], b: { c: 2 } };
@@ -336,7 +414,15 @@ describe("the mapper's engine use", () => {
 
   it("leaves a single jq-wasm leaf on its own: one call either way", async () => {
     const hybrid = new CountingEngine(new HybridJqEngine({ reference: engine, shadowRuns: 0, shadowEvery: 0 }));
-    const [mapper] = (await loadMappingText(resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        tags: .tags | @csv`), "t", { engine: hybrid })).mappers;
+    const [mapper] = (
+      await loadMappingText(
+        resource(
+          `port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        tags: .tags | @csv`,
+        ),
+        "t",
+        { engine: hybrid },
+      )
+    ).mappers;
     hybrid.resetCounts();
 
     const result = await mapper?.mapItem({ id: "x", tags: ["p"] });
@@ -348,7 +434,15 @@ describe("the mapper's engine use", () => {
 
   it("does not fuse leaves whose builtins reach beyond their own value", async () => {
     const counting = new CountingEngine(engine);
-    const [mapper] = (await loadMappingText(resource(`port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        line: $__loc__.line`), "t", { engine: counting })).mappers;
+    const [mapper] = (
+      await loadMappingText(
+        resource(
+          `port:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        line: $__loc__.line`,
+        ),
+        "t",
+        { engine: counting },
+      )
+    ).mappers;
 
     const result = await mapper?.mapItem({ id: "x" });
 
@@ -357,7 +451,15 @@ describe("the mapper's engine use", () => {
   });
 
   it("sums item counts into a per-kind summary", async () => {
-    const [mapper] = (await loadMappingText(resource(`selector:\n  query: .id != "skip"\nport:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        n: .n + 1`), "t", { engine })).mappers;
+    const [mapper] = (
+      await loadMappingText(
+        resource(
+          `selector:\n  query: .id != "skip"\nport:\n  entity:\n    mappings:\n      identifier: .id\n      blueprint: '"service"'\n      properties:\n        n: .n + 1`,
+        ),
+        "t",
+        { engine },
+      )
+    ).mappers;
     const total = emptyCounts();
 
     const items: Json[] = [{ id: "a", n: 1 }, { id: "skip" }, { id: null }, { id: "b", n: "text" }];
@@ -366,6 +468,15 @@ describe("the mapper's engine use", () => {
       if (result) addCounts(total, result.counts);
     }
 
-    expect(total).toEqual({ items: 4, considered: 4, selected: 3, rejected: 1, entities: 2, dropped: 1, fieldErrors: 1, errors: 0 });
+    expect(total).toEqual({
+      items: 4,
+      considered: 4,
+      selected: 3,
+      rejected: 1,
+      entities: 2,
+      dropped: 1,
+      fieldErrors: 1,
+      errors: 0,
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { seedDir } from "../../support/seed-dir";
 import type { Json } from "../../../relay/mapping/engine";
+import { seedDir } from "../../support/seed-dir";
 
 /** The seed's sample files (see test/fixtures/seed/README.md). */
 export const SEED_DIR = pathToFileURL(`${seedDir()}/`);

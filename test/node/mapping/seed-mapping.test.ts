@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMappingText, mappersOfKind, type LoadedMapping } from "../../../relay/config/mapping-loader";
+import { type LoadedMapping, loadMappingText, mappersOfKind } from "../../../relay/config/mapping-loader";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
-import { seedPayload, seedText } from "./seed-files";
 import { SEED_EXPECTED_ENTITIES } from "./seed-expected";
+import { seedPayload, seedText } from "./seed-files";
 
 /**
  * The seed's mapping, verbatim, on the seed's payloads. The expected entities were computed once with the jq
@@ -25,7 +25,10 @@ describe.each([
   let mapping: LoadedMapping;
 
   beforeAll(async () => {
-    mapping = await loadMappingText(seedText("port-app-config.yaml"), "the seed", { engine, mapperOptions: { fuseEngines } });
+    mapping = await loadMappingText(seedText("port-app-config.yaml"), "the seed", {
+      engine,
+      mapperOptions: { fuseEngines },
+    });
   });
   afterAll(() => engine.close());
 
@@ -41,12 +44,26 @@ describe.each([
     expect(result?.warnings).toEqual([]);
     expect(result?.errors).toEqual([]);
     expect(result?.nullFields).toEqual(NULL_FIELDS[kind]);
-    expect(result?.counts).toEqual({ items: 1, considered: 1, selected: 1, rejected: 0, entities: 1, dropped: 0, fieldErrors: 0, errors: 0 });
+    expect(result?.counts).toEqual({
+      items: 1,
+      considered: 1,
+      selected: 1,
+      rejected: 0,
+      entities: 1,
+      dropped: 0,
+      fieldErrors: 0,
+      errors: 0,
+    });
   });
 
   it("gives a PR's dates in UTC from epoch milliseconds, and mergedAt from closedDate when present", async () => {
     const [mapper] = mappersOfKind(mapping, "pull-request");
-    const merged = { ...(seedPayload("pull-request") as object), state: "MERGED", closedDate: 1747744649000, updatedDate: 1747744649000 };
+    const merged = {
+      ...(seedPayload("pull-request") as object),
+      state: "MERGED",
+      closedDate: 1747744649000,
+      updatedDate: 1747744649000,
+    };
 
     const result = await mapper?.mapItem(merged);
 

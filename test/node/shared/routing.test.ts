@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { entityKeyOf, parseEntityKey, type EntityRef } from "../../../shared/events/entity-ref";
+import { type EntityRef, entityKeyOf, parseEntityKey } from "../../../shared/events/entity-ref";
 import { EVENT_ROUTES, routeEvent, subscribableEventKeys } from "../../../shared/events/routing";
 
 function repository(projectKey: string, slug: string) {
@@ -22,12 +22,28 @@ describe("event routing", () => {
 
   it("routes the 13 seed PR events, the alias and the repository and project events", () => {
     const seed = [
-      "pr:modified", "pr:opened", "pr:merged", "pr:reviewer:updated", "pr:declined", "pr:deleted",
-      "pr:comment:deleted", "pr:from_ref_updated", "pr:comment:edited", "pr:reviewer:unapproved",
-      "pr:reviewer:needs_work", "pr:reviewer:approved", "pr:comment:added",
+      "pr:modified",
+      "pr:opened",
+      "pr:merged",
+      "pr:reviewer:updated",
+      "pr:declined",
+      "pr:deleted",
+      "pr:comment:deleted",
+      "pr:from_ref_updated",
+      "pr:comment:edited",
+      "pr:reviewer:unapproved",
+      "pr:reviewer:needs_work",
+      "pr:reviewer:approved",
+      "pr:comment:added",
     ];
-    const others = ["pr:reviewer:changes_requested", "repo:modified", "repo:refs_changed", "repo:forked",
-      "mirror:repo_synchronized", "project:modified"];
+    const others = [
+      "pr:reviewer:changes_requested",
+      "repo:modified",
+      "repo:refs_changed",
+      "repo:forked",
+      "mirror:repo_synchronized",
+      "project:modified",
+    ];
 
     expect(Object.keys(EVENT_ROUTES).sort()).toEqual([...seed, ...others].sort());
     expect(EVENT_ROUTES["pr:deleted"]?.action).toBe("delete");
@@ -35,7 +51,11 @@ describe("event routing", () => {
 
   it.each([
     ["repo:refs_changed", { repository: repository("P", "r") }, "repository:P/r"],
-    ["repo:forked", { repository: { ...repository("~ME", "fork"), origin: repository("P", "r") } }, "repository:~ME/fork"],
+    [
+      "repo:forked",
+      { repository: { ...repository("~ME", "fork"), origin: repository("P", "r") } },
+      "repository:~ME/fork",
+    ],
     ["mirror:repo_synchronized", { repository: repository("P", "r"), changes: [] }, "repository:P/r"],
     ["repo:modified", { old: repository("P", "r"), new: repository("P", "r") }, "repository:P/r"],
     ["project:modified", { old: { key: "P" }, new: { key: "P" } }, "project:P"],
@@ -51,8 +71,14 @@ describe("event routing", () => {
     const renamedProject = routeEvent("project:modified", { old: { key: "OLD" }, new: { key: "NEW" } });
     const partial = routeEvent("repo:modified", { old: { name: "r" }, new: repository("B", "r2") });
 
-    expect(moved).toMatchObject({ entityKey: "repository:B/r2", previous: { kind: "repository", projectKey: "A", repositorySlug: "r" } });
-    expect(renamedProject).toMatchObject({ entityKey: "project:NEW", previous: { kind: "project", projectKey: "OLD" } });
+    expect(moved).toMatchObject({
+      entityKey: "repository:B/r2",
+      previous: { kind: "repository", projectKey: "A", repositorySlug: "r" },
+    });
+    expect(renamedProject).toMatchObject({
+      entityKey: "project:NEW",
+      previous: { kind: "project", projectKey: "OLD" },
+    });
     expect(partial).toMatchObject({ result: "routed", entityKey: "repository:B/r2" });
     expect(partial).not.toHaveProperty("previous");
   });

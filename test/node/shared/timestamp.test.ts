@@ -25,7 +25,11 @@ describe("Bitbucket timestamps", () => {
     };
 
     expect(toRestDialect(payload)).toEqual({
-      pullRequest: { createdDate: Date.UTC(2026, 7, 19, 17, 27, 55, 266), title: "2026-08-19T17:27:55Z", closedDate: 5 },
+      pullRequest: {
+        createdDate: Date.UTC(2026, 7, 19, 17, 27, 55, 266),
+        title: "2026-08-19T17:27:55Z",
+        closedDate: 5,
+      },
       commits: [{ committerTimestamp: Date.UTC(2018, 8, 21, 14, 9, 51) }],
     });
   });

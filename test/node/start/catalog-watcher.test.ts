@@ -26,7 +26,12 @@ function catalogFile(): { catalog: LocalCatalog; path: string; watch: (detailLim
   const dir = mkdtempSync(join(tmpdir(), "bbrelay-watch-"));
   const path = join(dir, "catalog.sqlite");
   let now = Date.UTC(2026, 0, 1);
-  const catalog = LocalCatalog.open({ path, identity: TEST_IDENTITY, blueprints: DEFAULT_BLUEPRINTS, clock: () => new Date(now++) });
+  const catalog = LocalCatalog.open({
+    path,
+    identity: TEST_IDENTITY,
+    blueprints: DEFAULT_BLUEPRINTS,
+    clock: () => new Date(now++),
+  });
   const entry: (typeof opened)[number] = { catalog, dir };
   opened.push(entry);
   return {
@@ -40,11 +45,23 @@ function catalogFile(): { catalog: LocalCatalog; path: string; watch: (detailLim
 }
 
 function project(key: string, description: string | null = null): CatalogEntity {
-  return { blueprint: "bitbucketProject", identifier: key, title: `Project ${key}`, properties: { key, description }, relations: {} };
+  return {
+    blueprint: "bitbucketProject",
+    identifier: key,
+    title: `Project ${key}`,
+    properties: { key, description },
+    relations: {},
+  };
 }
 
 function repository(key: string, slug: string, properties: Record<string, unknown> = {}): CatalogEntity {
-  return { blueprint: "bitbucketRepository", identifier: `${key}/${slug}`, title: slug, properties: { slug, ...properties }, relations: { project: key } };
+  return {
+    blueprint: "bitbucketRepository",
+    identifier: `${key}/${slug}`,
+    title: slug,
+    properties: { slug, ...properties },
+    relations: { project: key },
+  };
 }
 
 const WRITE = { merge: false, createMissingRelatedEntities: false };
@@ -57,7 +74,12 @@ describe("the catalog watcher", () => {
     const watcher = watch();
 
     expect(watcher.poll()).toEqual([]);
-    expect(watcher.counts()).toEqual(new Map([["bitbucketProject", 2], ["bitbucketRepository", 1]]));
+    expect(watcher.counts()).toEqual(
+      new Map([
+        ["bitbucketProject", 2],
+        ["bitbucketRepository", 1],
+      ]),
+    );
   });
 
   it("reports entities created, updated (with the fields that changed) and deleted", async () => {
@@ -72,7 +94,9 @@ describe("the catalog watcher", () => {
     await catalog.delete([{ blueprint: "bitbucketProject", identifier: "P2" }], { deleteDependents: false });
     const deleted = watcher.poll();
 
-    expect(created).toEqual([{ change: "created", blueprint: "bitbucketProject", identifier: "P2", title: "Project P2" }]);
+    expect(created).toEqual([
+      { change: "created", blueprint: "bitbucketProject", identifier: "P2", title: "Project P2" },
+    ]);
     expect(updated).toEqual([
       {
         change: "updated",
@@ -85,8 +109,15 @@ describe("the catalog watcher", () => {
         ],
       },
     ]);
-    expect(deleted).toEqual([{ change: "deleted", blueprint: "bitbucketProject", identifier: "P2", title: "Project P2" }]);
-    expect(watcher.counts()).toEqual(new Map([["bitbucketProject", 1], ["bitbucketRepository", 1]]));
+    expect(deleted).toEqual([
+      { change: "deleted", blueprint: "bitbucketProject", identifier: "P2", title: "Project P2" },
+    ]);
+    expect(watcher.counts()).toEqual(
+      new Map([
+        ["bitbucketProject", 1],
+        ["bitbucketRepository", 1],
+      ]),
+    );
     expect([...created, ...updated, ...deleted].map(formatChange)).toEqual([
       '+ bitbucketProject P2  "Project P2"',
       '~ bitbucketRepository P1/api  title "api" → "API", archived false → true',
@@ -138,7 +169,13 @@ describe("the catalog watcher", () => {
     const changes = watcher.poll();
 
     expect(changes).toEqual([
-      { change: "updated", blueprint: "bitbucketProject", identifier: "P1", title: "Project P1", fields: [{ field: "properties.description", before: "a", after: "b" }] },
+      {
+        change: "updated",
+        blueprint: "bitbucketProject",
+        identifier: "P1",
+        title: "Project P1",
+        fields: [{ field: "properties.description", before: "a", after: "b" }],
+      },
       { change: "updated", blueprint: "bitbucketProject", identifier: "P2", title: "Project P2", fields: null },
     ]);
     expect(changes.map(formatChange)[1]).toBe("~ bitbucketProject P2  updated");

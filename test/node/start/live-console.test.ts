@@ -14,11 +14,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-const log = (level: string, msg: string, fields: Record<string, unknown> = {}) => JSON.stringify({ time: "2026-01-01T00:00:00.000Z", level, msg, ...fields });
+const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+  JSON.stringify({ time: "2026-01-01T00:00:00.000Z", level, msg, ...fields });
 const STARTED = log("info", "Agent started", { catalog: "local" });
 const RESYNC_STARTED = log("info", "Resync started", { component: "resync", runId: 1 });
-const resyncFinished = (status: string, durationMs: number) => log("info", "Resync finished", { component: "resync", status, durationMs, deleted: 0 });
-const webhooks = (when: string, created: number, unchanged: number) => log("info", "Webhooks reconciled", { when, created, updated: 0, unchanged, removed: 0, failed: 0, skipped: 0 });
+const resyncFinished = (status: string, durationMs: number) =>
+  log("info", "Resync finished", { component: "resync", status, durationMs, deleted: 0 });
+const webhooks = (when: string, created: number, unchanged: number) =>
+  log("info", "Webhooks reconciled", { when, created, updated: 0, unchanged, removed: 0, failed: 0, skipped: 0 });
 
 function setUp(options: { catalog: boolean }) {
   const lines: string[] = [];
@@ -35,12 +38,24 @@ function setUp(options: { catalog: boolean }) {
     });
   }
   // Long enough that only the test's own looks (a resync's end, finish) read the catalog.
-  const live = new LiveConsole({ print: (line) => lines.push(...line.split("\n")), catalogPath: path, bitbucketName: "Bitbucket", pollMs: 3_600_000, clock: () => new Date(2026, 0, 1, 9, 30, 5) });
+  const live = new LiveConsole({
+    print: (line) => lines.push(...line.split("\n")),
+    catalogPath: path,
+    bitbucketName: "Bitbucket",
+    pollMs: 3_600_000,
+    clock: () => new Date(2026, 0, 1, 9, 30, 5),
+  });
   cleanups.push(async () => live.finish(0));
   return { live, lines, catalog };
 }
 
-const project = (key: string) => ({ blueprint: "bitbucketProject", identifier: key, title: key, properties: { key }, relations: {} });
+const project = (key: string) => ({
+  blueprint: "bitbucketProject",
+  identifier: key,
+  title: key,
+  properties: { key },
+  relations: {},
+});
 const WRITE = { merge: false, createMissingRelatedEntities: false };
 
 describe("npm start's live console", () => {
@@ -58,7 +73,12 @@ describe("npm start's live console", () => {
     await catalog.upsert([{ ...project("C"), title: "Project C" }], WRITE);
     live.finish(0);
 
-    expect(first).toEqual({ status: "succeeded", durationMs: 1_250, tally: { created: 2, updated: 0, deleted: 1 }, counts: new Map([["bitbucketProject", 2]]) });
+    expect(first).toEqual({
+      status: "succeeded",
+      durationMs: 1_250,
+      tally: { created: 2, updated: 0, deleted: 1 },
+      counts: new Map([["bitbucketProject", 2]]),
+    });
     expect(lines).toEqual([
       "The local catalog at start:",
       "  bitbucketProject  1",

@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { portIsFree } from "../../support/port-is-free";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../relay/config/config-error";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
+import { ConfigError } from "../../../relay/config/config-error";
 import { EdgeClient } from "../../../relay/edge/edge-client";
 import { SIMULATION_LABEL } from "../../../scripts/bitbucket-simulator";
 import { parseStartOptions, type StartOptions } from "../../../scripts/start-options";
-import { startPipeline, type RunningPipeline } from "../../../scripts/start-pipeline";
+import { type RunningPipeline, startPipeline } from "../../../scripts/start-pipeline";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { waitFor } from "../../support/live-fixture";
+import { portIsFree } from "../../support/port-is-free";
 
 /**
  * `npm start`'s pipeline for real, in this process: the bundled Worker in workerd, the simulated (or a "real")
@@ -30,7 +30,11 @@ afterEach(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function options(name: string, argv: string[], env: Record<string, string> = {}): StartOptions & { mode: "simulation" | "bitbucket" } {
+function options(
+  name: string,
+  argv: string[],
+  env: Record<string, string> = {},
+): StartOptions & { mode: "simulation" | "bitbucket" } {
   const common = ["--port", "0", "--secrets-file", join(dir, name, "dev.vars"), "--bundle-dir", join(dir, "bundle")];
   const parsed = parseStartOptions([...common, ...argv], env, ROOT);
   if (parsed === null || parsed.mode === "edge-only") throw new Error("expected the pipeline's options");
@@ -84,34 +88,63 @@ describe("npm start's pipeline", () => {
     if (fake === undefined) throw new Error("no simulator was started");
     const expected = new Map([
       ["bitbucketProject", fake.state.projects.size],
-      ["bitbucketPullRequest", [...fake.state.repositories.values()].reduce((sum, repo) => sum + fake.state.pullRequestsOf(repo.id).length, 0)],
+      [
+        "bitbucketPullRequest",
+        [...fake.state.repositories.values()].reduce((sum, repo) => sum + fake.state.pullRequestsOf(repo.id).length, 0),
+      ],
       ["bitbucketRepository", fake.state.repositories.size],
       ["bitbucketUser", [...fake.state.users.values()].filter((user) => user.active).length],
     ]);
 
     const first = await pipeline.firstResync;
     // A pull request the simulation opens arrives in the catalog, and so does one it merges.
-    const opened = await lineMatching(lines, /\[simulation\] opened (\S+)\/(\S+)#(\d+): 1 signed webhook \(pr:opened\) → edge 202/);
+    const opened = await lineMatching(
+      lines,
+      /\[simulation\] opened (\S+)\/(\S+)#(\d+): 1 signed webhook \(pr:opened\) → edge 202/,
+    );
     const [, projectKey = "", slug = "", id = ""] = opened;
-    await lineMatching(lines, new RegExp(`catalog \\+ bitbucketPullRequest ${escape(`${projectKey}/${slug}/${id}`)}  "Simulated change \\d+"`));
+    await lineMatching(
+      lines,
+      new RegExp(`catalog \\+ bitbucketPullRequest ${escape(`${projectKey}/${slug}/${id}`)}  "Simulated change \\d+"`),
+    );
     const merged = await lineMatching(lines, /\[simulation\] merged (\S+)\/(\S+)#(\d+): 2 signed webhooks/);
     const mergedKey = `${merged[1] ?? ""}/${merged[2] ?? ""}/${merged[3] ?? ""}`;
-    await lineMatching(lines, new RegExp(`catalog ~ bitbucketPullRequest ${escape(mergedKey)}  state "OPEN" → "MERGED"`));
+    await lineMatching(
+      lines,
+      new RegExp(`catalog ~ bitbucketPullRequest ${escape(mergedKey)}  state "OPEN" → "MERGED"`),
+    );
     // The simulation pauses and the edge drains: the catalog then holds what the simulated server holds.
     await pipeline.simulator?.stopActivity();
-    const edge = new EdgeClient({ baseUrl: pipeline.edge.url, tenant: pipeline.edge.tenant, token: pipeline.edge.agentToken });
-    await waitFor(async () => {
-      const stats = await edge.stats();
-      return stats.backlog === 0 && stats.inFlight === 0;
-    }, 30_000, "the edge to drain");
+    const edge = new EdgeClient({
+      baseUrl: pipeline.edge.url,
+      tenant: pipeline.edge.tenant,
+      token: pipeline.edge.agentToken,
+    });
+    await waitFor(
+      async () => {
+        const stats = await edge.stats();
+        return stats.backlog === 0 && stats.inFlight === 0;
+      },
+      30_000,
+      "the edge to drain",
+    );
     const catalog = readCatalog(pipeline.catalogPath);
-    const [openedEntity, mergedEntity] = await Promise.all([catalog.pullRequest(`${projectKey}/${slug}/${id}`), catalog.pullRequest(mergedKey)]);
+    const [openedEntity, mergedEntity] = await Promise.all([
+      catalog.pullRequest(`${projectKey}/${slug}/${id}`),
+      catalog.pullRequest(mergedKey),
+    ]);
     await catalog.close();
     const ports = { edge: pipeline.edge.edge.port, simulator: Number(new URL(fake.url).port) };
     const code = await pipeline.stop();
 
-    expect(first).toMatchObject({ status: "succeeded", counts: expected, tally: { created: [...expected.values()].reduce((a, b) => a + b, 0), updated: 0, deleted: 0 } });
-    expect(lines).toContain(`Webhooks in the simulated Bitbucket Server ${SIMULATION_LABEL} (at start): ${fake.state.projects.size} created, 0 updated, 0 unchanged`);
+    expect(first).toMatchObject({
+      status: "succeeded",
+      counts: expected,
+      tally: { created: [...expected.values()].reduce((a, b) => a + b, 0), updated: 0, deleted: 0 },
+    });
+    expect(lines).toContain(
+      `Webhooks in the simulated Bitbucket Server ${SIMULATION_LABEL} (at start): ${fake.state.projects.size} created, 0 updated, 0 unchanged`,
+    );
     expect(lines.some((line) => line.startsWith("First resync succeeded in"))).toBe(true);
     const pullRequest = (key: string, repositorySlug: string, pullRequestId: string) => {
       const repository = fake.state.repositoryBySlug(key, repositorySlug);
@@ -131,7 +164,15 @@ describe("npm start's pipeline", () => {
   it("with BITBUCKET_URL and credentials: that server instead of the simulation, webhooks installed pointing at the edge", async () => {
     const server = await FakeBitbucketServer.start();
     fakes.push(server);
-    server.generate({ seed: 3, projects: 2, repositories: 3, pullRequests: 4, users: 3, archivedRatio: 0, emptyRatio: 0 });
+    server.generate({
+      seed: 3,
+      projects: 2,
+      repositories: 3,
+      pullRequests: 4,
+      users: 3,
+      archivedRatio: 0,
+      emptyRatio: 0,
+    });
     const env = {
       BITBUCKET_URL: server.url,
       BITBUCKET_USERNAME: FAKE_ADMIN.username,
@@ -153,9 +194,17 @@ describe("npm start's pipeline", () => {
     const [repository] = [...server.state.repositories.values()];
     if (repository === undefined) throw new Error("no repository generated");
     const projectKey = server.state.requireProject(repository.projectId).key;
-    const opened = await server.mutations.openPullRequest({ projectKey, repositorySlug: repository.slug, title: "Opened on the real server", fromBranch: "feature/real" });
+    const opened = await server.mutations.openPullRequest({
+      projectKey,
+      repositorySlug: repository.slug,
+      title: "Opened on the real server",
+      fromBranch: "feature/real",
+    });
     const identifier = `${projectKey}/${repository.slug}/${opened.value.id}`;
-    await lineMatching(lines, new RegExp(`catalog \\+ bitbucketPullRequest ${escape(identifier)}  "Opened on the real server"`));
+    await lineMatching(
+      lines,
+      new RegExp(`catalog \\+ bitbucketPullRequest ${escape(identifier)}  "Opened on the real server"`),
+    );
     const hooks = [...server.state.webhooks.values()];
     const code = await pipeline.stop();
 
@@ -166,17 +215,28 @@ describe("npm start's pipeline", () => {
     expect(opened.deliveries.map((delivery) => delivery.status)).toEqual([202]);
     expect(hooks.map((hook) => hook.url)).toEqual([pipeline.edge.webhookUrl, pipeline.edge.webhookUrl]);
     expect(lines.some((line) => line.includes(SIMULATION_LABEL))).toBe(false);
-    expect(lines).toContain(`Webhooks: the agent installs them in ${server.url} pointing at ${pipeline.edge.webhookUrl}.`);
-    expect(lines.some((line) => line.includes("npm start -- --host 0.0.0.0 --port 8787 --public-url https://"))).toBe(true);
+    expect(lines).toContain(
+      `Webhooks: the agent installs them in ${server.url} pointing at ${pipeline.edge.webhookUrl}.`,
+    );
+    expect(lines.some((line) => line.includes("npm start -- --host 0.0.0.0 --port 8787 --public-url https://"))).toBe(
+      true,
+    );
     expect(code).toBe(0);
   }, 180_000);
 
   it("with BITBUCKET_URL but no credentials: every problem reported before anything starts", async () => {
     const env = { BITBUCKET_URL: "https://bitbucket.example.com/rest/api/1.0", BITBUCKET_PASSWORD: "p" };
 
-    const started = startPipeline({ options: options("bad", [], env), env, version: "0.0.0-test", print: () => undefined });
+    const started = startPipeline({
+      options: options("bad", [], env),
+      env,
+      version: "0.0.0-test",
+      print: () => undefined,
+    });
 
     await expect(started).rejects.toThrow(ConfigError);
-    await expect(started).rejects.toThrow(/BITBUCKET_PASSWORD: needs BITBUCKET_USERNAME[\s\S]*BITBUCKET_URL: must be the server's root URL/);
+    await expect(started).rejects.toThrow(
+      /BITBUCKET_PASSWORD: needs BITBUCKET_USERNAME[\s\S]*BITBUCKET_URL: must be the server's root URL/,
+    );
   });
 });

@@ -1,12 +1,12 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { portIsFree } from "../../support/port-is-free";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { waitFor } from "../../support/live-fixture";
+import { portIsFree } from "../../support/port-is-free";
 
 /**
  * `npm start` as a user runs it: `node scripts/start.mjs` (what the npm script runs) in its own process, with no
@@ -25,7 +25,9 @@ afterAll(() => {
 /** The environment of a machine with nothing configured. */
 function bareEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of Object.keys(env)) if (/^(BITBUCKET_|PORT_CLIENT|RELAY_|CATALOG_PATH|BBRELAY_)|^(WEBHOOK_SECRET|AGENT_TOKEN|EDGE_PORT)$/.test(name)) delete env[name];
+  for (const name of Object.keys(env))
+    if (/^(BITBUCKET_|PORT_CLIENT|RELAY_|CATALOG_PATH|BBRELAY_)|^(WEBHOOK_SECRET|AGENT_TOKEN|EDGE_PORT)$/.test(name))
+      delete env[name];
   return env;
 }
 
@@ -33,30 +35,57 @@ describe("npm start", () => {
   it("shows entities arriving live from the simulation, answers the printed query, and exits 0 on SIGTERM with its ports released", async () => {
     const child = spawn(
       process.execPath,
-      ["scripts/start.mjs", "--port", "0", "--pace", "0.3", "--demo-dir", join(dir, "demo"), "--secrets-file", join(dir, "dev.vars"), "--bundle-dir", join(dir, "bundle")],
+      [
+        "scripts/start.mjs",
+        "--port",
+        "0",
+        "--pace",
+        "0.3",
+        "--demo-dir",
+        join(dir, "demo"),
+        "--secrets-file",
+        join(dir, "dev.vars"),
+        "--bundle-dir",
+        join(dir, "bundle"),
+      ],
       { env: bareEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
     children.push(child);
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
 
-    await waitFor(() => /catalog \+ bitbucketPullRequest \S+\/\S+\/\d+/.test(output) || child.exitCode !== null, 120_000, `a pull request arriving live; output so far:\n${output}`);
+    await waitFor(
+      () => /catalog \+ bitbucketPullRequest \S+\/\S+\/\d+/.test(output) || child.exitCode !== null,
+      120_000,
+      `a pull request arriving live; output so far:\n${output}`,
+    );
     const edgePort = Number(/Edge\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     const simulatorPort = Number(/Bitbucket\s+http:\/\/127\.0\.0\.1:(\d+)\s+\[simulation\]/.exec(output)?.[1]);
     const arrived = /catalog \+ bitbucketPullRequest (\S+\/\S+\/\d+)/.exec(output)?.[1];
     // The query the banner prints, run while npm start runs.
     const hint = /(CATALOG_PATH=\S+) npx bbrelay catalog export/.exec(output)?.[1] ?? "";
-    const exported = await run(process.execPath, ["bin/bbrelay.js", "catalog", "export", "--blueprint", "bitbucketPullRequest"], {
-      env: { ...bareEnv(), CATALOG_PATH: hint.slice("CATALOG_PATH=".length) },
-    });
+    const exported = await run(
+      process.execPath,
+      ["bin/bbrelay.js", "catalog", "export", "--blueprint", "bitbucketPullRequest"],
+      {
+        env: { ...bareEnv(), CATALOG_PATH: hint.slice("CATALOG_PATH=".length) },
+      },
+    );
     child.kill("SIGTERM");
     const exit = await exited;
 
     expect(output).toMatch(/fed by a SIMULATED Bitbucket Server \[simulation\]/);
-    expect(output).toMatch(/First resync succeeded in [\d.]+ s: \d+ created, 0 updated, 0 deleted\. The local catalog now holds:\n {2}bitbucketProject +3\n/);
-    const identifiers = z.array(z.looseObject({ identifier: z.string() })).parse(JSON.parse(exported.stdout)).map((entity) => entity.identifier);
+    expect(output).toMatch(
+      /First resync succeeded in [\d.]+ s: \d+ created, 0 updated, 0 deleted\. The local catalog now holds:\n {2}bitbucketProject +3\n/,
+    );
+    const identifiers = z
+      .array(z.looseObject({ identifier: z.string() }))
+      .parse(JSON.parse(exported.stdout))
+      .map((entity) => entity.identifier);
     expect(identifiers).toContain(arrived);
     // Catalog lines may still come between the two: the agent finishes and acks what it holds while stopping.
     expect(output).toMatch(/Stopping: the agent finishes what it holds, then the servers stop…\n(?:.*\n)*Stopped\.\n$/);

@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PortCatalog } from "../../../relay/catalog/port/port-catalog";
 import { FakePort } from "../../fakes/port/fake-port";
+import {
+  DEFAULT_BLUEPRINTS,
+  kind,
+  type ResyncFixture,
+  startResyncFixture,
+  TEST_IDENTITY,
+} from "../../support/resync-fixture";
 import { silentLogger } from "../../support/silent-logger";
-import { DEFAULT_BLUEPRINTS, kind, startResyncFixture, TEST_IDENTITY, type ResyncFixture } from "../../support/resync-fixture";
 
 /** The same resync, into Port's API (the fake): bulk upserts, 207s, 429s, token expiry, deletes, datasource listing. */
 
@@ -23,7 +29,11 @@ interface PortFixture {
 async function portFixture(options: { blueprints?: unknown } = {}): Promise<PortFixture> {
   const clock = { now: Date.UTC(2026, 10, 25, 12) };
   const sleeps: number[] = [];
-  const port = await FakePort.start({ blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS, tokenTtlSeconds: 3_600, now: () => clock.now });
+  const port = await FakePort.start({
+    blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS,
+    tokenTtlSeconds: 3_600,
+    now: () => clock.now,
+  });
   cleanups.push(() => port.close());
   const resync = await startResyncFixture({
     catalog: () =>
@@ -45,7 +55,6 @@ async function portFixture(options: { blueprints?: unknown } = {}): Promise<Port
   return { resync, port, clock, sleeps };
 }
 
-
 describe("full resync into Port", () => {
   it("writes every entity through bulk upserts of at most 20, with this integration's datasource", async () => {
     const { resync, port } = await portFixture();
@@ -57,9 +66,15 @@ describe("full resync into Port", () => {
     const bulks = port.requestsTo("POST", "/entities/bulk");
     expect(bulks.length).toBeGreaterThan(0);
     for (const bulk of bulks) expect(bulk.body).toMatchObject({ entities: expect.any(Array) });
-    expect(Math.max(...bulks.map((bulk) => (bulk.body as { entities: unknown[] }).entities.length))).toBeLessThanOrEqual(20);
-    expect(bulks.every((bulk) => bulk.userAgent === "port-ocean/bitbucket-relay/0.0.0-test/test-install/exporter")).toBe(true);
-    const [pr] = [...resync.fake.state.repositories.values()].flatMap((repository) => resync.fake.state.pullRequestsOf(repository.id).map((p) => ({ repository, p })));
+    expect(
+      Math.max(...bulks.map((bulk) => (bulk.body as { entities: unknown[] }).entities.length)),
+    ).toBeLessThanOrEqual(20);
+    expect(
+      bulks.every((bulk) => bulk.userAgent === "port-ocean/bitbucket-relay/0.0.0-test/test-install/exporter"),
+    ).toBe(true);
+    const [pr] = [...resync.fake.state.repositories.values()].flatMap((repository) =>
+      resync.fake.state.pullRequestsOf(repository.id).map((p) => ({ repository, p })),
+    );
     if (pr === undefined) throw new Error("no PR");
     const project = resync.fake.state.requireProject(pr.repository.projectId);
     expect(port.entity("bitbucketPullRequest", `${project.key}/${pr.repository.slug}/${pr.p.id}`)).toMatchObject({
@@ -73,7 +88,9 @@ describe("full resync into Port", () => {
     const bulksAfterFirst = port.requestsTo("POST", "/entities/bulk").length;
 
     const second = await resync.resync();
-    const [victim] = [...resync.fake.state.repositories.values()].filter((repository) => resync.fake.state.pullRequestsOf(repository.id).length > 0);
+    const [victim] = [...resync.fake.state.repositories.values()].filter(
+      (repository) => resync.fake.state.pullRequestsOf(repository.id).length > 0,
+    );
     if (victim === undefined) throw new Error("no repository with PRs");
     const project = resync.fake.state.requireProject(victim.projectId);
     const prs = resync.fake.state.pullRequestsOf(victim.id).length;
@@ -115,7 +132,10 @@ describe("full resync into Port", () => {
   });
 
   it("reports entities Port refuses (207) per entity, and keeps going", async () => {
-    const blueprints = structuredClone(DEFAULT_BLUEPRINTS) as { identifier: string; schema: { properties: Record<string, unknown> } }[];
+    const blueprints = structuredClone(DEFAULT_BLUEPRINTS) as {
+      identifier: string;
+      schema: { properties: Record<string, unknown> };
+    }[];
     const pullRequest = blueprints.find((blueprint) => blueprint.identifier === "bitbucketPullRequest");
     if (pullRequest === undefined) throw new Error("no PR blueprint");
     pullRequest.schema.properties.state = { type: "string", enum: ["OPEN"] };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
-import { kind, startResyncFixture, type ResyncFixture } from "../../support/resync-fixture";
 import type { FakeState } from "../../fakes/bitbucket-server/fake-state";
+import { kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
 
 const SMALL = { seed: 7, projects: 3, repositories: 12, pullRequests: 40, users: 8 };
 const fixtures: ResyncFixture[] = [];
@@ -21,9 +21,13 @@ function expectedCounts(state: FakeState) {
   const projects = [...state.projects.values()].filter((project) => project.type === "NORMAL");
   const repositories = projects.flatMap((project) => state.repositoriesOf(project.id));
   const pullRequests = repositories.flatMap((repository) => state.pullRequestsOf(repository.id));
-  return { projects: projects.length, repositories: repositories.length, pullRequests: pullRequests.length, users: state.users.size };
+  return {
+    projects: projects.length,
+    repositories: repositories.length,
+    pullRequests: pullRequests.length,
+    users: state.users.size,
+  };
 }
-
 
 function local(started: ResyncFixture): LocalCatalog {
   return started.catalog as LocalCatalog;
@@ -38,9 +42,19 @@ describe("full resync into the local catalog", () => {
     const summary = await started.resync();
 
     expect(summary.status).toBe("succeeded");
-    expect(kind(summary.kinds, "project")).toMatchObject({ listed: expected.projects, created: expected.projects, failed: 0 });
-    expect(kind(summary.kinds, "repository")).toMatchObject({ listed: expected.repositories, created: expected.repositories });
-    expect(kind(summary.kinds, "pull-request")).toMatchObject({ listed: expected.pullRequests, created: expected.pullRequests });
+    expect(kind(summary.kinds, "project")).toMatchObject({
+      listed: expected.projects,
+      created: expected.projects,
+      failed: 0,
+    });
+    expect(kind(summary.kinds, "repository")).toMatchObject({
+      listed: expected.repositories,
+      created: expected.repositories,
+    });
+    expect(kind(summary.kinds, "pull-request")).toMatchObject({
+      listed: expected.pullRequests,
+      created: expected.pullRequests,
+    });
     expect(kind(summary.kinds, "user")).toMatchObject({ listed: expected.users, created: expected.users });
     expect(local(started).count("bitbucketPullRequest")).toBe(expected.pullRequests);
     for (const pr of local(started).query({ blueprint: "bitbucketPullRequest" })) {
@@ -61,14 +75,20 @@ describe("full resync into the local catalog", () => {
 
     for (const entry of second.kinds) expect(entry).toMatchObject({ created: 0, updated: 0, deleted: 0, failed: 0 });
     expect(second.kinds.reduce((sum, entry) => sum + entry.unchanged, 0)).toBe(before.length);
-    expect(local(started).query({}).map((entity) => entity.updatedAt)).toEqual(before.map((entity) => entity.updatedAt));
+    expect(
+      local(started)
+        .query({})
+        .map((entity) => entity.updatedAt),
+    ).toEqual(before.map((entity) => entity.updatedAt));
   });
 
   it("removes exactly a deleted repository and its pull requests on the next resync", async () => {
     const started = await fixture();
     started.fake.generate(SMALL);
     expect((await started.resync()).status).toBe("succeeded");
-    const victim = [...started.fake.state.repositories.values()].find((repository) => started.fake.state.pullRequestsOf(repository.id).length > 0);
+    const victim = [...started.fake.state.repositories.values()].find(
+      (repository) => started.fake.state.pullRequestsOf(repository.id).length > 0,
+    );
     if (victim === undefined) throw new Error("the generated instance has no repository with pull requests");
     const project = started.fake.state.requireProject(victim.projectId);
     const gone = `${project.key}/${victim.slug}`;
@@ -80,7 +100,11 @@ describe("full resync into the local catalog", () => {
 
     expect(summary.reconcile).toMatchObject({ status: "deleted", deleted: 1 + prsGone });
     expect(await started.catalog.get("bitbucketRepository", gone)).toBeNull();
-    expect(local(started).query({ blueprint: "bitbucketPullRequest" }).filter((pr) => pr.identifier.startsWith(`${gone}/`))).toEqual([]);
+    expect(
+      local(started)
+        .query({ blueprint: "bitbucketPullRequest" })
+        .filter((pr) => pr.identifier.startsWith(`${gone}/`)),
+    ).toEqual([]);
     expect(local(started).count()).toBe(countBefore - 1 - prsGone);
   });
 
@@ -92,13 +116,19 @@ describe("full resync into the local catalog", () => {
     if (repository === undefined) throw new Error("no repository");
     const project = started.fake.state.requireProject(repository.projectId);
     const oldId = `${project.key}/${repository.slug}`;
-    await started.fake.mutations.renameRepository({ projectKey: project.key, repositorySlug: repository.slug, name: "Renamed Service" });
+    await started.fake.mutations.renameRepository({
+      projectKey: project.key,
+      repositorySlug: repository.slug,
+      name: "Renamed Service",
+    });
 
     const summary = await started.resync();
 
     expect(summary.status).toBe("succeeded");
     expect(await started.catalog.get("bitbucketRepository", oldId)).toBeNull();
-    expect(await started.catalog.get("bitbucketRepository", `${project.key}/renamed-service`)).toMatchObject({ title: "Renamed Service" });
+    expect(await started.catalog.get("bitbucketRepository", `${project.key}/renamed-service`)).toMatchObject({
+      title: "Renamed Service",
+    });
   });
 
   it("deletes nothing and fails when one listing fails", async () => {
@@ -109,7 +139,13 @@ describe("full resync into the local catalog", () => {
     if (repository === undefined) throw new Error("no repository");
     const project = started.fake.state.requireProject(repository.projectId);
     await started.fake.mutations.deleteRepository({ projectKey: project.key, repositorySlug: repository.slug });
-    started.fake.faults.add({ method: "GET", path: /\/pull-requests$/, nth: 1, times: 1_000, action: { type: "status", status: 500 } });
+    started.fake.faults.add({
+      method: "GET",
+      path: /\/pull-requests$/,
+      nth: 1,
+      times: 1_000,
+      action: { type: "status", status: 500 },
+    });
     const countBefore = local(started).count();
 
     const summary = await started.resync();
@@ -135,7 +171,9 @@ describe("full resync into the local catalog", () => {
 
     // The whole summary as the message, so that a failure shows the counts it decided on.
     expect(summary.reconcile.status, JSON.stringify(summary, null, 1)).toBe("refused");
-    expect(summary.reconcile.reason).toMatch(/would delete 52 of the 64 entities .* above entityDeletionThreshold 0\.5/);
+    expect(summary.reconcile.reason).toMatch(
+      /would delete 52 of the 64 entities .* above entityDeletionThreshold 0\.5/,
+    );
     expect(local(started).count()).toBe(countBefore);
   });
 
@@ -160,7 +198,9 @@ describe("full resync into the local catalog", () => {
     expect((await started.resync()).status).toBe("succeeded");
     const project = [...started.fake.state.projects.values()].find((candidate) => candidate.type === "NORMAL");
     if (project === undefined) throw new Error("no project");
-    await started.catalog.delete([{ blueprint: "bitbucketProject", identifier: project.key }], { deleteDependents: false });
+    await started.catalog.delete([{ blueprint: "bitbucketProject", identifier: project.key }], {
+      deleteDependents: false,
+    });
 
     const summary = await started.resync({ kinds: ["project"] });
 

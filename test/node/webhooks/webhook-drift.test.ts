@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ChangeOutcome, WebhookReport } from "../../../relay/webhooks/sync-report";
 import { verifyWebhookSignature } from "../../../shared/crypto/hmac";
 import type { WebhookRecord } from "../../fakes/bitbucket-server/model";
-import type { ChangeOutcome, WebhookReport } from "../../../relay/webhooks/sync-report";
-import { NAME, SECRET, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
+import { NAME, SECRET, type WebhookFixture, webhookFixtures } from "./support/webhook-fixture";
 
 const start = webhookFixtures();
 
@@ -23,15 +23,33 @@ function ourHookIn(f: WebhookFixture, where: string): WebhookRecord {
 async function signedWith(f: WebhookFixture, secret: string): Promise<boolean> {
   const delivery = f.receiver.received.at(-1);
   const signature = delivery?.headers["x-hub-signature"];
-  return (await verifyWebhookSignature(typeof signature === "string" ? signature : null, delivery?.body ?? new Uint8Array(), [secret])) === 0;
+  return (
+    (await verifyWebhookSignature(
+      typeof signature === "string" ? signature : null,
+      delivery?.body ?? new Uint8Array(),
+      [secret],
+    )) === 0
+  );
 }
 
 describe("webhook drift is repaired, and only what drifted is written", () => {
   it.each([
-    { what: "events changed by hand", change: (hook: WebhookRecord) => void (hook.events = ["repo:refs_changed"]), drift: ["events"] },
-    { what: "URL changed by hand", change: (hook: WebhookRecord) => void (hook.url = "https://old-edge.example.com/webhooks/acme"), drift: ["url"] },
+    {
+      what: "events changed by hand",
+      change: (hook: WebhookRecord) => void (hook.events = ["repo:refs_changed"]),
+      drift: ["events"],
+    },
+    {
+      what: "URL changed by hand",
+      change: (hook: WebhookRecord) => void (hook.url = "https://old-edge.example.com/webhooks/acme"),
+      drift: ["url"],
+    },
     { what: "deactivated", change: (hook: WebhookRecord) => void (hook.active = false), drift: ["active"] },
-    { what: "SSL verification switched off", change: (hook: WebhookRecord) => void (hook.sslVerificationRequired = false), drift: ["sslVerificationRequired"] },
+    {
+      what: "SSL verification switched off",
+      change: (hook: WebhookRecord) => void (hook.sslVerificationRequired = false),
+      drift: ["sslVerificationRequired"],
+    },
   ])("$what (9.4: project hook)", async ({ change, drift }) => {
     const f = await start({ version: "9.4.2" });
     await f.installer().sync();
@@ -45,7 +63,9 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
     f.fake.requests.clear();
     const after = await f.installer().sync();
 
-    expect(outcomesOf(repair, "project P002")).toEqual([{ result: "updated", webhookId: hook.id, drift, forced: false }]);
+    expect(outcomesOf(repair, "project P002")).toEqual([
+      { result: "updated", webhookId: hook.id, drift, forced: false },
+    ]);
     expect(repair.counts).toMatchObject({ updated: 1, unchanged: 2, created: 0, removed: 0, failed: 0 });
     expect(repairWrites).toEqual([`PUT /rest/api/1.0/projects/P002/webhooks/${hook.id}`]);
     expect(f.hooks()).toEqual(before);
@@ -62,7 +82,9 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
 
     const report = await f.installer().sync();
 
-    expect(outcomesOf(report, "repository P003/repo-00006")).toEqual([{ result: "updated", webhookId: hook.id, drift: ["events", "active"], forced: false }]);
+    expect(outcomesOf(report, "repository P003/repo-00006")).toEqual([
+      { result: "updated", webhookId: hook.id, drift: ["events", "active"], forced: false },
+    ]);
     expect(report.counts).toMatchObject({ updated: 1, unchanged: 8 });
     expect(hook.active).toBe(true);
     expect(hook.events).toContain("pr:reviewer:needs_work");
@@ -78,7 +100,9 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
 
     expect(report.counts).toMatchObject({ updated: 3, unchanged: 0 });
     for (const scope of report.scopes) {
-      expect(scope.state === "done" ? scope.outcomes.map((outcome) => outcome.result === "updated" && outcome.drift) : null).toEqual([["secret"]]);
+      expect(
+        scope.state === "done" ? scope.outcomes.map((outcome) => outcome.result === "updated" && outcome.drift) : null,
+      ).toEqual([["secret"]]);
     }
     expect(f.hooks().map((hook) => hook.configuration.secret)).toEqual([rotated, rotated, rotated]);
     expect(await signedWith(f, rotated)).toBe(true);
@@ -93,7 +117,9 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
 
     const report = await f.installer().sync();
 
-    expect(outcomesOf(report, "project P001")).toEqual([{ result: "updated", webhookId: hook.id, drift: ["secret"], forced: false }]);
+    expect(outcomesOf(report, "project P001")).toEqual([
+      { result: "updated", webhookId: hook.id, drift: ["secret"], forced: false },
+    ]);
     expect(hook.configuration.secret).toBe(SECRET);
   });
 
@@ -108,7 +134,9 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
 
     expect(outcomesOf(plain, "project P001")).toEqual([{ result: "unchanged", webhookId: hook.id }]);
     expect(forced.counts).toMatchObject({ updated: 3, unchanged: 0 });
-    expect(outcomesOf(forced, "project P001")).toEqual([{ result: "updated", webhookId: hook.id, drift: [], forced: true }]);
+    expect(outcomesOf(forced, "project P001")).toEqual([
+      { result: "updated", webhookId: hook.id, drift: [], forced: true },
+    ]);
     expect(hook.configuration.secret).toBe(SECRET);
   });
 
@@ -117,7 +145,10 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
     await f.installer().sync();
     const good = ourHookIn(f, "project P003");
     // A copy made by hand: our name and URL, but an old event list and no configuration of ours.
-    const copy = f.addHook({ projectKey: "P003" }, { name: NAME, url: f.url, events: ["pr:opened"], configuration: {} });
+    const copy = f.addHook(
+      { projectKey: "P003" },
+      { name: NAME, url: f.url, events: ["pr:opened"], configuration: {} },
+    );
 
     const report = await f.installer().sync();
 
@@ -129,14 +160,22 @@ describe("webhook drift is repaired, and only what drifted is written", () => {
   });
 
   it("adopts a hook with our name and URL but without our configuration, writing the secret and the markers", async () => {
-    const f = await start({ version: "9.4.2", instance: { seed: 5, projects: 1, repositories: 2, pullRequests: 0, users: 2 } });
-    const id = f.addHook({ projectKey: "P001" }, { name: NAME, url: f.url, events: ["repo:refs_changed"], configuration: {} });
+    const f = await start({
+      version: "9.4.2",
+      instance: { seed: 5, projects: 1, repositories: 2, pullRequests: 0, users: 2 },
+    });
+    const id = f.addHook(
+      { projectKey: "P001" },
+      { name: NAME, url: f.url, events: ["repo:refs_changed"], configuration: {} },
+    );
 
     const report = await f.installer().sync();
     f.fake.requests.clear();
     const again = await f.installer().sync();
 
-    expect(outcomesOf(report, "project P001")).toEqual([{ result: "updated", webhookId: id, drift: ["events", "secret", "configuration"], forced: false }]);
+    expect(outcomesOf(report, "project P001")).toEqual([
+      { result: "updated", webhookId: id, drift: ["events", "secret", "configuration"], forced: false },
+    ]);
     expect(f.hook(id).configuration).toMatchObject({ secret: SECRET, createdBy: "bbrelay" });
     expect(again.counts).toMatchObject({ unchanged: 1, updated: 0, created: 0 });
     expect(f.writes()).toEqual([]);

@@ -6,7 +6,7 @@ import { Logger } from "../../../relay/log/logger";
 import { selectProjects } from "../../../relay/webhooks/project-selection";
 import type { ScopeReport, WebhookReport } from "../../../relay/webhooks/sync-report";
 import { clientFor } from "../bitbucket/support/client-for";
-import { NAME, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
+import { NAME, type WebhookFixture, webhookFixtures } from "./support/webhook-fixture";
 
 const start = webhookFixtures();
 
@@ -49,7 +49,9 @@ describe("a scope that fails does not stop the others", () => {
 
     expect(report.counts).toMatchObject({ created: 6, failed: 3 });
     expect(report.scopes.filter((entry) => entry.state === "failed").map((entry) => entry.label)).toEqual([
-      "repository P002/repo-00002", "repository P002/repo-00005", "repository P002/repo-00008",
+      "repository P002/repo-00002",
+      "repository P002/repo-00005",
+      "repository P002/repo-00008",
     ]);
     expect(f.ours().filter((where) => where.includes("P002"))).toEqual([]);
   });
@@ -67,13 +69,21 @@ describe("a scope that fails does not stop the others", () => {
 
   it("a create that fails (500) is reported for its scope, and the next sync creates it", async () => {
     const f = await start({ version: "9.4.2" });
-    f.fake.faults.add({ method: "POST", path: "/rest/api/1.0/projects/P002/webhooks", nth: 1, action: { type: "status", status: 500 } });
+    f.fake.faults.add({
+      method: "POST",
+      path: "/rest/api/1.0/projects/P002/webhooks",
+      nth: 1,
+      action: { type: "status", status: 500 },
+    });
 
     const first = await f.installer().sync();
     const second = await f.installer().sync();
 
     expect(first.counts).toMatchObject({ created: 2, failed: 1 });
-    expect(scope(first, "project P002")).toMatchObject({ state: "done", outcomes: [{ result: "failed", action: "create", webhookId: null, status: 500 }] });
+    expect(scope(first, "project P002")).toMatchObject({
+      state: "done",
+      outcomes: [{ result: "failed", action: "create", webhookId: null, status: 500 }],
+    });
     expect(second.ok).toBe(true);
     expect(second.counts).toMatchObject({ created: 1, unchanged: 2 });
     expect(f.ours()).toEqual(["project P001", "project P002", "project P003"]);
@@ -81,12 +91,20 @@ describe("a scope that fails does not stop the others", () => {
 
   it("a repository listing that fails (8.7) is a problem of that project, the other projects still get hooks", async () => {
     const f = await start({ version: "8.7.2" });
-    f.fake.faults.add({ method: "GET", path: "/rest/api/1.0/projects/P003/repos", nth: 1, times: 20, action: { type: "status", status: 404, message: "gone" } });
+    f.fake.faults.add({
+      method: "GET",
+      path: "/rest/api/1.0/projects/P003/repos",
+      nth: 1,
+      times: 20,
+      action: { type: "status", status: 404, message: "gone" },
+    });
 
     const report = await f.installer().sync();
 
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ label: "repositories of project P003", projectKey: "P003" })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ label: "repositories of project P003", projectKey: "P003" }),
+    ]);
     expect(report.counts).toMatchObject({ created: 6, failed: 1 });
   });
 });
@@ -94,7 +112,13 @@ describe("a scope that fails does not stop the others", () => {
 describe("what the installer throws, and what it does not", () => {
   it("throws a BitbucketError when the version cannot be read and there is no override", async () => {
     const f = await start({ version: "9.4.2" });
-    f.fake.faults.add({ method: "GET", path: "/rest/api/1.0/application-properties", nth: 1, times: 5, action: { type: "status", status: 404 } });
+    f.fake.faults.add({
+      method: "GET",
+      path: "/rest/api/1.0/application-properties",
+      nth: 1,
+      times: 5,
+      action: { type: "status", status: 404 },
+    });
 
     await expect(f.installer().sync()).rejects.toBeInstanceOf(BitbucketError);
     expect(f.hooks()).toEqual([]);
@@ -102,7 +126,13 @@ describe("what the installer throws, and what it does not", () => {
 
   it("with the override, an unreadable version does not matter: every event key of the scope is subscribed", async () => {
     const f = await start({ version: "9.4.2" });
-    f.fake.faults.add({ method: "GET", path: "/rest/api/1.0/application-properties", nth: 1, times: 5, action: { type: "status", status: 404 } });
+    f.fake.faults.add({
+      method: "GET",
+      path: "/rest/api/1.0/application-properties",
+      nth: 1,
+      times: 5,
+      action: { type: "status", status: 404 },
+    });
 
     const report = await f.installer({ bitbucketIsVersion8Point7OrOlder: false }).sync();
 
@@ -160,9 +190,11 @@ describe("abort", () => {
 
     expect(report.aborted).toBe(true);
     expect(report.counts).toMatchObject({ created: 1, skipped: 2 });
-    expect(report.scopes.map((entry) => (entry.state === "done" ? entry.outcomes.map((outcome) => outcome.result) : entry.state))).toEqual([
-      ["created"], ["skipped"], ["skipped"],
-    ]);
+    expect(
+      report.scopes.map((entry) =>
+        entry.state === "done" ? entry.outcomes.map((outcome) => outcome.result) : entry.state,
+      ),
+    ).toEqual([["created"], ["skipped"], ["skipped"]]);
     expect(f.ours()).toEqual(["project P001"]);
     expect(f.hooks().every((hook) => hook.name === NAME)).toBe(true);
   });

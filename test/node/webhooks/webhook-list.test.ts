@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ListedHook, ScopeListing, WebhookListing } from "../../../relay/webhooks/webhook-listing";
 import { VirtualClock } from "../bitbucket/support/virtual-clock";
-import { NAME, webhookFixtures, type WebhookFixture } from "./support/webhook-fixture";
+import { NAME, type WebhookFixture, webhookFixtures } from "./support/webhook-fixture";
 
 const start = webhookFixtures();
 
@@ -40,7 +40,10 @@ describe("listing our hooks with their health (webhooks list, doctor)", () => {
     const listing = await f.installer().list();
 
     expect(f.writes()).toEqual([]);
-    expect(ourHook(listing, "project P001")).toMatchObject({ drift: [], health: { status: "healthy", counts: { successes: 1, failures: 0, errors: 0 } } });
+    expect(ourHook(listing, "project P001")).toMatchObject({
+      drift: [],
+      health: { status: "healthy", counts: { successes: 1, failures: 0, errors: 0 } },
+    });
     expect(ourHook(listing, "project P002").health).toMatchObject({
       status: "failing",
       lastOutcome: "FAILURE",
@@ -48,9 +51,21 @@ describe("listing our hooks with their health (webhooks list, doctor)", () => {
       lastSuccessAt: clock.now() - 60_000,
       counts: { successes: 1, failures: 1 },
     });
-    expect(ourHook(listing, "project P003")).toMatchObject({ drift: ["events"], health: { status: "never-delivered" } });
+    expect(ourHook(listing, "project P003")).toMatchObject({
+      drift: ["events"],
+      health: { status: "never-delivered" },
+    });
     expect(listing.summary).toEqual({
-      wanted: 3, present: 3, missing: 0, drifted: 1, healthy: 1, failing: 1, neverDelivered: 1, unknownHealth: 0, stray: 0, failed: 0,
+      wanted: 3,
+      present: 3,
+      missing: 0,
+      drifted: 1,
+      healthy: 1,
+      failing: 1,
+      neverDelivered: 1,
+      unknownHealth: 0,
+      stray: 0,
+      failed: 0,
     });
   });
 
@@ -68,7 +83,10 @@ describe("listing our hooks with their health (webhooks list, doctor)", () => {
       [false, true, NAME],
       [true, false, "Jenkins"],
     ]);
-    expect(scope(all, "project P001").hooks[1]?.health).toEqual({ status: "never-delivered", counts: { successes: 0, failures: 0, errors: 0 } });
+    expect(scope(all, "project P001").hooks[1]?.health).toEqual({
+      status: "never-delivered",
+      counts: { successes: 0, failures: 0, errors: 0 },
+    });
   });
 
   it("reports a missing project hook, and our repository hooks found there as stray", async () => {
@@ -80,7 +98,10 @@ describe("listing our hooks with their health (webhooks list, doctor)", () => {
     const listing = await f.installer().list();
 
     expect(scope(listing, "project P003")).toMatchObject({ missing: true, hooks: [], role: { wanted: true } });
-    expect(scope(listing, "repository P003/repo-00006")).toMatchObject({ missing: false, role: { wanted: false, reason: "replaced-by-project-hook" } });
+    expect(scope(listing, "repository P003/repo-00006")).toMatchObject({
+      missing: false,
+      role: { wanted: false, reason: "replaced-by-project-hook" },
+    });
     expect(listing.summary).toMatchObject({ wanted: 3, present: 2, missing: 1, stray: 1 });
   });
 

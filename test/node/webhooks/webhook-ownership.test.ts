@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { URL_KEY } from "../../../relay/webhooks/our-hook";
 import { selectProjects } from "../../../relay/webhooks/project-selection";
-import { NAME, webhookFixtures, type WebhookFixture, type FakeHook } from "./support/webhook-fixture";
+import { type FakeHook, NAME, type WebhookFixture, webhookFixtures } from "./support/webhook-fixture";
 
 const start = webhookFixtures();
 
@@ -11,9 +11,18 @@ function addLookalikes(f: WebhookFixture, where: { projectKey: string; repositor
     // Our URL, another name (someone pointed their own hook at the edge).
     f.addHook(where, { name: "Audit copy", url: f.url, events: ["pr:opened"] }),
     // Our name, another URL and no marker: another relay (a staging edge) with the same tenant name.
-    f.addHook(where, { name: NAME, url: "https://staging-edge.example.com/webhooks/acme", events: ["pr:merged"], configuration: { createdBy: "bbrelay" } }),
+    f.addHook(where, {
+      name: NAME,
+      url: "https://staging-edge.example.com/webhooks/acme",
+      events: ["pr:merged"],
+      configuration: { createdBy: "bbrelay" },
+    }),
     // Our name, another URL, recorded for that other URL.
-    f.addHook(where, { name: NAME, url: "https://other.example.com/webhooks/acme", configuration: { createdBy: "bbrelay", [URL_KEY]: "https://other.example.com/webhooks/acme" } }),
+    f.addHook(where, {
+      name: NAME,
+      url: "https://other.example.com/webhooks/acme",
+      configuration: { createdBy: "bbrelay", [URL_KEY]: "https://other.example.com/webhooks/acme" },
+    }),
     // Plainly someone else's, inactive.
     f.addHook(where, { name: "Jenkins", active: false }),
   ];
@@ -40,8 +49,15 @@ describe("other people's hooks are never touched", () => {
     expect(afterSync).toEqual(before);
     expect(removed.ok).toBe(true);
     expect(snapshot(f, foreign)).toEqual(before);
-    expect(f.hooks().map((hook) => hook.id).sort((a, b) => a - b)).toEqual([...foreign].sort((a, b) => a - b));
-    const scopeWithLookalikes = synced.scopes.find((scope) => scope.label === (version === "8.7.2" ? "repository P002/repo-00005" : "project P001"));
+    expect(
+      f
+        .hooks()
+        .map((hook) => hook.id)
+        .sort((a, b) => a - b),
+    ).toEqual([...foreign].sort((a, b) => a - b));
+    const scopeWithLookalikes = synced.scopes.find(
+      (scope) => scope.label === (version === "8.7.2" ? "repository P002/repo-00005" : "project P001"),
+    );
     expect(scopeWithLookalikes?.state === "done" && scopeWithLookalikes.otherHooks).toBe(4);
   });
 });
@@ -50,7 +66,16 @@ describe("remove", () => {
   it("deletes ours in every scope (project, repository, personal) and nothing else; a second remove writes nothing", async () => {
     const f = await start({
       version: "9.4.2",
-      instance: { seed: 5, projects: 3, repositories: 9, pullRequests: 0, users: 4, personalRepositories: 1, emptyRatio: 0, archivedRatio: 0 },
+      instance: {
+        seed: 5,
+        projects: 3,
+        repositories: 9,
+        pullRequests: 0,
+        users: 4,
+        personalRepositories: 1,
+        emptyRatio: 0,
+        archivedRatio: 0,
+      },
     });
     await f.installer({ selection: selectProjects("all", { personal: true }) }).sync();
     // Ours at repository level too, as an 8.7 install would have left them, one in an archived repository.
@@ -73,8 +98,12 @@ describe("remove", () => {
     expect(report.ok).toBe(true);
     expect(report.counts).toMatchObject({ removed: 6, failed: 0, created: 0, updated: 0 });
     expect(report.scopes.map((scope) => scope.label).sort()).toEqual([
-      "project P001", "project P002", "project P003",
-      "repository P001/repo-00001", "repository P003/repo-00009", "repository ~USER-0001/scratch-user-0001",
+      "project P001",
+      "project P002",
+      "project P003",
+      "repository P001/repo-00001",
+      "repository P003/repo-00009",
+      "repository ~USER-0001/scratch-user-0001",
     ]);
     expect(f.ours()).toEqual([]);
     expect(f.hooks().map((hook: FakeHook) => hook.id)).toEqual([foreign]);
@@ -92,7 +121,9 @@ describe("remove", () => {
 
     expect(report.ok).toBe(true);
     expect(report.counts).toMatchObject({ removed: 9, failed: 0, skipped: 0 });
-    expect(f.fake.requests.countWhere((entry) => /^\/rest\/api\/1\.0\/projects\/[^/]+\/webhooks/.test(entry.path))).toBe(0);
+    expect(
+      f.fake.requests.countWhere((entry) => /^\/rest\/api\/1\.0\/projects\/[^/]+\/webhooks/.test(entry.path)),
+    ).toBe(0);
     expect(f.ours()).toEqual([]);
   });
 });

@@ -10,7 +10,16 @@ afterAll(() => engine.close());
 
 const start = webhookFixtures();
 
-const WITH_PERSONAL = { seed: 5, projects: 3, repositories: 9, pullRequests: 0, users: 4, personalRepositories: 1, emptyRatio: 0, archivedRatio: 0 };
+const WITH_PERSONAL = {
+  seed: 5,
+  projects: 3,
+  repositories: 9,
+  pullRequests: 0,
+  users: 4,
+  personalRepositories: 1,
+  emptyRatio: 0,
+  archivedRatio: 0,
+};
 
 function resource(kind: string, selector: string): string {
   return `  - kind: ${kind}
@@ -34,9 +43,20 @@ describe("the projects that get hooks follow the mapping's selectors", () => {
   it.each([
     {
       name: "a repository resource on P001 and a pull-request resource whose regex selects P003 (a user resource adds nothing)",
-      resources: [resource("repository", "      projects: [P001]"), resource("pull-request", '      projectFilterRegex: "P00[3]"'), resource("user", "")],
+      resources: [
+        resource("repository", "      projects: [P001]"),
+        resource("pull-request", '      projectFilterRegex: "P00[3]"'),
+        resource("user", ""),
+      ],
       onModern: ["project P001", "project P003"],
-      onOld: ["P001/repo-00001", "P001/repo-00004", "P001/repo-00007", "P003/repo-00003", "P003/repo-00006", "P003/repo-00009"],
+      onOld: [
+        "P001/repo-00001",
+        "P001/repo-00004",
+        "P001/repo-00007",
+        "P003/repo-00003",
+        "P003/repo-00006",
+        "P003/repo-00009",
+      ],
     },
     {
       name: "a project-only mapping: a project hook carries project:modified, repository hooks would carry nothing it uses",
@@ -98,19 +118,30 @@ describe("the projects that get hooks follow the mapping's selectors", () => {
 describe("paging of existing hooks", () => {
   it.each([
     { version: "9.4.2", where: { projectKey: "P001" }, path: "/rest/api/1.0/projects/P001/webhooks" },
-    { version: "8.7.2", where: { projectKey: "P001", repositorySlug: "repo-00001" }, path: "/rest/api/1.0/projects/P001/repos/repo-00001/webhooks" },
-  ])("on $version finds our hook on the third page (2 per page) and creates no second one", async ({ version, where, path }) => {
-    const f = await start({ version, pageCaps: { webhooks: 2 } });
-    for (let i = 0; i < 5; i++) f.addHook(where, { name: `Someone else ${i}` });
-    await f.installer().sync();
-    f.fake.requests.clear();
+    {
+      version: "8.7.2",
+      where: { projectKey: "P001", repositorySlug: "repo-00001" },
+      path: "/rest/api/1.0/projects/P001/repos/repo-00001/webhooks",
+    },
+  ])(
+    "on $version finds our hook on the third page (2 per page) and creates no second one",
+    async ({ version, where, path }) => {
+      const f = await start({ version, pageCaps: { webhooks: 2 } });
+      for (let i = 0; i < 5; i++) f.addHook(where, { name: `Someone else ${i}` });
+      await f.installer().sync();
+      f.fake.requests.clear();
 
-    const again = await f.installer().sync();
+      const again = await f.installer().sync();
 
-    expect(f.writes()).toEqual([]);
-    expect(again.counts.created).toBe(0);
-    expect(f.hooks().filter((hook) => hook.name.startsWith("Bitbucket Relay"))).toHaveLength(version === "9.4.2" ? 3 : 9);
-    const starts = f.fake.requests.entries.filter((entry) => entry.path === path).map((entry) => new URLSearchParams(entry.query).get("start") ?? "0");
-    expect(starts).toEqual(["0", "2", "4"]);
-  });
+      expect(f.writes()).toEqual([]);
+      expect(again.counts.created).toBe(0);
+      expect(f.hooks().filter((hook) => hook.name.startsWith("Bitbucket Relay"))).toHaveLength(
+        version === "9.4.2" ? 3 : 9,
+      );
+      const starts = f.fake.requests.entries
+        .filter((entry) => entry.path === path)
+        .map((entry) => new URLSearchParams(entry.query).get("start") ?? "0");
+      expect(starts).toEqual(["0", "2", "4"]);
+    },
+  );
 });

@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
+import { FINGERPRINT_KEY, URL_KEY } from "../../../relay/webhooks/our-hook";
 import { verifyWebhookSignature } from "../../../shared/crypto/hmac";
 import { subscribableEventKeys } from "../../../shared/events/routing";
-import { FINGERPRINT_KEY, URL_KEY } from "../../../relay/webhooks/our-hook";
 import { NAME, SECRET, webhookFixtures } from "./support/webhook-fixture";
 
 const PROJECT_HOOKS = ["project P001", "project P002", "project P003"];
 const REPOSITORY_HOOKS = [
-  "repository P001/repo-00001", "repository P001/repo-00004", "repository P001/repo-00007",
-  "repository P002/repo-00002", "repository P002/repo-00005", "repository P002/repo-00008",
-  "repository P003/repo-00003", "repository P003/repo-00006", "repository P003/repo-00009",
+  "repository P001/repo-00001",
+  "repository P001/repo-00004",
+  "repository P001/repo-00007",
+  "repository P002/repo-00002",
+  "repository P002/repo-00005",
+  "repository P002/repo-00008",
+  "repository P003/repo-00003",
+  "repository P003/repo-00006",
+  "repository P003/repo-00009",
 ];
 
 const start = webhookFixtures();
@@ -22,42 +28,68 @@ describe("webhook sync against the fake Bitbucket", () => {
     { version: "8.19.1", scope: "project" as const, expected: PROJECT_HOOKS },
     { version: "9.4.2", scope: "project" as const, expected: PROJECT_HOOKS },
     { version: "10.2.1", scope: "project" as const, expected: PROJECT_HOOKS },
-  ])("on $version: one hook per $scope, with our events and configuration, and a second run writes nothing", async ({ version, scope, expected }) => {
-    const f = await start({ version });
+  ])(
+    "on $version: one hook per $scope, with our events and configuration, and a second run writes nothing",
+    async ({ version, scope, expected }) => {
+      const f = await start({ version });
 
-    const first = await f.installer().sync();
-    f.fake.requests.clear();
-    const second = await f.installer().sync();
+      const first = await f.installer().sync();
+      f.fake.requests.clear();
+      const second = await f.installer().sync();
 
-    expect(first.mode).toEqual({ scope, version, decidedBy: "version" });
-    expect(first.ok).toBe(true);
-    expect(first.counts).toEqual({ created: expected.length, updated: 0, unchanged: 0, removed: 0, failed: 0, skipped: 0 });
-    expect(f.ours()).toEqual(expected);
-    for (const hook of f.hooks()) {
-      expect(hook.url).toBe(f.url);
-      expect(hook.active).toBe(true);
-      expect([...hook.events].sort()).toEqual([...subscribableEventKeys(scope)].sort());
-      expect(hook.configuration).toMatchObject({ secret: SECRET, createdBy: "bbrelay", [URL_KEY]: f.url });
-      expect(hook.configuration[FINGERPRINT_KEY]).toMatch(/^scrypt1:[0-9a-f]{32}$/);
-    }
-    expect(second.ok).toBe(true);
-    expect(second.counts).toEqual({ created: 0, updated: 0, unchanged: expected.length, removed: 0, failed: 0, skipped: 0 });
-    expect(f.writes()).toEqual([]);
-  });
+      expect(first.mode).toEqual({ scope, version, decidedBy: "version" });
+      expect(first.ok).toBe(true);
+      expect(first.counts).toEqual({
+        created: expected.length,
+        updated: 0,
+        unchanged: 0,
+        removed: 0,
+        failed: 0,
+        skipped: 0,
+      });
+      expect(f.ours()).toEqual(expected);
+      for (const hook of f.hooks()) {
+        expect(hook.url).toBe(f.url);
+        expect(hook.active).toBe(true);
+        expect([...hook.events].sort()).toEqual([...subscribableEventKeys(scope)].sort());
+        expect(hook.configuration).toMatchObject({ secret: SECRET, createdBy: "bbrelay", [URL_KEY]: f.url });
+        expect(hook.configuration[FINGERPRINT_KEY]).toMatch(/^scrypt1:[0-9a-f]{32}$/);
+      }
+      expect(second.ok).toBe(true);
+      expect(second.counts).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: expected.length,
+        removed: 0,
+        failed: 0,
+        skipped: 0,
+      });
+      expect(f.writes()).toEqual([]);
+    },
+  );
 
-  it.each(["8.7.2", "9.4.2"])("on %s the hooks it installs deliver signed events to the edge's URL, once per event", async (version) => {
-    const f = await start({ version });
-    await f.installer().sync();
+  it.each(["8.7.2", "9.4.2"])(
+    "on %s the hooks it installs deliver signed events to the edge's URL, once per event",
+    async (version) => {
+      const f = await start({ version });
+      await f.installer().sync();
 
-    await f.fake.mutations.pushCommits({ projectKey: "P002", repositorySlug: "repo-00005" });
+      await f.fake.mutations.pushCommits({ projectKey: "P002", repositorySlug: "repo-00005" });
 
-    expect(f.receiver.received).toHaveLength(1);
-    const [delivery] = f.receiver.received;
-    expect(delivery?.path).toBe("/webhooks/acme");
-    expect(delivery?.headers["x-event-key"]).toBe("repo:refs_changed");
-    const signature = delivery?.headers["x-hub-signature"];
-    expect(await verifyWebhookSignature(typeof signature === "string" ? signature : null, delivery?.body ?? new Uint8Array(), [SECRET])).toBe(0);
-  });
+      expect(f.receiver.received).toHaveLength(1);
+      const [delivery] = f.receiver.received;
+      expect(delivery?.path).toBe("/webhooks/acme");
+      expect(delivery?.headers["x-event-key"]).toBe("repo:refs_changed");
+      const signature = delivery?.headers["x-hub-signature"];
+      expect(
+        await verifyWebhookSignature(
+          typeof signature === "string" ? signature : null,
+          delivery?.body ?? new Uint8Array(),
+          [SECRET],
+        ),
+      ).toBe(0);
+    },
+  );
 
   it("subscribes an older server only to the event keys it knows (6.0: no pr:from_ref_updated, no mirror event)", async () => {
     const f = await start({ version: "6.0.0" });
@@ -106,7 +138,12 @@ describe("webhook sync against the fake Bitbucket", () => {
     const report = await installer.apply(plan);
 
     expect(writesAfterPlan).toEqual([]);
-    expect(plan.scopes.map((scope) => [scope.label, scope.state === "planned" ? scope.changes.map((change) => change.action) : scope.state])).toEqual([
+    expect(
+      plan.scopes.map((scope) => [
+        scope.label,
+        scope.state === "planned" ? scope.changes.map((change) => change.action) : scope.state,
+      ]),
+    ).toEqual([
       ["project P001", ["create"]],
       ["project P002", ["create"]],
       ["project P003", ["create"]],

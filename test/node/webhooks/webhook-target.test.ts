@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EVENT_ROUTES, subscribableEventKeys } from "../../../shared/events/routing";
 import { webhookEventKeys } from "../../../relay/webhooks/scope-mode";
 import { defaultWebhookName, edgeWebhookUrl, parseWebhookTarget } from "../../../relay/webhooks/webhook-target";
+import { EVENT_ROUTES, subscribableEventKeys } from "../../../shared/events/routing";
 
 describe("the webhook target", () => {
   it.each([
@@ -15,7 +15,13 @@ describe("the webhook target", () => {
 
   it("names our hook after the tenant, and fills the SSL default", () => {
     expect(defaultWebhookName("acme")).toBe("Bitbucket Relay (acme)");
-    expect(parseWebhookTarget({ url: "https://relay.example.com/webhooks/acme", name: " Bitbucket Relay (acme) ", secret: "s3cr3t" })).toEqual({
+    expect(
+      parseWebhookTarget({
+        url: "https://relay.example.com/webhooks/acme",
+        name: " Bitbucket Relay (acme) ",
+        secret: "s3cr3t",
+      }),
+    ).toEqual({
       url: "https://relay.example.com/webhooks/acme",
       name: "Bitbucket Relay (acme)",
       secret: "s3cr3t",

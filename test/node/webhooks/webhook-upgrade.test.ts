@@ -3,17 +3,24 @@ import type { WebhookReport } from "../../../relay/webhooks/sync-report";
 import { webhookFixtures } from "./support/webhook-fixture";
 
 const REPOSITORY_HOOKS = [
-  "repository P001/repo-00001", "repository P001/repo-00004", "repository P001/repo-00007",
-  "repository P002/repo-00002", "repository P002/repo-00005", "repository P002/repo-00008",
-  "repository P003/repo-00003", "repository P003/repo-00006", "repository P003/repo-00009",
+  "repository P001/repo-00001",
+  "repository P001/repo-00004",
+  "repository P001/repo-00007",
+  "repository P002/repo-00002",
+  "repository P002/repo-00005",
+  "repository P002/repo-00008",
+  "repository P003/repo-00003",
+  "repository P003/repo-00006",
+  "repository P003/repo-00009",
 ];
 
 const start = webhookFixtures();
 
 /** `label: result, result` for every scope, to read a whole report at a glance. */
 function outline(report: WebhookReport): string[] {
-  return report.scopes.map((scope) =>
-    `${scope.label}: ${scope.state === "done" ? scope.outcomes.map((outcome) => ("reason" in outcome && outcome.result === "removed" ? `removed (${outcome.reason})` : outcome.result)).join(", ") : scope.state}`,
+  return report.scopes.map(
+    (scope) =>
+      `${scope.label}: ${scope.state === "done" ? scope.outcomes.map((outcome) => ("reason" in outcome && outcome.result === "removed" ? `removed (${outcome.reason})` : outcome.result)).join(", ") : scope.state}`,
   );
 }
 
@@ -21,7 +28,10 @@ describe("switching between repository and project hooks", () => {
   it("8.7 → 8.10: project hooks replace our repository hooks; other repository hooks stay; events arrive once", async () => {
     const f = await start({ version: "8.7.2" });
     await f.installer().sync();
-    const foreign = f.addHook({ projectKey: "P002", repositorySlug: "repo-00005" }, { events: ["repo:refs_changed"], url: f.receiver.url("/jenkins") });
+    const foreign = f.addHook(
+      { projectKey: "P002", repositorySlug: "repo-00005" },
+      { events: ["repo:refs_changed"], url: f.receiver.url("/jenkins") },
+    );
     f.fake.settings.version = "8.10.0";
 
     const upgrade = await f.installer().sync();
@@ -45,7 +55,12 @@ describe("switching between repository and project hooks", () => {
     const f = await start({ version: "8.7.2" });
     await f.installer().sync();
     f.fake.settings.version = "9.4.2";
-    f.fake.faults.add({ method: "POST", path: "/rest/api/1.0/projects/P002/webhooks", nth: 1, action: { type: "status", status: 500 } });
+    f.fake.faults.add({
+      method: "POST",
+      path: "/rest/api/1.0/projects/P002/webhooks",
+      nth: 1,
+      action: { type: "status", status: 500 },
+    });
 
     const upgrade = await f.installer().sync();
     const kept = f.ours();
@@ -59,7 +74,13 @@ describe("switching between repository and project hooks", () => {
       "repository P002/repo-00005: kept",
       "repository P002/repo-00008: kept",
     ]);
-    expect(kept).toEqual(["project P001", "project P003", "repository P002/repo-00002", "repository P002/repo-00005", "repository P002/repo-00008"]);
+    expect(kept).toEqual([
+      "project P001",
+      "project P003",
+      "repository P002/repo-00002",
+      "repository P002/repo-00005",
+      "repository P002/repo-00008",
+    ]);
     expect(retry.ok).toBe(true);
     expect(retry.counts).toMatchObject({ created: 1, removed: 3, unchanged: 2 });
     expect(f.ours()).toEqual(["project P001", "project P002", "project P003"]);
@@ -68,7 +89,10 @@ describe("switching between repository and project hooks", () => {
   it("sweepRepositoryHooks finds our repository hooks even where the project hook already exists", async () => {
     const f = await start({ version: "9.4.2" });
     await f.installer().sync();
-    const stray = f.addHook({ projectKey: "P003", repositorySlug: "repo-00006" }, { name: "Bitbucket Relay (acme)", url: f.url });
+    const stray = f.addHook(
+      { projectKey: "P003", repositorySlug: "repo-00006" },
+      { name: "Bitbucket Relay (acme)", url: f.url },
+    );
 
     const plain = await f.installer().sync();
     const swept = await f.installer().sync({ sweepRepositoryHooks: true });
@@ -98,7 +122,12 @@ describe("switching between repository and project hooks", () => {
   it("keeps a project hook while one of the project's repositories could not get its hook", async () => {
     const f = await start({ version: "9.4.2" });
     await f.installer().sync();
-    f.fake.faults.add({ method: "POST", path: "/rest/api/1.0/projects/P001/repos/repo-00004/webhooks", nth: 1, action: { type: "status", status: 500 } });
+    f.fake.faults.add({
+      method: "POST",
+      path: "/rest/api/1.0/projects/P001/repos/repo-00004/webhooks",
+      nth: 1,
+      action: { type: "status", status: 500 },
+    });
 
     const report = await f.installer({ bitbucketIsVersion8Point7OrOlder: true }).sync();
 

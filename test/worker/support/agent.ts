@@ -36,7 +36,9 @@ export async function stats(bindings: Env, tenant: string): Promise<QueueStats> 
 }
 
 export async function deadLetters(bindings: Env, tenant: string, query = ""): Promise<DeadLetterList> {
-  return DeadLetterList.parse(await expectOk(await agentCall(bindings, tenant, `/dead-letters${query}`), "dead-letters"));
+  return DeadLetterList.parse(
+    await expectOk(await agentCall(bindings, tenant, `/dead-letters${query}`), "dead-letters"),
+  );
 }
 
 export async function requestResync(bindings: Env, tenant: string): Promise<ResyncRequestResponse> {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
-import { deliveryRequest } from "../../support/webhook-delivery";
 import type { RelayTenantsInput } from "../../../worker/config/tenants";
 import { app } from "../../../worker/index";
+import { deliveryRequest } from "../../support/webhook-delivery";
 
 /**
  * Drives the edge's Hono app inside workerd with a per-test configuration: the real Durable Object namespace from

@@ -1,12 +1,12 @@
 import type { Json } from "../../engine";
-import { fromFn, fromGen, isTruthy, type Builtin, type Compiled, type Env, type PathGen } from "../compiled-types";
+import { allPaths, recurseDefault } from "../combinators";
+import { type Builtin, type Compiled, type Env, fromFn, fromGen, isTruthy, type PathGen } from "../compiled-types";
 import { index, iterationValues } from "../runtime/access";
-import { isObject, setField, type JsonObject } from "../runtime/objects";
+import { isObject, type JsonObject, setField } from "../runtime/objects";
 import { compare, equals, sortByKeys } from "../runtime/order";
 import { defer, jqError, Stop } from "../runtime/signals";
 import { describeValue } from "../runtime/text";
 import { Unsupported } from "../unsupported";
-import { allPaths, recurseDefault } from "../combinators";
 import { fromEntries } from "./core";
 import { collect, each, firstOf } from "./helpers";
 
@@ -27,13 +27,18 @@ function keysBy(f: Compiled, x: Json, env: Env): Json[] {
 }
 
 function sortedBy(x: Json, keys: Json[]): Json[] {
-  if (!Array.isArray(x)) throw jqError(`${describeValue(x)} and ${describeValue(keys)} cannot be sorted, as they are not both arrays`);
+  if (!Array.isArray(x))
+    throw jqError(`${describeValue(x)} and ${describeValue(keys)} cannot be sorted, as they are not both arrays`);
   return sortByKeys(x, keys);
 }
 
 function groupBy(x: Json, keys: Json[]): Json[][] {
-  if (!Array.isArray(x)) throw jqError(`${describeValue(x)} and ${describeValue(keys)} cannot be sorted, as they are not both arrays`);
-  const order = sortByKeys(x.map((_, i) => i), keys);
+  if (!Array.isArray(x))
+    throw jqError(`${describeValue(x)} and ${describeValue(keys)} cannot be sorted, as they are not both arrays`);
+  const order = sortByKeys(
+    x.map((_, i) => i),
+    keys,
+  );
   const groups: Json[][] = [];
   let lastKey: Json | undefined;
   for (const i of order) {
@@ -49,7 +54,8 @@ function groupBy(x: Json, keys: Json[]): Json[][] {
 
 /** jq's `minmax_by`: the first minimum, the last maximum. */
 function minMaxBy(values: Json, keys: Json, isMin: boolean): Json {
-  if (!Array.isArray(values) || !Array.isArray(keys)) throw jqError(`${describeValue(values)} and ${describeValue(keys)} cannot be iterated over`);
+  if (!Array.isArray(values) || !Array.isArray(keys))
+    throw jqError(`${describeValue(values)} and ${describeValue(keys)} cannot be iterated over`);
   if (values.length === 0) return null;
   let best = values[0] ?? null;
   let bestKey = keys[0] ?? null;
@@ -86,7 +92,10 @@ function anyAll(gen: Compiled | null, cond: Compiled, isAny: boolean): Builtin {
     });
 }
 
-const IDENTITY: Compiled = fromFn((x) => x, (x, p, _env, emit) => emit(x, p));
+const IDENTITY: Compiled = fromFn(
+  (x) => x,
+  (x, p, _env, emit) => emit(x, p),
+);
 
 function limit(n: Compiled, f: Compiled): Compiled {
   return fromGen((x, env, emit) =>
@@ -115,7 +124,8 @@ function limit(n: Compiled, f: Compiled): Compiled {
 const RANGE_LIMIT = 10_000_000;
 
 function range(from: Json, upto: Json, by: Json, emit: (v: Json) => void): void {
-  if (typeof from !== "number" || typeof upto !== "number" || typeof by !== "number") throw defer("range with non-number bounds");
+  if (typeof from !== "number" || typeof upto !== "number" || typeof by !== "number")
+    throw defer("range with non-number bounds");
   let count = 0;
   const next = (i: number): void => {
     if (++count > RANGE_LIMIT) throw defer("a range of more than ten million numbers");
@@ -320,8 +330,7 @@ export const COLLECTION_BUILTINS: Readonly<Record<string, Builtin>> = {
     const gen = needPath(arg(args, 0), "path");
     return fromGen((x, env, emit) => gen(x, [], env, (_v, p) => emit(p)));
   },
-  "paths/0": () =>
-    fromGen((x, _env, emit) => allPaths(x, [], (_v, p) => (p.length > 0 ? emit(p) : undefined))),
+  "paths/0": () => fromGen((x, _env, emit) => allPaths(x, [], (_v, p) => (p.length > 0 ? emit(p) : undefined))),
   "paths/1": (args) => {
     const f = arg(args, 0);
     return fromGen((x, env, emit) =>

@@ -1,17 +1,21 @@
 import type { Json } from "../../engine";
-import { fromGen, isTruthy, type Builtin } from "../compiled-types";
+import { type Builtin, fromGen, isTruthy } from "../compiled-types";
 import { has, index, iterationValues, keysOf, lengthOf } from "../runtime/access";
 import { add } from "../runtime/arithmetic";
-import { isObject, setField, type JsonObject } from "../runtime/objects";
+import { canonicalDecimal } from "../runtime/decimal";
+import { isObject, type JsonObject, setField } from "../runtime/objects";
 import { compareStrings, equals } from "../runtime/order";
 import { defer, JqRuntimeError, jqError } from "../runtime/signals";
 import { explode, implode, stringIndices, utf8Length } from "../runtime/strings";
-import { canonicalDecimal } from "../runtime/decimal";
 import { describeValue, dump, kindName, toText } from "../runtime/text";
 import { each, unary, unsupported, withValues } from "./helpers";
 
 function selectByType(test: (v: Json) => boolean): Builtin {
-  return () => fromGen((x, _env, emit) => (test(x) ? emit(x) : undefined), (x, p, _env, emit) => (test(x) ? emit(x, p) : undefined));
+  return () =>
+    fromGen(
+      (x, _env, emit) => (test(x) ? emit(x) : undefined),
+      (x, p, _env, emit) => (test(x) ? emit(x, p) : undefined),
+    );
 }
 
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
@@ -147,7 +151,11 @@ function math(f: (n: number) => number): Builtin {
 export const CORE_BUILTINS: Readonly<Record<string, Builtin>> = {
   // The mapper binds env and $ENV in the program's text (relay/mapping/jq-env.ts), which jq-wasm then serves.
   "env/0": unsupported("env (the mapper binds it to the variables BBRELAY_JQ_ENV names)"),
-  "empty/0": () => fromGen(() => undefined, () => undefined),
+  "empty/0": () =>
+    fromGen(
+      () => undefined,
+      () => undefined,
+    ),
   "error/0": () =>
     fromGen(
       (x) => {
@@ -163,7 +171,10 @@ export const CORE_BUILTINS: Readonly<Record<string, Builtin>> = {
       each(msg, x, env, (m) => {
         throw new JqRuntimeError(m);
       });
-    return fromGen((x, env) => raise(x, env), (x, _p, env) => raise(x, env));
+    return fromGen(
+      (x, env) => raise(x, env),
+      (x, _p, env) => raise(x, env),
+    );
   },
   "not/0": unary((x) => !isTruthy(x)),
   "length/0": unary(lengthOf),
@@ -205,9 +216,13 @@ export const CORE_BUILTINS: Readonly<Record<string, Builtin>> = {
     if (typeof x !== "string" || typeof b !== "string") throw jqError("endswith() requires string inputs");
     return x.endsWith(b);
   }),
-  "ltrimstr/1": withValues((x, b) => (typeof x === "string" && typeof b === "string" && x.startsWith(b) ? x.slice(b.length) : x)),
+  "ltrimstr/1": withValues((x, b) =>
+    typeof x === "string" && typeof b === "string" && x.startsWith(b) ? x.slice(b.length) : x,
+  ),
   "rtrimstr/1": withValues((x, b) =>
-    typeof x === "string" && typeof b === "string" && x.endsWith(b) && b.length > 0 ? x.slice(0, x.length - b.length) : x,
+    typeof x === "string" && typeof b === "string" && x.endsWith(b) && b.length > 0
+      ? x.slice(0, x.length - b.length)
+      : x,
   ),
   "split/1": withValues((x, sep) => {
     if (typeof x !== "string" || typeof sep !== "string") throw jqError("split input and separator must be strings");

@@ -1,5 +1,5 @@
 import type { Json } from "../../engine";
-import { fromFn, type Builtin } from "../compiled-types";
+import { type Builtin, fromFn } from "../compiled-types";
 import { cString } from "../runtime/access";
 import { defer, jqError } from "../runtime/signals";
 import { Unsupported } from "../unsupported";
@@ -10,7 +10,20 @@ import { unary, withValues } from "./helpers";
 
 const DAY = 86400;
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 interface Tm {
   year: number;
@@ -130,7 +143,10 @@ const STRFTIME: Readonly<Record<string, (tm: Tm) => string>> = {
 };
 
 /** Splits a format into literal text and directives; `null` when a directive is not one we reproduce. */
-function parseFormat(format: string, known: Readonly<Record<string, unknown>>): (string | { directive: string })[] | null {
+function parseFormat(
+  format: string,
+  known: Readonly<Record<string, unknown>>,
+): (string | { directive: string })[] | null {
   const parts: (string | { directive: string })[] = [];
   let text = "";
   for (let i = 0; i < format.length; i++) {
@@ -152,9 +168,22 @@ function parseFormat(format: string, known: Readonly<Record<string, unknown>>): 
 
 function inRange(tm: Tm): boolean {
   return (
-    tm.year >= 1000 && tm.year <= 9999 && tm.mon >= 0 && tm.mon <= 11 && tm.mday >= 1 && tm.mday <= 31 &&
-    tm.hour >= 0 && tm.hour <= 23 && tm.min >= 0 && tm.min <= 59 && tm.sec >= 0 && tm.sec <= 60 &&
-    tm.wday >= 0 && tm.wday <= 6 && tm.yday >= 0 && tm.yday <= 365
+    tm.year >= 1000 &&
+    tm.year <= 9999 &&
+    tm.mon >= 0 &&
+    tm.mon <= 11 &&
+    tm.mday >= 1 &&
+    tm.mday <= 31 &&
+    tm.hour >= 0 &&
+    tm.hour <= 23 &&
+    tm.min >= 0 &&
+    tm.min <= 59 &&
+    tm.sec >= 0 &&
+    tm.sec <= 60 &&
+    tm.wday >= 0 &&
+    tm.wday <= 6 &&
+    tm.yday >= 0 &&
+    tm.yday <= 365
   );
 }
 
@@ -271,12 +300,17 @@ function strptime(x: Json, format: Json, parsers: (format: string) => ReturnType
   return [year, mon, mday, value("H"), value("M"), sec, tm.wday, tm.yday];
 }
 
-function withFormat(makeImpl: () => (x: Json, format: Json) => Json, known: Readonly<Record<string, unknown>>, name: string): Builtin {
+function withFormat(
+  makeImpl: () => (x: Json, format: Json) => Json,
+  known: Readonly<Record<string, unknown>>,
+  name: string,
+): Builtin {
   return (args, context) => {
     const impl = makeImpl();
     // A literal format is checked now, so that an unsupported directive sends the expression to jq-wasm for good.
     const literal = args[0]?.constant;
-    if (typeof literal === "string" && parseFormat(literal, known) === null) throw new Unsupported(`${name} format ${literal}`);
+    if (typeof literal === "string" && parseFormat(literal, known) === null)
+      throw new Unsupported(`${name} format ${literal}`);
     return withValues(impl)(args, context);
   };
 }
@@ -296,14 +330,22 @@ function fromIsoDate(): ReturnType<Builtin> {
 export const DATE_BUILTINS: Readonly<Record<string, Builtin>> = {
   "gmtime/0": unary(gmtime),
   "mktime/0": unary(mktime),
-  "strftime/1": withFormat(() => {
-    const formats = cached(renderer);
-    return (x, format) => strftime(x, format, formats);
-  }, STRFTIME, "strftime"),
-  "strptime/1": withFormat(() => {
-    const parsers = cached(strptimeRegex);
-    return (x, format) => strptime(x, format, parsers);
-  }, STRPTIME, "strptime"),
+  "strftime/1": withFormat(
+    () => {
+      const formats = cached(renderer);
+      return (x, format) => strftime(x, format, formats);
+    },
+    STRFTIME,
+    "strftime",
+  ),
+  "strptime/1": withFormat(
+    () => {
+      const parsers = cached(strptimeRegex);
+      return (x, format) => strptime(x, format, parsers);
+    },
+    STRPTIME,
+    "strptime",
+  ),
   "todate/0": () => isoDate(),
   "todateiso8601/0": () => isoDate(),
   "fromdateiso8601/0": () => fromIsoDate(),

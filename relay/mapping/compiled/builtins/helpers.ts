@@ -1,5 +1,5 @@
 import type { Json } from "../../engine";
-import { fromFn, fromGen, type Builtin, type Compiled, type Emit, type Env } from "../compiled-types";
+import { type Builtin, type Compiled, type Emit, type Env, fromFn, fromGen } from "../compiled-types";
 import { Stop } from "../runtime/signals";
 import { Unsupported } from "../unsupported";
 

@@ -1,7 +1,7 @@
 import type { Json } from "../../engine";
-import { fromFn, fromGen, type Builtin, type Compiled, type Env } from "../compiled-types";
+import { type Builtin, type Compiled, type Env, fromFn, fromGen } from "../compiled-types";
 import { add } from "../runtime/arithmetic";
-import { setField, type JsonObject } from "../runtime/objects";
+import { type JsonObject, setField } from "../runtime/objects";
 import { requireAscii, translateRegex } from "../runtime/regex";
 import { defer, jqError } from "../runtime/signals";
 import { describeValue, kindName } from "../runtime/text";
@@ -21,7 +21,8 @@ function regexCache(): RegexCompiler {
   const cache = new Map<string, CompiledRegex>();
   return (pattern, flags, input?: Json) => {
     // jq checks the input first, then the regex, then the flags.
-    if (input !== undefined && typeof input !== "string") throw jqError(`${describeValue(input)} cannot be matched, as it is not a string`);
+    if (input !== undefined && typeof input !== "string")
+      throw jqError(`${describeValue(input)} cannot be matched, as it is not a string`);
     if (typeof pattern !== "string") throw jqError(`${describeValue(pattern)} is not a string`);
     if (flags !== null && typeof flags !== "string") throw jqError(`${describeValue(flags)} is not a string`);
     const key = `${flags ?? ""}\u0000${pattern}`;
@@ -37,7 +38,11 @@ function regexCache(): RegexCompiler {
     }
     const translated = translateRegex(pattern);
     if (translated === null) throw defer(`regex ${pattern} outside the verified subset`);
-    const compiled = { regex: new RegExp(translated.source, `gd${insensitive ? "i" : ""}`), groups: translated.groups, global };
+    const compiled = {
+      regex: new RegExp(translated.source, `gd${insensitive ? "i" : ""}`),
+      groups: translated.groups,
+      global,
+    };
     if (cache.size > 256) cache.clear();
     cache.set(key, compiled);
     return compiled;
@@ -96,7 +101,8 @@ function captureObject(match: Json): JsonObject {
  */
 function checkConstants(pattern: Compiled | undefined, flags: Compiled | undefined): void {
   const re = pattern?.constant;
-  if (typeof re === "string" && translateRegex(re) === null) throw new Unsupported(`regex ${JSON.stringify(re)} outside the verified subset`);
+  if (typeof re === "string" && translateRegex(re) === null)
+    throw new Unsupported(`regex ${JSON.stringify(re)} outside the verified subset`);
   const f = flags?.constant;
   if (typeof f === "string" && /[xnslp]/.test(f)) throw new Unsupported(`regex flags ${JSON.stringify(f)}`);
 }
@@ -154,7 +160,8 @@ function splitRegex(x: Json, re: CompiledRegex): Json {
   const text = x as string;
   const bounds = [0, ...matches.flatMap((m) => [m.offset, m.offset + m.length]), text.length];
   const out: Json[] = [];
-  for (let i = 0; i < bounds.length; i += 2) out.push(text.slice(bounds[i] ?? 0, Math.max(bounds[i] ?? 0, bounds[i + 1] ?? 0)));
+  for (let i = 0; i < bounds.length; i += 2)
+    out.push(text.slice(bounds[i] ?? 0, Math.max(bounds[i] ?? 0, bounds[i + 1] ?? 0)));
   return out;
 }
 
@@ -203,18 +210,34 @@ function subBuiltin(flagsFor: (flags: Json) => Json, withFlags: boolean): Builti
 export const REGEX_BUILTINS: Readonly<Record<string, Builtin>> = {
   "test/1": single((x, re) => matchAll(x, re, true), 1),
   "test/2": single((x, re) => matchAll(x, re, true), 2),
-  "match/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
-    emit(m);
-  }), 1),
-  "match/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
-    emit(m);
-  }), 2),
-  "capture/1": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
-    emit(captureObject(m));
-  }), 1),
-  "capture/2": regexBuiltin((x, re, emit) => (matchAll(x, re, false) as Json[]).forEach((m) => {
-    emit(captureObject(m));
-  }), 2),
+  "match/1": regexBuiltin(
+    (x, re, emit) =>
+      (matchAll(x, re, false) as Json[]).forEach((m) => {
+        emit(m);
+      }),
+    1,
+  ),
+  "match/2": regexBuiltin(
+    (x, re, emit) =>
+      (matchAll(x, re, false) as Json[]).forEach((m) => {
+        emit(m);
+      }),
+    2,
+  ),
+  "capture/1": regexBuiltin(
+    (x, re, emit) =>
+      (matchAll(x, re, false) as Json[]).forEach((m) => {
+        emit(captureObject(m));
+      }),
+    1,
+  ),
+  "capture/2": regexBuiltin(
+    (x, re, emit) =>
+      (matchAll(x, re, false) as Json[]).forEach((m) => {
+        emit(captureObject(m));
+      }),
+    2,
+  ),
   "sub/2": subBuiltin((f) => f ?? "", false),
   "sub/3": subBuiltin((f) => f, true),
   "gsub/2": subBuiltin(() => "g", false),

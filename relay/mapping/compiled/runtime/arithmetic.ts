@@ -1,5 +1,5 @@
 import type { Json } from "../../engine";
-import { copyObject, isObject, setField, type JsonObject } from "./objects";
+import { copyObject, isObject, type JsonObject, setField } from "./objects";
 import { equals } from "./order";
 import { defer, jqError } from "./signals";
 import { splitString } from "./strings";

@@ -10,7 +10,8 @@ export { isJsonObject as isObject, type JsonObject } from "../../engine";
 export function getField(object: JsonObject, key: string): Json {
   const value = object[key];
   if (value === undefined) return null;
-  if (typeof value === "function" || key === "__proto__") return Object.hasOwn(object, key) ? (object[key] ?? null) : null;
+  if (typeof value === "function" || key === "__proto__")
+    return Object.hasOwn(object, key) ? (object[key] ?? null) : null;
   return value;
 }
 

@@ -30,7 +30,8 @@ export function numberText(x: number): string {
   if (x === Infinity) return "1.7976931348623157e+308";
   if (x === -Infinity) return "-1.7976931348623157e+308";
   const computed = dtoaText(x);
-  if (computed !== canonicalDecimal(String(x))) throw defer(`number ${computed} prints differently when read or computed`);
+  if (computed !== canonicalDecimal(String(x)))
+    throw defer(`number ${computed} prints differently when read or computed`);
   return computed;
 }
 

@@ -49,16 +49,26 @@ export function actorOf(ctx: MutationContext, slug?: string): UserRecord {
   return admin;
 }
 
-export function requireRepository(ctx: MutationContext, input: { projectKey: string; repositorySlug: string }): RepositoryRecord {
+export function requireRepository(
+  ctx: MutationContext,
+  input: { projectKey: string; repositorySlug: string },
+): RepositoryRecord {
   const repository = ctx.state.repositoryBySlug(input.projectKey, input.repositorySlug);
-  if (repository === undefined) throw new Error(`fake Bitbucket: no repository ${input.projectKey}/${input.repositorySlug}`);
+  if (repository === undefined)
+    throw new Error(`fake Bitbucket: no repository ${input.projectKey}/${input.repositorySlug}`);
   return repository;
 }
 
-export function requirePullRequest(ctx: MutationContext, input: PullRequestInput): { repository: RepositoryRecord; pr: PullRequestRecord } {
+export function requirePullRequest(
+  ctx: MutationContext,
+  input: PullRequestInput,
+): { repository: RepositoryRecord; pr: PullRequestRecord } {
   const repository = requireRepository(ctx, input);
   const pr = ctx.state.pullRequest(repository.id, input.pullRequestId);
-  if (pr === undefined) throw new Error(`fake Bitbucket: no pull request ${input.projectKey}/${input.repositorySlug}#${input.pullRequestId}`);
+  if (pr === undefined)
+    throw new Error(
+      `fake Bitbucket: no pull request ${input.projectKey}/${input.repositorySlug}#${input.pullRequestId}`,
+    );
   return { repository, pr };
 }
 
@@ -72,6 +82,7 @@ export async function emit<T>(
   events: readonly PendingEvent[],
 ): Promise<MutationResult<T>> {
   const deliveries: DeliveryRecord[] = [];
-  for (const event of events) deliveries.push(...(await ctx.dispatcher.dispatch(event.eventKey, event.payload, event.target)));
+  for (const event of events)
+    deliveries.push(...(await ctx.dispatcher.dispatch(event.eventKey, event.payload, event.target)));
   return { value, deliveries };
 }

@@ -10,7 +10,14 @@ import { actorOf, emit, type MutationContext, type MutationResult } from "./muta
 
 export async function updateProject(
   ctx: MutationContext,
-  input: { projectKey: string; name?: string; description?: string; public?: boolean; newKey?: string; actorSlug?: string },
+  input: {
+    projectKey: string;
+    name?: string;
+    description?: string;
+    public?: boolean;
+    newKey?: string;
+    actorSlug?: string;
+  },
 ): Promise<MutationResult<ProjectRecord>> {
   const project = requireProject(ctx, input.projectKey);
   if (input.newKey !== undefined && ctx.state.projectByKey(input.newKey) !== undefined) {
@@ -22,7 +29,11 @@ export async function updateProject(
   if (input.description !== undefined) project.description = input.description;
   if (input.public !== undefined) project.public = input.public;
   if (input.newKey !== undefined) project.key = input.newKey;
-  const payload = { ...basePayload("project:modified", actorOf(ctx, input.actorSlug), ser), old, new: projectJson(project, ser) };
+  const payload = {
+    ...basePayload("project:modified", actorOf(ctx, input.actorSlug), ser),
+    old,
+    new: projectJson(project, ser),
+  };
   return emit(ctx, project, [{ eventKey: "project:modified", payload, target: { projectId: project.id } }]);
 }
 

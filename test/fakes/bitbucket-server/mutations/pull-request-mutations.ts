@@ -2,19 +2,19 @@ import { basePayload } from "../event-payloads";
 import type { ParticipantRecord, ParticipantStatus, PullRequestRecord, RepositoryRecord } from "../model";
 import { addPullRequest } from "../records";
 import { commentJson, participantJson, pullRequestJson, userJson } from "../serialize";
-import { refsChangedEvent } from "./repository-mutations";
 import {
   actorOf,
   emit,
-  repositoryTarget,
-  requirePullRequest,
-  requireRepository,
   type MutationContext,
   type MutationResult,
   type PendingEvent,
   type PullRequestInput,
   type RepositoryInput,
+  repositoryTarget,
+  requirePullRequest,
+  requireRepository,
 } from "./mutation-context";
+import { refsChangedEvent } from "./repository-mutations";
 
 /**
  * Pull-request changes and the events Bitbucket sends for them (reference §5.3, §5.4). Every change bumps
@@ -31,7 +31,11 @@ function prEvent(
   extra: Record<string, unknown> = {},
 ): PendingEvent {
   const ser = ctx.ser();
-  const payload = { ...basePayload(eventKey, actorOf(ctx, actorSlug), ser), pullRequest: pullRequestJson(pr, ser), ...extra };
+  const payload = {
+    ...basePayload(eventKey, actorOf(ctx, actorSlug), ser),
+    pullRequest: pullRequestJson(pr, ser),
+    ...extra,
+  };
   return { eventKey, payload, target: repositoryTarget(repository) };
 }
 
@@ -51,7 +55,10 @@ export interface OpenPullRequestInput extends RepositoryInput {
   reviewerSlugs?: string[];
 }
 
-export async function openPullRequest(ctx: MutationContext, input: OpenPullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function openPullRequest(
+  ctx: MutationContext,
+  input: OpenPullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const target = requireRepository(ctx, input);
   const source = input.from === undefined ? target : requireRepository(ctx, input.from);
   const author = actorOf(ctx, input.actorSlug);
@@ -76,14 +83,21 @@ export interface UpdatePullRequestInput extends PullRequestInput {
   draft?: boolean;
 }
 
-export async function updatePullRequest(ctx: MutationContext, input: UpdatePullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function updatePullRequest(
+  ctx: MutationContext,
+  input: UpdatePullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const previous = { title: pr.title, description: pr.description ?? "", toRef: { ...pr.toRef }, draft: pr.draft };
   if (input.title !== undefined) pr.title = input.title;
   if (input.description !== undefined) pr.description = input.description;
   if (input.draft !== undefined) pr.draft = input.draft;
   if (input.toBranch !== undefined) {
-    pr.toRef = { ...pr.toRef, branch: input.toBranch, latestCommit: repository.branches.get(input.toBranch) ?? pr.toRef.latestCommit };
+    pr.toRef = {
+      ...pr.toRef,
+      branch: input.toBranch,
+      latestCommit: repository.branches.get(input.toBranch) ?? pr.toRef.latestCommit,
+    };
   }
   touch(ctx, pr);
   return emit(ctx, pr, [
@@ -101,7 +115,10 @@ export async function updatePullRequest(ctx: MutationContext, input: UpdatePullR
   ]);
 }
 
-export async function mergePullRequest(ctx: MutationContext, input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function mergePullRequest(
+  ctx: MutationContext,
+  input: PullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   if (pr.state !== "OPEN") throw new Error(`fake Bitbucket: pull request ${pr.id} is ${pr.state}, not OPEN`);
   const actor = actorOf(ctx, input.actorSlug);
@@ -122,7 +139,10 @@ export async function mergePullRequest(ctx: MutationContext, input: PullRequestI
   ]);
 }
 
-export async function declinePullRequest(ctx: MutationContext, input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function declinePullRequest(
+  ctx: MutationContext,
+  input: PullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   if (pr.state !== "OPEN") throw new Error(`fake Bitbucket: pull request ${pr.id} is ${pr.state}, not OPEN`);
   pr.state = "DECLINED";
@@ -132,7 +152,10 @@ export async function declinePullRequest(ctx: MutationContext, input: PullReques
 }
 
 /** Re-opening a declined pull request sends `pr:opened` again. */
-export async function reopenPullRequest(ctx: MutationContext, input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function reopenPullRequest(
+  ctx: MutationContext,
+  input: PullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   if (pr.state !== "DECLINED") throw new Error(`fake Bitbucket: only a declined pull request can be re-opened`);
   pr.state = "OPEN";
@@ -142,7 +165,10 @@ export async function reopenPullRequest(ctx: MutationContext, input: PullRequest
 }
 
 /** `pr:deleted` carries the pull request as it was (often still OPEN). */
-export async function deletePullRequest(ctx: MutationContext, input: PullRequestInput): Promise<MutationResult<PullRequestRecord>> {
+export async function deletePullRequest(
+  ctx: MutationContext,
+  input: PullRequestInput,
+): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const event = prEvent(ctx, "pr:deleted", repository, pr, input.actorSlug);
   const list = ctx.state.pullRequestsOf(repository.id);
@@ -156,9 +182,14 @@ export async function updateReviewers(
 ): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const ser = ctx.ser();
-  const added = (input.add ?? []).map((slug) => actorOf(ctx, slug)).filter((user) => !pr.reviewers.some((r) => r.userId === user.id));
-  const removed = (input.remove ?? []).map((slug) => actorOf(ctx, slug)).filter((user) => pr.reviewers.some((r) => r.userId === user.id));
-  for (const user of added) pr.reviewers.push({ userId: user.id, role: "REVIEWER", approved: false, status: "UNAPPROVED" });
+  const added = (input.add ?? [])
+    .map((slug) => actorOf(ctx, slug))
+    .filter((user) => !pr.reviewers.some((r) => r.userId === user.id));
+  const removed = (input.remove ?? [])
+    .map((slug) => actorOf(ctx, slug))
+    .filter((user) => pr.reviewers.some((r) => r.userId === user.id));
+  for (const user of added)
+    pr.reviewers.push({ userId: user.id, role: "REVIEWER", approved: false, status: "UNAPPROVED" });
   pr.reviewers = pr.reviewers.filter((reviewer) => !removed.some((user) => user.id === reviewer.userId));
   touch(ctx, pr);
   return emit(ctx, pr, [
@@ -182,7 +213,9 @@ export async function reviewPullRequest(
 ): Promise<MutationResult<PullRequestRecord>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const reviewer = actorOf(ctx, input.actorSlug);
-  let participant: ParticipantRecord | undefined = [...pr.reviewers, ...pr.participants].find((p) => p.userId === reviewer.id);
+  let participant: ParticipantRecord | undefined = [...pr.reviewers, ...pr.participants].find(
+    (p) => p.userId === reviewer.id,
+  );
   if (participant === undefined) {
     participant = { userId: reviewer.id, role: "PARTICIPANT", approved: false, status: "UNAPPROVED" };
     pr.participants.push(participant);
@@ -200,15 +233,27 @@ export async function reviewPullRequest(
   ]);
 }
 
-export async function addComment(ctx: MutationContext, input: PullRequestInput & { text: string }): Promise<MutationResult<number>> {
+export async function addComment(
+  ctx: MutationContext,
+  input: PullRequestInput & { text: string },
+): Promise<MutationResult<number>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const now = ctx.state.clock.now();
   const authorId = actorOf(ctx, input.actorSlug).id;
-  const comment = { id: ctx.state.nextId("comment"), version: 0, text: input.text, authorId, createdDate: now, updatedDate: now };
+  const comment = {
+    id: ctx.state.nextId("comment"),
+    version: 0,
+    text: input.text,
+    authorId,
+    createdDate: now,
+    updatedDate: now,
+  };
   pr.comments.push(comment);
   touch(ctx, pr);
   return emit(ctx, comment.id, [
-    prEvent(ctx, "pr:comment:added", repository, pr, input.actorSlug, { comment: commentJson(comment, repository.id, ctx.ser()) }),
+    prEvent(ctx, "pr:comment:added", repository, pr, input.actorSlug, {
+      comment: commentJson(comment, repository.id, ctx.ser()),
+    }),
   ]);
 }
 
@@ -223,17 +268,25 @@ export async function editComment(
   Object.assign(comment, { text: input.text, version: comment.version + 1, updatedDate: ctx.state.clock.now() });
   touch(ctx, pr);
   return emit(ctx, comment.id, [
-    prEvent(ctx, "pr:comment:edited", repository, pr, input.actorSlug, { comment: commentJson(comment, repository.id, ctx.ser()), previousComment }),
+    prEvent(ctx, "pr:comment:edited", repository, pr, input.actorSlug, {
+      comment: commentJson(comment, repository.id, ctx.ser()),
+      previousComment,
+    }),
   ]);
 }
 
-export async function deleteComment(ctx: MutationContext, input: PullRequestInput & { commentId: number }): Promise<MutationResult<number>> {
+export async function deleteComment(
+  ctx: MutationContext,
+  input: PullRequestInput & { commentId: number },
+): Promise<MutationResult<number>> {
   const { repository, pr } = requirePullRequest(ctx, input);
   const comment = pr.comments.find((c) => c.id === input.commentId);
   if (comment === undefined) throw new Error(`fake Bitbucket: no comment ${input.commentId}`);
   pr.comments.splice(pr.comments.indexOf(comment), 1);
   touch(ctx, pr);
   return emit(ctx, comment.id, [
-    prEvent(ctx, "pr:comment:deleted", repository, pr, input.actorSlug, { comment: commentJson(comment, repository.id, ctx.ser()) }),
+    prEvent(ctx, "pr:comment:deleted", repository, pr, input.actorSlug, {
+      comment: commentJson(comment, repository.id, ctx.ser()),
+    }),
   ]);
 }

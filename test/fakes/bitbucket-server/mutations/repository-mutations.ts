@@ -1,17 +1,17 @@
 import { basePayload } from "../event-payloads";
 import type { RepositoryRecord, UserRecord } from "../model";
-import { addRepository, slugify, type NewRepository } from "../records";
+import { addRepository, type NewRepository, slugify } from "../records";
 import { commitJson, pullRequestJson, repositoryJson } from "../serialize";
 import { versionAtLeast } from "../version-gate";
 import {
   actorOf,
   emit,
-  repositoryTarget,
-  requireRepository,
   type MutationContext,
   type MutationResult,
   type PendingEvent,
   type RepositoryInput,
+  repositoryTarget,
+  requireRepository,
 } from "./mutation-context";
 
 /**
@@ -67,30 +67,44 @@ export async function createRepository(
 }
 
 /** Deletes the repository, its pull requests and its own webhooks. No event. */
-export async function deleteRepository(ctx: MutationContext, input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
+export async function deleteRepository(
+  ctx: MutationContext,
+  input: RepositoryInput,
+): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
   ctx.state.repositories.delete(repository.id);
   ctx.state.pullRequests.delete(repository.id);
   for (const hook of [...ctx.state.webhooks.values()]) {
-    if (hook.scope.type === "repository" && hook.scope.repositoryId === repository.id) ctx.state.webhooks.delete(hook.id);
+    if (hook.scope.type === "repository" && hook.scope.repositoryId === repository.id)
+      ctx.state.webhooks.delete(hook.id);
   }
   return emit(ctx, repository, []);
 }
 
 /** Archive or unarchive (8.0+). No documented event. */
-export async function setArchived(ctx: MutationContext, input: RepositoryInput & { archived: boolean }): Promise<MutationResult<RepositoryRecord>> {
+export async function setArchived(
+  ctx: MutationContext,
+  input: RepositoryInput & { archived: boolean },
+): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
   repository.archived = input.archived;
   return emit(ctx, repository, []);
 }
 
-export async function renameRepository(ctx: MutationContext, input: RepositoryInput & { name: string }): Promise<MutationResult<RepositoryRecord>> {
+export async function renameRepository(
+  ctx: MutationContext,
+  input: RepositoryInput & { name: string },
+): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
   const ser = ctx.ser();
   const old = repositoryJson(repository, ser);
   repository.name = input.name;
   repository.slug = slugify(input.name);
-  const payload = { ...basePayload("repo:modified", actorOf(ctx, input.actorSlug), ser), old, new: repositoryJson(repository, ser) };
+  const payload = {
+    ...basePayload("repo:modified", actorOf(ctx, input.actorSlug), ser),
+    old,
+    new: repositoryJson(repository, ser),
+  };
   return emit(ctx, repository, [{ eventKey: "repo:modified", payload, target: repositoryTarget(repository) }]);
 }
 
@@ -108,7 +122,11 @@ export async function moveRepository(
   const ser = ctx.ser();
   const old = repositoryJson(repository, ser);
   repository.projectId = project.id;
-  const payload = { ...basePayload("repo:modified", actorOf(ctx, input.actorSlug), ser), old, new: repositoryJson(repository, ser) };
+  const payload = {
+    ...basePayload("repo:modified", actorOf(ctx, input.actorSlug), ser),
+    old,
+    new: repositoryJson(repository, ser),
+  };
   return emit(ctx, repository, [{ eventKey: "repo:modified", payload, target: repositoryTarget(repository) }]);
 }
 
@@ -120,9 +138,16 @@ export async function forkRepository(
   const origin = requireRepository(ctx, input);
   const project = ctx.state.projectByKey(input.toProjectKey);
   if (project === undefined) throw new Error(`fake Bitbucket: no project ${input.toProjectKey}`);
-  const fork = addRepository(ctx.state, { projectId: project.id, name: input.name ?? origin.name, originId: origin.id });
+  const fork = addRepository(ctx.state, {
+    projectId: project.id,
+    name: input.name ?? origin.name,
+    originId: origin.id,
+  });
   const ser = ctx.ser();
-  const payload = { ...basePayload("repo:forked", actorOf(ctx, input.actorSlug), ser), repository: repositoryJson(fork, ser) };
+  const payload = {
+    ...basePayload("repo:forked", actorOf(ctx, input.actorSlug), ser),
+    repository: repositoryJson(fork, ser),
+  };
   return emit(ctx, fork, [{ eventKey: "repo:forked", payload, target: repositoryTarget(origin) }]);
 }
 
@@ -140,7 +165,10 @@ export async function pushCommits(
   const fromHash = repository.branches.get(branch) ?? ZERO;
   let tip = fromHash;
   for (let i = 0; i < (input.count ?? 1); i++) {
-    tip = ctx.state.commit(repository, branch, { authorId: actor.id, message: input.message ?? `Change ${i + 1} on ${branch}` }).id;
+    tip = ctx.state.commit(repository, branch, {
+      authorId: actor.id,
+      message: input.message ?? `Change ${i + 1} on ${branch}`,
+    }).id;
   }
   const events: PendingEvent[] = [refsChangedEvent(ctx, repository, actor, [{ branch, fromHash, toHash: tip }])];
   for (const list of ctx.state.pullRequests.values()) {
@@ -154,7 +182,11 @@ export async function pushCommits(
       pr.updatedDate = ctx.state.clock.now();
       const target = ctx.state.requireRepository(pr.toRef.repositoryId);
       const ser = ctx.ser();
-      const payload = { ...basePayload("pr:from_ref_updated", actor, ser), pullRequest: pullRequestJson(pr, ser), previousFromHash };
+      const payload = {
+        ...basePayload("pr:from_ref_updated", actor, ser),
+        pullRequest: pullRequestJson(pr, ser),
+        previousFromHash,
+      };
       events.push({ eventKey: "pr:from_ref_updated", payload, target: repositoryTarget(target) });
     }
   }
@@ -162,7 +194,10 @@ export async function pushCommits(
 }
 
 /** A smart mirror finished a sync: `mirror:repo_synchronized` (no actor). */
-export async function synchronizeMirror(ctx: MutationContext, input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {
+export async function synchronizeMirror(
+  ctx: MutationContext,
+  input: RepositoryInput,
+): Promise<MutationResult<RepositoryRecord>> {
   const repository = requireRepository(ctx, input);
   const ser = ctx.ser();
   const { actor: _none, ...base } = basePayload("mirror:repo_synchronized", actorOf(ctx, input.actorSlug), ser);
@@ -174,5 +209,7 @@ export async function synchronizeMirror(ctx: MutationContext, input: RepositoryI
     repository: repositoryJson(repository, ser),
     changes: [],
   };
-  return emit(ctx, repository, [{ eventKey: "mirror:repo_synchronized", payload, target: repositoryTarget(repository) }]);
+  return emit(ctx, repository, [
+    { eventKey: "mirror:repo_synchronized", payload, target: repositoryTarget(repository) },
+  ]);
 }

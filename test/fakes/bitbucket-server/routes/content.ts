@@ -1,4 +1,4 @@
-import { errorResponse, EXCEPTIONS, noContent, ok } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, noContent, ok } from "../rest-errors";
 import { branchJson, commitJson } from "../serialize";
 import { findRepository, page, param, type Route, type RouteContext } from "./route-context";
 
@@ -16,7 +16,11 @@ function text(content: string) {
 }
 
 function noSuchPath(path: string, branch: string) {
-  return errorResponse(404, `The path "${path}" does not exist at revision "refs/heads/${branch}"`, EXCEPTIONS.noSuchPath);
+  return errorResponse(
+    404,
+    `The path "${path}" does not exist at revision "refs/heads/${branch}"`,
+    EXCEPTIONS.noSuchPath,
+  );
 }
 
 function readme(ctx: RouteContext) {
@@ -55,7 +59,11 @@ function commits(ctx: RouteContext) {
     const branch = until.replace(/^refs\/heads\//, "");
     tip = repository.branches.get(branch) ?? (ctx.state.commits.has(until) ? until : undefined);
     if (tip === undefined) {
-      return errorResponse(404, `Commit '${until}' does not exist in repository '${repository.slug}'.`, EXCEPTIONS.noSuchCommit);
+      return errorResponse(
+        404,
+        `Commit '${until}' does not exist in repository '${repository.slug}'.`,
+        EXCEPTIONS.noSuchCommit,
+      );
     }
   }
   return page(ctx, "commits", ctx.state.history(tip), (commit) => commitJson(commit, ctx.ser));

@@ -1,7 +1,7 @@
 import { canViewProject, repositoryLevel } from "../auth";
-import { versionAtLeast } from "../version-gate";
-import { errorResponse, EXCEPTIONS, ok } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, ok } from "../rest-errors";
 import { projectJson, repositoryJson } from "../serialize";
+import { versionAtLeast } from "../version-gate";
 import { findProject, findRepository, page, type Route, type RouteContext } from "./route-context";
 
 /**

@@ -1,4 +1,4 @@
-import { errorResponse, EXCEPTIONS, ok } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, ok } from "../rest-errors";
 import { pullRequestJson } from "../serialize";
 import { findRepository, page, param, type Route, type RouteContext } from "./route-context";
 

@@ -1,14 +1,21 @@
-import { canViewProject, repositoryLevel, type Level } from "../auth";
+import { canViewProject, type Level, repositoryLevel } from "../auth";
 import type { FakeState } from "../fake-state";
 import type { Principal, ProjectRecord, RepositoryRecord } from "../model";
 import { pageOf, pageParams } from "../paging";
-import { errorResponse, EXCEPTIONS, unauthorised, type FakeResponse } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, type FakeResponse, unauthorised } from "../rest-errors";
 import type { SerializeContext } from "../serialize";
 import type { WebhookDispatcher } from "../webhook-dispatcher";
 
 /** What every route handler gets, and the lookups they share (404 vs 401 as Bitbucket answers them). */
 
-export type PagedResource = "projects" | "repositories" | "pullRequests" | "users" | "commits" | "branches" | "webhooks";
+export type PagedResource =
+  | "projects"
+  | "repositories"
+  | "pullRequests"
+  | "users"
+  | "commits"
+  | "branches"
+  | "webhooks";
 
 export interface RouteSettings {
   version: string;
@@ -42,9 +49,19 @@ export interface Route {
   handler: RouteHandler;
 }
 
-export function page<T>(ctx: RouteContext, resource: PagedResource, items: readonly T[], serialize?: (item: T) => unknown): FakeResponse {
+export function page<T>(
+  ctx: RouteContext,
+  resource: PagedResource,
+  items: readonly T[],
+  serialize?: (item: T) => unknown,
+): FakeResponse {
   const { start, limit } = pageParams(ctx.query);
-  const request = { start, limit, cap: ctx.settings.pageCaps[resource], nonContiguous: ctx.settings.nonContiguousPaging };
+  const request = {
+    start,
+    limit,
+    cap: ctx.settings.pageCaps[resource],
+    nonContiguous: ctx.settings.nonContiguousPaging,
+  };
   return { status: 200, body: pageOf(items, request, serialize) };
 }
 
@@ -62,7 +79,8 @@ function fail(response: FakeResponse): { ok: false; response: FakeResponse } {
 export function findProject(ctx: RouteContext): Lookup<ProjectRecord> {
   const key = param(ctx, "projectKey");
   const project = ctx.state.projectByKey(key);
-  if (project === undefined) return fail(errorResponse(404, `Project ${key} does not exist.`, EXCEPTIONS.noSuchProject));
+  if (project === undefined)
+    return fail(errorResponse(404, `Project ${key} does not exist.`, EXCEPTIONS.noSuchProject));
   if (!canViewProject(ctx.principal, project, ctx.state)) return fail(unauthorised());
   return { ok: true, value: project };
 }
@@ -72,7 +90,8 @@ export function findRepository(ctx: RouteContext, level: Level = 1): Lookup<Repo
   const key = param(ctx, "projectKey");
   const slug = param(ctx, "repositorySlug");
   const project = ctx.state.projectByKey(key);
-  if (project === undefined) return fail(errorResponse(404, `Project ${key} does not exist.`, EXCEPTIONS.noSuchProject));
+  if (project === undefined)
+    return fail(errorResponse(404, `Project ${key} does not exist.`, EXCEPTIONS.noSuchProject));
   const repository = ctx.state.repositoryBySlug(key, slug);
   if (repository === undefined) {
     return fail(errorResponse(404, `Repository ${project.key}/${slug} does not exist.`, EXCEPTIONS.noSuchRepository));

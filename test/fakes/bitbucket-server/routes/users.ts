@@ -1,6 +1,6 @@
 import { isAdmin, repositoryLevel } from "../auth";
 import type { UserRecord } from "../model";
-import { errorResponse, EXCEPTIONS, ok, unauthorised } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, ok, unauthorised } from "../rest-errors";
 import { adminUserJson, repositoryJson, userJson } from "../serialize";
 import { page, param, type Route, type RouteContext } from "./route-context";
 
@@ -36,7 +36,8 @@ function listAdminUsers(ctx: RouteContext) {
   const { principal } = ctx;
   if (principal.kind === "anonymous") return notLoggedIn();
   const licensed =
-    principal.user.globalPermission !== null && (principal.token === undefined || principal.token.scope.type === "user");
+    principal.user.globalPermission !== null &&
+    (principal.token === undefined || principal.token.scope.type === "user");
   const allowed = ctx.settings.adminUsersPermission === "ADMIN" ? isAdmin(principal) : licensed;
   if (!allowed) return unauthorised();
   return page(ctx, "users", filtered(ctx, true), (user) => adminUserJson(user, ctx.ser));

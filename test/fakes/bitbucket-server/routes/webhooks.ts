@@ -1,9 +1,9 @@
 import { projectLevel } from "../auth";
 import type { WebhookRecord, WebhookScopeRecord } from "../model";
-import { errorResponse, EXCEPTIONS, noContent, ok, unauthorised, type FakeResponse } from "../rest-errors";
+import { EXCEPTIONS, errorResponse, type FakeResponse, noContent, ok, unauthorised } from "../rest-errors";
 import { webhookJson, webhookSummaryJson } from "../serialize";
 import { PROJECT_WEBHOOKS_SINCE, versionAtLeast, WEBHOOK_EVENT_KEYS } from "../version-gate";
-import { findProject, findRepository, page, param, type Route, type RouteContext, type Lookup } from "./route-context";
+import { findProject, findRepository, type Lookup, page, param, type Route, type RouteContext } from "./route-context";
 
 /**
  * Webhook management (reference §6): repository scope (REPO_ADMIN) and, from 8.8, project scope (PROJECT_ADMIN;
@@ -33,7 +33,10 @@ function sameScope(a: WebhookScopeRecord, b: WebhookScopeRecord): boolean {
 }
 
 function withStatistics(ctx: RouteContext, hook: WebhookRecord) {
-  const statistics = ctx.query.get("statistics") === "true" ? webhookSummaryJson(hook, hook.createdDate, ctx.state.clock.now()) : undefined;
+  const statistics =
+    ctx.query.get("statistics") === "true"
+      ? webhookSummaryJson(hook, hook.createdDate, ctx.state.clock.now())
+      : undefined;
   return webhookJson(hook, ctx.settings.webhookSecretsReadable, statistics);
 }
 
@@ -43,7 +46,10 @@ function findHook(ctx: RouteContext): Lookup<WebhookRecord> {
   const id = Number(param(ctx, "webhookId"));
   const hook = ctx.state.webhooks.get(id);
   if (hook === undefined || !sameScope(hook.scope, scope.value)) {
-    return { ok: false, response: errorResponse(404, `No webhook with id ${param(ctx, "webhookId")} exists.`, EXCEPTIONS.noSuchWebhook) };
+    return {
+      ok: false,
+      response: errorResponse(404, `No webhook with id ${param(ctx, "webhookId")} exists.`, EXCEPTIONS.noSuchWebhook),
+    };
   }
   return { ok: true, value: hook };
 }
@@ -68,26 +74,39 @@ function search(ctx: RouteContext) {
     (hook) =>
       wanted.includes(hook.scope.type) &&
       (event === null || hook.events.includes(event)) &&
-      (hook.scope.type === "repository" ? hook.scope.repositoryId === repo.value.id : hook.scope.projectId === repo.value.projectId),
+      (hook.scope.type === "repository"
+        ? hook.scope.repositoryId === repo.value.id
+        : hook.scope.projectId === repo.value.projectId),
   );
   return page(ctx, "webhooks", hooks, (hook) => withStatistics(ctx, hook));
 }
 
-type HookFields = Pick<WebhookRecord, "name" | "url" | "events" | "active" | "configuration" | "sslVerificationRequired" | "credentials">;
+type HookFields = Pick<
+  WebhookRecord,
+  "name" | "url" | "events" | "active" | "configuration" | "sslVerificationRequired" | "credentials"
+>;
 
 /** @returns the validated fields, or Bitbucket's 400 naming the first bad field */
-function validate(ctx: RouteContext, existing?: WebhookRecord): { ok: true; value: HookFields } | { ok: false; response: FakeResponse } {
+function validate(
+  ctx: RouteContext,
+  existing?: WebhookRecord,
+): { ok: true; value: HookFields } | { ok: false; response: FakeResponse } {
   const body = isRecord(ctx.body) ? ctx.body : {};
-  const bad = (field: string, message: string) => ({ ok: false as const, response: errorResponse(400, message, EXCEPTIONS.validation, field) });
+  const bad = (field: string, message: string) => ({
+    ok: false as const,
+    response: errorResponse(400, message, EXCEPTIONS.validation, field),
+  });
   const name = body.name ?? existing?.name;
   if (typeof name !== "string" || name.trim() === "") return bad("name", "A name is required.");
   const url = body.url ?? existing?.url;
-  if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/i.test(url)) return bad("url", "The URL must be a valid http or https URL.");
+  if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/i.test(url))
+    return bad("url", "The URL must be a valid http or https URL.");
   const events = body.events ?? existing?.events;
   if (!Array.isArray(events) || events.length === 0) return bad("events", "At least one event is required.");
   for (const event of events) {
     const since = typeof event === "string" ? WEBHOOK_EVENT_KEYS[event] : undefined;
-    if (since === undefined || !versionAtLeast(ctx.settings.version, since)) return bad("events", `the event ${String(event)} is unknown`);
+    if (since === undefined || !versionAtLeast(ctx.settings.version, since))
+      return bad("events", `the event ${String(event)} is unknown`);
   }
   const configuration = body.configuration ?? existing?.configuration ?? {};
   if (!isStringMap(configuration)) return bad("configuration", "The configuration must map names to strings.");
@@ -101,7 +120,9 @@ function validate(ctx: RouteContext, existing?: WebhookRecord): { ok: true; valu
       active: typeof body.active === "boolean" ? body.active : (existing?.active ?? true),
       configuration: { ...configuration },
       sslVerificationRequired:
-        typeof body.sslVerificationRequired === "boolean" ? body.sslVerificationRequired : (existing?.sslVerificationRequired ?? true),
+        typeof body.sslVerificationRequired === "boolean"
+          ? body.sslVerificationRequired
+          : (existing?.sslVerificationRequired ?? true),
       ...(isCredentials(credentials) ? { credentials } : {}),
     },
   };
@@ -116,8 +137,14 @@ function isStringMap(value: unknown): value is Record<string, string> {
 }
 
 function isCredentials(value: unknown): value is { username: string; password: string } {
-  return typeof value === "object" && value !== null && "username" in value && "password" in value &&
-    typeof value.username === "string" && typeof value.password === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "username" in value &&
+    "password" in value &&
+    typeof value.username === "string" &&
+    typeof value.password === "string"
+  );
 }
 
 function create(ctx: RouteContext) {
@@ -176,7 +203,9 @@ function latest(ctx: RouteContext) {
   const hook = findHook(ctx);
   if (!hook.ok) return hook.response;
   const outcome = ctx.query.get("outcome");
-  const last = [...hook.value.invocations].reverse().find((entry) => outcome === null || entry.result.outcome === outcome);
+  const last = [...hook.value.invocations]
+    .reverse()
+    .find((entry) => outcome === null || entry.result.outcome === outcome);
   return last === undefined ? noContent() : ok(last);
 }
 
@@ -184,7 +213,8 @@ async function test(ctx: RouteContext) {
   const scope = scopeOf(ctx);
   if (!scope.ok) return scope.response;
   const url = ctx.query.get("url");
-  if (url === null || !/^https?:\/\//i.test(url)) return errorResponse(400, "A valid url is required.", EXCEPTIONS.validation, "url");
+  if (url === null || !/^https?:\/\//i.test(url))
+    return errorResponse(400, "A valid url is required.", EXCEPTIONS.validation, "url");
   const hook = ctx.state.webhooks.get(Number(ctx.query.get("webhookId")));
   const result = await ctx.dispatcher.ping(url, hook?.credentials);
   const response = "error" in result ? { statusCode: 0, body: result.error } : result;

@@ -1,6 +1,6 @@
 import { BitbucketClient, type BitbucketClientOptions } from "../../../../relay/bitbucket/client";
-import { BitbucketError } from "../../../../relay/bitbucket/errors";
 import type { BitbucketAuth, BitbucketLimits } from "../../../../relay/bitbucket/config";
+import { BitbucketError } from "../../../../relay/bitbucket/errors";
 import { FAKE_ADMIN, type FakeBitbucketServer } from "../../../fakes/bitbucket-server/fake-bitbucket-server";
 
 /** A client of the fake, as the admin (Bearer token) unless told otherwise. */

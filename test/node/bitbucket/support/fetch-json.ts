@@ -13,7 +13,11 @@ export const RawPage = z.looseObject({
 export type RawPage = z.infer<typeof RawPage>;
 
 /** GETs a URL of the fake (as the admin unless `authorization` is null) and checks the body with `schema`. */
-export async function fetchJson<T>(url: string, schema: z.ZodType<T>, authorization: string | null = `Bearer ${FAKE_ADMIN.token}`): Promise<T> {
+export async function fetchJson<T>(
+  url: string,
+  schema: z.ZodType<T>,
+  authorization: string | null = `Bearer ${FAKE_ADMIN.token}`,
+): Promise<T> {
   const response = await fetch(url, { headers: authorization === null ? {} : { Authorization: authorization } });
   return schema.parse(await response.json());
 }

@@ -1,10 +1,10 @@
 import { afterEach } from "vitest";
 import type { BitbucketClient } from "../../../../relay/bitbucket/client";
 import type { Logger } from "../../../../relay/log/logger";
+import { selectProjects } from "../../../../relay/webhooks/project-selection";
 import { WebhookInstaller, type WebhookInstallerOptions } from "../../../../relay/webhooks/webhook-installer";
 import { defaultWebhookName } from "../../../../relay/webhooks/webhook-target";
-import { selectProjects } from "../../../../relay/webhooks/project-selection";
-import { FakeBitbucketServer, type FakeBitbucketOptions } from "../../../fakes/bitbucket-server/fake-bitbucket-server";
+import { type FakeBitbucketOptions, FakeBitbucketServer } from "../../../fakes/bitbucket-server/fake-bitbucket-server";
 import type { InstanceSpec } from "../../../fakes/bitbucket-server/generator";
 import type { WebhookRecord } from "../../../fakes/bitbucket-server/model";
 import type { LoggedRequest } from "../../../fakes/bitbucket-server/request-log";
@@ -17,7 +17,15 @@ export const SECRET = "whsec-acme-3f9a1c7e52d4";
 export const NAME = defaultWebhookName(TENANT);
 
 /** 3 projects (P001–P003) of 3 repositories each: P001 has repo-00001, -00004, -00007; and so on. */
-export const SMALL: InstanceSpec = { seed: 5, projects: 3, repositories: 9, pullRequests: 0, users: 4, emptyRatio: 0, archivedRatio: 0 };
+export const SMALL: InstanceSpec = {
+  seed: 5,
+  projects: 3,
+  repositories: 9,
+  pullRequests: 0,
+  users: 4,
+  emptyRatio: 0,
+  archivedRatio: 0,
+};
 
 /** A hook in the fake, as a test reads it: where it is and what it holds (the fake keeps the secret). */
 export interface FakeHook {
@@ -101,17 +109,25 @@ export class WebhookFixture {
   }
 
   /** A hook created straight in the fake's state (as someone else, or by hand). */
-  addHook(where: { projectKey: string; repositorySlug?: string }, fields: Partial<Omit<FakeHook, "id" | "where">> = {}): number {
+  addHook(
+    where: { projectKey: string; repositorySlug?: string },
+    fields: Partial<Omit<FakeHook, "id" | "where">> = {},
+  ): number {
     const state = this.fake.state;
     const project = state.projectByKey(where.projectKey);
     if (project === undefined) throw new Error(`no project ${where.projectKey}`);
-    const repository = where.repositorySlug === undefined ? undefined : state.repositoryBySlug(where.projectKey, where.repositorySlug);
-    if (where.repositorySlug !== undefined && repository === undefined) throw new Error(`no repository ${where.repositorySlug}`);
+    const repository =
+      where.repositorySlug === undefined ? undefined : state.repositoryBySlug(where.projectKey, where.repositorySlug);
+    if (where.repositorySlug !== undefined && repository === undefined)
+      throw new Error(`no repository ${where.repositorySlug}`);
     const id = state.nextId("webhook");
     const now = state.clock.now();
     state.webhooks.set(id, {
       id,
-      scope: repository === undefined ? { type: "project", projectId: project.id } : { type: "repository", repositoryId: repository.id },
+      scope:
+        repository === undefined
+          ? { type: "project", projectId: project.id }
+          : { type: "repository", repositoryId: repository.id },
       name: fields.name ?? "Jenkins",
       url: fields.url ?? "https://jenkins.example.com/bitbucket-hook/",
       events: fields.events ?? ["repo:refs_changed"],
