@@ -1,3 +1,5 @@
+import { type Retryability, retryabilityOfStatus } from "../http/retry";
+
 /**
  * Typed Bitbucket failures. Every failure of the client is a `BitbucketError` whose `kind` says what happened
  * and whose message says what to do about it. Messages carry the HTTP method, the URL path (never the host's
@@ -19,7 +21,7 @@ export type BitbucketErrorKind =
   | "rate-limited"
   /** 5xx after the retries ran out. */
   | "server-error"
-  /** No answer within the per-request timeout. */
+  /** No answer within the per-request timeout (or a 408 from a proxy). */
   | "timeout"
   /** DNS, refused connection, reset, TLS. */
   | "network"
@@ -73,11 +75,14 @@ export class BitbucketError extends Error {
     this.attempts = details.attempts ?? 1;
   }
 
-  /** Whether retrying the same call later may succeed (the client has already retried what it could). */
-  get transient(): boolean {
-    return (
-      this.kind === "rate-limited" || this.kind === "server-error" || this.kind === "timeout" || this.kind === "network"
-    );
+  /**
+   * Whether retrying the same call may succeed: the status's, or for a call without an answer, a timeout or a
+   * network failure is transient (the client has already retried what it could).
+   */
+  get retryability(): Retryability {
+    if (this.status !== null) return retryabilityOfStatus(this.status);
+    if (this.kind === "rate-limited") return "throttled";
+    return this.kind === "timeout" || this.kind === "network" ? "transient" : "final";
   }
 }
 
@@ -92,6 +97,7 @@ export function kindOfStatus(status: number): BitbucketErrorKind {
   if (status === 404) return "not-found";
   if (status === 400 || status === 415 || status === 422) return "bad-request";
   if (status === 409) return "conflict";
+  if (status === 408) return "timeout";
   if (status === 429) return "rate-limited";
   if (status >= 500) return "server-error";
   return "http";

@@ -1,11 +1,12 @@
+import type { Clock } from "../http/clock";
 import { HostCircuit, unreachableCode } from "../http/host-circuit";
+import { type AttemptReport, withRetries } from "../http/retry";
 import { parseRetryAfter } from "../http/retry-after";
 import type { Logger } from "../log/logger";
 import { ConcurrencyLimiter } from "./concurrency-limiter";
 import type { BitbucketAuth, BitbucketLimits } from "./config";
 import { BitbucketError, type BitbucketErrorKind, kindOfStatus } from "./errors";
-import { type Clock, RatePacer } from "./rate-pacer";
-import { fullJitterDelay, type HttpMethod, shouldRetry } from "./retry-policy";
+import { RatePacer } from "./rate-pacer";
 import { ErrorEnvelopeWire } from "./schema";
 
 /**
@@ -13,6 +14,8 @@ import { ErrorEnvelopeWire } from "./schema";
  * pacing (fixed rate, `Retry-After`, `X-RateLimit-*`), a timeout per attempt, retries with full jitter and a cap
  * on the total time one call may spend waiting. Failures become `BitbucketError`s with credentials scrubbed.
  */
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -50,6 +53,8 @@ export interface BitbucketTransportOptions {
   logger: Logger;
   /** Aborting it fails every call in flight and every later one with kind `aborted` (graceful shutdown). */
   signal?: AbortSignal | undefined;
+  /** After every attempt (request metrics). */
+  onAttempt?: ((report: AttemptReport & { method: HttpMethod; path: string }) => void) | undefined;
 }
 
 type Attempt =
@@ -102,46 +107,49 @@ export class BitbucketTransport {
    * @throws BitbucketError when the call fails for good (after the retries the policy allows)
    */
   async request(request: HttpRequest): Promise<HttpResponse> {
-    const { limits, clock, logger, random } = this.#options;
+    const { limits, clock, logger, random, signal } = this.#options;
+    const { method } = request;
     const path = withQuery(request.path, request.query);
-    let waited = 0;
-    for (let attempt = 1; ; attempt++) {
-      const pacing = this.#pacer.reserve();
-      if (pacing > 0) {
-        if (waited + pacing > limits.maxTotalWaitMs) throw this.#waitBudgetExceeded(request.method, path, attempt - 1);
-        await clock.sleep(pacing, this.#options.signal);
-        waited += pacing;
-      }
-      if (this.#options.signal?.aborted === true) throw this.#aborted(request.method, path, attempt - 1);
-      const refused = this.#circuit.refusal();
-      if (refused !== null) throw this.#unreachable(request.method, path, attempt - 1, refused);
-      const outcome = await this.#limiter.run(() => this.#attempt(request, path));
-      if (outcome.ok) return outcome.response;
-      const { error } = outcome;
-      // A host that refuses or does not resolve will not start answering within a retry's delay: say so once.
-      if (outcome.unreachable === true) throw withAttempts(error, attempt);
-      if (attempt >= limits.maxAttempts || !shouldRetry(error, request.method)) throw withAttempts(error, attempt);
-      const backoff = fullJitterDelay(attempt, {
-        baseDelayMs: limits.baseRetryDelayMs,
-        maxDelayMs: limits.maxRetryDelayMs,
-        random,
-      });
-      // A 429's Retry-After is the server telling us when a token exists: obey it (plus a little jitter so that
-      // the paused requests do not all come back in the same millisecond), and make every other request wait too.
-      const delay =
-        outcome.retryAfterMs === null ? backoff : outcome.retryAfterMs + Math.floor(random() * limits.baseRetryDelayMs);
-      if (waited + delay > limits.maxTotalWaitMs) throw withAttempts(error, attempt, limits.maxTotalWaitMs);
-      logger.warn(
-        { method: request.method, path, status: error.status, kind: error.kind, attempt, delayMs: delay },
-        "Bitbucket request failed, retrying",
-      );
-      if (error.kind === "rate-limited") {
-        this.#pacer.pauseFor(delay);
-      } else {
-        await clock.sleep(delay, this.#options.signal);
-        waited += delay;
-      }
-    }
+    const result = await withRetries<HttpResponse, BitbucketError>(
+      async ({ attempt, spend }) => {
+        const pacing = this.#pacer.reserve();
+        if (pacing > 0 && !(await spend(pacing))) throw this.#waitBudgetExceeded(method, path, attempt - 1);
+        if (signal?.aborted === true) throw this.#aborted(method, path, attempt - 1);
+        const refused = this.#circuit.refusal();
+        if (refused !== null) throw this.#unreachable(method, path, attempt - 1, refused);
+        const outcome = await this.#limiter.run(() => this.#attempt(request, path));
+        if (outcome.ok) return { ok: true, value: outcome.response, status: outcome.response.status };
+        const { error } = outcome;
+        // A host that refuses or does not resolve will not start answering within a retry's delay: say so once.
+        const retryability = outcome.unreachable === true ? "final" : error.retryability;
+        return { ok: false, error, retryability, retryAfterMs: outcome.retryAfterMs, status: error.status };
+      },
+      {
+        maxAttempts: limits.maxAttempts,
+        maxWaitMs: limits.maxTotalWaitMs,
+        // 5xx, timeouts and network errors may have reached the server: a POST is not retried then, so that a
+        // webhook is never created twice. A 429 is refused before any work is done, so it is retried whatever the method.
+        idempotent: method !== "POST",
+        backoff: { baseMs: limits.baseRetryDelayMs, maxMs: limits.maxRetryDelayMs, jitter: "full", random },
+        // A 429's Retry-After is the server telling us when a token exists: obey it (plus a little jitter so that
+        // the paused requests do not all come back in the same millisecond)…
+        retryAfter: { jitterMs: limits.baseRetryDelayMs },
+        // …and make every other request wait too: the limit is per user.
+        throttle: (delayMs) => this.#pacer.pauseFor(delayMs),
+        sleep: (ms, abort) => clock.sleep(ms, abort),
+        signal,
+        now: () => clock.now(),
+        onRetry: ({ attempt, error, delayMs }) =>
+          logger.warn(
+            { method, path, status: error.status, kind: error.kind, attempt, delayMs },
+            "Bitbucket request failed, retrying",
+          ),
+        onAttempt: (report) => this.#options.onAttempt?.({ ...report, method, path }),
+      },
+    );
+    if (result.ok) return result.value;
+    if (result.gaveUp === "aborted") throw this.#aborted(method, path, result.attempts);
+    throw withAttempts(result.error, result.attempts, result.gaveUp === "budget" ? limits.maxTotalWaitMs : undefined);
   }
 
   async #attempt(request: HttpRequest, path: string): Promise<Attempt> {

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from "node:timers/promises";
+import type { Clock } from "../http/clock";
 
 /**
  * Paces requests to what Bitbucket's rate limiter allows. Data Center limits per user with a token bucket and
@@ -8,18 +8,8 @@ import { setTimeout as delay } from "node:timers/promises";
  * most 429s in the first place. An optional fixed rate can be set on top.
  */
 
-export interface Clock {
-  /** Milliseconds, monotonic enough for pacing (Date.now by default). */
-  now(): number;
-  /** Resolves after `ms`, or early (without error) once `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  // An abort ends the wait early, without error: the caller checks its signal next.
-  sleep: (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal }).catch(() => undefined),
-};
+export type { Clock } from "../http/clock";
+export { systemClock } from "../http/clock";
 
 export interface RatePacerOptions {
   clock: Clock;

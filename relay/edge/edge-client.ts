@@ -13,6 +13,7 @@ import {
   RedriveResponse,
   ResyncRequestResponse,
 } from "../../shared/protocol/schema";
+import { isRetryable, retryabilityOfStatus } from "../http/retry";
 
 /**
  * The agent's side of the edge protocol (`/agent/v1/{tenant}/...`): plain HTTPS calls out of the firewall, every
@@ -124,7 +125,7 @@ export class EdgeClient {
           : response.status === 404
             ? " (check RELAY_TENANT and RELAY_URL)"
             : "";
-      const retryable = response.status === 429 || response.status >= 500;
+      const retryable = isRetryable(retryabilityOfStatus(response.status));
       throw new EdgeError(
         `${where}: ${detail}${hint}`,
         response.status,

@@ -1,7 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
-import type { LeasedMessage } from "../../shared/protocol/schema";
-import { fullJitterDelay } from "../bitbucket/retry-policy";
+import type { AckResponse, LeasedMessage } from "../../shared/protocol/schema";
 import { type EdgeClient, EdgeError } from "../edge/edge-client";
+import type { BackoffPolicy } from "../http/backoff";
+import { systemClock } from "../http/clock";
+import { type Retryability, withRetries } from "../http/retry";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { MessageHandler, MessageOutcome } from "./message-outcome";
@@ -73,6 +74,8 @@ export class DrainLoop {
   readonly #intake = new AbortController();
   readonly #work = new AbortController();
   readonly #stats: DrainStats = { leased: 0, acked: 0, retried: 0, dead: 0, edgeErrors: 0 };
+  /** Reconnecting to the edge: 1 s, 2 s, 4 s… up to `maxBackoffMs`, full jitter, never below 250 ms. */
+  readonly #backoff: BackoffPolicy;
   #flushing: Promise<void> | null = null;
   #running: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -88,9 +91,16 @@ export class DrainLoop {
       graceMs: options.graceMs ?? 30_000,
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       now: options.now ?? Date.now,
-      sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal })),
+      sleep: options.sleep ?? systemClock.sleep,
       every: options.every ?? realInterval,
       random: options.random ?? Math.random,
+    };
+    this.#backoff = {
+      baseMs: 1_000,
+      maxMs: this.#options.maxBackoffMs,
+      jitter: "full",
+      minMs: 250,
+      random: this.#options.random,
     };
   }
 
@@ -122,34 +132,46 @@ export class DrainLoop {
     const extender = this.#options.every(Math.max(1_000, Math.floor(this.#options.visibilityMs / 3)), () => {
       this.#extendDue().catch(() => undefined);
     });
-    let failures = 0;
     try {
       while (!this.#intake.signal.aborted) {
-        const capacity = this.#options.concurrency - this.#inFlight.size;
-        if (capacity <= 0) {
+        if (this.#options.concurrency - this.#inFlight.size <= 0) {
           await this.#waitForSlot();
           continue;
         }
-        let messages: LeasedMessage[];
-        try {
-          const response = await this.#edge.lease(
-            { max: capacity, visibilityMs: this.#options.visibilityMs, waitMs: this.#options.waitMs },
-            this.#intake.signal,
-          );
-          messages = response.messages;
-          if (failures > 0) this.#log.info({ afterFailures: failures }, "Edge reachable again");
-          failures = 0;
-        } catch (error) {
+        const leased = await withRetries<LeasedMessage[], unknown>(
+          async () => {
+            try {
+              const response = await this.#edge.lease(
+                {
+                  // Slots free up while a retry waits: ask for what is free now.
+                  max: this.#options.concurrency - this.#inFlight.size,
+                  visibilityMs: this.#options.visibilityMs,
+                  waitMs: this.#options.waitMs,
+                },
+                this.#intake.signal,
+              );
+              return { ok: true, value: response.messages };
+            } catch (error) {
+              const retryability = edgeRetryability(error);
+              if (retryability !== "final" && !this.#intake.signal.aborted) this.#stats.edgeErrors++;
+              return { ok: false, error, retryability };
+            }
+          },
+          {
+            maxAttempts: Number.POSITIVE_INFINITY,
+            backoff: this.#backoff,
+            sleep: this.#options.sleep,
+            signal: this.#intake.signal,
+            onRetry: ({ error, delayMs }) =>
+              this.#log.warn({ error: messageOf(error), retryInMs: delayMs }, "Waiting for the edge"),
+          },
+        );
+        if (!leased.ok) {
           if (this.#intake.signal.aborted) break;
-          if (error instanceof EdgeError && !error.retryable) throw error;
-          failures++;
-          this.#stats.edgeErrors++;
-          const delay = this.#backoff(failures);
-          this.#log.warn({ error: messageOf(error), retryInMs: delay }, "Waiting for the edge");
-          await this.#options.sleep(delay, this.#intake.signal).catch(() => undefined);
-          continue;
+          throw leased.error;
         }
-        for (const message of messages) this.#begin(message);
+        if (leased.attempts > 1) this.#log.info({ afterFailures: leased.attempts - 1 }, "Edge reachable again");
+        for (const message of leased.value) this.#begin(message);
       }
     } finally {
       await this.#drain();
@@ -224,34 +246,35 @@ export class DrainLoop {
         retries.push({ leaseId, delayMs: Math.round(outcome.delayMs), reason: outcome.reason.slice(0, 4_000) });
       else dead.push({ leaseId, reason: outcome.reason.slice(0, 4_000) });
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const response = await this.#edge.ack({ acks, retries, dead });
-        for (const result of response.results) {
-          if (result.outcome !== "ok") {
-            this.#log.warn(
-              { leaseId: result.leaseId, outcome: result.outcome },
-              "The edge no longer held the lease; the message will be processed again",
-            );
-            continue;
-          }
-          if (result.action === "ack") this.#stats.acked++;
-          else if (result.action === "retry") this.#stats.retried++;
-          else this.#stats.dead++;
+    const sent = await withRetries<AckResponse, unknown>(
+      async () => {
+        try {
+          return { ok: true, value: await this.#edge.ack({ acks, retries, dead }) };
+        } catch (error) {
+          this.#stats.edgeErrors++;
+          return { ok: false, error, retryability: edgeRetryability(error) };
         }
-        return;
-      } catch (error) {
-        this.#stats.edgeErrors++;
-        const fatal = error instanceof EdgeError && !error.retryable;
-        if (fatal || attempt >= 5) {
-          this.#log.error(
-            { error: messageOf(error), messages: batch.length },
-            "Could not ack; the messages will come back after their visibility timeout",
-          );
-          return;
-        }
-        await this.#options.sleep(this.#backoff(attempt), undefined).catch(() => undefined);
+      },
+      { maxAttempts: 5, backoff: this.#backoff, sleep: this.#options.sleep },
+    );
+    if (!sent.ok) {
+      this.#log.error(
+        { error: messageOf(sent.error), messages: batch.length },
+        "Could not ack; the messages will come back after their visibility timeout",
+      );
+      return;
+    }
+    for (const result of sent.value.results) {
+      if (result.outcome !== "ok") {
+        this.#log.warn(
+          { leaseId: result.leaseId, outcome: result.outcome },
+          "The edge no longer held the lease; the message will be processed again",
+        );
+        continue;
       }
+      if (result.action === "ack") this.#stats.acked++;
+      else if (result.action === "retry") this.#stats.retried++;
+      else this.#stats.dead++;
     }
   }
 
@@ -309,15 +332,10 @@ export class DrainLoop {
       await all;
     }
   }
+}
 
-  #backoff(failures: number): number {
-    return Math.max(
-      250,
-      fullJitterDelay(failures, {
-        baseDelayMs: 1_000,
-        maxDelayMs: this.#options.maxBackoffMs,
-        random: this.#options.random,
-      }),
-    );
-  }
+/** An edge error says whether waiting helps; anything else (a dropped connection in a test's edge) may pass later. */
+function edgeRetryability(error: unknown): Retryability {
+  if (error instanceof EdgeError) return error.retryable ? "transient" : "final";
+  return "transient";
 }

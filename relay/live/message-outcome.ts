@@ -1,4 +1,5 @@
 import type { LeasedMessage } from "../../shared/protocol/schema";
+import { backoffDelay } from "../http/backoff";
 
 /** What the agent tells the edge about a message once it is done with it. */
 export type MessageOutcome =
@@ -22,5 +23,5 @@ export interface MessageHandler {
  * 10 minutes) and the edge dead-letters the message after its maximum attempts.
  */
 export function retryDelayMs(attempts: number, baseMs = 5_000, maxMs = 600_000): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return backoffDelay(attempts, { baseMs, maxMs, jitter: "none" });
 }

@@ -1,5 +1,6 @@
 import type { Catalog, CatalogEntity, EntityKey, UpsertOptions, UpsertResult } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
+import { retryabilityOfStatus } from "../http/retry";
 import type { MappedEntity } from "../mapping/mapping-result";
 import type { AgentState } from "../state/agent-state";
 import { contentHash } from "./content-hash";
@@ -152,7 +153,7 @@ export class EntityWriter {
           failures.push({
             ...key,
             message: `${status} ${code}: ${message}`,
-            transient: status === 429 || status >= 500,
+            transient: retryabilityOfStatus(status) !== "final",
           });
           continue;
         }
@@ -183,7 +184,7 @@ export class EntityWriter {
           identifier: typeof result.identifier === "string" ? result.identifier : JSON.stringify(result.identifier),
           message: `${result.error.status} ${result.error.code}: ${result.error.message}`,
           // A missing relation target (404 not_found without createMissingRelatedEntities) may appear later.
-          transient: result.error.status === 429 || result.error.status >= 500 || result.error.code === "not_found",
+          transient: retryabilityOfStatus(result.error.status) !== "final" || result.error.code === "not_found",
         });
         if (item.key !== null) this.#state.invalidate(item.key);
         return false;

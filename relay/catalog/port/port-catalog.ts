@@ -1,5 +1,5 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { mapLimited } from "../../concurrency/map-limited";
+import { systemClock } from "../../http/clock";
 import type { Logger } from "../../log/logger";
 import {
   type BlueprintResult,
@@ -27,7 +27,6 @@ import { deleteFromPort } from "./port-deletes";
 import { entityErrorOf, errorCodeOf } from "./port-entity-error";
 import { PortHttp } from "./port-http";
 import { BulkUpsertResponse, DatasourceEntitiesResponse, EntityResponse, SingleUpsertResponse } from "./port-schema";
-import { DEFAULT_RETRY_DELAY_POLICY } from "./retry-delay";
 import { bulkBody, planUpsertRequests, type SerialisedEntity, type UpsertRequestPlan } from "./upsert-batches";
 
 export interface PortCatalogOptions {
@@ -98,11 +97,11 @@ export class PortCatalog implements Catalog {
       userAgent: userAgentOf(options.identity),
       fetch: options.fetch ?? fetch,
       now: options.now ?? Date.now,
-      sleep: options.sleep ?? sleep,
+      sleep: options.sleep ?? systemClock.sleep,
       log: options.log,
       maxAttempts: options.maxAttempts ?? 10,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-      retryDelay: { ...DEFAULT_RETRY_DELAY_POLICY, random: options.random ?? Math.random },
+      random: options.random ?? Math.random,
       tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? 60_000,
     });
   }
@@ -387,10 +386,4 @@ function wireEntity(entity: CatalogEntity): Record<string, unknown> {
     properties: entity.properties,
     relations: entity.relations,
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal === undefined ? {} : { signal }).catch(() => {
-    throw new CatalogUnavailableError("aborted", "waiting to retry a Port request was aborted");
-  });
 }

@@ -1,8 +1,9 @@
 import { HostCircuit, unreachableCode } from "../../http/host-circuit";
+import { type AttemptReport, retryabilityOfStatus, withRetries } from "../../http/retry";
+import { serverRetryHint } from "../../http/retry-after";
 import type { Logger } from "../../log/logger";
 import { CatalogUnavailableError } from "../catalog";
 import { PortTokenProvider } from "./port-token";
-import { type RetryDelayPolicy, retryDelay } from "./retry-delay";
 
 export interface PortHttpOptions {
   /** `https://api.getport.io` (EU) or `https://api.us.getport.io` (US), or a test server; routes go under `/v1`. */
@@ -20,7 +21,10 @@ export interface PortHttpOptions {
   maxAttempts: number;
   /** One request's time limit; a timeout is retried like a network error (Ocean: 60 s). */
   requestTimeoutMs: number;
-  retryDelay: RetryDelayPolicy;
+  /** In [0, 1): the backoff's jitter, injected so tests are deterministic. */
+  random: () => number;
+  /** After every attempt (request metrics). */
+  onAttempt?: ((report: AttemptReport & { method: string; path: string }) => void) | undefined;
   /** A token is renewed this long before Port says it expires, so no request carries a token that expires in flight. */
   tokenRefreshMarginMs: number;
 }
@@ -39,10 +43,17 @@ export interface PortRequest {
   signal?: AbortSignal | undefined;
 }
 
-/** Statuses retried (port-api.md §5: Ocean retries 429, 408, 502, 503, 504; we retry every 5xx). 401 is handled apart. */
-function isRetryable(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
-}
+/**
+ * Port's retries (port-api.md §5): Ocean retries 429, 408, 502, 503, 504 (we retry every 5xx), waiting what the
+ * server says (`Retry-After`, then `x-ratelimit-reset`) or 0.3 s × 2^(n−1) ± 10 % (Ocean's), every wait capped at
+ * 300 s (Ocean's `max_backoff_wait`).
+ */
+export const PORT_BACKOFF = { baseMs: 300, maxMs: 300_000, jitter: { spread: 0.1 } } as const;
+
+/** Why an attempt failed in a way worth retrying. */
+type PortFailure =
+  | { kind: "network"; reason: string; cause: unknown }
+  | { kind: "status"; response: PortResponse; source: "retry-after" | "x-ratelimit-reset" | "backoff" };
 
 /**
  * HTTP to Port's API: the bearer token (cached, renewed before expiry, and renewed once on a 401), a stable
@@ -110,57 +121,85 @@ export class PortHttp {
       },
       ...(request.body === undefined ? {} : { body: request.body }),
     };
-    for (let attempt = 1; ; attempt++) {
-      throwIfAborted(request.signal, method, path);
-      const refused = this.#circuit.refusal();
-      if (refused !== null)
-        throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
-      const started = now();
-      let response: Response;
-      try {
-        const timeout = AbortSignal.timeout(requestTimeoutMs);
-        response = await fetch(url, {
-          ...init,
-          signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-        });
-      } catch (error) {
+    const result = await withRetries<PortResponse, PortFailure>(
+      async ({ attempt }) => {
         throwIfAborted(request.signal, method, path);
-        const reason =
-          error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-        // A refused connection or a name that does not resolve will not heal within a retry's delay (see HostCircuit).
-        if (unreachableCode(error) !== null) {
-          this.#circuit.open(reason);
-          throw unreachable(method, path, reason, error);
+        const refused = this.#circuit.refusal();
+        if (refused !== null)
+          throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
+        const started = now();
+        let response: Response;
+        try {
+          const timeout = AbortSignal.timeout(requestTimeoutMs);
+          response = await fetch(url, {
+            ...init,
+            signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+          });
+        } catch (error) {
+          throwIfAborted(request.signal, method, path);
+          const reason =
+            error instanceof Error
+              ? error.cause instanceof Error
+                ? error.cause.message
+                : error.message
+              : String(error);
+          // A refused connection or a name that does not resolve will not heal within a retry's delay (see HostCircuit).
+          if (unreachableCode(error) !== null) {
+            this.#circuit.open(reason);
+            throw unreachable(method, path, reason, error);
+          }
+          return {
+            ok: false,
+            error: { kind: "network", reason, cause: error },
+            retryability: "transient",
+            status: null,
+          };
         }
-        if (attempt >= maxAttempts) throw unreachable(method, path, `failed ${attempt} times: ${reason}`, error);
-        const { delayMs } = retryDelay(null, null, attempt, now(), this.#options.retryDelay);
-        log.warn({ method, path, attempt, delayMs, reason }, "Port request failed; retrying");
-        await sleep(delayMs, request.signal);
-        continue;
-      }
-      this.#circuit.close();
-      const body = await readBody(response);
-      log.debug({ method, path, status: response.status, attempt, ms: now() - started }, "Port request");
-      if (!isRetryable(response.status)) return { status: response.status, headers: response.headers, body };
-      if (attempt >= maxAttempts) {
-        throw new CatalogUnavailableError(
-          "server_error",
-          `Port answered HTTP ${response.status} to ${method} /v1${path} ${attempt} times in a row${describe(body)}; try again later`,
-        );
-      }
-      const { delayMs, source } = retryDelay(
-        response.status,
-        response.headers,
-        attempt,
-        now(),
-        this.#options.retryDelay,
-      );
-      log.warn(
-        { method, path, status: response.status, attempt, delayMs, source },
-        "Port request throttled or failed; retrying",
-      );
-      await sleep(delayMs, request.signal);
-    }
+        this.#circuit.close();
+        const body = await readBody(response);
+        log.debug({ method, path, status: response.status, attempt, ms: now() - started }, "Port request");
+        const value = { status: response.status, headers: response.headers, body };
+        // 401 is handled apart (a new token); other 4xx answers are the caller's to read.
+        const retryability = retryabilityOfStatus(response.status);
+        if (retryability === "final") return { ok: true, value, status: response.status };
+        const hint = serverRetryHint(response.status, response.headers, now());
+        return {
+          ok: false,
+          error: { kind: "status", response: value, source: hint?.source ?? "backoff" },
+          retryability,
+          retryAfterMs: hint?.delayMs ?? null,
+          status: response.status,
+        };
+      },
+      {
+        maxAttempts,
+        backoff: { ...PORT_BACKOFF, random: this.#options.random },
+        retryAfter: { maxMs: PORT_BACKOFF.maxMs },
+        sleep,
+        signal: request.signal,
+        now,
+        onRetry: ({ attempt, error, delayMs }) => {
+          if (error.kind === "network")
+            log.warn({ method, path, attempt, delayMs, reason: error.reason }, "Port request failed; retrying");
+          else
+            log.warn(
+              { method, path, status: error.response.status, attempt, delayMs, source: error.source },
+              "Port request throttled or failed; retrying",
+            );
+        },
+        onAttempt: (report) => this.#options.onAttempt?.({ ...report, method, path }),
+      },
+    );
+    if (result.ok) return result.value;
+    if (result.gaveUp === "aborted" || result.error === undefined)
+      throw new CatalogUnavailableError("aborted", `${method} /v1${path} to Port was aborted`);
+    const { error, attempts } = result;
+    if (error.kind === "network")
+      throw unreachable(method, path, `failed ${attempts} times: ${error.reason}`, error.cause);
+    throw new CatalogUnavailableError(
+      "server_error",
+      `Port answered HTTP ${error.response.status} to ${method} /v1${path} ${attempts} times in a row${describe(error.response.body)}; try again later`,
+    );
   }
 
   #url(path: string, query: PortRequest["query"]): string {

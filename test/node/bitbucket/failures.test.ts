@@ -128,7 +128,7 @@ describe("failures: a failed page fails the listing, transient ones are retried"
 
     expect(error.kind).toBe("aborted");
     expect(later.kind).toBe("aborted");
-    expect(later.transient).toBe(false);
+    expect(later.retryability).toBe("final");
     expect(fake.requests.count).toBe(1);
   });
 

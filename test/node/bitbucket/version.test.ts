@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { fullJitterDelay } from "../../../relay/bitbucket/retry-policy";
 import {
   compareVersions,
   isVersionAtLeast,
@@ -37,14 +36,5 @@ describe("retry timing", () => {
     expect(parseRetryAfter("Thu, 01 Jan 2026 12:00:05 GMT", now)).toBe(5000);
     expect(parseRetryAfter("soon", now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
-  });
-
-  it("draws full-jitter delays below an exponential ceiling that stops at the maximum", () => {
-    const options = { baseDelayMs: 500, maxDelayMs: 4000 };
-
-    expect([1, 2, 3, 4, 5].map((retry) => fullJitterDelay(retry, { ...options, random: () => 0.999 }))).toEqual([
-      499, 999, 1998, 3996, 3996,
-    ]);
-    expect(fullJitterDelay(3, { ...options, random: () => 0 })).toBe(0);
   });
 });
