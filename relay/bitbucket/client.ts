@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { z } from "zod";
+import { z } from "zod";
 import { ConfigError } from "../config/config-error";
 import { Logger } from "../log/logger";
 import {
@@ -16,6 +16,7 @@ import { api } from "./rest-path";
 import {
   ApplicationPropertiesWire,
   BranchWire,
+  ChangeWire,
   CommitWire,
   isPersonalProject,
   PageWire,
@@ -53,6 +54,18 @@ export interface BitbucketClientOptions {
 export interface RepositoryRef {
   projectKey: string;
   repositorySlug: string;
+}
+
+/** A file at a commit, as `readFile` found it. */
+export type FileRead =
+  | { kind: "text"; text: string }
+  | { kind: "binary" }
+  /** Longer than `limits.maxFileBytes`: not read whole, so not to be parsed. */
+  | { kind: "too-large"; maxBytes: number };
+
+export interface FileRef extends RepositoryRef {
+  /** A commit id (what a resync and a push name), or a branch. */
+  at: string;
 }
 
 export interface ListRepositoriesOptions {
@@ -251,6 +264,56 @@ export class BitbucketClient {
     const response = await this.#request({ method: "GET", path, expect: "json", accept: [204, 404] });
     if (response.status === 204 || response.status === 404) return null;
     return parseWire(BranchWire, response.body, "GET", path);
+  }
+
+  /**
+   * Every file path of the repository at `at` (`/files`: recursive, one page of path strings at a time), from the
+   * repository root.
+   */
+  listFiles(options: FileRef): AsyncGenerator<string[]> {
+    const path = api("projects", options.projectKey, "repos", options.repositorySlug, "files");
+    return this.#list(path, z.string().min(1), { at: options.at });
+  }
+
+  /**
+   * One file at `at` (`/raw/{path}`), cut at `limits.maxFileBytes`. A file with a NUL byte or bytes that are not
+   * UTF-8 is binary (git's own test is the NUL byte): its content is not returned.
+   * @returns the file, or null when the path does not exist at that commit (404)
+   */
+  async readFile(options: FileRef & { path: string }): Promise<FileRead | null> {
+    const segments = options.path.split("/").filter((segment) => segment !== "");
+    const path = api("projects", options.projectKey, "repos", options.repositorySlug, "raw", ...segments);
+    const maxBytes = this.#limits.maxFileBytes;
+    const response = await this.#request({
+      method: "GET",
+      path,
+      query: { at: options.at },
+      expect: "text",
+      accept: [404],
+      maxBytes,
+    });
+    if (response.status === 404) return null;
+    if (response.truncated) return { kind: "too-large", maxBytes };
+    const text = typeof response.body === "string" ? response.body : "";
+    if (text.includes("\u0000") || text.includes("\ufffd")) return { kind: "binary" };
+    return { kind: "text", text };
+  }
+
+  /**
+   * The paths a commit changed since another (`/commits/{id}/changes?since=`; without `since`, against its first
+   * parent), page by page: what a push touched, in one request for most pushes.
+   */
+  listChanges(options: RepositoryRef & { commitId: string; since?: string }): AsyncGenerator<ChangeWire[]> {
+    const path = api(
+      "projects",
+      options.projectKey,
+      "repos",
+      options.repositorySlug,
+      "commits",
+      options.commitId,
+      "changes",
+    );
+    return this.#list(path, ChangeWire, options.since === undefined ? {} : { since: options.since });
   }
 
   #list<T>(path: string, item: z.ZodType<T>, query: Record<string, QueryValue> = {}, keep?: (item: T) => boolean) {

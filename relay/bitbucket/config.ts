@@ -38,6 +38,12 @@ export const BitbucketLimits = z.strictObject({
     .int()
     .min(1)
     .default(256 * 1024),
+  /** Bytes of a repository file (`kind: file`, `includedFiles`, `port.yml`) read; a longer file is reported, not parsed. */
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
 });
 export type BitbucketLimits = z.infer<typeof BitbucketLimits>;
 

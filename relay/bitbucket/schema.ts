@@ -63,6 +63,21 @@ export const BranchWire = z.looseObject({
 });
 export type BranchWire = z.infer<typeof BranchWire>;
 
+/** A path as change listings give it; `toString` is the whole path from the repository root. */
+const PathWire = z.looseObject({ toString: z.string().min(1) });
+
+/**
+ * One entry of `…/commits/{id}/changes` or `…/compare/changes`: `type` is ADD, MODIFY, DELETE, MOVE, COPY (or
+ * UNKNOWN); a MOVE or COPY also names its `srcPath`. `nodeType` is FILE, DIRECTORY or SUBMODULE.
+ */
+export const ChangeWire = z.looseObject({
+  path: PathWire,
+  type: z.string(),
+  srcPath: PathWire.nullish(),
+  nodeType: z.string().optional(),
+});
+export type ChangeWire = z.infer<typeof ChangeWire>;
+
 export const WebhookWire = z.looseObject({
   id: z.number().int(),
   name: z.string(),

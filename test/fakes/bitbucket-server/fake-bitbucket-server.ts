@@ -73,6 +73,8 @@ const DEFAULT_CAPS: Record<PagedResource, number> = {
   users: 1000,
   commits: 1000,
   branches: 1000,
+  files: 1000,
+  changes: 1000,
   webhooks: 1000,
 };
 
@@ -323,7 +325,13 @@ export class FakeBitbucketServer {
       ...(user === undefined ? {} : { "X-AUSERID": String(user.id), "X-AUSERNAME": user.name }),
       ...response.headers,
     };
-    if (response.text !== undefined) {
+    if (response.bytes !== undefined) {
+      res.writeHead(response.status, {
+        ...headers,
+        "Content-Type": response.contentType ?? "application/octet-stream",
+      });
+      res.end(Buffer.from(response.bytes));
+    } else if (response.text !== undefined) {
       res.writeHead(response.status, {
         ...headers,
         "Content-Type": response.contentType ?? "text/plain;charset=UTF-8",

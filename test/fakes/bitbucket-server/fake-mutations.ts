@@ -49,9 +49,7 @@ export class FakeMutations {
   ): Promise<MutationResult<RepositoryRecord>> {
     return repo.forkRepository(this.#ctx, input);
   }
-  pushCommits(
-    input: RepositoryInput & { branch?: string; count?: number; message?: string },
-  ): Promise<MutationResult<string>> {
+  pushCommits(input: RepositoryInput & repo.PushInput): Promise<MutationResult<string>> {
     return repo.pushCommits(this.#ctx, input);
   }
   synchronizeMirror(input: RepositoryInput): Promise<MutationResult<RepositoryRecord>> {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type {
   CommitRecord,
+  FileContent,
   GrantRecord,
   ProjectRecord,
   PullRequestRecord,
@@ -137,26 +138,79 @@ export class FakeState {
     return out;
   }
 
-  /** Adds a commit on top of a branch and moves the branch. @returns the new commit */
+  /**
+   * Adds a commit on top of a branch and moves the branch. Its tree is its first parent's with `files` applied
+   * (`null` deletes a path). @returns the new commit
+   */
   commit(
     repository: RepositoryRecord,
     branch: string,
-    options: { authorId: number; message: string; parents?: string[]; at?: number; id?: string },
+    options: {
+      authorId: number;
+      message: string;
+      parents?: string[];
+      at?: number;
+      id?: string;
+      files?: Readonly<Record<string, FileContent | null>>;
+    },
   ): CommitRecord {
     const now = options.at ?? this.clock.now();
     const parent = repository.branches.get(branch) ?? repository.branches.get(repository.defaultBranch);
+    const parents = options.parents ?? (parent === undefined ? [] : [parent]);
+    const base = this.commits.get(parents[0] ?? "")?.tree ?? new Map<string, FileContent>();
+    const tree = applyFiles(base, options.files ?? {});
     const record: CommitRecord = {
       id: options.id ?? this.newSha(),
       message: options.message,
       authorId: options.authorId,
       authorTimestamp: now,
       committerTimestamp: now,
-      parents: options.parents ?? (parent === undefined ? [] : [parent]),
+      parents,
+      tree,
     };
     this.commits.set(record.id, record);
     repository.branches.set(branch, record.id);
     return record;
   }
+
+  /**
+   * Resolves `at` as Bitbucket does: absent → the default branch's tip; `refs/heads/x` or `x` → that branch's tip;
+   * otherwise a commit id. @returns the commit, or undefined when nothing matches (or the repository is empty)
+   */
+  resolveAt(repository: RepositoryRecord, at: string | null): CommitRecord | undefined {
+    const ref = at ?? repository.defaultBranch;
+    const branch = ref.replace(/^refs\/heads\//, "");
+    const id = repository.branches.get(branch) ?? ref;
+    return this.commits.get(id);
+  }
+
+  /** The file at the default branch's tip, if any (for tests). */
+  fileAt(repository: RepositoryRecord, path: string): FileContent | undefined {
+    return this.resolveAt(repository, null)?.tree.get(path);
+  }
+
+  /**
+   * Sets files in the default branch's tip as if they had always been there (no new commit, no event): how tests
+   * and the seed put a README in place. A later commit starts from the changed tree.
+   */
+  amendFiles(repository: RepositoryRecord, files: Readonly<Record<string, FileContent | null>>): void {
+    const tip = this.resolveAt(repository, null);
+    if (tip === undefined) throw new Error(`fake Bitbucket: ${repository.slug} has no commit to put files in`);
+    tip.tree = applyFiles(tip.tree, files);
+  }
+}
+
+/** A new tree: `base` with `files` applied (`null` deletes a path). */
+export function applyFiles(
+  base: ReadonlyMap<string, FileContent>,
+  files: Readonly<Record<string, FileContent | null>>,
+): Map<string, FileContent> {
+  const tree = new Map(base);
+  for (const [path, content] of Object.entries(files)) {
+    if (content === null) tree.delete(path);
+    else tree.set(path, content);
+  }
+  return tree;
 }
 
 function bySlug(a: RepositoryRecord, b: RepositoryRecord): number {

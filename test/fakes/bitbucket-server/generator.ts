@@ -1,5 +1,12 @@
 import type { FakeState } from "./fake-state";
-import type { ParticipantStatus, ProjectRecord, PullRequestState, RepositoryRecord, UserRecord } from "./model";
+import type {
+  FileContent,
+  ParticipantStatus,
+  ProjectRecord,
+  PullRequestState,
+  RepositoryRecord,
+  UserRecord,
+} from "./model";
 import { addProject, addPullRequest, addRepository, addUser } from "./records";
 
 /**
@@ -25,6 +32,11 @@ export interface InstanceSpec {
   emptyRatio?: number;
   /** `spread` (default) or `first`: every pull request in the first repository. */
   pullRequestPlacement?: "spread" | "first";
+  /**
+   * Files of each non-empty repository's initial commit besides its README (path → content), by the repository's
+   * 1-based number and name; `undefined` for none.
+   */
+  files?: (repository: { number: number; name: string }) => Readonly<Record<string, FileContent>> | undefined;
 }
 
 export interface GeneratedInstance {
@@ -79,6 +91,7 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
     const project = projects[(i - 1) % projects.length];
     if (project === undefined) throw new Error("fake Bitbucket generator: repositories need at least one project");
     const n = String(i).padStart(5, "0");
+    const files = spec.files?.({ number: i, name: `Repo ${n}` });
     repositories.push(
       addRepository(state, {
         projectId: project.id,
@@ -87,6 +100,7 @@ export function generateInstance(state: FakeState, spec: InstanceSpec): Generate
         archived: random() < (spec.archivedRatio ?? 0.1),
         empty: random() < (spec.emptyRatio ?? 0.05),
         readme: random() < 0.8 ? `# Repo ${n}\n\nGenerated for tests.\n` : null,
+        ...(files === undefined ? {} : { files }),
         authorId: pick(authors).id,
         createdAt: EPOCH + i * 60_000,
       }),

@@ -37,6 +37,9 @@ export interface ProjectRecord {
   ownerId?: number;
 }
 
+/** A file's bytes: text as a string, anything else (images, archives) as bytes. */
+export type FileContent = string | Uint8Array;
+
 export interface CommitRecord {
   id: string;
   message: string;
@@ -44,6 +47,8 @@ export interface CommitRecord {
   authorTimestamp: number;
   committerTimestamp: number;
   parents: string[];
+  /** Every file at this commit, by path (a snapshot: later commits get their own map). */
+  tree: ReadonlyMap<string, FileContent>;
 }
 
 export interface RepositoryRecord {
@@ -61,10 +66,8 @@ export interface RepositoryRecord {
   originId?: number;
   /** The configured default branch (it may not exist yet). */
   defaultBranch: string;
-  /** Branch name → tip commit id. Empty for an empty repository. */
+  /** Branch name → tip commit id. Empty for an empty repository. Files live in the commits' trees. */
   branches: Map<string, string>;
-  /** Files on the default branch, by path (README.md, README.txt …). */
-  files: Map<string, string>;
 }
 
 export type ParticipantStatus = "UNAPPROVED" | "NEEDS_WORK" | "APPROVED";

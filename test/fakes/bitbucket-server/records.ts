@@ -1,6 +1,13 @@
 import { createHash } from "node:crypto";
 import type { FakeState } from "./fake-state";
-import type { GlobalPermission, ProjectRecord, PullRequestRecord, RepositoryRecord, UserRecord } from "./model";
+import type {
+  FileContent,
+  GlobalPermission,
+  ProjectRecord,
+  PullRequestRecord,
+  RepositoryRecord,
+  UserRecord,
+} from "./model";
 
 /**
  * Record constructors shared by the generator, the seed loader and the mutation API. They change state only;
@@ -80,6 +87,8 @@ export interface NewRepository {
   defaultBranch?: string;
   /** README.md content; null for none. Default `# <name>`. */
   readme?: string | null;
+  /** More files of the initial commit, by path. */
+  files?: Readonly<Record<string, FileContent>>;
   authorId?: number;
   id?: number;
   originId?: number;
@@ -113,17 +122,17 @@ export function addRepository(state: FakeState, input: NewRepository): Repositor
     ...(input.originId === undefined ? {} : { originId: input.originId }),
     defaultBranch: input.defaultBranch ?? origin?.defaultBranch ?? "main",
     branches: new Map(origin?.branches ?? []),
-    files: new Map(origin?.files ?? []),
   };
   state.repositories.set(id, repository);
   if (origin === undefined && input.empty !== true) {
     const readme = input.readme === undefined ? `# ${input.name}\n` : input.readme;
-    if (readme !== null) repository.files.set("README.md", readme);
+    const files = { ...(readme === null ? {} : { "README.md": readme }), ...input.files };
     const authorId = input.authorId ?? [...state.users.keys()][0] ?? 0;
     const at = input.createdAt;
     state.commit(repository, repository.defaultBranch, {
       authorId,
       message: "Initial commit",
+      files,
       ...(at === undefined ? {} : { at }),
     });
   }

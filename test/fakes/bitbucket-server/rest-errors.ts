@@ -5,9 +5,11 @@
 
 export interface FakeResponse {
   status: number;
-  /** JSON-serialised unless `text` is set. */
+  /** JSON-serialised unless `text` or `bytes` is set. */
   body?: unknown;
   text?: string;
+  /** Raw bytes (a binary file from `raw`), sent with `contentType`. */
+  bytes?: Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
 }

@@ -113,8 +113,7 @@ export function loadSeedSamples(state: FakeState, directory = defaultSeedDirecto
     defaultBranch: prJson.toRef.displayId,
     empty: true,
   });
-  // The README (empty in the seed) and the latest commit, a merge of the PR's source into its target.
-  repository.files.set("README.md", repositoryJson.__readme);
+  // The latest commit, a merge of the PR's source into its target, and the README (empty in the seed).
   const latest = repositoryJson.__latestCommit;
   const [mainline, merged] = latest.parents.map((parent) => parent.id);
   if (mainline !== undefined) {
@@ -143,6 +142,7 @@ export function loadSeedSamples(state: FakeState, directory = defaultSeedDirecto
     at: latest.authorTimestamp,
     parents: latest.parents.map((parent) => parent.id),
   });
+  state.amendFiles(repository, { "README.md": repositoryJson.__readme });
 
   const pullRequest: PullRequestRecord = {
     id: prJson.id,

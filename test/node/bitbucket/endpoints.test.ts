@@ -125,7 +125,7 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
   it("enriches: README (endpoint, then raw/README.md), latest commit and default branch, null for empty repositories", async () => {
     const client = clientFor(fake);
     const repos = [...fake.state.repositories.values()];
-    const withReadme = repos.find((repo) => repo.branches.size > 0 && repo.files.has("README.md"));
+    const withReadme = repos.find((repo) => fake.state.fileAt(repo, "README.md") !== undefined);
     const empty = repos.find((repo) => repo.branches.size === 0);
     if (withReadme === undefined || empty === undefined)
       throw new Error("the generated instance lacks a repository with a README or an empty one");
@@ -144,7 +144,7 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const commit = await client.latestCommit(ref(withReadme));
     const branch = await client.defaultBranch(ref(withReadme));
 
-    expect(readme).toBe(withReadme.files.get("README.md"));
+    expect(readme).toBe(fake.state.fileAt(withReadme, "README.md"));
     expect(none).toBeNull();
     // The endpoint answered once, so a README-less repository costs one request, not two.
     expect(askedForNone).toEqual([expect.stringMatching(/\/readme$/)]);
@@ -173,7 +173,7 @@ describe("endpoints: archived repositories, single reads, enrichment, users", ()
     const client = clientFor(fake, { limits: { maxReadmeBytes: 10 } });
     const repo = [...fake.state.repositories.values()].find((candidate) => candidate.branches.size > 0);
     if (repo === undefined) throw new Error("no repository with commits");
-    repo.files.set("README.md", "# Ünïcödé everywhere, and then much more text");
+    fake.state.amendFiles(repo, { "README.md": "# Ünïcödé everywhere, and then much more text" });
 
     const text = await client.readme({
       projectKey: fake.state.requireProject(repo.projectId).key,

@@ -1,5 +1,5 @@
 import { basePayload } from "../event-payloads";
-import type { RepositoryRecord, UserRecord } from "../model";
+import type { FileContent, RepositoryRecord, UserRecord } from "../model";
 import { addRepository, type NewRepository, slugify } from "../records";
 import { commitJson, pullRequestJson, repositoryJson } from "../serialize";
 import { versionAtLeast } from "../version-gate";
@@ -21,6 +21,14 @@ import {
  */
 
 const ZERO = "0".repeat(40);
+
+export interface PushInput {
+  branch?: string;
+  count?: number;
+  message?: string;
+  /** Files the last commit changes: path → content (text or bytes), `null` deletes the path. */
+  files?: Readonly<Record<string, FileContent | null>>;
+}
 
 export interface RefChange {
   branch: string;
@@ -153,21 +161,23 @@ export async function forkRepository(
 
 /**
  * Pushes `count` commits to a branch (default: the default branch; a new branch is created from the default
- * branch's tip). @returns the new tip
+ * branch's tip); `files` (path → content, `null` deletes) are changed by the last one. @returns the new tip
  */
 export async function pushCommits(
   ctx: MutationContext,
-  input: RepositoryInput & { branch?: string; count?: number; message?: string },
+  input: RepositoryInput & PushInput,
 ): Promise<MutationResult<string>> {
   const repository = requireRepository(ctx, input);
   const actor = actorOf(ctx, input.actorSlug);
   const branch = input.branch ?? repository.defaultBranch;
   const fromHash = repository.branches.get(branch) ?? ZERO;
   let tip = fromHash;
-  for (let i = 0; i < (input.count ?? 1); i++) {
+  const count = input.count ?? 1;
+  for (let i = 0; i < count; i++) {
     tip = ctx.state.commit(repository, branch, {
       authorId: actor.id,
       message: input.message ?? `Change ${i + 1} on ${branch}`,
+      ...(i === count - 1 && input.files !== undefined ? { files: input.files } : {}),
     }).id;
   }
   const events: PendingEvent[] = [refsChangedEvent(ctx, repository, actor, [{ branch, fromHash, toHash: tip }])];

@@ -1,10 +1,11 @@
 import { EXCEPTIONS, errorResponse, noContent, ok } from "../rest-errors";
 import { branchJson, commitJson } from "../serialize";
-import { findRepository, page, param, type Route, type RouteContext } from "./route-context";
+import { commitChanges, compareChanges, files, raw } from "./files";
+import { findRepository, page, type Route, type RouteContext } from "./route-context";
 
 /**
- * Files, commits and branches (reference §3.5, §3.6): `readme` finds README, README.md or README.txt; `raw`
- * returns bytes, or a JSON 404; `commits` walks the default branch; `branches/default` answers 204 on an empty
+ * Commits and branches (reference §3.5, §3.6), and the file routes of files.ts: `readme` finds README, README.md or
+ * README.txt at `at` (default branch by default); `raw` returns bytes, or a JSON 404; `commits` walks the default branch; `branches/default` answers 204 on an empty
  * repository and 404 when the configured default branch was never created; `default-branch` gives the configured
  * ref whatever exists.
  */
@@ -28,20 +29,12 @@ function readme(ctx: RouteContext) {
   const found = findRepository(ctx);
   if (!found.ok) return found.response;
   const repository = found.value;
+  const tree = ctx.state.resolveAt(repository, ctx.query.get("at"))?.tree;
   for (const name of README_NAMES) {
-    const content = repository.branches.size === 0 ? undefined : repository.files.get(name);
-    if (content !== undefined) return text(content);
+    const content = tree?.get(name);
+    if (content !== undefined) return text(typeof content === "string" ? content : Buffer.from(content).toString());
   }
   return noSuchPath("README", repository.defaultBranch);
-}
-
-function raw(ctx: RouteContext) {
-  const found = findRepository(ctx);
-  if (!found.ok) return found.response;
-  const repository = found.value;
-  const path = param(ctx, "path");
-  const content = repository.branches.size === 0 ? undefined : repository.files.get(path);
-  return content === undefined ? noSuchPath(path, repository.defaultBranch) : text(content);
 }
 
 function commits(ctx: RouteContext) {
@@ -105,6 +98,10 @@ const REPO = "projects/:projectKey/repos/:repositorySlug";
 export const contentRoutes: Route[] = [
   { method: "GET", pattern: `${REPO}/readme`, handler: readme },
   { method: "GET", pattern: `${REPO}/raw/*path`, handler: raw },
+  { method: "GET", pattern: `${REPO}/files`, handler: files },
+  { method: "GET", pattern: `${REPO}/files/*path`, handler: files },
+  { method: "GET", pattern: `${REPO}/commits/:commitId/changes`, handler: commitChanges },
+  { method: "GET", pattern: `${REPO}/compare/changes`, handler: compareChanges },
   { method: "GET", pattern: `${REPO}/commits`, handler: commits },
   { method: "GET", pattern: `${REPO}/branches`, handler: branches },
   { method: "GET", pattern: `${REPO}/branches/default`, handler: defaultBranch },

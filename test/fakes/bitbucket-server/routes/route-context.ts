@@ -15,6 +15,8 @@ export type PagedResource =
   | "users"
   | "commits"
   | "branches"
+  | "files"
+  | "changes"
   | "webhooks";
 
 export interface RouteSettings {
