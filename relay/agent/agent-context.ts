@@ -19,6 +19,9 @@ import { type LoadedMapping, loadMapping, mappingSourceOf } from "../config/mapp
 import type { Logger } from "../log/logger";
 import { createMappingEngine } from "../mapping/create-engine";
 import type { JqEngine } from "../mapping/engine";
+import { type IntegrationContext, openIntegration } from "../port-integration/open-integration";
+import type { MappingSourceKind } from "../port-integration/port-mapping";
+import { INTEGRATION_TYPE } from "../port-integration/register-integration";
 import { AgentState } from "../state/agent-state";
 
 /**
@@ -34,6 +37,10 @@ export interface AgentContext {
   identity: IntegrationIdentity;
   engine: JqEngine;
   mapping: LoadedMapping;
+  /** Where the mapping in force came from: Port's integration config, a local file, or the built-in one. */
+  mappingSource: MappingSourceKind;
+  /** The agent as a Port integration; null without Port credentials, with BBRELAY_PORT_INTEGRATION=false, or not asked for. */
+  integration: IntegrationContext | null;
   /** The blueprints from BBRELAY_BLUEPRINTS, or the built-in ones for the built-in mapping; null otherwise. */
   blueprints: Blueprint[] | null;
   bitbucket(): BitbucketClient;
@@ -58,6 +65,13 @@ export interface OpenAgentContextOptions {
   configFlag?: string;
   /** The connections the command needs, checked with the rest of the environment. */
   requires?: readonly RequiredConnection[];
+  /**
+   * With Port credentials: `register` creates or updates the integration and takes its mapping (run, resync); `read`
+   * only reads it (doctor, map). Unset: the local mapping, as without Port.
+   */
+  integration?: "register" | "read";
+  /** Injected for tests (Port's integration routes). */
+  fetch?: typeof fetch;
 }
 
 export async function openAgentContext(
@@ -71,18 +85,22 @@ export async function openAgentContext(
     ...(options.requires === undefined ? {} : { requires: options.requires }),
   });
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
+  for (const note of environment.aliasNotes) context.log.info({}, `Environment: ${note}`);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
   const engine = createMappingEngine({ logger: context.log });
+  const mapperOptions = { jqEnv: environment.jqEnv };
   let mapping: LoadedMapping;
   try {
-    mapping = await loadMapping({ source, engine, mapperOptions: { jqEnv: environment.jqEnv } });
+    mapping = await loadMapping({ source, engine, mapperOptions });
   } catch (error) {
     await engine.close();
     throw error;
   }
   const blueprints = loadBlueprints(environment, source.kind === "default");
   const identity: IntegrationIdentity = {
-    integrationType: DEFAULT_INTEGRATION_TYPE,
+    // In Port the agent is a `bitbucket-server` integration, as Ocean's: the same datasource, so an Ocean
+    // installation's entities (same installation id) are its own. The local catalog keeps its own type.
+    integrationType: environment.port === null ? DEFAULT_INTEGRATION_TYPE : INTEGRATION_TYPE,
     version: context.version.replace(/[^A-Za-z0-9._@+=:-]/g, "-"),
     installationId: environment.installationId,
     feature: "exporter",
@@ -91,12 +109,50 @@ export async function openAgentContext(
   let client: BitbucketClient | null = null;
   let catalog: Catalog | null = null;
   let state: AgentState | null = null;
+  const catalogOf = () => {
+    catalog ??= openCatalog(environment, identity, logger, blueprints);
+    return catalog;
+  };
+  // A closure, so TypeScript does not narrow `catalog` to null here (catalogOf may have opened it).
+  const closeCatalog = async () => {
+    await catalog?.close();
+  };
+  let integration: IntegrationContext | null = null;
+  let mappingSource: MappingSourceKind = source.kind === "default" ? "default" : "file";
+  if (environment.port !== null && environment.integration.enabled && options.integration !== undefined) {
+    try {
+      const opened = await openIntegration({
+        port: environment.port,
+        settings: environment.integration,
+        identity,
+        mode: options.integration,
+        localMapping: mapping,
+        localSource: source,
+        engine,
+        mapperOptions,
+        catalog: catalogOf,
+        blueprints,
+        log: logger,
+        signal: context.signal,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      });
+      integration = opened.context;
+      mapping = opened.mapping;
+      mappingSource = opened.context.mappingSource;
+    } catch (error) {
+      await closeCatalog();
+      await engine.close();
+      throw error;
+    }
+  }
   return {
     environment,
     logger,
     identity,
     engine,
     mapping,
+    mappingSource,
+    integration,
     blueprints,
     bitbucket() {
       if (client === null) {
@@ -108,10 +164,7 @@ export async function openAgentContext(
       }
       return client;
     },
-    catalog() {
-      catalog ??= openCatalog(environment, identity, logger, blueprints);
-      return catalog;
-    },
+    catalog: catalogOf,
     state() {
       state ??= AgentState.open(join(environment.stateDir, "state.sqlite"));
       return state;

@@ -3,7 +3,9 @@
  * the top is a bug: it is reported with its stack and exits 1.
  */
 
+import { CatalogUnavailableError } from "../catalog/catalog";
 import { ConfigError } from "../config/config-error";
+import { PortIntegrationError } from "../port-integration/integration-errors";
 import { ScopeModeError } from "../webhooks/scope-mode-error";
 
 export { ConfigError };
@@ -25,5 +27,8 @@ export function exitCodeOf(error: unknown): number | null {
     return error.exitCode;
   }
   if (error instanceof ScopeModeError) return 1;
+  // A credential Port refuses for integrations is configuration (exit 2); Port unreachable or failing is exit 1.
+  if (error instanceof PortIntegrationError) return error.reason === "forbidden" ? 2 : 1;
+  if (error instanceof CatalogUnavailableError) return 1;
   return null;
 }

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../config/config-error";
 import { defaultCatalogPath, defaultStateDir } from "./data-paths";
+import { applyOceanAliases, OCEAN_SECRET_ALIASES } from "./ocean-aliases";
 
 /**
  * The agent's environment variables (DESIGN.md, "Agent configuration"), validated in one pass with every problem
@@ -25,6 +26,13 @@ import { defaultCatalogPath, defaultStateDir } from "./data-paths";
  * | `BBRELAY_BLUEPRINTS` | a blueprints file (Port's JSON): loaded into the local catalog, created in Port when missing |
  * | `BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER` | `true`/`false`: skip version detection for the webhook scope |
  * | `BBRELAY_JQ_ENV` | comma-separated variables a mapping may read through jq's `env` / `$ENV` (default: none) |
+ * | `BBRELAY_PORT_INTEGRATION` | `false`: with Port credentials, write entities without registering the integration |
+ * | `BBRELAY_MAPPING_SOURCE` | `port` (default with Port credentials) or `file`: the local mapping overrides Port's |
+ * | `BBRELAY_RESYNC_INTERVAL` | minutes between resyncs the agent schedules itself (default: none, the edge's cron) |
+ * | `BBRELAY_SEND_RAW_DATA_EXAMPLES` | `false` stops sending raw data examples to Port (default true) |
+ * | `BBRELAY_INITIALIZE_PORT_RESOURCES` | `false`: do not create the integration and missing blueprints in Port |
+ *
+ * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -51,6 +59,18 @@ export interface PortSettings {
   baseUrl: string;
 }
 
+/** The agent as a Port integration (only meaningful with Port credentials). */
+export interface IntegrationSettings {
+  /** Register the integration and take the mapping from it (`BBRELAY_PORT_INTEGRATION`, default true). */
+  enabled: boolean;
+  /** `port`: Port's integration config is the mapping in force; `file`: the local mapping overrides it. */
+  mappingSource: "port" | "file";
+  /** Send the first raw items per kind to Port's examples route at each resync (default true). */
+  sendRawDataExamples: boolean;
+  /** Create the integration when missing and the blueprints Port lacks (default true, Ocean's). */
+  initializePortResources: boolean;
+}
+
 export interface AgentEnvironment {
   /** Null when `BITBUCKET_URL` is unset (commands that need Bitbucket call {@link requireBitbucket}). */
   bitbucket: BitbucketSettings | null;
@@ -75,6 +95,11 @@ export interface AgentEnvironment {
   bitbucketIsVersion8Point7OrOlder: boolean | null;
   /** The variables `BBRELAY_JQ_ENV` names, with their values: all that a mapping's `env` and `$ENV` hold. */
   jqEnv: Readonly<Record<string, string>>;
+  integration: IntegrationSettings;
+  /** Minutes between the resyncs the agent schedules itself (`BBRELAY_RESYNC_INTERVAL`), or null for none. */
+  resyncIntervalMinutes: number | null;
+  /** Which of Ocean's variable names were used (or overridden by ours): logged at start. */
+  aliasNotes: string[];
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -111,6 +136,11 @@ const RawEnvironment = z.object({
   BBRELAY_BLUEPRINTS: Text,
   BITBUCKET_IS_VERSION_8_POINT_7_OR_OLDER: Text,
   BBRELAY_JQ_ENV: Text,
+  BBRELAY_PORT_INTEGRATION: Text,
+  BBRELAY_MAPPING_SOURCE: Text,
+  BBRELAY_RESYNC_INTERVAL: Text,
+  BBRELAY_SEND_RAW_DATA_EXAMPLES: Text,
+  BBRELAY_INITIALIZE_PORT_RESOURCES: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -126,7 +156,12 @@ const SECRETS = [
  * Every variable whose value is a secret: the agent's, and the edge's own (`npm start` runs both in one
  * environment). Registered with the log redactor before anything is logged, and never handed to a mapping.
  */
-export const SECRET_ENV_VARS: readonly string[] = [...SECRETS, "WEBHOOK_SECRET", "AGENT_TOKEN"];
+export const SECRET_ENV_VARS: readonly string[] = [
+  ...SECRETS,
+  "WEBHOOK_SECRET",
+  "AGENT_TOKEN",
+  ...OCEAN_SECRET_ALIASES,
+];
 // The segments of Port's datasource (`port-ocean/<type>/<version>/<installation>/exporter`) may not hold "/".
 const INSTALLATION_ID = /^[A-Za-z0-9._@+=:-]{1,100}$/;
 // The edge's rule for tenant names (worker/config/tenants.ts): a name it refuses could never be leased from.
@@ -138,7 +173,8 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @throws ConfigError naming every problem (exit 2)
  */
 export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
-  const raw = RawEnvironment.parse(inputs.env);
+  const aliased = applyOceanAliases(inputs.env);
+  const raw = RawEnvironment.parse(aliased.env);
   const problems: string[] = [];
   const problem = (variable: string, message: string) => problems.push(`${variable}: ${message}`);
 
@@ -166,6 +202,23 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
   }
 
   const jqEnv = jqEnvironment(raw.BBRELAY_JQ_ENV, inputs.env, problem);
+  const flag = (name: keyof RawEnvironment, fallback: boolean) => booleanSetting(name, raw[name], fallback, problem);
+  const mappingSource = raw.BBRELAY_MAPPING_SOURCE?.toLowerCase() ?? "port";
+  if (mappingSource !== "port" && mappingSource !== "file")
+    problem("BBRELAY_MAPPING_SOURCE", "must be port (Port's integration config) or file (the local mapping wins)");
+  const integration: IntegrationSettings = {
+    enabled: flag("BBRELAY_PORT_INTEGRATION", true),
+    mappingSource: mappingSource === "file" ? "file" : "port",
+    sendRawDataExamples: flag("BBRELAY_SEND_RAW_DATA_EXAMPLES", true),
+    initializePortResources: flag("BBRELAY_INITIALIZE_PORT_RESOURCES", true),
+  };
+  const interval = raw.BBRELAY_RESYNC_INTERVAL;
+  const resyncIntervalMinutes = interval === undefined ? null : Number(interval);
+  if (resyncIntervalMinutes !== null && !(Number.isSafeInteger(resyncIntervalMinutes) && resyncIntervalMinutes >= 1))
+    problem(
+      "BBRELAY_RESYNC_INTERVAL",
+      "must be a whole number of minutes, 1 or more (Ocean's scheduledResyncInterval)",
+    );
 
   // A connection the command needs and the user gave no part of: named here, with the rest, rather than by a later
   // require*() one at a time (a user would fix RELAY_URL, then learn of RELAY_AGENT_TOKEN, then of BITBUCKET_URL).
@@ -195,7 +248,18 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     blueprintsPath: raw.BBRELAY_BLUEPRINTS === undefined ? null : resolvePath(raw.BBRELAY_BLUEPRINTS),
     bitbucketIsVersion8Point7OrOlder: versionFlag === undefined ? null : versionFlag === "true",
     jqEnv,
+    integration,
+    resyncIntervalMinutes,
+    aliasNotes: aliased.notes,
   };
+}
+
+function booleanSetting(name: string, value: string | undefined, fallback: boolean, problem: Report): boolean {
+  const text = value?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (text === "true" || text === "false") return text === "true";
+  problem(name, "must be true or false");
+  return fallback;
 }
 
 /**

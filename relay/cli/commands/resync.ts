@@ -34,7 +34,11 @@ Examples:
   },
   async run(context) {
     const kinds = kindsOf(context);
-    const agent = await openAgentContext(context, { ...configFlag(context), requires: ["bitbucket"] });
+    const agent = await openAgentContext(context, {
+      ...configFlag(context),
+      requires: ["bitbucket"],
+      ...(context.values["dry-run"] === true ? { integration: "read" as const } : { integration: "register" as const }),
+    });
     try {
       if (kinds !== undefined) {
         const missing = kinds.filter((kind) => mappersOfKind(agent.mapping, kind).length === 0);

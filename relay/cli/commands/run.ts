@@ -49,7 +49,11 @@ Port credentials or a local catalog (CATALOG_PATH).`,
   async run(context) {
     const concurrency = positiveInteger(context.values.concurrency, "--concurrency", 8);
     const visibilityMs = positiveInteger(context.values["lease-timeout"], "--lease-timeout", 60) * 1_000;
-    const agent = await openAgentContext(context, { ...configFlag(context), requires: ["relay", "bitbucket"] });
+    const agent = await openAgentContext(context, {
+      ...configFlag(context),
+      requires: ["relay", "bitbucket"],
+      integration: "register",
+    });
     try {
       const relay = requireRelay(agent.environment);
       agent.bitbucket();

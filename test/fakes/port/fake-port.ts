@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseBlueprints } from "../../../relay/catalog/blueprints-file";
 import type { StoredEntity } from "../../../relay/catalog/catalog";
 import { BODY_TOO_LARGE_MESSAGE, PORT_MAX_BODY_BYTES } from "../../../relay/catalog/port-rules/port-error";
+import { FakePortIntegrations } from "./fake-port-integrations";
 import { routeRequest } from "./fake-port-routes";
 import { FakePortStore } from "./fake-port-store";
 
@@ -21,6 +22,11 @@ export interface FakePortOptions {
   now?: () => number;
   /** Added to every answer (benchmarks: Port is far away; real waits, so not for tests with a manual clock). */
   latencyMs?: number;
+  /**
+   * The credentials' role: the integration routes need an admin or moderator (enforced by Port from 2026-03-08,
+   * port-api.md §4); a `member` gets 403 on them and may still write entities.
+   */
+  role?: "admin" | "member";
 }
 
 /** One request as the fake saw it: for assertions. */
@@ -51,6 +57,7 @@ const RATE_LIMIT = 35_000;
 export class FakePort {
   readonly store = new FakePortStore();
   readonly requests: FakePortRequest[] = [];
+  readonly integrations: FakePortIntegrations;
   readonly #server: Server;
   readonly #options: Required<Omit<FakePortOptions, "blueprints">>;
   #token: { value: string; expiresAt: number } | null = null;
@@ -68,7 +75,12 @@ export class FakePort {
       maxBodyBytes: options.maxBodyBytes ?? PORT_MAX_BODY_BYTES,
       now: options.now ?? Date.now,
       latencyMs: options.latencyMs ?? 0,
+      role: options.role ?? "admin",
     };
+    this.integrations = new FakePortIntegrations(
+      () => this.url,
+      () => new Date(this.#options.now()).toISOString(),
+    );
     this.#windowStart = this.#options.now();
     if (options.blueprints !== undefined) {
       for (const blueprint of parseBlueprints(options.blueprints, "fake Port blueprints"))
@@ -228,6 +240,32 @@ export class FakePort {
       .split("/")
       .filter((segment) => segment.length > 0)
       .map((segment) => decodeURIComponent(segment));
+    if (method === "POST" && segments[0] === "logs" && segments[1] === "ingest" && segments[2] !== undefined) {
+      const answer = this.integrations.ingestLogs(segments[2], body);
+      send(answer.status, answer.body);
+      return;
+    }
+    if (segments[0] === "v1" && segments[1] === "integration") {
+      if (this.#options.role !== "admin") {
+        send(403, {
+          ok: false,
+          error: "forbidden",
+          message: "You do not have permission to perform this action (integrations need an admin or moderator)",
+        });
+        return;
+      }
+      const answer = this.integrations.route({
+        method,
+        segments: segments.slice(2),
+        body,
+        headers: request.headers,
+        now: new Date(this.#options.now()).toISOString(),
+      });
+      if (answer === null)
+        send(404, { ok: false, error: "not_found", message: "A resource with the provided identifier was not found" });
+      else send(answer.status, answer.body);
+      return;
+    }
     if (segments[0] !== "v1") {
       send(404, { ok: false, error: "not_found", message: "A resource with the provided identifier was not found" });
       return;

@@ -32,7 +32,61 @@ describe("the agent's environment", () => {
       blueprintsPath: null,
       bitbucketIsVersion8Point7OrOlder: null,
       jqEnv: {},
+      integration: { enabled: true, mappingSource: "port", sendRawDataExamples: true, initializePortResources: true },
+      resyncIntervalMinutes: null,
+      aliasNotes: [],
     });
+  });
+
+  it("accepts Ocean's variable names for the same settings, ours winning with a note when both are set", () => {
+    const environment = load({
+      OCEAN__PORT__CLIENT_ID: "ocean-id",
+      OCEAN__PORT__CLIENT_SECRET: "ocean-secret",
+      OCEAN__PORT__BASE_URL: "https://api.us.getport.io",
+      OCEAN__INTEGRATION__IDENTIFIER: "my-bitbucket-server",
+      OCEAN__INTEGRATION__CONFIG__BITBUCKET_USERNAME: "svc",
+      OCEAN__INTEGRATION__CONFIG__BITBUCKET_PASSWORD: "pw",
+      OCEAN__INTEGRATION__CONFIG__BITBUCKET_BASE_URL: "https://bb.example.com",
+      OCEAN__INTEGRATION__CONFIG__BITBUCKET_WEBHOOK_SECRET: "hook-secret",
+      OCEAN__INTEGRATION__CONFIG__BITBUCKET_IS_VERSION8_POINT7_OR_OLDER: "true",
+      OCEAN__SCHEDULED_RESYNC_INTERVAL: "120",
+      OCEAN__SEND_RAW_DATA_EXAMPLES: "false",
+      OCEAN__INITIALIZE_PORT_RESOURCES: "false",
+      BBRELAY_INSTALLATION_ID: "ours-wins",
+    });
+
+    expect(environment.port).toEqual({
+      clientId: "ocean-id",
+      clientSecret: "ocean-secret",
+      baseUrl: "https://api.us.getport.io",
+    });
+    expect(environment.bitbucket).toEqual({
+      baseUrl: "https://bb.example.com",
+      auth: { kind: "basic", username: "svc", password: "pw" },
+    });
+    expect(environment.installationId).toBe("ours-wins");
+    expect(environment.bitbucketIsVersion8Point7OrOlder).toBe(true);
+    expect(environment.resyncIntervalMinutes).toBe(120);
+    expect(environment.integration).toMatchObject({ sendRawDataExamples: false, initializePortResources: false });
+    expect(environment.aliasNotes).toContain(
+      "BBRELAY_INSTALLATION_ID and Ocean's OCEAN__INTEGRATION__IDENTIFIER are both set; using BBRELAY_INSTALLATION_ID",
+    );
+    expect(environment.aliasNotes).toContain("using Ocean's OCEAN__PORT__CLIENT_ID as PORT_CLIENT_ID");
+    expect(environment.aliasNotes.join("\n")).not.toContain("ocean-secret");
+  });
+
+  it("names every problem of the integration settings at once", () => {
+    expect(() =>
+      load({ BBRELAY_MAPPING_SOURCE: "editor", BBRELAY_RESYNC_INTERVAL: "0.5", BBRELAY_SEND_RAW_DATA_EXAMPLES: "yes" }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          "BBRELAY_MAPPING_SOURCE: must be port (Port's integration config) or file (the local mapping wins)",
+          "BBRELAY_SEND_RAW_DATA_EXAMPLES: must be true or false",
+          "BBRELAY_RESYNC_INTERVAL: must be a whole number of minutes, 1 or more (Ocean's scheduledResyncInterval)",
+        ],
+      }),
+    );
   });
 
   it("gives a mapping's jq only the variables BBRELAY_JQ_ENV names, never the agent's secrets", () => {

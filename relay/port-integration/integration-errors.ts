@@ -1,0 +1,18 @@
+/**
+ * Why a call to Port's integration routes failed. `forbidden` is Port's 403: since 2026-03-08 the integration routes
+ * need an admin or moderator credential (port-api.md §4), which a member's machine credentials are not.
+ */
+export type IntegrationErrorReason = "forbidden" | "unexpected_response";
+
+export class PortIntegrationError extends Error {
+  override readonly name = "PortIntegrationError";
+  constructor(
+    readonly reason: IntegrationErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const FORBIDDEN_FIX =
+  "use the credentials of an organization admin or moderator (Port → Settings → Credentials, as for an Ocean integration), or set BBRELAY_PORT_INTEGRATION=false to write entities without registering the integration";

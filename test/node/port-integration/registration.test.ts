@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
+import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { FakePort } from "../../fakes/port/fake-port";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
+import { ResyncSummaryJson } from "../../support/resync-summary-json";
+
+// Registration at start (issue 9): the agent reads its integration, creates it when missing with the seed mapping,
+// creates the blueprints Port lacks, patches a changed version, and explains a 403. Over real HTTP against the fakes.
+
+let bitbucket: FakeBitbucketServer;
+let port: FakePort;
+let dir: string;
+let env: Record<string, string>;
+const INSTALLATION = "bb-test";
+
+async function startPort(role: "admin" | "member" = "admin"): Promise<void> {
+  port = await FakePort.start({ role });
+  env = {
+    ...fakeBitbucketEnv(bitbucket.url, dir, FAKE_ADMIN),
+    PORT_CLIENT_ID: port.clientId,
+    PORT_CLIENT_SECRET: port.clientSecret,
+    PORT_BASE_URL: port.url,
+    BBRELAY_INSTALLATION_ID: INSTALLATION,
+  };
+}
+
+beforeEach(async () => {
+  bitbucket = await FakeBitbucketServer.start();
+  bitbucket.generate({ seed: 5, projects: 1, repositories: 2, pullRequests: 3, users: 2 });
+  dir = mkdtempSync(join(tmpdir(), "bbrelay-registration-"));
+});
+
+afterEach(async () => {
+  await port.close();
+  await bitbucket.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("registration in Port", () => {
+  it("creates a missing integration with the built-in mapping, creates the blueprints, and writes as bitbucket-server", async () => {
+    await startPort();
+
+    const run = await bbrelay(["resync"], { env });
+
+    expect(run.code).toBe(0);
+    const integration = port.integrations.get(INSTALLATION);
+    expect(integration).toMatchObject({
+      installationAppType: "bitbucket-server",
+      installationType: "OnPrem",
+      version: "0.0.0-test",
+    });
+    expect(integration?.config).toEqual(parse(DEFAULT_MAPPING_YAML));
+    expect(port.store.blueprint("bitbucketRepository")).toBeDefined();
+    const written = port.store.entities();
+    expect(written.length).toBeGreaterThan(0);
+    expect(new Set(written.map((entity) => entity.datasource))).toEqual(
+      new Set([`port-ocean/bitbucket-server/0.0.0-test/${INSTALLATION}/exporter`]),
+    );
+  });
+
+  it("seeds a new integration from --config, not the built-in mapping", async () => {
+    await startPort();
+    const file = join(dir, "mapping.yaml");
+    writeFileSync(
+      file,
+      `resources:\n  - kind: project\n    selector:\n      query: "true"\n    port:\n      entity:\n        mappings:\n          identifier: .key\n          title: .name\n          blueprint: '"bitbucketProject"'\n`,
+    );
+    await bbrelay(["resync", "--config", file], { env: { ...env, BBRELAY_BLUEPRINTS: "" } });
+
+    expect(port.integrations.get(INSTALLATION)?.config).toEqual({
+      resources: [
+        {
+          kind: "project",
+          selector: { query: "true" },
+          port: { entity: { mappings: { identifier: ".key", title: ".name", blueprint: '"bitbucketProject"' } } },
+        },
+      ],
+    });
+  });
+
+  it("keeps an existing integration as it is and patches only a changed version", async () => {
+    await startPort();
+    port.integrations.seed({
+      installationId: INSTALLATION,
+      installationAppType: "bitbucket-server",
+      version: "0.0.0-test",
+      config: parse(DEFAULT_MAPPING_YAML),
+    });
+
+    await bbrelay(["resync"], { env });
+    expect(port.requestsTo("PATCH", `/integration/${INSTALLATION}`)).toEqual([]);
+    expect(port.requestsTo("POST", "/v1/integration")).toEqual([]);
+
+    port.integrations.seed({
+      installationId: INSTALLATION,
+      installationAppType: "bitbucket-server",
+      version: "0.0.0-older",
+      config: parse(DEFAULT_MAPPING_YAML),
+    });
+    await bbrelay(["resync"], { env });
+    const patches = port.requestsTo("PATCH", `/integration/${INSTALLATION}`);
+    expect(patches.map((request) => request.body)).toEqual([{ version: "0.0.0-test" }]);
+    expect(port.integrations.get(INSTALLATION)?.version).toBe("0.0.0-test");
+  });
+
+  it("refuses an installation id that another integration type holds", async () => {
+    await startPort();
+    port.integrations.seed({ installationId: INSTALLATION, installationAppType: "gitlab", config: {} });
+
+    const run = await bbrelay(["resync"], { env });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("is a gitlab integration, not bitbucket-server: set BBRELAY_INSTALLATION_ID");
+    expect(port.store.entities()).toEqual([]);
+  });
+
+  it("explains a 403: the credentials must be an admin's or a moderator's", async () => {
+    await startPort("member");
+
+    const run = await bbrelay(["resync"], { env });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("(403)");
+    expect(run.stderr).toContain("admin or moderator");
+    expect(run.stderr).toContain("BBRELAY_PORT_INTEGRATION=false");
+    expect(run.stderr).not.toContain(port.clientSecret);
+    expect(port.store.entities()).toEqual([]);
+  });
+
+  it("with BBRELAY_PORT_INTEGRATION=false writes entities without touching the integration routes", async () => {
+    await startPort("member");
+
+    const run = await bbrelay(["resync"], { env: { ...env, BBRELAY_PORT_INTEGRATION: "false" } });
+
+    expect(run.code).toBe(0);
+    expect(ResyncSummaryJson.parse(JSON.parse(run.stdout)).status).toBe("succeeded");
+    expect(port.requests.filter((request) => request.path.startsWith("/v1/integration"))).toEqual([]);
+  });
+});
