@@ -1,8 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
-import { CatalogUnavailableError } from "../catalog/catalog";
 import { PortHttp } from "../catalog/port/port-http";
-import { DEFAULT_RETRY_DELAY_POLICY } from "../catalog/port/retry-delay";
 import type { PortSettings } from "../config/environment";
+import { systemClock } from "../http/clock";
 import type { Logger } from "../log/logger";
 
 export interface PortHttpOfOptions {
@@ -28,17 +26,11 @@ export function portHttpOf(settings: PortSettings, options: PortHttpOfOptions): 
     userAgent: options.userAgent,
     fetch: options.fetch ?? fetch,
     now: options.now ?? Date.now,
-    sleep: options.sleep ?? sleep,
+    sleep: options.sleep ?? systemClock.sleep,
     log: options.log,
     maxAttempts: options.maxAttempts ?? 10,
     requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-    retryDelay: { ...DEFAULT_RETRY_DELAY_POLICY, random: Math.random },
+    random: Math.random,
     tokenRefreshMarginMs: 60_000,
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal === undefined ? {} : { signal }).catch(() => {
-    throw new CatalogUnavailableError("aborted", "waiting to retry a Port request was aborted");
   });
 }
