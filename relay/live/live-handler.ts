@@ -9,6 +9,8 @@ import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
+import type { WriteFailure } from "../sync/entity-writer";
+import { classifyCatalogFailure } from "../sync/failure-cause";
 import type { ResyncSummary } from "../sync/resync-summary";
 import { readEntity } from "./entity-reader";
 import { field } from "./json-fields";
@@ -61,7 +63,7 @@ export class LiveHandler implements MessageHandler {
     if (summary.status === "aborted")
       return { action: "retry", delayMs: 0, reason: "the agent stopped during the resync" };
     if (summary.status === "failed") {
-      const errors = summary.kinds.flatMap((kind) => kind.errors.map((error) => `${kind.kind}: ${error}`));
+      const errors = summary.failures.map((failure) => `${failure.kind ?? "reconcile"}: ${failure.message}`);
       return {
         action: "retry",
         delayMs: retryDelayMs(message.attempts, 60_000, 3_600_000),
@@ -159,22 +161,26 @@ function outcomeOf(result: LiveSyncResult, attempts: number): MessageOutcome {
     return {
       action: "retry",
       delayMs: retryDelayMs(attempts),
-      reason: `catalog: ${transient
-        .map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`)
-        .slice(0, 3)
-        .join("; ")}`,
+      reason: `catalog: ${transient.slice(0, 3).map(describeFailure).join("; ")}`,
     };
   }
   if (result.failures.length > 0) {
     return {
       action: "dead",
-      reason: `the catalog refused: ${result.failures
-        .map((failure) => `${failure.blueprint}/${failure.identifier}: ${failure.message}`)
-        .slice(0, 3)
-        .join("; ")}`,
+      reason: `the catalog refused: ${result.failures.slice(0, 3).map(describeRefusal).join("; ")}`,
     };
   }
   return { action: "ack" };
+}
+
+function describeFailure(failure: WriteFailure): string {
+  return `${failure.blueprint}/${failure.identifier}: ${failure.status} ${failure.code}: ${failure.message}`;
+}
+
+/** A refused write, with the fix for each problem (a dead letter is read by someone who must act on it). */
+function describeRefusal(failure: WriteFailure): string {
+  const fixes = [...new Set(classifyCatalogFailure(failure).map((problem) => problem.fix))];
+  return `${describeFailure(failure)} (fix: ${fixes.join("; ")})`;
 }
 
 /** Failures that reach the handler as exceptions: Bitbucket or the catalog as a whole. */

@@ -19,7 +19,7 @@ export interface RunRecord {
   kind: "resync" | "dry-run";
   startedAt: number;
   finishedAt: number | null;
-  status: "running" | "succeeded" | "failed" | "aborted";
+  status: "running" | "succeeded" | "partial" | "failed" | "aborted";
   /** The run's summary as the resync produced it (JSON). */
   summary: unknown;
 }

@@ -28,6 +28,10 @@ export interface WriteCounts {
 export interface WriteFailure {
   blueprint: string;
   identifier: string;
+  /** The catalog's status and code (Port's, or the same made locally): what the resync's summary sorts by. */
+  status: number;
+  code: string;
+  /** The catalog's message, without its status and code. */
   message: string;
   /** Whether retrying later may help (a 5xx, a rate limit, a missing relation target), not an entity Port refuses. */
   transient: boolean;
@@ -152,7 +156,9 @@ export class EntityWriter {
           const { status, code, message } = result.error;
           failures.push({
             ...key,
-            message: `${status} ${code}: ${message}`,
+            status,
+            code,
+            message,
             transient: retryabilityOfStatus(status) !== "final",
           });
           continue;
@@ -182,7 +188,9 @@ export class EntityWriter {
         outcome.failures.push({
           blueprint: result.blueprint,
           identifier: typeof result.identifier === "string" ? result.identifier : JSON.stringify(result.identifier),
-          message: `${result.error.status} ${result.error.code}: ${result.error.message}`,
+          status: result.error.status,
+          code: result.error.code,
+          message: result.error.message,
           // A missing relation target (404 not_found without createMissingRelatedEntities) may appear later.
           transient: retryabilityOfStatus(result.error.status) !== "final" || result.error.code === "not_found",
         });

@@ -2,7 +2,7 @@ import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { AgentState } from "../state/agent-state";
-import type { EntityWriter } from "./entity-writer";
+import type { EntityWriter, WriteFailure } from "./entity-writer";
 
 /**
  * The deletion phase of a full resync (DESIGN.md decision 5): entities this integration owned when the run started,
@@ -55,6 +55,8 @@ export interface ReconcileOptions {
   dryRun: boolean;
   sampleSize: number;
   signal?: AbortSignal;
+  /** Each entity that could not be deleted, for the run's summary. */
+  onFailure?: (failure: WriteFailure) => void;
 }
 
 export interface ReconcileOutcome {
@@ -126,6 +128,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileOut
     outcome.deleted += deleted.length;
     outcome.failed += failures.length;
     firstFailure ??= failures[0]?.message;
+    for (const failure of failures) options.onFailure?.(failure);
   }
   if (outcome.failed > 0) {
     options.logger.warn({ failed: outcome.failed, first: firstFailure }, "Some stale entities could not be deleted");

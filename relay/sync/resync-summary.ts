@@ -1,26 +1,72 @@
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { EntityKey } from "../catalog/catalog";
+import type { MappingWarning } from "../mapping/mapping-result";
+import type { FailureCause } from "./failure-cause";
 
-/** What a resync did, per kind and overall: printed at the end, kept in the agent state for `bbrelay status`. */
+/**
+ * What a resync did, per kind and overall: printed at the end of `bbrelay resync`, kept in the agent state for
+ * `bbrelay status`, and read as it is by whatever shows a run (a plain JSON value: no classes, no functions).
+ *
+ * Statuses tell the truth:
+ * - `succeeded`: every selected entity was written or unchanged, and the reconcile did what it had to;
+ * - `partial`: every kind was listed to its end, but some entities were not written (their failures are in
+ *   `failures`), or stale entities could not (or may not) be deleted;
+ * - `failed`: a kind did not complete (its listing failed or the catalog as a whole failed); nothing was deleted;
+ * - `aborted`: the run was interrupted; nothing was deleted.
+ */
+
+export type ResyncStatus = "succeeded" | "partial" | "failed" | "aborted";
+export type KindStatus = "succeeded" | "partial" | "failed" | "aborted" | "skipped";
 
 export interface KindSummary {
   kind: Kind;
   /** The resource's position in `resources[]` (a kind may appear several times). */
   resource: number;
-  status: "succeeded" | "failed" | "aborted" | "skipped";
+  status: KindStatus;
   listed: number;
   selected: number;
   created: number;
   updated: number;
   unchanged: number;
   deleted: number;
-  /** Entities the catalog refused, plus mapping errors for the kind. */
+  /** Entities the catalog refused, plus items the mapping failed on (each is in `ResyncSummary.failures`). */
   failed: number;
-  /** Field errors and dropped entities (Port's "misconfigured"). */
+  /** Search-query identifiers that matched no entity: Port creates nothing for them (as in Ocean). */
+  unresolved: number;
+  /** Field errors and dropped entities (Port's "misconfigured"), each path in `ResyncSummary.warnings`. */
   warnings: number;
   durationMs: number;
-  /** The first errors, for the operator (a listing failure, a selector error, a refused entity). */
-  errors: string[];
+}
+
+/**
+ * Failures of one cause, for one kind, blueprint and field: counted, with a few examples and the fix. An entity
+ * refused for two fields is in two groups.
+ */
+export interface FailureGroup {
+  cause: FailureCause;
+  /** The kind whose run failed, or null for the reconcile's deletes. */
+  kind: Kind | null;
+  /** The blueprint concerned, when one is. */
+  blueprint?: string;
+  /** `properties.x`, `relations.y`, or the mapping path (`resources[0].selector.query`) at fault, when known. */
+  field?: string;
+  count: number;
+  /** What the catalog, Bitbucket or jq said (the first one seen). */
+  message: string;
+  fix: string;
+  /** A few of the entities (`blueprint/identifier`) or items concerned. */
+  samples: string[];
+}
+
+/** Something that did not stop a write but that the operator should see: counted per kind and place. */
+export interface WarningGroup {
+  kind: Kind | null;
+  code: MappingWarning["code"];
+  /** The mapping path, or the blueprint field. */
+  path: string;
+  count: number;
+  example: string;
+  fix?: string;
 }
 
 export interface ReconcileSummary {
@@ -36,64 +82,19 @@ export interface ReconcileSummary {
 export interface ResyncSummary {
   runId: number;
   dryRun: boolean;
-  status: "succeeded" | "failed" | "aborted";
+  status: ResyncStatus;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
   kinds: KindSummary[];
   reconcile: ReconcileSummary;
+  /** By cause, most frequent first; empty when the run succeeded. */
+  failures: FailureGroup[];
+  warnings: WarningGroup[];
   /** Dry runs: examples of what would change. */
   samples?: {
     create: EntityKey[];
     update: EntityKey[];
     delete: EntityKey[];
   };
-}
-
-const COLUMNS = ["listed", "selected", "created", "updated", "unchanged", "deleted", "failed"] as const;
-
-/** A table a person reads at the end of `bbrelay resync`. */
-export function formatSummary(summary: ResyncSummary): string {
-  const rows = summary.kinds.map((kind) => [
-    `${kind.kind}${summary.kinds.filter((other) => other.kind === kind.kind).length > 1 ? `#${kind.resource}` : ""}`,
-    kind.status,
-    ...COLUMNS.map((column) => String(kind[column])),
-    seconds(kind.durationMs),
-  ]);
-  const header = ["kind", "status", ...COLUMNS, "time"];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
-      .join("  ");
-  const out = [line(header), ...rows.map(line)];
-  const { reconcile } = summary;
-  out.push("");
-  out.push(
-    `${summary.dryRun ? "Dry run: nothing was written. " : ""}Resync ${summary.status} in ${seconds(summary.durationMs)}.`,
-  );
-  const reconcileLine: Record<ReconcileSummary["status"], string> = {
-    deleted: `Reconcile: deleted ${reconcile.deleted} stale entities of ${reconcile.owned} owned${reconcile.failed > 0 ? `, ${reconcile.failed} could not be deleted` : ""}${reconcile.protected > 0 ? `, kept ${reconcile.protected} still referenced` : ""}.`,
-    "nothing-to-delete": `Reconcile: nothing stale among ${reconcile.owned} owned entities.`,
-    refused: `Reconcile refused: ${reconcile.reason ?? ""}`,
-    "dry-run": `Reconcile would delete ${reconcile.deleted} of ${reconcile.owned} owned entities.`,
-    skipped: `Reconcile skipped: ${reconcile.reason ?? ""}`,
-  };
-  out.push(reconcileLine[reconcile.status]);
-  for (const kind of summary.kinds) {
-    for (const error of kind.errors) out.push(`  ${kind.kind}: ${error}`);
-  }
-  if (summary.samples !== undefined) {
-    for (const [change, keys] of Object.entries(summary.samples)) {
-      if (keys.length === 0) continue;
-      out.push(`Would ${change}: ${keys.map((key) => `${key.blueprint}/${key.identifier}`).join(", ")}`);
-    }
-  }
-  return `${out.join("\n")}\n`;
-}
-
-function seconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${Math.round(ms / 1000)}s`;
 }

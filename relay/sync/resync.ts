@@ -4,20 +4,24 @@ import type { BitbucketClient } from "../bitbucket/client";
 import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
-import { messageOf } from "../log/message-of";
-import type { MappedEntity } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState } from "../state/agent-state";
 import { type EntityWriter, entityWriterFor, trackedKey, type WriteOutcome } from "./entity-writer";
-import { listKind } from "./kind-listing";
-import { reconcile, takeSnapshot } from "./reconcile";
-import type { KindSummary, ReconcileSummary, ResyncSummary } from "./resync-summary";
+import { classifyCatalogFailure } from "./failure-cause";
+import { OutcomeTally } from "./outcome-tally";
+import { reconcile, type SnapshotOutcome, takeSnapshot } from "./reconcile";
+import { type ReconcileScope, reconcileScope } from "./reconcile-scope";
+import { emptyKind, type KindOutcome, type KindProgress, resyncKind } from "./resync-kind";
+import type { KindSummary, ReconcileSummary, ResyncStatus, ResyncSummary } from "./resync-summary";
+
+export type { KindProgress } from "./resync-kind";
 
 /**
  * One full resync (DESIGN.md decision 5), kinds in mapping order. For each resource: list page by page (memory does
  * not grow with the instance), enrich when the mapping needs it, select, map, and write only what changed since the
- * last write. Then, only if every kind succeeded and the run was not interrupted, reconcile: delete what this
- * integration owns in the covered blueprints that the run did not produce, within `entityDeletionThreshold`.
+ * last write. Then, only if every kind was listed to its end, the mapping failed on no item, and the run was not
+ * interrupted, reconcile: delete what this integration owns in the covered blueprints that the run did not produce,
+ * within `entityDeletionThreshold`. The summary's status says whether everything got there (see resync-summary.ts).
  */
 
 export interface ResyncOptions {
@@ -39,262 +43,252 @@ export interface ResyncOptions {
   onProgress?: (progress: KindProgress) => void;
 }
 
-export interface KindProgress {
-  kind: Kind;
-  resource: number;
-  phase: "listing" | "done";
-  listed: number;
-  selected: number;
-  written: number;
-  unchanged: number;
-  failed: number;
-  elapsedMs: number;
+/** What the phases of one run share. */
+interface Run {
+  options: ResyncOptions;
+  id: number;
+  startedAt: number;
+  writeMark: number;
+  dryRun: boolean;
+  sampleSize: number;
+  now: () => number;
+  log: Logger;
+  writer: EntityWriter;
+  tally: OutcomeTally;
+  mappers: ResourceMapper[];
+  scope: ReconcileScope;
+  samples: { create: EntityKey[]; update: EntityKey[] };
 }
 
-/** Entities buffered before a write: large enough to fill Port's bulk calls, small enough to stay flat. */
-const WRITE_BATCH = 200;
-const ERRORS_KEPT = 5;
-
 export async function runResync(options: ResyncOptions): Promise<ResyncSummary> {
+  const run = startRun(options);
+  const snapshot = await snapshotFor(run);
+  const outcomes = await resyncKinds(run, snapshot);
+  const { summary: reconcileSummary, samples: deleteSamples } = await reconcileStep(run, snapshot, outcomes);
+  return finishRun(run, outcomes, reconcileSummary, deleteSamples);
+}
+
+function startRun(options: ResyncOptions): Run {
   const now = options.now ?? Date.now;
-  const { mapping, state, catalog, logger } = options;
   const dryRun = options.dryRun === true;
-  const sampleSize = options.sampleSize ?? 5;
   const startedAt = now();
-  const writeMark = state.writeMark;
-  const runId = state.startRun(dryRun ? "dry-run" : "resync", startedAt);
-  const log = logger.child({ runId });
-  const mappers = mapping.mappers.filter(
+  const writeMark = options.state.writeMark;
+  const id = options.state.startRun(dryRun ? "dry-run" : "resync", startedAt);
+  const log = options.logger.child({ runId: id });
+  const mappers = options.mapping.mappers.filter(
     (mapper) => options.kinds === undefined || options.kinds.includes(mapper.kind),
   );
-  const scope = reconcileScope(mapping.mappers, mappers);
-  log.info({ kinds: mappers.map((mapper) => mapper.kind), dryRun, catalog: catalog.kind }, "Resync started");
+  log.info({ kinds: mappers.map((mapper) => mapper.kind), dryRun, catalog: options.catalog.kind }, "Resync started");
+  return {
+    options,
+    id,
+    startedAt,
+    writeMark,
+    dryRun,
+    sampleSize: options.sampleSize ?? 5,
+    now,
+    log,
+    writer: entityWriterFor(options.mapping, options.catalog, options.state),
+    tally: new OutcomeTally(),
+    mappers,
+    scope: reconcileScope(options.mapping.mappers, mappers),
+    samples: { create: [], update: [] },
+  };
+}
 
-  const snapshot = scope.kind === "none" ? null : await takeSnapshot(catalog, state, scope.blueprints, options.signal);
-  if (snapshot !== null && !snapshot.ok)
-    log.warn({ error: snapshot.error }, "Could not list the catalog's entities; nothing will be deleted");
-  if (snapshot === null) state.beginLedger();
+/** The owned entities before the listing starts, or null when this run may not delete anything anyway. */
+async function snapshotFor(run: Run): Promise<SnapshotOutcome | null> {
+  const { state, catalog, signal } = run.options;
+  if (run.scope.kind === "none") {
+    state.beginLedger();
+    return null;
+  }
+  const snapshot = await takeSnapshot(catalog, state, run.scope.blueprints, signal);
+  if (!snapshot.ok) {
+    run.log.warn({ error: snapshot.error }, "Could not list the catalog's entities; nothing will be deleted");
+    const message = `the catalog's entities could not be listed: ${snapshot.error ?? "unknown error"}`;
+    run.tally.addFailure(
+      {
+        cause: "catalog-unavailable",
+        kind: null,
+        message,
+        fix: "bbrelay doctor checks the catalog; stale entities are deleted on the next resync that can list it",
+      },
+      message,
+    );
+  }
+  return snapshot;
+}
 
-  const writer = entityWriterFor(mapping, catalog, state);
-  const samples = { create: [] as EntityKey[], update: [] as EntityKey[] };
-  const kinds: KindSummary[] = [];
-  for (const mapper of mappers) {
+async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<KindOutcome[]> {
+  const { options } = run;
+  const outcomes: KindOutcome[] = [];
+  for (const mapper of run.mappers) {
     if (options.signal?.aborted === true) {
-      kinds.push({ ...emptyKind(mapper), status: "aborted" });
+      outcomes.push({ summary: { ...emptyKind(mapper), status: "aborted" }, complete: false });
       continue;
     }
-    kinds.push(
+    outcomes.push(
       await resyncKind(mapper, {
-        ...options,
-        log,
-        writer,
-        dryRun,
-        now,
+        client: options.client,
+        writer: run.writer,
+        tally: run.tally,
+        log: run.log,
+        dryRun: run.dryRun,
+        now: run.now,
         ledger: { snapshotTaken: snapshot?.ok === true },
-        onWritten: (outcome) => {
-          for (const { entity, change } of outcome.changed) {
-            const list = samples[change];
-            const key = trackedKey(entity);
-            if (list.length < sampleSize && key !== null) list.push(key);
-          }
-        },
+        onWritten: (outcome) => keepSamples(run, outcome),
+        ...(options.listingConcurrency === undefined ? {} : { listingConcurrency: options.listingConcurrency }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       }),
     );
   }
+  return outcomes;
+}
 
-  const reconcileStarted = now();
-  let reconcileSummary: ReconcileSummary;
-  const failedKinds = kinds.filter((kind) => kind.status !== "succeeded");
-  const skipped = (reason: string): ReconcileSummary => ({
-    status: "skipped",
-    reason,
-    owned: snapshot?.owned ?? 0,
-    deleted: 0,
-    failed: 0,
-    protected: 0,
-    durationMs: 0,
+function keepSamples(run: Run, outcome: WriteOutcome): void {
+  for (const { entity, change } of outcome.changed) {
+    const list = run.samples[change];
+    const key = trackedKey(entity);
+    if (list.length < run.sampleSize && key !== null) list.push(key);
+  }
+}
+
+/** Deletes what the run did not see, when the run may: the rules are in the module comment. */
+async function reconcileStep(
+  run: Run,
+  snapshot: SnapshotOutcome | null,
+  outcomes: readonly KindOutcome[],
+): Promise<{ summary: ReconcileSummary; samples: EntityKey[] }> {
+  const skippedBecause = reconcileBlocker(run, snapshot, outcomes);
+  if (skippedBecause !== null || run.scope.kind === "none") {
+    const reason = skippedBecause ?? (run.scope.kind === "none" ? run.scope.reason : "");
+    return {
+      summary: {
+        status: "skipped",
+        reason,
+        owned: snapshot?.owned ?? 0,
+        deleted: 0,
+        failed: 0,
+        protected: 0,
+        durationMs: 0,
+      },
+      samples: [],
+    };
+  }
+  const started = run.now();
+  const { mapping, state, signal } = run.options;
+  const outcome = await reconcile({
+    state,
+    writer: run.writer,
+    logger: run.log,
+    writeMark: run.writeMark,
+    threshold: mapping.config.entityDeletionThreshold,
+    createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
+    deleteDependentEntities: mapping.config.deleteDependentEntities,
+    blueprintOrder: run.scope.order,
+    dryRun: run.dryRun,
+    sampleSize: run.sampleSize,
+    ...(signal === undefined ? {} : { signal }),
+    onFailure: (failure) => {
+      for (const problem of classifyCatalogFailure(failure))
+        run.tally.addFailure(
+          { ...problem, kind: null, blueprint: failure.blueprint },
+          `${failure.blueprint}/${failure.identifier}`,
+        );
+    },
   });
-  let deleteSamples: EntityKey[] = [];
-  if (options.signal?.aborted === true) {
-    reconcileSummary = skipped("the resync was interrupted, so its listing is incomplete; nothing was deleted");
-  } else if (failedKinds.length > 0) {
-    reconcileSummary = skipped(
-      `${failedKinds.map((kind) => kind.kind).join(", ")} did not complete, so nothing was deleted`,
-    );
-  } else if (scope.kind === "none") {
-    reconcileSummary = skipped(scope.reason);
-  } else if (snapshot?.ok !== true) {
-    reconcileSummary = skipped(
-      `the catalog's entities could not be listed (${snapshot?.error ?? "unknown error"}), so nothing was deleted`,
-    );
-  } else {
-    const outcome = await reconcile({
-      state,
-      writer,
-      logger: log,
-      writeMark,
-      threshold: mapping.config.entityDeletionThreshold,
-      createMissingRelatedEntities: mapping.config.createMissingRelatedEntities,
-      deleteDependentEntities: mapping.config.deleteDependentEntities,
-      blueprintOrder: scope.order,
-      dryRun,
-      sampleSize,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    deleteSamples = outcome.samples;
-    attributeDeletions(kinds, mappers, outcome.byBlueprint);
-    reconcileSummary = {
+  attributeDeletions(
+    outcomes.map((entry) => entry.summary),
+    run.mappers,
+    outcome.byBlueprint,
+  );
+  return {
+    summary: {
       status: outcome.status,
       ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
       owned: outcome.owned,
       deleted: outcome.deleted,
       failed: outcome.failed,
       protected: outcome.protected,
-      durationMs: now() - reconcileStarted,
-    };
-  }
+      durationMs: run.now() - started,
+    },
+    samples: outcome.samples,
+  };
+}
 
-  const finishedAt = now();
-  const aborted = options.signal?.aborted === true;
-  const status: ResyncSummary["status"] = aborted
-    ? "aborted"
-    : failedKinds.length > 0 || reconcileSummary.failed > 0
-      ? "failed"
-      : "succeeded";
+/** @returns why this run may not delete anything, or null when it may */
+function reconcileBlocker(run: Run, snapshot: SnapshotOutcome | null, outcomes: readonly KindOutcome[]): string | null {
+  if (run.options.signal?.aborted === true)
+    return "the resync was interrupted, so its listing is incomplete; nothing was deleted";
+  const unfinished = outcomes.filter(
+    (entry) => entry.summary.status === "failed" || entry.summary.status === "aborted",
+  );
+  if (unfinished.length > 0)
+    return `${unfinished.map((entry) => entry.summary.kind).join(", ")} did not complete, so nothing was deleted`;
+  const unknown = outcomes.filter((entry) => !entry.complete);
+  if (unknown.length > 0)
+    return `the mapping failed on some items of ${unknown.map((entry) => entry.summary.kind).join(", ")}, so their entities are unknown and nothing was deleted`;
+  if (snapshot !== null && !snapshot.ok)
+    return `the catalog's entities could not be listed (${snapshot.error ?? "unknown error"}), so nothing was deleted`;
+  return null;
+}
+
+function finishRun(
+  run: Run,
+  outcomes: readonly KindOutcome[],
+  reconcileSummary: ReconcileSummary,
+  deleteSamples: EntityKey[],
+): ResyncSummary {
+  const { state, signal } = run.options;
+  const kinds = outcomes.map((entry) => entry.summary);
+  const finishedAt = run.now();
+  const failures = run.tally.failures();
+  const status = overallStatus(signal?.aborted === true, kinds, reconcileSummary, failures.length > 0);
   const summary: ResyncSummary = {
-    runId,
-    dryRun,
+    runId: run.id,
+    dryRun: run.dryRun,
     status,
-    startedAt: new Date(startedAt).toISOString(),
+    startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),
-    durationMs: finishedAt - startedAt,
+    durationMs: finishedAt - run.startedAt,
     kinds,
     reconcile: reconcileSummary,
-    ...(dryRun ? { samples: { ...samples, delete: deleteSamples } } : {}),
+    failures,
+    warnings: run.tally.warnings(),
+    ...(run.dryRun ? { samples: { ...run.samples, delete: deleteSamples } } : {}),
   };
-  state.finishRun(runId, status, summary, finishedAt);
-  log.info({ status, durationMs: summary.durationMs, deleted: reconcileSummary.deleted }, "Resync finished");
-  return summary;
-}
-
-interface KindRunOptions extends ResyncOptions {
-  log: Logger;
-  writer: EntityWriter;
-  dryRun: boolean;
-  now: () => number;
-  ledger: { snapshotTaken: boolean };
-  onWritten: (outcome: WriteOutcome) => void;
-}
-
-async function resyncKind(mapper: ResourceMapper, options: KindRunOptions): Promise<KindSummary> {
-  const started = options.now();
-  const summary = emptyKind(mapper);
-  const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
-  const warnings = new Map<string, { count: number; example: string }>();
-  const pending: MappedEntity[] = [];
-  const progress = (phase: KindProgress["phase"]) =>
-    options.onProgress?.({
-      kind: mapper.kind,
-      resource: mapper.index,
-      phase,
-      listed: summary.listed,
-      selected: summary.selected,
-      written: summary.created + summary.updated,
-      unchanged: summary.unchanged,
-      failed: summary.failed,
-      elapsedMs: options.now() - started,
-    });
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const outcome = await options.writer.write(pending.splice(0), {
-      ledger: options.ledger,
-      dryRun: options.dryRun,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    summary.created += outcome.counts.created;
-    summary.updated += outcome.counts.updated;
-    summary.unchanged += outcome.counts.unchanged;
-    summary.failed += outcome.counts.failed;
-    for (const failure of outcome.failures)
-      keepError(summary, `${failure.blueprint}/${failure.identifier}: ${failure.message}`);
-    options.onWritten(outcome);
-  };
-
-  try {
-    for await (const page of listKind(mapper, {
-      client: options.client,
-      logger: log,
-      ...(options.listingConcurrency === undefined ? {} : { concurrency: options.listingConcurrency }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    })) {
-      if (options.signal?.aborted === true) break;
-      summary.listed += page.length;
-      for (const item of page) {
-        const result = await mapper.mapItem(item);
-        summary.selected += result.counts.selected;
-        summary.warnings += result.warnings.length;
-        for (const warning of result.warnings) {
-          const seen = warnings.get(warning.path) ?? { count: 0, example: warning.message };
-          seen.count++;
-          warnings.set(warning.path, seen);
-        }
-        for (const error of result.errors) {
-          summary.failed++;
-          keepError(summary, `${error.path}: ${error.message}`);
-        }
-        if (result.errors.length > 0) summary.status = "failed";
-        pending.push(...result.entities);
-        if (pending.length >= WRITE_BATCH) await flush();
-      }
-      progress("listing");
-    }
-    await flush();
-  } catch (error) {
-    summary.status = options.signal?.aborted === true ? "aborted" : "failed";
-    keepError(summary, messageOf(error));
-    log.error({ error }, "Resync of the kind failed; nothing will be deleted in this run");
+  state.finishRun(run.id, status, summary, finishedAt);
+  for (const warning of summary.warnings)
+    run.log.warn(
+      { kind: warning.kind, path: warning.path, count: warning.count, example: warning.example },
+      "Mapping gave warnings",
+    );
+  for (const failure of summary.failures) {
+    const { samples: _samples, ...fields } = failure;
+    run.log.warn(fields, "Resync failures of one cause");
   }
-  if (options.signal?.aborted === true && summary.status === "succeeded") summary.status = "aborted";
-  for (const [path, { count, example }] of warnings) log.warn({ path, count, example }, "Mapping field gave warnings");
-  summary.durationMs = options.now() - started;
-  progress("done");
+  run.log.info({ status, durationMs: summary.durationMs, deleted: reconcileSummary.deleted }, "Resync finished");
   return summary;
 }
 
 /**
- * Which blueprints a run may reconcile. A full run covers every blueprint its resources write; a `--kind` run only
- * the blueprints no other resource writes (or it would delete what the kinds it skipped produce). A blueprint
- * computed by jq (not a literal) cannot be known up front: then a full run covers everything the integration owns,
- * as Ocean does, and a `--kind` run does not delete.
+ * `failed` when a kind did not complete; `partial` when anything failed (an entity not written, an item the
+ * mapping failed on, a stale entity not deleted, the catalog not listed) or `entityDeletionThreshold` refused the
+ * deletions; `succeeded` otherwise.
  */
-function reconcileScope(
-  all: readonly ResourceMapper[],
-  selected: readonly ResourceMapper[],
-): { kind: "blueprints"; blueprints: string[] | null; order: string[] } | { kind: "none"; reason: string } {
-  const literal = (mapper: ResourceMapper) => jqStringLiteral(mapper.resource.port.entity.mappings.blueprint);
-  const order = [...new Set(all.map(literal).filter((blueprint): blueprint is string => blueprint !== null))];
-  const partial = selected.length < all.length;
-  if (all.some((mapper) => literal(mapper) === null)) {
-    if (partial)
-      return {
-        kind: "none",
-        reason:
-          "a blueprint is computed by jq, so a run of some kinds cannot tell which entities are its own; run a full resync to delete stale entities",
-      };
-    return { kind: "blueprints", blueprints: null, order };
-  }
-  if (!partial) return { kind: "blueprints", blueprints: order, order };
-  const others = new Set(all.filter((mapper) => !selected.includes(mapper)).map(literal));
-  const blueprints = [...new Set(selected.map(literal))].filter(
-    (blueprint): blueprint is string => blueprint !== null && !others.has(blueprint),
-  );
-  if (blueprints.length === 0)
-    return {
-      kind: "none",
-      reason:
-        "the selected kinds share their blueprints with kinds not run; run a full resync to delete stale entities",
-    };
-  return { kind: "blueprints", blueprints, order };
+export function overallStatus(
+  aborted: boolean,
+  kinds: readonly KindSummary[],
+  reconcileSummary: ReconcileSummary,
+  anyFailure: boolean,
+): ResyncStatus {
+  if (aborted || kinds.some((kind) => kind.status === "aborted")) return "aborted";
+  if (kinds.some((kind) => kind.status === "failed")) return "failed";
+  if (anyFailure || kinds.some((kind) => kind.status === "partial") || reconcileSummary.status === "refused")
+    return "partial";
+  return "succeeded";
 }
 
 function attributeDeletions(
@@ -309,26 +303,4 @@ function attributeDeletions(
     const kind = kinds[Math.max(index, 0)];
     if (kind !== undefined) kind.deleted += count;
   }
-}
-
-function emptyKind(mapper: ResourceMapper): KindSummary {
-  return {
-    kind: mapper.kind,
-    resource: mapper.index,
-    status: "succeeded",
-    listed: 0,
-    selected: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    deleted: 0,
-    failed: 0,
-    warnings: 0,
-    durationMs: 0,
-    errors: [],
-  };
-}
-
-function keepError(summary: KindSummary, message: string): void {
-  if (summary.errors.length < ERRORS_KEPT) summary.errors.push(message);
 }

@@ -24,8 +24,9 @@ import { HybridJqEngine } from "../../relay/mapping/compiled";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import { JqWasmEngine } from "../../relay/mapping/jq-wasm-engine";
 import { AgentState } from "../../relay/state/agent-state";
+import { formatSummary } from "../../relay/sync/format-resync-summary";
 import { type KindProgress, runResync } from "../../relay/sync/resync";
-import { formatSummary, type ResyncSummary } from "../../relay/sync/resync-summary";
+import type { ResyncSummary } from "../../relay/sync/resync-summary";
 import { FAKE_ADMIN } from "../fakes/bitbucket-server/index";
 import { DEFAULT_BLUEPRINTS, TEST_IDENTITY } from "../support/resync-fixture";
 import {
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
       }
 
       if (summary.status !== "succeeded")
-        problems.push(`${run} ${summary.status}: ${summary.kinds.flatMap((kind) => kind.errors).join("; ")}`);
+        problems.push(`${run} ${summary.status}: ${summary.failures.map((failure) => `${failure.count} × ${failure.cause}: ${failure.message}`).join("; ")}`);
       if (first && written !== expected)
         problems.push(`${run} wrote ${written} entities, expected ${expected} (one per listed item)`);
       if (!first && (written !== 0 || summary.reconcile.deleted !== 0)) {

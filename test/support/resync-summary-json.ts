@@ -3,7 +3,7 @@ import { z } from "zod";
 /** The JSON `bbrelay resync` prints, parsed strictly enough for assertions (tests never cast output). */
 export const KindSummaryJson = z.looseObject({
   kind: z.enum(["project", "repository", "pull-request", "user"]),
-  status: z.string(),
+  status: z.enum(["succeeded", "partial", "failed", "aborted", "skipped"]),
   listed: z.number(),
   selected: z.number(),
   created: z.number(),
@@ -11,11 +11,21 @@ export const KindSummaryJson = z.looseObject({
   unchanged: z.number(),
   deleted: z.number(),
   failed: z.number(),
-  errors: z.array(z.string()),
+});
+
+export const FailureGroupJson = z.looseObject({
+  cause: z.string(),
+  kind: z.string().nullable(),
+  blueprint: z.string().optional(),
+  field: z.string().optional(),
+  count: z.number(),
+  message: z.string(),
+  fix: z.string(),
+  samples: z.array(z.string()),
 });
 
 export const ResyncSummaryJson = z.looseObject({
-  status: z.enum(["succeeded", "failed", "aborted"]),
+  status: z.enum(["succeeded", "partial", "failed", "aborted"]),
   dryRun: z.boolean(),
   kinds: z.array(KindSummaryJson),
   reconcile: z.looseObject({
@@ -24,5 +34,6 @@ export const ResyncSummaryJson = z.looseObject({
     deleted: z.number(),
     reason: z.string().optional(),
   }),
+  failures: z.array(FailureGroupJson),
 });
 export type ResyncSummaryJson = z.infer<typeof ResyncSummaryJson>;

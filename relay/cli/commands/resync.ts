@@ -1,8 +1,8 @@
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
 import { openAgentContext } from "../../agent/agent-context";
 import { mappersOfKind } from "../../config/mapping-loader";
+import { formatSummary, verdictLine } from "../../sync/format-resync-summary";
 import { runResync } from "../../sync/resync";
-import { formatSummary } from "../../sync/resync-summary";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag, parseKind, wantsJson } from "../common-options";
 import { UsageError } from "../errors";
@@ -21,7 +21,11 @@ can be deleted.
 Needs BITBUCKET_URL and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD). Writes to Port
 with PORT_CLIENT_ID and PORT_CLIENT_SECRET, else to the local catalog (CATALOG_PATH).
 
-Exit codes: 0 succeeded; 1 a kind failed or the run was interrupted (nothing was deleted then); 2 configuration.
+Status: succeeded only when every selected entity was written or unchanged; partial when some were not (the
+summary counts them by cause, with examples and the fix) or stale entities were left; failed when a kind did
+not complete (nothing was deleted then); aborted when interrupted.
+
+Exit codes: 0 succeeded; 1 partial, failed or aborted; 2 configuration.
 
 Examples:
   bbrelay resync
@@ -65,7 +69,13 @@ Examples:
         }),
       });
       const json = wantsJson(context);
-      context.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+      if (json) {
+        context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        // The verdict also goes to stderr, so that a log of a cron or CI run ends with what happened.
+        context.stderr.write(`${verdictLine(summary)}\n`);
+      } else {
+        context.stdout.write(formatSummary(summary));
+      }
       return summary.status === "succeeded" ? 0 : 1;
     } finally {
       await agent.close();

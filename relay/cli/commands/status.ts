@@ -5,7 +5,8 @@ import { loadEnvironment } from "../../config/environment";
 import { EdgeClient } from "../../edge/edge-client";
 import { messageOf } from "../../log/message-of";
 import { AgentState, type RunRecord } from "../../state/agent-state";
-import { formatSummary, type ResyncSummary } from "../../sync/resync-summary";
+import { formatSummary } from "../../sync/format-resync-summary";
+import type { ResyncSummary } from "../../sync/resync-summary";
 import type { Command } from "../command";
 import { wantsJson } from "../common-options";
 
@@ -59,6 +60,10 @@ function describeEdge(edge: QueueStats | { error: string } | null): string {
 function describeResync(run: RunRecord | null): string {
   if (run === null) return "Last resync: none yet.\n";
   const header = `Last resync: #${run.id} ${run.status}, started ${new Date(run.startedAt).toISOString()}\n`;
-  // The summary is what this agent wrote into its own state file after the run.
-  return run.summary === null ? header : `${header}${formatSummary(run.summary as ResyncSummary)}`;
+  if (run.summary === null) return header;
+  // The summary is what this agent wrote into its own state file after the run; runs recorded before failures and
+  // warnings were grouped have neither.
+  const recorded = run.summary as ResyncSummary;
+  const summary = { ...recorded, failures: recorded.failures ?? [], warnings: recorded.warnings ?? [] };
+  return `${header}${formatSummary(summary)}`;
 }

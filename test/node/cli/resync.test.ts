@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
+import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 import { ResyncSummaryJson } from "../../support/resync-summary-json";
@@ -88,6 +89,40 @@ describe("bbrelay resync", () => {
     expect(summary.reconcile.status).toBe("skipped");
     expect(catalogCount()).toBe(before);
     expect(`${run.stdout}${run.stderr}`).not.toContain(FAKE_ADMIN.password);
+  });
+
+  it("exits 1 with a truthful last line when the catalog refuses entities (a property the blueprint lacks)", async () => {
+    fake.generate({ seed: 3, projects: 1, repositories: 3, pullRequests: 4, users: 2 });
+    const config = join(dir, "unknown-property.yaml");
+    writeFileSync(
+      config,
+      DEFAULT_MAPPING_YAML.replace(
+        "            slug: .slug\n",
+        "            slug: .slug\n            language: '\"go\"'\n",
+      ),
+    );
+
+    const json = await bbrelay(["resync", "--config", config], { env });
+    const table = await bbrelay(["resync", "--config", config], { env, tty: true });
+
+    expect(json.code).toBe(1);
+    const summary = ResyncSummaryJson.parse(JSON.parse(json.stdout));
+    expect(summary.status).toBe("partial");
+    expect(summary.failures).toEqual([
+      expect.objectContaining({
+        cause: "schema-mismatch",
+        blueprint: "bitbucketRepository",
+        field: "properties.language",
+        count: 3,
+        fix: 'add property "language" to blueprint "bitbucketRepository", or remove it from the mapping',
+      }),
+    ]);
+    expect(json.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^Resync partial in .*: 3 of \d+ entities were not written \(schema-mismatch\); fix the causes above and run it again\.$/,
+    );
+    expect(table.code).toBe(1);
+    expect(table.stdout).toMatch(/repository\s+partial\s+3\s+3\s+0\s+0\s+0\s+0\s+3/);
+    expect(table.stdout.trimEnd().split("\n").at(-1)).toMatch(/^Resync partial in /);
   });
 
   it("writes nothing with --dry-run and shows samples", async () => {

@@ -205,3 +205,27 @@ describe("the live handler", () => {
     expect(invalid).toMatchObject({ action: "dead", reason: expect.stringContaining("pullRequest.toRef") });
   });
 });
+
+describe("a write the catalog refuses on the live path", () => {
+  it("is dead-lettered at once with the field, the blueprint and the fix", async () => {
+    // Only a PR titled "Bad …" maps a number into the string property `description`.
+    const { started, handler, repo } = await setup(
+      DEFAULT_MAPPING_YAML.replace(
+        "            description: .description\n            state: .state\n            draft: .draft",
+        '            description: if (.title | startswith("Bad")) then 42 else .description end\n            state: .state\n            draft: .draft',
+      ),
+    );
+    const opened = await started.fake.mutations.openPullRequest({ ...repo, title: "Bad PR", fromBranch: "feature/b" });
+    const [delivery] = opened.deliveries;
+    if (delivery === undefined) throw new Error("no delivery");
+
+    const outcome = await handler.handle(messageOf(delivery), signal);
+
+    expect(outcome).toMatchObject({ action: "dead" });
+    const reason = outcome.action === "dead" ? outcome.reason : "";
+    expect(reason).toContain("properties.description: must be of type string (got number)");
+    expect(reason).toContain(
+      'fix: change the mapping\'s properties.description to a value blueprint "bitbucketPullRequest" accepts',
+    );
+  });
+});

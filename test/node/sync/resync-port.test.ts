@@ -146,7 +146,17 @@ describe("full resync into Port", () => {
     const prs = kind(summary.kinds, "pull-request");
     expect(prs.failed).toBeGreaterThan(0);
     expect(prs.created + prs.failed).toBe(30);
-    expect(prs.errors[0]).toMatch(/bitbucketPullRequest\/.*422 invalid_request/);
+    expect(prs.status).toBe("partial");
+    expect(summary.status).toBe("partial");
+    expect(summary.failures).toContainEqual(
+      expect.objectContaining({
+        cause: "schema-mismatch",
+        kind: "pull-request",
+        blueprint: "bitbucketPullRequest",
+        field: "properties.state",
+        count: prs.failed,
+      }),
+    );
     expect(kind(summary.kinds, "repository").failed).toBe(0);
   });
 });

@@ -1,0 +1,205 @@
+import type { Kind } from "../../shared/mapping-config/schema";
+import type { BitbucketClient } from "../bitbucket/client";
+import { isBitbucketError } from "../bitbucket/errors";
+import { CatalogUnavailableError } from "../catalog/catalog";
+import type { Logger } from "../log/logger";
+import { messageOf } from "../log/message-of";
+import type { ItemResult, MappedEntity } from "../mapping/mapping-result";
+import type { ResourceMapper } from "../mapping/resource-mapper";
+import type { EntityWriter, WriteOutcome } from "./entity-writer";
+import { classifyCatalogFailure } from "./failure-cause";
+import { listKind } from "./kind-listing";
+import type { OutcomeTally } from "./outcome-tally";
+import type { KindSummary } from "./resync-summary";
+
+/** One kind's part of a resync: list page by page, map, write in batches, and count every outcome. */
+
+export interface KindProgress {
+  kind: Kind;
+  resource: number;
+  phase: "listing" | "done";
+  listed: number;
+  selected: number;
+  written: number;
+  unchanged: number;
+  failed: number;
+  elapsedMs: number;
+}
+
+export interface KindRunOptions {
+  client: BitbucketClient;
+  writer: EntityWriter;
+  tally: OutcomeTally;
+  log: Logger;
+  dryRun: boolean;
+  now: () => number;
+  ledger: { snapshotTaken: boolean };
+  onWritten: (outcome: WriteOutcome) => void;
+  listingConcurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: KindProgress) => void;
+}
+
+export interface KindOutcome {
+  summary: KindSummary;
+  /**
+   * Whether the run knows every entity this kind should produce: false when the listing did not complete, or when
+   * the mapping failed on an item (its entities are unknown). A reconcile must not delete on an incomplete kind.
+   */
+  complete: boolean;
+}
+
+/** Entities buffered before a write: large enough to fill Port's bulk calls, small enough to stay flat. */
+const WRITE_BATCH = 200;
+
+export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions): Promise<KindOutcome> {
+  const started = options.now();
+  const summary = emptyKind(mapper);
+  const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
+  const pending: MappedEntity[] = [];
+  let mappingErrors = 0;
+  const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const outcome = await options.writer.write(pending.splice(0), {
+      ledger: options.ledger,
+      dryRun: options.dryRun,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    countWrites(summary, outcome, options.tally);
+    options.onWritten(outcome);
+  };
+
+  let listed = false;
+  try {
+    for await (const page of listKind(mapper, {
+      client: options.client,
+      logger: log,
+      ...(options.listingConcurrency === undefined ? {} : { concurrency: options.listingConcurrency }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })) {
+      if (options.signal?.aborted === true) break;
+      summary.listed += page.length;
+      for (const item of page) {
+        const result = await mapper.mapItem(item);
+        mappingErrors += countMapping(summary, result, options.tally);
+        pending.push(...result.entities);
+        if (pending.length >= WRITE_BATCH) await flush();
+      }
+      progress("listing");
+    }
+    await flush();
+    listed = options.signal?.aborted !== true;
+  } catch (error) {
+    summary.status = options.signal?.aborted === true ? "aborted" : "failed";
+    if (summary.status === "failed") tallyKindFailure(mapper.kind, error, options.tally);
+    log.error({ error }, "Resync of the kind failed; nothing will be deleted in this run");
+  }
+  if (summary.status === "succeeded") {
+    if (options.signal?.aborted === true) summary.status = "aborted";
+    else if (summary.failed > 0) summary.status = "partial";
+  }
+  summary.durationMs = options.now() - started;
+  progress("done");
+  return { summary, complete: listed && mappingErrors === 0 };
+}
+
+export function emptyKind(mapper: ResourceMapper): KindSummary {
+  return {
+    kind: mapper.kind,
+    resource: mapper.index,
+    status: "succeeded",
+    listed: 0,
+    selected: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 0,
+    unresolved: 0,
+    warnings: 0,
+    durationMs: 0,
+  };
+}
+
+/** @returns the number of mapping errors of the item */
+function countMapping(summary: KindSummary, result: ItemResult, tally: OutcomeTally): number {
+  summary.selected += result.counts.selected;
+  summary.warnings += result.warnings.length;
+  for (const warning of result.warnings) tally.addWarning(summary.kind, warning.code, warning.path, warning.message);
+  for (const error of result.errors) {
+    summary.failed++;
+    tally.addFailure(
+      {
+        cause: "mapping-error",
+        kind: summary.kind,
+        field: error.path,
+        message: error.message,
+        fix: `fix the jq at ${error.path} (bbrelay map runs the mapping on one item and shows what it gives)`,
+      },
+      error.element === undefined ? error.message : `element ${error.element}: ${error.message}`,
+    );
+  }
+  return result.errors.length;
+}
+
+function countWrites(summary: KindSummary, outcome: WriteOutcome, tally: OutcomeTally): void {
+  summary.created += outcome.counts.created;
+  summary.updated += outcome.counts.updated;
+  summary.unchanged += outcome.counts.unchanged;
+  summary.failed += outcome.counts.failed;
+  summary.unresolved += outcome.counts.unresolved;
+  for (const failure of outcome.failures) {
+    for (const problem of classifyCatalogFailure(failure)) {
+      tally.addFailure(
+        { ...problem, kind: summary.kind, blueprint: failure.blueprint },
+        `${failure.blueprint}/${failure.identifier}`,
+      );
+    }
+  }
+}
+
+function tallyKindFailure(kind: Kind, error: unknown, tally: OutcomeTally): void {
+  const message = messageOf(error);
+  if (error instanceof CatalogUnavailableError) {
+    tally.addFailure(
+      {
+        cause: "catalog-unavailable",
+        kind,
+        message,
+        fix: "bbrelay doctor checks the catalog's address and credentials",
+      },
+      message,
+    );
+    return;
+  }
+  const hint = isBitbucketError(error) ? error.details.hint : undefined;
+  tally.addFailure(
+    {
+      cause: "listing-failed",
+      kind,
+      message,
+      fix: hint ?? "bbrelay doctor checks Bitbucket; the next resync lists the kind again",
+    },
+    message,
+  );
+}
+
+function progressOf(
+  summary: KindSummary,
+  phase: KindProgress["phase"],
+  started: number,
+  options: KindRunOptions,
+): KindProgress {
+  return {
+    kind: summary.kind,
+    resource: summary.resource,
+    phase,
+    listed: summary.listed,
+    selected: summary.selected,
+    written: summary.created + summary.updated,
+    unchanged: summary.unchanged,
+    failed: summary.failed,
+    elapsedMs: options.now() - started,
+  };
+}
