@@ -212,7 +212,9 @@ async function main(): Promise<void> {
       }
 
       if (summary.status !== "succeeded")
-        problems.push(`${run} ${summary.status}: ${summary.failures.map((failure) => `${failure.count} × ${failure.cause}: ${failure.message}`).join("; ")}`);
+        problems.push(
+          `${run} ${summary.status}: ${summary.failures.map((failure) => `${failure.count} × ${failure.cause}: ${failure.message}`).join("; ")}`,
+        );
       if (first && written !== expected)
         problems.push(`${run} wrote ${written} entities, expected ${expected} (one per listed item)`);
       if (!first && (written !== 0 || summary.reconcile.deleted !== 0)) {
