@@ -87,7 +87,7 @@ export async function openAgentContext(
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   for (const note of environment.aliasNotes) context.log.info({}, `Environment: ${note}`);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
-  const engine = createMappingEngine({ logger: context.log });
+  const engine = createMappingEngine({ logger: context.log, jqTimeoutMs: environment.jqTimeoutMs });
   const mapperOptions = { jqEnv: environment.jqEnv };
   let mapping: LoadedMapping;
   try {

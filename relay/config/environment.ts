@@ -4,6 +4,9 @@ import { ConfigError } from "../config/config-error";
 import { defaultCatalogPath, defaultStateDir } from "./data-paths";
 import { applyOceanAliases, OCEAN_SECRET_ALIASES } from "./ocean-aliases";
 
+/** How long one jq-wasm evaluation may run by default (the mapping engine's own default too). */
+const DEFAULT_JQ_TIMEOUT_MS = 2_000;
+
 /**
  * The agent's environment variables (DESIGN.md, "Agent configuration"), validated in one pass with every problem
  * reported at once. Messages name the variable and never repeat a secret's value. An empty value counts as unset
@@ -33,6 +36,7 @@ import { applyOceanAliases, OCEAN_SECRET_ALIASES } from "./ocean-aliases";
  * | `BBRELAY_INITIALIZE_PORT_RESOURCES` | `false`: do not create the integration and missing blueprints in Port |
  *
  * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
+ * | `BBRELAY_JQ_TIMEOUT_MS` | how long one jq-wasm evaluation may run before it is stopped (default 2000) |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -100,6 +104,8 @@ export interface AgentEnvironment {
   resyncIntervalMinutes: number | null;
   /** Which of Ocean's variable names were used (or overridden by ours): logged at start. */
   aliasNotes: string[];
+  /** `BBRELAY_JQ_TIMEOUT_MS`: a jq-wasm evaluation running longer is stopped and maps to an error (the field null). */
+  jqTimeoutMs: number;
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -141,6 +147,7 @@ const RawEnvironment = z.object({
   BBRELAY_RESYNC_INTERVAL: Text,
   BBRELAY_SEND_RAW_DATA_EXAMPLES: Text,
   BBRELAY_INITIALIZE_PORT_RESOURCES: Text,
+  BBRELAY_JQ_TIMEOUT_MS: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -219,6 +226,11 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
       "BBRELAY_RESYNC_INTERVAL",
       "must be a whole number of minutes, 1 or more (Ocean's scheduledResyncInterval)",
     );
+  const jqTimeoutMs =
+    raw.BBRELAY_JQ_TIMEOUT_MS === undefined ? DEFAULT_JQ_TIMEOUT_MS : Number(raw.BBRELAY_JQ_TIMEOUT_MS);
+  if (!Number.isInteger(jqTimeoutMs) || jqTimeoutMs < 10 || jqTimeoutMs > 600_000) {
+    problem("BBRELAY_JQ_TIMEOUT_MS", "must be a whole number of milliseconds from 10 to 600000 (default 2000)");
+  }
 
   // A connection the command needs and the user gave no part of: named here, with the rest, rather than by a later
   // require*() one at a time (a user would fix RELAY_URL, then learn of RELAY_AGENT_TOKEN, then of BITBUCKET_URL).
@@ -251,6 +263,7 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     integration,
     resyncIntervalMinutes,
     aliasNotes: aliased.notes,
+    jqTimeoutMs,
   };
 }
 

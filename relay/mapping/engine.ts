@@ -15,7 +15,11 @@ export function isJsonObject(value: Json | undefined): value is JsonObject {
  * so that is all a run returns: the first value, `empty` when the program produced none, or jq's error message
  * when it failed before producing one.
  */
-export type JqOutcome = { kind: "value"; value: Json } | { kind: "empty" } | { kind: "error"; message: string };
+export type JqOutcome =
+  | { kind: "value"; value: Json }
+  | { kind: "empty" }
+  /** `fault`: jq-wasm itself broke on this input (abort, stack overflow, time budget), jq gave no verdict. */
+  | { kind: "error"; message: string; fault?: true };
 
 export interface JqProgram {
   /** The jq source as the user wrote it. */

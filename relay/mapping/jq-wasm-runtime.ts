@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { messageOf } from "../log/message-of";
-import { type JqModule, loadJqModuleFactory } from "./jq-wasm-module";
+import type { JqModule } from "./jq-wasm-module";
+import { JqTimeoutError, JqWasmWorkerHost } from "./jq-wasm-worker";
 
 /**
  * One jq-wasm instance at a time, wrapped so that it survives (reference: jq-wasm.md).
@@ -11,10 +12,15 @@ import { type JqModule, loadJqModuleFactory } from "./jq-wasm-module";
  * - How soon it breaks depends on the filter: each call uses up about 3,300 + (filter bytes) of something jq's
  *   `main()` never gives back, and an instance breaks once about 1,030,000 are used, whatever the input (measured:
  *   `.id` 313 calls, a 2.9 KB fused mapping 169, 5.7 KB 115, 11.5 KB about 70; mixed filters add up). Past that it
- *   usually traps, but it may also spin forever inside wasm, which no timeout can interrupt: the process hangs. So
- *   an instance is also replaced before that budget is two-thirds used.
+ *   usually traps, but it may also spin forever inside wasm. So an instance is also replaced before that budget is
+ *   two-thirds used.
+ * - Some filters break jq itself on a fresh instance: `del(.[nan])` and `strftime([])` abort (an assertion in jq's
+ *   C code), deep `setpath` paths run out of memory, `. * 1000000000` on `""` loops for minutes. Such a call fails
+ *   with a {@link JqFault}: a jq error like any other for the caller (the field maps to null with a warning), after
+ *   one retry on a fresh instance (which tells a worn-out instance from a filter that breaks jq). The instances run
+ *   in a worker (jq-wasm-worker.ts) that is terminated at the time budget, so no call runs longer than that.
  * - The instance keeps its stdin/stdout in module-level buffers, so calls must never overlap: they are chained.
- * - Callers never batch many items into one call: its stdin and stdout handling is quadratic in size.
+ * - Callers never batch many items into one call: one call per item keeps the instance budget predictable.
  */
 
 /** What one call uses up of an instance's budget, besides the filter's bytes (see above). */
@@ -22,11 +28,19 @@ const CALL_COST = 3_300;
 /** Two-thirds of the ~1,030,000 at which instances break: 200 calls of a short filter, 110 of a 2.9 KB one. */
 const INSTANCE_BUDGET = 680_000;
 
+/** How long one jq-wasm call may run by default before it is stopped (`BBRELAY_JQ_TIMEOUT_MS` sets it). */
+export const DEFAULT_JQ_TIMEOUT_MS = 2_000;
+
 export interface JqWasmRuntimeOptions {
   /** Calls served by one instance before it is replaced (the failure starts at about 310). */
   callsPerInstance?: number;
-  /** Makes a fresh instance; injectable so tests can simulate a broken one. */
+  /**
+   * Makes a fresh instance; injectable so tests can simulate a broken one. When given, the instances run in this
+   * thread and `timeoutMs` does not apply; by default they run in a worker (jq-wasm-worker.ts).
+   */
   createInstance?: () => Promise<JqModule>;
+  /** A call running longer than this is stopped and fails with a {@link JqFault} (default 2,000 ms). */
+  timeoutMs?: number;
 }
 
 /** A failure of jq itself (syntax, compile or runtime error), with jq's message. */
@@ -34,9 +48,16 @@ export class JqError extends Error {
   override readonly name = "JqError";
 }
 
+/**
+ * jq-wasm broke on this call (an abort, an out-of-bounds access, a stack overflow, the time budget) even on a fresh
+ * instance. The caller treats it as a jq error: the filter cannot be evaluated on this input.
+ */
+export class JqFault extends JqError {}
+
 export class JqWasmRuntime {
   readonly #callsPerInstance: number;
   readonly #createInstance: () => Promise<JqModule>;
+  readonly #host: JqWasmWorkerHost | null;
   #instance: Promise<JqModule> | null = null;
   #callsOnInstance = 0;
   #costOnInstance = 0;
@@ -45,8 +66,15 @@ export class JqWasmRuntime {
 
   constructor(options: JqWasmRuntimeOptions = {}) {
     this.#callsPerInstance = options.callsPerInstance ?? 200;
-    // The package's factory with its quadratic stdin read fixed (jq-wasm-module.ts): ~5x faster on a PR.
-    this.#createInstance = options.createInstance ?? loadJqModuleFactory().factory;
+    // The package's factory with its quadratic stdin and stdout fixed (jq-wasm-module.ts), in a worker.
+    if (options.createInstance === undefined) {
+      const host = new JqWasmWorkerHost({ timeoutMs: options.timeoutMs ?? DEFAULT_JQ_TIMEOUT_MS });
+      this.#host = host;
+      this.#createInstance = () => host.createInstance();
+    } else {
+      this.#host = null;
+      this.#createInstance = options.createInstance;
+    }
   }
 
   /** How many instances were created so far (for tests and benchmarks). */
@@ -69,11 +97,15 @@ export class JqWasmRuntime {
     try {
       return await this.#callOnce(filter, input);
     } catch (error) {
-      if (error instanceof JqError) throw error;
-      // Not a jq error: the instance is broken. One retry on a fresh instance tells a broken instance from a
-      // broken engine.
-      this.#instance = null;
+      if (!(error instanceof CallBroke)) throw error;
+      // Not a jq error: the instance is broken. One retry on a fresh instance tells a worn-out instance from a
+      // filter that breaks jq on this input.
+    }
+    try {
       return await this.#callOnce(filter, input);
+    } catch (error) {
+      if (!(error instanceof CallBroke)) throw error;
+      throw new JqFault(faultMessage(error.cause));
     }
   }
 
@@ -89,6 +121,7 @@ export class JqWasmRuntime {
       this.#callsOnInstance = 0;
       this.#costOnInstance = 0;
     }
+    // An instance that cannot be made at all means the engine is broken: that is thrown as it is.
     const instance = await this.#instance;
     this.#callsOnInstance++;
     this.#costOnInstance += cost;
@@ -98,12 +131,34 @@ export class JqWasmRuntime {
       const message = messageOf(error);
       if (message.startsWith("jq: ")) throw new JqError(message);
       this.#instance = null;
-      throw error;
+      // Running it again would only take as long again.
+      if (error instanceof JqTimeoutError) throw new JqFault(faultMessage(error));
+      throw new CallBroke(message, { cause: error });
     }
   }
 
   async close(): Promise<void> {
     await this.#queue;
     this.#instance = null;
+    await this.#host?.close();
   }
+}
+
+/** A call that failed in jq-wasm rather than in jq (see {@link JqFault}). */
+class CallBroke extends Error {}
+
+/**
+ * `Aborted(Assertion failed: …). Build with -sASSERTIONS for more info.` → `jq-wasm aborted (Assertion failed: …)`;
+ * `memory access out of bounds` → `jq-wasm failed: memory access out of bounds`.
+ */
+function faultMessage(error: unknown): string {
+  if (error instanceof JqTimeoutError) {
+    return `${error.message} (BBRELAY_JQ_TIMEOUT_MS sets how long a jq-wasm call may run)`;
+  }
+  const message = messageOf(error)
+    .replace(/\.? ?Build with -sASSERTIONS for more info\.?/, "")
+    .trim();
+  const aborted = /^Aborted\((.*)\)$/s.exec(message);
+  if (aborted !== null) return aborted[1] === "" ? "jq-wasm aborted" : `jq-wasm aborted (${aborted[1]})`;
+  return `jq-wasm failed: ${message}`;
 }

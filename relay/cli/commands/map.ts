@@ -86,7 +86,7 @@ Examples:
     const environment = loadEnvironment({ env: context.env, cwd: context.cwd, homeDir: context.env.HOME ?? homedir() });
     const source = context.values.explain === true ? null : itemSourceOf(context, environment);
     const configFlag = stringValue(context.values.config);
-    const engine = createMappingEngine({ logger: context.log });
+    const engine = createMappingEngine({ logger: context.log, jqTimeoutMs: environment.jqTimeoutMs });
     try {
       const mapping = await loadMapping({
         source: mappingSourceOf(

@@ -35,6 +35,7 @@ describe("the agent's environment", () => {
       integration: { enabled: true, mappingSource: "port", sendRawDataExamples: true, initializePortResources: true },
       resyncIntervalMinutes: null,
       aliasNotes: [],
+      jqTimeoutMs: 2000,
     });
   });
 
@@ -87,6 +88,15 @@ describe("the agent's environment", () => {
         ],
       }),
     );
+  });
+
+  it("takes jq-wasm's time budget from BBRELAY_JQ_TIMEOUT_MS, refusing what is not a sensible number of ms", () => {
+    expect(load({ BBRELAY_JQ_TIMEOUT_MS: "500" }).jqTimeoutMs).toBe(500);
+    for (const value of ["2s", "0", "-5", "1.5", "600001"]) {
+      expect(problemsOf({ BBRELAY_JQ_TIMEOUT_MS: value })).toEqual([
+        "BBRELAY_JQ_TIMEOUT_MS: must be a whole number of milliseconds from 10 to 600000 (default 2000)",
+      ]);
+    }
   });
 
   it("gives a mapping's jq only the variables BBRELAY_JQ_ENV names, never the agent's secrets", () => {
