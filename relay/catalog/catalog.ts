@@ -161,6 +161,12 @@ export interface Catalog {
   listOwned(options?: ListOwnedOptions): AsyncIterable<OwnedEntity[]>;
   /** @returns the entity, or null when there is none */
   get(blueprint: string, identifier: string, options?: { signal?: AbortSignal }): Promise<StoredEntity | null>;
+  /**
+   * The blueprint as the catalog has it (Port's `GET /v1/blueprints/{id}`, or the local catalog's), or null when
+   * it has none: what a mapping is checked against before writing.
+   * @throws CatalogUnavailableError when the catalog cannot say
+   */
+  getBlueprint(identifier: string, options?: { signal?: AbortSignal }): Promise<Blueprint | null>;
   /** Creates the blueprints that are missing (the local catalog loads them); existing ones are left as they are. */
   ensureBlueprints(blueprints: readonly Blueprint[], options?: { signal?: AbortSignal }): Promise<BlueprintResult[]>;
   /** Reachable, credentials valid, blueprints present, writable: one result per check, never throws. */

@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import type { LoadedMapping } from "../config/mapping-loader";
 import { messageOf } from "../log/message-of";
+import { checkMappingFit } from "../sync/mapping-fit";
 import { type CheckResult, fail, ok } from "./check-result";
 
 /** The catalog reachable, the credentials valid, the mapped blueprints present, writable (the catalog's own checks). */
@@ -30,46 +31,33 @@ export async function checkCatalog(
 }
 
 /**
- * Every property and relation the mapping writes exists in its blueprint: Port refuses an entity with a field its
- * blueprint lacks, so a mismatch would fail every write of the kind.
+ * The mapping against the blueprints in force (the catalog's; where it lacks one, the blueprints file's, which the
+ * agent creates): one line per field that cannot fit, with its fix. Port refuses every entity that carries such a
+ * field, so a mismatch would fail every write of the kind.
  */
-export function checkMappingFitsBlueprints(
+export async function checkMappingFitsBlueprints(
   mapping: LoadedMapping,
-  blueprints: readonly Blueprint[] | null,
-): CheckResult {
-  if (blueprints === null)
-    return ok(
-      "mapping.blueprints",
-      "no blueprints file given (BBRELAY_BLUEPRINTS): the catalog's own blueprints are checked above",
-    );
-  const byId = new Map(blueprints.map((blueprint) => [blueprint.identifier, blueprint]));
-  const problems: string[] = [];
-  for (const mapper of mapping.mappers) {
-    const mappings = mapper.resource.port.entity.mappings;
-    const identifier = jqStringLiteral(mappings.blueprint);
-    if (identifier === null) continue;
-    const blueprint = byId.get(identifier);
-    const where = `resources[${mapper.index}]`;
-    if (blueprint === undefined) {
-      problems.push(`${where}: blueprint "${identifier}" is not in the blueprints file`);
-      continue;
-    }
-    for (const name of Object.keys(mappings.properties)) {
-      if (blueprint.schema.properties[name] === undefined)
-        problems.push(`${where}.port.entity.mappings.properties.${name}: "${identifier}" has no such property`);
-    }
-    for (const name of Object.keys(mappings.relations)) {
-      if (blueprint.relations[name] === undefined)
-        problems.push(`${where}.port.entity.mappings.relations.${name}: "${identifier}" has no such relation`);
-    }
-  }
-  return problems.length === 0
-    ? ok("mapping.blueprints", `every mapped property and relation exists in its blueprint`)
-    : fail(
+  catalog: Catalog,
+  toCreate: readonly Blueprint[] | null,
+  signal: AbortSignal,
+): Promise<CheckResult[]> {
+  const fit = await checkMappingFit(mapping.config.resources, catalog, { signal, toCreate });
+  if (!fit.ok)
+    return [
+      fail(
         "mapping.blueprints",
-        problems.join("; "),
-        "add the fields to the blueprints (BBRELAY_BLUEPRINTS), or remove them from the mapping",
-      );
+        `the blueprints could not be read from the ${catalog.kind} catalog: ${messageOf(fit.error)}`,
+        "fix the catalog's problem above, then run bbrelay doctor again",
+      ),
+    ];
+  if (fit.problems.length === 0)
+    return [
+      ok(
+        "mapping.blueprints",
+        `every mapped property and relation exists in its blueprint (${fit.blueprints} blueprints of the ${catalog.kind} catalog)`,
+      ),
+    ];
+  return fit.problems.map((problem) => fail("mapping.blueprints", `${problem.path}: ${problem.message}`, problem.fix));
 }
 
 /** The blueprints the mapping writes to (literal ones; a blueprint computed by jq cannot be known up front). */

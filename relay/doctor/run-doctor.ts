@@ -46,8 +46,11 @@ export async function runDoctor(
     results.push(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
   }
 
-  results.push(...(await checkCatalog(agent.catalog(), mapping, signal)));
-  results.push(checkMappingFitsBlueprints(mapping, agent.blueprints));
+  const catalogResults = await checkCatalog(agent.catalog(), mapping, signal);
+  results.push(...catalogResults);
+  // Only when the catalog answers: otherwise this would repeat its failure.
+  if (!catalogResults.some((result) => result.name === "catalog.reachable" && result.status === "fail"))
+    results.push(...(await checkMappingFitsBlueprints(mapping, agent.catalog(), agent.blueprints, signal)));
 
   const relay = environment.relay;
   if (relay === null) {

@@ -61,7 +61,8 @@ export interface FailureGroup {
 /** Something that did not stop a write but that the operator should see: counted per kind and place. */
 export interface WarningGroup {
   kind: Kind | null;
-  code: MappingWarning["code"];
+  /** A mapping warning's code, or `blueprint-mismatch`: a field that cannot fit the blueprint in force. */
+  code: MappingWarning["code"] | "blueprint-mismatch";
   /** The mapping path, or the blueprint field. */
   path: string;
   count: number;

@@ -4,10 +4,12 @@ import type { BitbucketClient } from "../bitbucket/client";
 import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
+import { messageOf } from "../log/message-of";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState } from "../state/agent-state";
 import { type EntityWriter, entityWriterFor, trackedKey, type WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
+import { checkMappingFit } from "./mapping-fit";
 import { OutcomeTally } from "./outcome-tally";
 import { reconcile, type SnapshotOutcome, takeSnapshot } from "./reconcile";
 import { type ReconcileScope, reconcileScope } from "./reconcile-scope";
@@ -62,6 +64,7 @@ interface Run {
 
 export async function runResync(options: ResyncOptions): Promise<ResyncSummary> {
   const run = startRun(options);
+  await checkBlueprints(run);
   const snapshot = await snapshotFor(run);
   const outcomes = await resyncKinds(run, snapshot);
   const { summary: reconcileSummary, samples: deleteSamples } = await reconcileStep(run, snapshot, outcomes);
@@ -94,6 +97,27 @@ function startRun(options: ResyncOptions): Run {
     scope: reconcileScope(options.mapping.mappers, mappers),
     samples: { create: [], update: [] },
   };
+}
+
+/**
+ * The mapping against the blueprints in force, once per run before anything is written: each field that cannot
+ * fit is logged and kept in the summary's warnings (the entities it concerns will be refused and counted).
+ */
+async function checkBlueprints(run: Run): Promise<void> {
+  const { mapping, catalog, signal } = run.options;
+  const fit = await checkMappingFit(mapping.config.resources, catalog, signal === undefined ? {} : { signal });
+  if (!fit.ok) {
+    run.log.warn({ error: messageOf(fit.error) }, "Could not read the blueprints to check the mapping against them");
+    return;
+  }
+  const selected = new Set(run.mappers.map((mapper) => mapper.index));
+  for (const problem of fit.problems.filter((entry) => selected.has(entry.resource))) {
+    run.log.warn(
+      { path: problem.path, fix: problem.fix },
+      `The mapping does not fit its blueprint: ${problem.message}`,
+    );
+    run.tally.addWarning(problem.kind, "blueprint-mismatch", problem.path, problem.message, problem.fix);
+  }
 }
 
 /** The owned entities before the listing starts, or null when this run may not delete anything anyway. */

@@ -184,6 +184,10 @@ export class LocalCatalog implements Catalog {
     return this.#store.get(blueprint, identifier);
   }
 
+  async getBlueprint(identifier: string): Promise<Blueprint | null> {
+    return this.#store.blueprint(identifier) ?? null;
+  }
+
   async ensureBlueprints(blueprints: readonly Blueprint[]): Promise<BlueprintResult[]> {
     const now = this.#now();
     const known = new Set([

@@ -1,6 +1,7 @@
+import { z } from "zod";
 import { messageOf } from "../../log/message-of";
 import { type BlueprintResult, type CatalogCheck, CatalogUnavailableError, type CheckOptions } from "../catalog";
-import type { Blueprint } from "../port-rules/blueprint";
+import { Blueprint } from "../port-rules/blueprint";
 import { entityErrorOf } from "./port-entity-error";
 import type { PortHttp } from "./port-http";
 
@@ -63,6 +64,29 @@ export async function ensurePortBlueprints(
   return blueprints.map(
     (blueprint) => results.get(blueprint.identifier) ?? { result: "exists", identifier: blueprint.identifier },
   );
+}
+
+const BlueprintResponse = z.looseObject({ blueprint: Blueprint });
+
+/**
+ * Port's blueprint (`GET /v1/blueprints/{id}`), read with the same permissive schema as a blueprints file.
+ * @returns null when Port has no such blueprint
+ * @throws CatalogUnavailableError when Port answers anything else
+ */
+export async function readPortBlueprint(
+  http: PortHttp,
+  identifier: string,
+  signal?: AbortSignal,
+): Promise<Blueprint | null> {
+  const response = await http.request("GET", `/blueprints/${encodeURIComponent(identifier)}`, { signal });
+  if (response.status === 404) return null;
+  const parsed = response.status === 200 ? BlueprintResponse.safeParse(response.body) : null;
+  if (parsed === null || !parsed.success)
+    throw new CatalogUnavailableError(
+      "unexpected_response",
+      `reading blueprint "${identifier}" from Port failed: HTTP ${response.status}${parsed?.success === false ? ` (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})` : ""}`,
+    );
+  return parsed.data.blueprint;
 }
 
 /** An entity that fails every blueprint's checks harmlessly: Port only validates it (`validation_only=true`). */

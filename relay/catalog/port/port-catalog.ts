@@ -22,7 +22,7 @@ import type { Blueprint } from "../port-rules/blueprint";
 import { entityBodyProblems } from "../port-rules/entity-body";
 import { invalidRequest, PORT_MAX_BODY_BYTES, payloadTooLarge } from "../port-rules/port-error";
 import { isSearchQuery } from "../search-query";
-import { checkPort, ensurePortBlueprints } from "./port-blueprints";
+import { checkPort, ensurePortBlueprints, readPortBlueprint } from "./port-blueprints";
 import { deleteFromPort } from "./port-deletes";
 import { entityErrorOf, errorCodeOf } from "./port-entity-error";
 import { PortHttp } from "./port-http";
@@ -236,6 +236,10 @@ export class PortCatalog implements Catalog {
       createdAt: entity.createdAt ?? "",
       updatedAt: entity.updatedAt ?? "",
     };
+  }
+
+  async getBlueprint(identifier: string, options: { signal?: AbortSignal } = {}): Promise<Blueprint | null> {
+    return readPortBlueprint(this.#http, identifier, options.signal);
   }
 
   async ensureBlueprints(
