@@ -4,6 +4,8 @@ import {
   type AckRequestInput,
   type AckResponse,
   type DeadLetterList,
+  DropRequest,
+  type DropResponse,
   ExtendRequest,
   type ExtendResponse,
   LeaseRequest,
@@ -15,7 +17,13 @@ import {
   type WebhookAccepted,
 } from "../shared/protocol/schema";
 import { type EdgeSettings, readSettings } from "./config/settings";
-import { DEAD_LETTER_PAGE_DEFAULT, DEAD_LETTER_PAGE_MAX, listDeadLetters, redrive } from "./queue/dead-letters";
+import {
+  DEAD_LETTER_PAGE_DEFAULT,
+  DEAD_LETTER_PAGE_MAX,
+  dropDeadLetters,
+  listDeadLetters,
+  redrive,
+} from "./queue/dead-letters";
 import { nextDeadline } from "./queue/deadlines";
 import { type IngestInput, ingestEvent } from "./queue/ingest";
 import { type LeasedRecord, leaseVisible } from "./queue/leasing";
@@ -172,6 +180,10 @@ export class RelayQueue extends DurableObject<Env> {
     if (response.redriven > 0) this.#waiters.wakeAll();
     await this.#schedule(ctx);
     return response;
+  }
+
+  async dropDeadLetters(input: DropRequest): Promise<DropResponse> {
+    return dropDeadLetters(this.#context(), DropRequest.parse(input));
   }
 
   /** Queues a full resync unless one is already waiting (cron, operator, gap healing all coalesce). */

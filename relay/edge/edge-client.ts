@@ -3,6 +3,8 @@ import {
   type AckRequestInput,
   AckResponse,
   DeadLetterList,
+  type DropRequest,
+  DropResponse,
   ErrorEnvelope,
   type ExtendRequest,
   ExtendResponse,
@@ -84,6 +86,10 @@ export class EdgeClient {
 
   redrive(request: RedriveRequest): Promise<RedriveResponse> {
     return this.#call("POST", "/dead-letters/redrive", RedriveResponse, request);
+  }
+
+  dropDeadLetters(request: DropRequest): Promise<DropResponse> {
+    return this.#call("POST", "/dead-letters/drop", DropResponse, request);
   }
 
   async #call<T extends z.ZodType>(

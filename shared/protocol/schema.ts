@@ -176,6 +176,13 @@ export type RedriveRequest = z.infer<typeof RedriveRequest>;
 export const RedriveResponse = z.strictObject({ redriven: z.number().int() });
 export type RedriveResponse = z.infer<typeof RedriveResponse>;
 
+/** Deletes dead letters for good (an event nobody wants replayed); ids that are not dead letters are skipped. */
+export const DropRequest = z.strictObject({ ids: z.array(z.string()).min(1).max(1_000) });
+export type DropRequest = z.infer<typeof DropRequest>;
+
+export const DropResponse = z.strictObject({ dropped: z.number().int() });
+export type DropResponse = z.infer<typeof DropResponse>;
+
 export const ResyncRequestResponse = z.strictObject({
   /** The id of the pending resync message (new, or the one already waiting). */
   id: z.string(),

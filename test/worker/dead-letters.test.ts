@@ -66,13 +66,42 @@ describe("dead letters", () => {
     expect((await deadLetters(bindings, tenant)).deadLetters).toEqual([]);
   });
 
+  it("drops chosen dead letters for good: listed no more, not redrivable, counted out of the stats", async () => {
+    const { tenant, bindings, ids } = await deadLettered(3);
+
+    const response = await agentCall(bindings, tenant, "/dead-letters/drop", { ids: [ids[0], ids[2], "999999"] });
+    const redriven = await agentCall(bindings, tenant, "/dead-letters/redrive", { ids: [ids[0]] });
+
+    expect(await response.json()).toEqual({ dropped: 2 });
+    expect(await redriven.json()).toEqual({ redriven: 0 });
+    expect((await deadLetters(bindings, tenant)).deadLetters.map((d) => d.id)).toEqual([ids[1]]);
+    expect(await stats(bindings, tenant)).toMatchObject({ deadLetters: 1, backlog: 0, inFlight: 0 });
+  });
+
+  it("does not drop a message that is not a dead letter", async () => {
+    const tenant = uniqueTenant();
+    const bindings = tenantEnv(tenant);
+    await deliver(bindings, tenant, {
+      eventKey: "pr:opened",
+      payload: pullRequestEvent("pr:opened", 1),
+      requestId: "r1",
+    });
+    const [message] = (await lease(bindings, tenant)).messages;
+
+    const response = await agentCall(bindings, tenant, "/dead-letters/drop", { ids: [message?.id ?? ""] });
+
+    expect(await response.json()).toEqual({ dropped: 0 });
+    expect(await stats(bindings, tenant)).toMatchObject({ inFlight: 1 });
+  });
+
   it("refuses a malformed redrive or page request", async () => {
     const { tenant, bindings } = await deadLettered(1);
 
     const empty = await agentCall(bindings, tenant, "/dead-letters/redrive", { ids: [] });
     const both = await agentCall(bindings, tenant, "/dead-letters/redrive", { all: false });
     const badPage = await agentCall(bindings, tenant, "/dead-letters?after=abc");
+    const noDrop = await agentCall(bindings, tenant, "/dead-letters/drop", { ids: [] });
 
-    for (const response of [empty, both, badPage]) expect(response.status).toBe(400);
+    for (const response of [empty, both, badPage, noDrop]) expect(response.status).toBe(400);
   });
 });

@@ -1,4 +1,12 @@
-import type { DeadLetter, DeadLetterList, RedriveRequest, RedriveResponse } from "../../shared/protocol/schema";
+import type {
+  DeadLetter,
+  DeadLetterList,
+  DropRequest,
+  DropResponse,
+  RedriveRequest,
+  RedriveResponse,
+} from "../../shared/protocol/schema";
+import { dropMessages } from "./payloads";
 import { type MessageRow, messageId, parseMessageId, type QueueContext } from "./queue-context";
 import { coalescedIntoPendingResync } from "./resync";
 
@@ -49,6 +57,19 @@ export function redrive(ctx: QueueContext, request: RedriveRequest): RedriveResp
       );
     }
     return { redriven };
+  });
+}
+
+/** Deletes dead letters and their payloads; an id that is not (or no longer) a dead letter is skipped. */
+export function dropDeadLetters(ctx: QueueContext, request: DropRequest): DropResponse {
+  const { sql } = ctx;
+  return ctx.storage.transactionSync(() => {
+    const seqs = request.ids
+      .map(parseMessageId)
+      .filter((seq) => seq !== null)
+      .filter((seq) => sql.exec("SELECT 1 FROM messages WHERE seq = ? AND state = 'dead'", seq).toArray().length > 0);
+    dropMessages(sql, seqs);
+    return { dropped: seqs.length };
   });
 }
 

@@ -1,6 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { AckRequest, ExtendRequest, LeaseRequest, type QueueStats, RedriveRequest } from "../../shared/protocol/schema";
+import {
+  AckRequest,
+  DropRequest,
+  ExtendRequest,
+  LeaseRequest,
+  type QueueStats,
+  RedriveRequest,
+} from "../../shared/protocol/schema";
 import { type AgentVariables, agentAuth } from "../http/agent-auth";
 import { queueOf, settingsOf } from "../http/edge-config";
 import { readJson, validate } from "../http/read-json";
@@ -76,6 +83,11 @@ agentRoutes.get("/agent/v1/:tenant/dead-letters", async (c) => {
 agentRoutes.post("/agent/v1/:tenant/dead-letters/redrive", async (c) => {
   const request = await readJson(c, RedriveRequest);
   return c.json(await queueOf(c.env, c.var.tenant).redrive(request));
+});
+
+agentRoutes.post("/agent/v1/:tenant/dead-letters/drop", async (c) => {
+  const request = await readJson(c, DropRequest);
+  return c.json(await queueOf(c.env, c.var.tenant).dropDeadLetters(request));
 });
 
 agentRoutes.post("/agent/v1/:tenant/resync", async (c) => {
