@@ -72,6 +72,16 @@ export interface OpenAgentContextOptions {
   integration?: "register" | "read";
   /** Injected for tests (Port's integration routes). */
   fetch?: typeof fetch;
+  /** Observation hooks (`bbrelay run`'s metrics and health): wrappers around what the context builds. */
+  instruments?: AgentInstruments;
+}
+
+/** Wrappers that watch the agent's traffic without changing it. */
+export interface AgentInstruments {
+  /** The fetch the Bitbucket client or the Port catalog uses. */
+  fetch?(service: "bitbucket" | "port"): typeof fetch;
+  /** The jq engine the mapping compiles with. */
+  engine?(engine: JqEngine): JqEngine;
 }
 
 export async function openAgentContext(
@@ -87,7 +97,9 @@ export async function openAgentContext(
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   for (const note of environment.aliasNotes) context.log.info({}, `Environment: ${note}`);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
-  const engine = createMappingEngine({ logger: context.log, jqTimeoutMs: environment.jqTimeoutMs });
+  const instruments = options.instruments ?? {};
+  const created = createMappingEngine({ logger: context.log, jqTimeoutMs: environment.jqTimeoutMs });
+  const engine = instruments.engine?.(created) ?? created;
   const mapperOptions = { jqEnv: environment.jqEnv };
   let mapping: LoadedMapping;
   try {
@@ -110,7 +122,7 @@ export async function openAgentContext(
   let catalog: Catalog | null = null;
   let state: AgentState | null = null;
   const catalogOf = () => {
-    catalog ??= openCatalog(environment, identity, logger, blueprints);
+    catalog ??= openCatalog(environment, identity, logger, blueprints, instruments.fetch?.("port"));
     return catalog;
   };
   // A closure, so TypeScript does not narrow `catalog` to null here (catalogOf may have opened it).
@@ -159,7 +171,11 @@ export async function openAgentContext(
         const settings = requireBitbucket(environment);
         client = BitbucketClient.fromConfig(
           { baseUrl: settings.baseUrl, auth: settings.auth },
-          { logger, signal: context.signal },
+          {
+            logger,
+            signal: context.signal,
+            ...(instruments.fetch === undefined ? {} : { fetch: instruments.fetch("bitbucket") }),
+          },
         );
       }
       return client;
@@ -198,9 +214,11 @@ function openCatalog(
   identity: IntegrationIdentity,
   logger: Logger,
   blueprints: Blueprint[] | null,
+  portFetch: typeof fetch | undefined,
 ): Catalog {
   if (environment.port !== null) {
     return new PortCatalog({
+      ...(portFetch === undefined ? {} : { fetch: portFetch }),
       baseUrl: environment.port.baseUrl,
       clientId: environment.port.clientId,
       clientSecret: environment.port.clientSecret,

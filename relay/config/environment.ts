@@ -34,6 +34,8 @@ const DEFAULT_JQ_TIMEOUT_MS = 2_000;
  * | `BBRELAY_RESYNC_INTERVAL` | minutes between resyncs the agent schedules itself (default: none, the edge's cron) |
  * | `BBRELAY_SEND_RAW_DATA_EXAMPLES` | `false` stops sending raw data examples to Port (default true) |
  * | `BBRELAY_INITIALIZE_PORT_RESOURCES` | `false`: do not create the integration and missing blueprints in Port |
+ * | `BBRELAY_LISTEN` | `bbrelay run`'s HTTP listener (console, health, metrics): `HOST:PORT` or `off` (127.0.0.1:9464) |
+ * | `BBRELAY_CONSOLE_TOKEN` | the console's token: required for a listener off loopback, then asked by every page |
  *
  * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
  * | `BBRELAY_JQ_TIMEOUT_MS` | how long one jq-wasm evaluation may run before it is stopped (default 2000) |
@@ -106,6 +108,10 @@ export interface AgentEnvironment {
   aliasNotes: string[];
   /** `BBRELAY_JQ_TIMEOUT_MS`: a jq-wasm evaluation running longer is stopped and maps to an error (the field null). */
   jqTimeoutMs: number;
+  /** `BBRELAY_LISTEN` as given (checked by `bbrelay run`, where `--listen` may override it), or null. */
+  listen: string | null;
+  /** `BBRELAY_CONSOLE_TOKEN`, or null. */
+  consoleToken: string | null;
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -148,6 +154,8 @@ const RawEnvironment = z.object({
   BBRELAY_SEND_RAW_DATA_EXAMPLES: Text,
   BBRELAY_INITIALIZE_PORT_RESOURCES: Text,
   BBRELAY_JQ_TIMEOUT_MS: Text,
+  BBRELAY_LISTEN: Text,
+  BBRELAY_CONSOLE_TOKEN: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -157,6 +165,7 @@ const SECRETS = [
   "RELAY_AGENT_TOKEN",
   "PORT_CLIENT_SECRET",
   "RELAY_WEBHOOK_SECRET",
+  "BBRELAY_CONSOLE_TOKEN",
 ] as const;
 
 /**
@@ -264,6 +273,8 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     resyncIntervalMinutes,
     aliasNotes: aliased.notes,
     jqTimeoutMs,
+    listen: raw.BBRELAY_LISTEN ?? null,
+    consoleToken: raw.BBRELAY_CONSOLE_TOKEN ?? null,
   };
 }
 

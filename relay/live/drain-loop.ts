@@ -41,6 +41,17 @@ export interface DrainLoopOptions {
   /** Calls `tick` every `ms` until stopped (the lease extender's timer; tests tick it by hand). */
   every?: (ms: number, tick: () => void) => { stop(): void };
   random?: () => number;
+  /** Told what the loop does (metrics, the console's live feed); it must not throw nor block. */
+  observer?: DrainObserver;
+}
+
+/** What the loop reports as it goes: the console and the metrics read it; the loop never waits for it. */
+export interface DrainObserver {
+  /** The edge answered a lease call (with or without messages). */
+  edgeAnswered?(at: number): void;
+  leased?(message: LeasedMessage): void;
+  /** The handler decided; `startedAt` and `finishedAt` bound the handling (epoch ms). */
+  settled?(message: LeasedMessage, outcome: MessageOutcome, startedAt: number, finishedAt: number): void;
 }
 
 function realInterval(ms: number, tick: () => void): { stop(): void } {
@@ -64,7 +75,8 @@ export interface DrainStats {
 }
 
 export class DrainLoop {
-  readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger">>;
+  readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger" | "observer">>;
+  readonly #observer: DrainObserver;
   readonly #edge: DrainEdge;
   readonly #handler: MessageHandler;
   readonly #log: Logger;
@@ -84,6 +96,7 @@ export class DrainLoop {
     this.#edge = options.edge;
     this.#handler = options.handler;
     this.#log = options.logger;
+    this.#observer = options.observer ?? {};
     this.#options = {
       concurrency: options.concurrency ?? 8,
       visibilityMs: options.visibilityMs ?? 60_000,
@@ -150,6 +163,7 @@ export class DrainLoop {
                 },
                 this.#intake.signal,
               );
+              this.#observer.edgeAnswered?.(this.#options.now());
               return { ok: true, value: response.messages };
             } catch (error) {
               const retryability = edgeRetryability(error);
@@ -182,6 +196,7 @@ export class DrainLoop {
 
   #begin(message: LeasedMessage): void {
     this.#stats.leased++;
+    this.#observer.leased?.(message);
     const chainKey = message.entityKey ?? message.id;
     const previous = this.#entityChains.get(chainKey) ?? Promise.resolve();
     const done = previous
@@ -203,6 +218,7 @@ export class DrainLoop {
       attempts: message.attempts,
     });
     let outcome: MessageOutcome;
+    const startedAt = this.#options.now();
     try {
       outcome = await this.#handler.handle(message, this.#work.signal);
     } catch (error) {
@@ -213,6 +229,7 @@ export class DrainLoop {
       );
       outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${messageOf(error)}` };
     }
+    this.#observer.settled?.(message, outcome, startedAt, this.#options.now());
     if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
     else if (outcome.action === "retry")
       log.info({ reason: outcome.reason, delayMs: outcome.delayMs }, "Message will be retried");

@@ -20,6 +20,8 @@ export interface LiveAgentOptions {
   logger: Logger;
   drain?: Omit<DrainLoopOptions, "edge" | "handler" | "logger">;
   afterResync?: (summary: ResyncSummary) => Promise<void>;
+  /** Told of every resync's summary, whatever its status (metrics); it must not throw. */
+  onResync?: (summary: ResyncSummary) => void;
 }
 
 export class LiveAgent {
@@ -32,16 +34,18 @@ export class LiveAgent {
     const state = agent.state();
     const client = agent.bitbucket();
     const writer = entityWriterFor(agent.mapping, catalog, state);
-    this.resyncs = new ResyncCoordinator((signal) =>
-      runResync({
+    this.resyncs = new ResyncCoordinator(async (signal) => {
+      const summary = await runResync({
         mapping: agent.mapping,
         client,
         catalog,
         state,
         logger: logger.child({ component: "resync" }),
         signal,
-      }),
-    );
+      });
+      options.onResync?.(summary);
+      return summary;
+    });
     const handler = new LiveHandler({
       client,
       mapping: agent.mapping,

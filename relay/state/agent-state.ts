@@ -78,6 +78,7 @@ export class AgentState {
         "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
       ),
       lastRun: db.prepare<[string], RunRow>("SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1"),
+      recentRuns: db.prepare<[number, number], RunRow>("SELECT * FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?"),
       entityCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM entity_state"),
     };
   }
@@ -187,15 +188,12 @@ export class AgentState {
 
   lastRun(kind: RunRecord["kind"] = "resync"): RunRecord | null {
     const row = this.#statements.lastRun.get(kind);
-    if (row === undefined) return null;
-    return {
-      id: row.id,
-      kind: row.kind,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      status: row.status,
-      summary: row.summary === null ? null : (JSON.parse(row.summary) as unknown),
-    };
+    return row === undefined ? null : runOf(row);
+  }
+
+  /** Runs of every kind, newest first: `limit` of them with ids below `beforeId` (the console's history pages). */
+  recentRuns(limit: number, beforeId = Number.MAX_SAFE_INTEGER): RunRecord[] {
+    return this.#statements.recentRuns.all(beforeId, limit).map(runOf);
   }
 
   get entityCount(): number {
@@ -214,6 +212,17 @@ interface RunRow {
   finished_at: number | null;
   status: RunRecord["status"];
   summary: string | null;
+}
+
+function runOf(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    summary: row.summary === null ? null : (JSON.parse(row.summary) as unknown),
+  };
 }
 
 function migrate(db: Database.Database): void {

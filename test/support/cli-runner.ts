@@ -16,13 +16,16 @@ export interface CliRunOptions {
   tty?: boolean;
   cwd?: string;
   signal?: AbortSignal;
+  /** Sees stdout and stderr as they are written (a running agent's log lines). */
+  onOutput?: (chunk: string) => void;
 }
 
-export function collector(): { stream: Writable; text: () => string } {
+export function collector(onOutput?: (chunk: string) => void): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       chunks.push(String(chunk));
+      onOutput?.(String(chunk));
       done();
     },
   });
@@ -30,8 +33,8 @@ export function collector(): { stream: Writable; text: () => string } {
 }
 
 export async function bbrelay(argv: string[], options: CliRunOptions = {}): Promise<CliRun> {
-  const stdout = collector();
-  const stderr = collector();
+  const stdout = collector(options.onOutput);
+  const stderr = collector(options.onOutput);
   const code = await runCli(COMMANDS, {
     argv,
     env: { HOME: "/home/tester", ...options.env },

@@ -39,6 +39,8 @@ export interface LiveFixtureOptions {
 export interface RunningAgent {
   /** Sends SIGTERM's equivalent and waits for the exit code. */
   stop(): Promise<CliRun>;
+  /** The console's base URL, once the agent logged it (it listens on a free loopback port). */
+  consoleUrl(): Promise<string>;
 }
 
 /** An entity as compared: what the mapping produced, without the catalog's timestamps and datasource. */
@@ -86,6 +88,8 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     CATALOG_PATH: join(dir, "catalog.sqlite"),
     BBRELAY_STATE_DIR: join(dir, "state"),
     BBRELAY_INSTALLATION_ID: TEST_IDENTITY.installationId,
+    // Any free port: tests run side by side, and 9464 may be taken by a running agent.
+    BBRELAY_LISTEN: "127.0.0.1:0",
     ...(options.mappingFile === undefined ? {} : { BBRELAY_CONFIG: options.mappingFile }),
     ...(options.port === undefined
       ? {}
@@ -106,14 +110,36 @@ export async function startLiveFixture(options: LiveFixtureOptions = {}): Promis
     dir,
     startAgent(extraArgs = []) {
       const controller = new AbortController();
+      let output = "";
       const running = bbrelay(
         ["run", "--lease-timeout", "2", "--log-format", "json", "--log-level", "debug", ...extraArgs],
-        { env, signal: controller.signal },
+        {
+          env,
+          signal: controller.signal,
+          onOutput: (chunk) => {
+            output += chunk;
+          },
+        },
       );
       const agent: RunningAgent = {
         async stop() {
           controller.abort();
           return running;
+        },
+        async consoleUrl() {
+          let url: string | undefined;
+          await waitFor(
+            () => {
+              url = /"msg":"Console listening".*?"url":"([^"]+)"|"url":"([^"]+)".*?"msg":"Console listening"/
+                .exec(output)
+                ?.slice(1)
+                .find((match) => match !== undefined);
+              return url !== undefined;
+            },
+            30_000,
+            "the agent's console to listen",
+          );
+          return url ?? "";
         },
       };
       agents.push(agent);

@@ -25,7 +25,7 @@ import { planDelete } from "../port-rules/plan-delete";
 import { planUpsert } from "../port-rules/plan-upsert";
 import { notFound } from "../port-rules/port-error";
 import { hasLocalSchema, migrateLocalSchema } from "./local-schema";
-import { type EntityFilter, LocalStore } from "./local-store";
+import { type BrowseQuery, type EntityFilter, LocalStore } from "./local-store";
 
 export type LocalCatalogOptions =
   | {
@@ -284,6 +284,26 @@ export class LocalCatalog implements Catalog {
 
   blueprints(): Blueprint[] {
     return this.#store.blueprintList();
+  }
+
+  /** Entities per blueprint (the console's catalog page). */
+  blueprintCounts(): Map<string, number> {
+    return this.#store.blueprintCounts();
+  }
+
+  /** One page of entities for a person browsing: by blueprint, text, property, after a key (the console). */
+  browse(query: BrowseQuery): StoredEntity[] {
+    return this.#store.browse(query);
+  }
+
+  /** One entity, synchronously (the console renders without awaiting the catalog). */
+  lookup(blueprint: string, identifier: string): StoredEntity | null {
+    return this.#store.get(blueprint, identifier);
+  }
+
+  /** The entities whose relations point at `target`, with the relation's name. */
+  referrers(target: EntityKey): { blueprint: string; identifier: string; relation: string }[] {
+    return this.#store.referrers(target);
   }
 
   #datasource(): string {

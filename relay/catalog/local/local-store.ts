@@ -138,6 +138,30 @@ export class LocalStore implements EntityStoreView {
       count: db.prepare<{ blueprint: string | null }, { n: number }>(
         "SELECT count(*) AS n FROM entities WHERE :blueprint IS NULL OR blueprint = :blueprint",
       ),
+      browse: db.prepare<
+        {
+          blueprint: string | null;
+          search: string | null;
+          path: string | null;
+          value: string | null;
+          after_bp: string;
+          after_id: string;
+          limit: number;
+        },
+        EntityRow
+      >(
+        // The search scans (LIKE with a leading %), bounded by the page: at most `limit` matches are read past the
+        // cursor, so a page costs one pass over the rows up to them, never a count of the whole catalog.
+        `SELECT * FROM entities
+         WHERE (:blueprint IS NULL OR blueprint = :blueprint)
+           AND (:search IS NULL OR identifier LIKE :search ESCAPE '\\' OR title LIKE :search ESCAPE '\\')
+           AND (:path IS NULL OR CAST(json_extract(properties, :path) AS TEXT) = :value)
+           AND (blueprint, identifier) > (:after_bp, :after_id)
+         ORDER BY blueprint, identifier LIMIT :limit`,
+      ),
+      blueprintCounts: db.prepare<[], { blueprint: string; n: number }>(
+        "SELECT blueprint, count(*) AS n FROM entities GROUP BY blueprint",
+      ),
       blueprints: db.prepare<[], { definition: string }>("SELECT definition FROM blueprints ORDER BY identifier"),
       putBlueprint: db.prepare<[string, string, string, string]>(
         `INSERT INTO blueprints (identifier, definition, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -337,6 +361,37 @@ export class LocalStore implements EntityStoreView {
   count(blueprint?: string): number {
     return this.#sql.count.get({ blueprint: blueprint ?? null })?.n ?? 0;
   }
+
+  /** Entities per blueprint, in one pass over the primary key. */
+  blueprintCounts(): Map<string, number> {
+    return new Map(this.#sql.blueprintCounts.all().map((row) => [row.blueprint, row.n]));
+  }
+
+  /** One page of a browsing query (the console): keyset after `after`, optional text search and property match. */
+  browse(query: BrowseQuery): StoredEntity[] {
+    const search = query.search === undefined ? null : `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.#sql.browse
+      .all({
+        blueprint: query.blueprint ?? null,
+        search,
+        path: query.property === undefined ? null : `$."${query.property.name.replace(/"/g, "")}"`,
+        value: query.property?.value ?? null,
+        after_bp: query.after?.blueprint ?? "",
+        after_id: query.after?.identifier ?? "",
+        limit: query.limit,
+      })
+      .map(entityOf);
+  }
+}
+
+export interface BrowseQuery {
+  blueprint?: string;
+  /** Matches identifiers and titles containing it (case-insensitive for ASCII, as SQLite's LIKE). */
+  search?: string;
+  /** A property equal to a value (compared as text: `true`, `42`, `OPEN`). */
+  property?: { name: string; value: string };
+  after?: PageCursor;
+  limit: number;
 }
 
 export interface EntityFilter {

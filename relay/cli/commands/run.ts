@@ -1,9 +1,14 @@
 import { type AgentContext, openAgentContext } from "../../agent/agent-context";
 import { webhookInstallerOf } from "../../agent/webhook-installer-of";
 import { requireRelay } from "../../config/environment";
+import { AgentMonitor } from "../../console/agent-monitor";
+import { type ConsoleServer, ListenError } from "../../console/console-server";
+import { resolveListenAddress, startAgentConsole } from "../../console/start-console";
 import { EdgeClient, EdgeError } from "../../edge/edge-client";
 import { LiveAgent } from "../../live/live-agent";
 import { messageOf } from "../../log/message-of";
+import { CountingJqEngine } from "../../metrics/counting-engine";
+import { RelayMetrics } from "../../metrics/relay-metrics";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag } from "../common-options";
 import { CommandFailed, UsageError } from "../errors";
@@ -12,7 +17,7 @@ export const runCommand: Command = {
   name: "run",
   summary: "Run the agent: drain the edge's queue live, run resyncs when asked, stop cleanly on SIGTERM",
   usage:
-    "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--no-initial-resync] [--no-webhooks]",
+    "bbrelay run [--config FILE] [--concurrency N] [--lease-timeout SECONDS] [--listen ADDR] [--no-initial-resync] [--no-webhooks]",
   details: `
 Leases webhook events from the edge (long-poll), re-reads what each one concerns from Bitbucket, writes the
 catalog and acks only after the write succeeded. Transient failures are retried with a growing delay; an event
@@ -21,6 +26,11 @@ Trigger, or \`POST /agent/v1/{tenant}/resync\`) runs a full resync while events 
 
 With RELAY_WEBHOOK_SECRET set, the webhooks in Bitbucket are reconciled at start and after each resync, so new
 projects and repositories get theirs (see \`bbrelay webhooks sync --help\`).
+
+HTTP (--listen, BBRELAY_LISTEN; default 127.0.0.1:9464, \`off\` for none): the web console at /, /healthz (the
+process is alive), /readyz (mapping loaded, the edge answered within the lease window, Bitbucket reachable; 503
+with the reasons otherwise) and /metrics (Prometheus). An address off loopback needs BBRELAY_CONSOLE_TOKEN, which
+every page and /metrics then ask for (/healthz and /readyz stay open).
 
 SIGINT/SIGTERM: stop leasing, finish what is in flight (30 s grace), exit 0. A crash loses nothing: unacked
 messages come back to the queue after their visibility timeout.
@@ -36,6 +46,12 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       description:
         "How long a leased message stays hidden before it returns to the queue should this agent die (default 60; extended while work goes on)",
     },
+    listen: {
+      type: "string",
+      valueName: "ADDR",
+      description:
+        "Where the console, /healthz, /readyz and /metrics listen: HOST:PORT or off (default 127.0.0.1:9464)",
+    },
     "no-initial-resync": {
       type: "boolean",
       description: "Do not ask for a resync at start when the last one did not succeed (or none has run yet)",
@@ -49,13 +65,26 @@ Port credentials or a local catalog (CATALOG_PATH).`,
   async run(context) {
     const concurrency = positiveInteger(context.values.concurrency, "--concurrency", 8);
     const visibilityMs = positiveInteger(context.values["lease-timeout"], "--lease-timeout", 60) * 1_000;
+    const listenFlag = typeof context.values.listen === "string" ? context.values.listen : undefined;
+    const metrics = new RelayMetrics();
+    const monitor = new AgentMonitor({ metrics });
     const agent = await openAgentContext(context, {
       ...configFlag(context),
       requires: ["relay", "bitbucket"],
       integration: "register",
+      instruments: {
+        fetch: (service) => monitor.fetchFor(service),
+        engine: (engine) => {
+          const counting = new CountingJqEngine(engine);
+          metrics.readJqFrom(() => counting.counts());
+          return counting;
+        },
+      },
     });
+    let consoleServer: ConsoleServer | null = null;
     try {
       const relay = requireRelay(agent.environment);
+      const address = resolveListenAddress(listenFlag, agent);
       agent.bitbucket();
       const edge = new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken });
       const syncWebhooks =
@@ -64,9 +93,24 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         agent,
         edge,
         logger: context.log,
-        drain: { concurrency, visibilityMs },
+        drain: { concurrency, visibilityMs, observer: monitor.drain },
+        onResync: (summary) => monitor.resyncFinished(summary),
         ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
       });
+      if (address.kind === "listen") {
+        consoleServer = await startAgentConsole({
+          agent,
+          edge,
+          monitor,
+          address,
+          version: context.version,
+          logger: context.log,
+          // A long-poll holds up to 20 s and the edge client allows 15 s more: a shorter window would flap.
+          leaseWindowMs: Math.max(visibilityMs, 20_000) + 15_000,
+        }).catch((error: unknown) => {
+          throw error instanceof ListenError ? new CommandFailed(error.message) : error;
+        });
+      }
       context.log.info(
         {
           edge: relay.url,
@@ -74,9 +118,11 @@ Port credentials or a local catalog (CATALOG_PATH).`,
           catalog: agent.catalog().kind,
           concurrency,
           webhooks: syncWebhooks !== null,
+          console: consoleServer?.url ?? "off",
         },
         "Agent started",
       );
+      if (consoleServer !== null) context.log.info({ url: consoleServer.url }, "Console listening");
       await syncWebhooks?.("at start");
       if (context.values["no-initial-resync"] !== true && agent.state().lastRun()?.status !== "succeeded") {
         // Through the queue, so that it is coalesced with any other pending resync and survives a restart.
@@ -100,6 +146,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       context.log.info({ ...live.loop.stats }, "Agent stopped");
       return 0;
     } finally {
+      await consoleServer?.close();
       await agent.close();
     }
   },

@@ -36,6 +36,8 @@ describe("the agent's environment", () => {
       resyncIntervalMinutes: null,
       aliasNotes: [],
       jqTimeoutMs: 2000,
+      listen: null,
+      consoleToken: null,
     });
   });
 
