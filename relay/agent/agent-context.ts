@@ -16,6 +16,7 @@ import {
   requireBitbucket,
 } from "../config/environment";
 import { type LoadedMapping, loadMapping, mappingSourceOf } from "../config/mapping-loader";
+import type { AttemptReport } from "../http/retry";
 import type { Logger } from "../log/logger";
 import { createMappingEngine } from "../mapping/create-engine";
 import type { JqEngine } from "../mapping/engine";
@@ -80,6 +81,8 @@ export interface OpenAgentContextOptions {
 export interface AgentInstruments {
   /** The fetch the Bitbucket client or the Port catalog uses. */
   fetch?(service: "bitbucket" | "port"): typeof fetch;
+  /** Told of every attempt of a Bitbucket or Port request (retries included). */
+  onAttempt?(service: "bitbucket" | "port", report: AttemptReport): void;
   /** The jq engine the mapping compiles with. */
   engine?(engine: JqEngine): JqEngine;
 }
@@ -122,7 +125,7 @@ export async function openAgentContext(
   let catalog: Catalog | null = null;
   let state: AgentState | null = null;
   const catalogOf = () => {
-    catalog ??= openCatalog(environment, identity, logger, blueprints, instruments.fetch?.("port"));
+    catalog ??= openCatalog(environment, identity, logger, blueprints, instruments);
     return catalog;
   };
   // A closure, so TypeScript does not narrow `catalog` to null here (catalogOf may have opened it).
@@ -175,6 +178,9 @@ export async function openAgentContext(
             logger,
             signal: context.signal,
             ...(instruments.fetch === undefined ? {} : { fetch: instruments.fetch("bitbucket") }),
+            ...(instruments.onAttempt === undefined
+              ? {}
+              : { onAttempt: (report: AttemptReport) => instruments.onAttempt?.("bitbucket", report) }),
           },
         );
       }
@@ -214,11 +220,14 @@ function openCatalog(
   identity: IntegrationIdentity,
   logger: Logger,
   blueprints: Blueprint[] | null,
-  portFetch: typeof fetch | undefined,
+  instruments: AgentInstruments,
 ): Catalog {
   if (environment.port !== null) {
     return new PortCatalog({
-      ...(portFetch === undefined ? {} : { fetch: portFetch }),
+      ...(instruments.fetch === undefined ? {} : { fetch: instruments.fetch("port") }),
+      ...(instruments.onAttempt === undefined
+        ? {}
+        : { onAttempt: (report: AttemptReport) => instruments.onAttempt?.("port", report) }),
       baseUrl: environment.port.baseUrl,
       clientId: environment.port.clientId,
       clientSecret: environment.port.clientSecret,

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { z } from "zod";
 import { ConfigError } from "../config/config-error";
+import type { AttemptReport } from "../http/retry";
 import { Logger } from "../log/logger";
 import {
   BitbucketClientConfig,
@@ -49,6 +50,8 @@ export interface BitbucketClientOptions {
   logger?: Logger;
   /** Aborting it stops every call of this client (kind `aborted`): wire it to SIGTERM. */
   signal?: AbortSignal;
+  /** Told of every attempt (metrics: retries). */
+  onAttempt?: (report: AttemptReport) => void;
 }
 
 export interface RepositoryRef {
@@ -123,6 +126,7 @@ export class BitbucketClient {
       random: options.random ?? Math.random,
       logger: this.#logger,
       signal: options.signal,
+      onAttempt: options.onAttempt,
     });
     this.webhooks = new BitbucketWebhooks({
       transport: this.#transport,

@@ -1,5 +1,6 @@
 import { mapLimited } from "../../concurrency/map-limited";
 import { systemClock } from "../../http/clock";
+import type { AttemptReport } from "../../http/retry";
 import type { Logger } from "../../log/logger";
 import {
   type BlueprintResult,
@@ -54,6 +55,8 @@ export interface PortCatalogOptions {
   /** Owned entities per listing page (default 5000, Ocean's). */
   listPageSize?: number;
   tokenRefreshMarginMs?: number;
+  /** Told of every attempt (metrics: retries). */
+  onAttempt?: (report: AttemptReport) => void;
 }
 
 const MAX_BULK = 20;
@@ -103,6 +106,7 @@ export class PortCatalog implements Catalog {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       random: options.random ?? Math.random,
       tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? 60_000,
+      onAttempt: options.onAttempt,
     });
   }
 

@@ -74,6 +74,9 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       integration: "register",
       instruments: {
         fetch: (service) => monitor.fetchFor(service),
+        onAttempt: (service, report) => {
+          if (report.retryInMs !== null) metrics.httpRetry(service);
+        },
         engine: (engine) => {
           const counting = new CountingJqEngine(engine);
           metrics.readJqFrom(() => counting.counts());

@@ -11,11 +11,12 @@ afterEach(async () => {
   for (const fixture of fixtures.splice(0)) await fixture.close();
 });
 
-async function runningAgent(env: Record<string, string> = {}) {
+async function runningAgent(env: Record<string, string> = {}, prepare?: (live: LiveFixture) => void) {
   const live = await startLiveFixture();
   fixtures.push(live);
   live.fake.generate(INSTANCE);
   Object.assign(live.env, env);
+  prepare?.(live);
   const agent = live.startAgent();
   await live.waitFirstResync();
   return { live, agent, url: await agent.consoleUrl() };
@@ -65,7 +66,15 @@ describe("the agent's HTTP listener", () => {
   });
 
   it("serves Prometheus metrics of the resync, the events, the requests, the edge and jq, with bounded labels and no secret", async () => {
-    const { live, url } = await runningAgent();
+    // One 503 on the project listing: the client retries it, which the metrics count.
+    const { live, url } = await runningAgent({}, (fixture) =>
+      fixture.fake.faults.add({
+        path: "/rest/api/1.0/projects",
+        method: "GET",
+        nth: 1,
+        action: { type: "status", status: 503 },
+      }),
+    );
     const repositories = live.entities().filter((entity) => entity.blueprint === "bitbucketRepository").length;
 
     const response = await fetch(`${url}/metrics`);
@@ -78,6 +87,8 @@ describe("the agent's HTTP listener", () => {
     expect(metricValue(text, 'bbrelay_events_handled_total{type="resync",event_key="",outcome="ok"}')).toBe(1);
     expect(metricValue(text, 'bbrelay_http_requests_total{service="bitbucket",status_class="2xx"}')).toBeGreaterThan(0);
     expect(metricValue(text, 'bbrelay_http_request_duration_seconds_count{service="bitbucket"}')).toBeGreaterThan(0);
+    expect(metricValue(text, 'bbrelay_http_requests_total{service="bitbucket",status_class="5xx"}')).toBe(1);
+    expect(metricValue(text, 'bbrelay_http_retries_total{service="bitbucket"}')).toBe(1);
     expect(metricValue(text, 'bbrelay_jq_evaluations_total{engine="compiled"}')).toBeGreaterThan(0);
     expect(metricValue(text, "bbrelay_resync_last_success_timestamp_seconds")).toBeGreaterThan(1_700_000_000);
     await waitFor(
