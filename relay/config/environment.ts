@@ -36,6 +36,7 @@ const DEFAULT_JQ_TIMEOUT_MS = 2_000;
  * | `BBRELAY_INITIALIZE_PORT_RESOURCES` | `false`: do not create the integration and missing blueprints in Port |
  * | `BBRELAY_LISTEN` | `bbrelay run`'s HTTP listener (console, health, metrics): `HOST:PORT` or `off` (127.0.0.1:9464) |
  * | `BBRELAY_CONSOLE_TOKEN` | the console's token: required for a listener off loopback, then asked by every page |
+ * | `BBRELAY_PORT_POLL_INTERVAL` | seconds between reads of Port's config and resync requests (default 60, Ocean's) |
  *
  * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
  * | `BBRELAY_JQ_TIMEOUT_MS` | how long one jq-wasm evaluation may run before it is stopped (default 2000) |
@@ -75,6 +76,8 @@ export interface IntegrationSettings {
   sendRawDataExamples: boolean;
   /** Create the integration when missing and the blueprints Port lacks (default true, Ocean's). */
   initializePortResources: boolean;
+  /** Seconds between reads of the integration's config and resync requests (Ocean's polling listener: 60). */
+  pollIntervalSeconds: number;
 }
 
 export interface AgentEnvironment {
@@ -156,6 +159,7 @@ const RawEnvironment = z.object({
   BBRELAY_JQ_TIMEOUT_MS: Text,
   BBRELAY_LISTEN: Text,
   BBRELAY_CONSOLE_TOKEN: Text,
+  BBRELAY_PORT_POLL_INTERVAL: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -227,6 +231,7 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     mappingSource: mappingSource === "file" ? "file" : "port",
     sendRawDataExamples: flag("BBRELAY_SEND_RAW_DATA_EXAMPLES", true),
     initializePortResources: flag("BBRELAY_INITIALIZE_PORT_RESOURCES", true),
+    pollIntervalSeconds: wholeNumber("BBRELAY_PORT_POLL_INTERVAL", raw.BBRELAY_PORT_POLL_INTERVAL, 60, problem),
   };
   const interval = raw.BBRELAY_RESYNC_INTERVAL;
   const resyncIntervalMinutes = interval === undefined ? null : Number(interval);
@@ -276,6 +281,14 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     listen: raw.BBRELAY_LISTEN ?? null,
     consoleToken: raw.BBRELAY_CONSOLE_TOKEN ?? null,
   };
+}
+
+function wholeNumber(name: string, value: string | undefined, fallback: number, problem: Report): number {
+  if (value === undefined) return fallback;
+  const number = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (Number.isSafeInteger(number) && number >= 1) return number;
+  problem(name, "must be a whole number of seconds, 1 or more");
+  return fallback;
 }
 
 function booleanSetting(name: string, value: string | undefined, fallback: boolean, problem: Report): boolean {

@@ -4,6 +4,7 @@ import { isBitbucketError } from "../bitbucket/errors";
 import { CatalogUnavailableError } from "../catalog/catalog";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
+import type { Json } from "../mapping/engine";
 import type { ItemResult, MappedEntity } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { EntityWriter, WriteOutcome } from "./entity-writer";
@@ -38,6 +39,8 @@ export interface KindRunOptions {
   listingConcurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: KindProgress) => void;
+  /** Each listed page of raw items, enriched, before mapping. */
+  onItems?: (kind: Kind, items: readonly Json[]) => void;
 }
 
 export interface KindOutcome {
@@ -80,6 +83,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
     })) {
       if (options.signal?.aborted === true) break;
       summary.listed += page.length;
+      options.onItems?.(mapper.kind, page);
       for (const item of page) {
         const result = await mapper.mapItem(item);
         mappingErrors += countMapping(summary, result, options.tally);

@@ -13,7 +13,7 @@ import { checkMappingFit } from "./mapping-fit";
 import { OutcomeTally } from "./outcome-tally";
 import { reconcile, type SnapshotOutcome, takeSnapshot } from "./reconcile";
 import { type ReconcileScope, reconcileScope } from "./reconcile-scope";
-import { emptyKind, type KindOutcome, type KindProgress, resyncKind } from "./resync-kind";
+import { emptyKind, type KindOutcome, type KindProgress, type KindRunOptions, resyncKind } from "./resync-kind";
 import type { KindSummary, ReconcileSummary, ResyncStatus, ResyncSummary } from "./resync-summary";
 
 export type { KindProgress } from "./resync-kind";
@@ -43,6 +43,8 @@ export interface ResyncOptions {
   /** Repositories (or projects) listed at once. */
   listingConcurrency?: number;
   onProgress?: (progress: KindProgress) => void;
+  /** Each listed page of raw items, enriched, before mapping (the raw data examples Port's mapping editor shows). */
+  onItems?: KindRunOptions["onItems"];
 }
 
 /** What the phases of one run share. */
@@ -165,6 +167,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         ...(options.listingConcurrency === undefined ? {} : { listingConcurrency: options.listingConcurrency }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        ...(options.onItems === undefined ? {} : { onItems: options.onItems }),
       }),
     );
   }

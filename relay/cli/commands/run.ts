@@ -9,6 +9,7 @@ import { LiveAgent } from "../../live/live-agent";
 import { messageOf } from "../../log/message-of";
 import { CountingJqEngine } from "../../metrics/counting-engine";
 import { RelayMetrics } from "../../metrics/relay-metrics";
+import { integrationLoop } from "../../port-integration/integration-loop";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag } from "../common-options";
 import { CommandFailed, UsageError } from "../errors";
@@ -92,13 +93,25 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       const edge = new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken });
       const syncWebhooks =
         context.values["no-webhooks"] === true || relay.webhookSecret === null ? null : webhookSync(agent, context);
-      const live = new LiveAgent({
+      let live: LiveAgent | null = null;
+      const loop = integrationLoop({
+        agent,
+        env: context.env,
+        log: context.log,
+        requestResync: async (reason) => {
+          const answer = await edge.requestResync();
+          context.log.info({ reason, coalesced: answer.coalesced }, "Asked the edge for a resync");
+        },
+        useMapping: (mapping) => live?.useMapping(mapping),
+      });
+      live = new LiveAgent({
         agent,
         edge,
         logger: context.log,
         drain: { concurrency, visibilityMs, observer: monitor.drain },
         onResync: (summary) => monitor.resyncFinished(summary),
         ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
+        ...loop.liveHooks,
       });
       if (address.kind === "listen") {
         consoleServer = await startAgentConsole({
@@ -122,6 +135,8 @@ Port credentials or a local catalog (CATALOG_PATH).`,
           concurrency,
           webhooks: syncWebhooks !== null,
           console: consoleServer?.url ?? "off",
+          mapping: agent.mappingSource,
+          resyncIntervalMinutes: loop.scheduled.schedule.intervalMinutes,
         },
         "Agent started",
       );
@@ -134,7 +149,11 @@ Port credentials or a local catalog (CATALOG_PATH).`,
           (error: unknown) => context.log.warn({ error: messageOf(error) }, "Could not ask for a first resync"),
         );
       }
-      const stopping = () => void live.stop();
+      loop.start();
+      const stopping = () => {
+        loop.stop();
+        void live.stop();
+      };
       context.signal.addEventListener("abort", stopping, { once: true });
       // A signal that arrived while the agent was starting: stop as soon as the loop starts.
       if (context.signal.aborted) stopping();
@@ -144,6 +163,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         if (error instanceof EdgeError) throw new CommandFailed(`the edge refused the agent: ${error.message}`);
         throw error;
       } finally {
+        loop.stop();
         context.signal.removeEventListener("abort", stopping);
       }
       context.log.info({ ...live.loop.stats }, "Agent stopped");

@@ -20,6 +20,8 @@ export interface FakeIntegration {
   config: Record<string, unknown>;
   changelogDestination: unknown;
   resyncState: Record<string, unknown> | null;
+  /** Port's settings for the app (`spec.appSpec.scheduledResyncInterval`, …), as Ocean reads them. */
+  spec?: unknown;
   logAttributes: { ingestId: string; ingestUrl: string };
   createdAt: string;
   updatedAt: string;
@@ -168,6 +170,11 @@ export class FakePortIntegrations {
     if (s.length === 1) {
       if (method === "GET") return integration === undefined ? missing() : this.#answer(integration);
       if (method === "PATCH") return integration === undefined ? missing() : this.#patch(integration, request);
+      if (method === "DELETE") {
+        if (integration === undefined) return missing();
+        this.#integrations.delete(id);
+        return { status: 200, body: { ok: true } };
+      }
       return null;
     }
     if (integration === undefined) return missing();
