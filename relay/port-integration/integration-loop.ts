@@ -66,7 +66,7 @@ export function integrationLoop(options: IntegrationLoopOptions): IntegrationLoo
     });
   }
   const current = session;
-  let running: Promise<void> | null = null;
+  let busy = false;
   const tick = async () => {
     await current?.poll();
     await scheduled.tick();
@@ -81,8 +81,11 @@ export function integrationLoop(options: IntegrationLoopOptions): IntegrationLoo
     start() {
       const every = options.every ?? realInterval;
       timer = every(environment.integration.pollIntervalSeconds * 1000, () => {
-        running ??= tick().finally(() => {
-          running = null;
+        // A slow Port must not stack rounds: a tick while one runs is skipped.
+        if (busy) return;
+        busy = true;
+        void tick().finally(() => {
+          busy = false;
         });
       });
     },
