@@ -20,12 +20,12 @@ const { outputFiles } = await build({
 mkdirSync(`${root}.tmp/start`, { recursive: true });
 writeFileSync(`${outfile}.${process.pid}`, outputFiles[0].contents);
 renameSync(`${outfile}.${process.pid}`, outfile);
-const { main } = await import(outfile);
+const { main, exitCodeOf } = await import(outfile);
 process.chdir(root);
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
-  // A usage or configuration error (the agent's own ConfigError among them) exits 2, anything else 1.
-  process.exitCode = typeof error?.exitCode === "number" ? error.exitCode : 1;
+  // A usage or configuration error exits 2, anything else 1: the agent's CLI decides (relay/cli/errors.ts).
+  process.exitCode = exitCodeOf(error) ?? 1;
 }

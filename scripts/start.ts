@@ -6,6 +6,9 @@ import { startEdgeFor } from "./start-edge";
 import { parseStartOptions, START_USAGE } from "./start-options";
 import { startPipeline } from "./start-pipeline";
 
+/** For start.mjs: a usage or configuration error exits 2, as the agent's CLI decides. */
+export { exitCodeOf } from "../relay/cli/errors";
+
 /**
  * `npm start` (run by scripts/start.mjs from the repository root): the whole pipeline on this machine, or the edge
  * alone with `--edge-only`; `npm start -- --help` lists the options. Runs until SIGINT/SIGTERM, then stops

@@ -205,7 +205,7 @@ function loadBlueprints(environment: AgentEnvironment, builtInMapping: boolean):
     return builtInMapping ? parseBlueprints(DEFAULT_BLUEPRINTS, "the built-in blueprints") : null;
   } catch (error) {
     if (error instanceof BlueprintsInvalidError)
-      throw new ConfigError(error.problems, `BBRELAY_BLUEPRINTS (${error.source})`);
+      throw new ConfigError("blueprints", error.problems, `BBRELAY_BLUEPRINTS (${error.source})`);
     throw error;
   }
 }

@@ -12,6 +12,7 @@ export function webhookInstallerOf(agent: AgentContext, signal: AbortSignal): We
   const relay = requireRelay(agent.environment);
   if (relay.webhookSecret === null) {
     throw new ConfigError(
+      "environment",
       [
         "RELAY_WEBHOOK_SECRET: is not set: the webhooks must carry the tenant's webhook secret (the edge's WEBHOOK_SECRET, or the tenant's current secret in RELAY_TENANTS)",
       ],

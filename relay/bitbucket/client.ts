@@ -107,6 +107,7 @@ export class BitbucketClient {
     const parsed = BitbucketClientConfig.safeParse(config);
     if (!parsed.success) {
       throw new ConfigError(
+        "bitbucket-connection",
         parsed.error.issues.map((issue) => `bitbucket.${issue.path.join(".")}: ${issue.message}`),
         "Bitbucket connection",
       );

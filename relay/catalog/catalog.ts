@@ -173,23 +173,3 @@ export interface Catalog {
   check(options: CheckOptions): Promise<CatalogCheck[]>;
   close(): Promise<void>;
 }
-
-/** Why the whole catalog failed (not one entity): see the module comment. */
-export type CatalogUnavailableReason =
-  | "credentials"
-  | "unreachable"
-  | "server_error"
-  | "unexpected_response"
-  | "aborted"
-  | "storage";
-
-export class CatalogUnavailableError extends Error {
-  override readonly name = "CatalogUnavailableError";
-  constructor(
-    readonly reason: CatalogUnavailableReason,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}

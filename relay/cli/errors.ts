@@ -22,10 +22,13 @@ export class CommandFailed extends Error {
   readonly exitCode = 1;
 }
 
+/**
+ * @returns the exit code of an expected failure (its message is the whole report), or null for a bug: 2 for a usage
+ * or configuration error, 1 for a command that failed
+ */
 export function exitCodeOf(error: unknown): number | null {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof CommandFailed) {
-    return error.exitCode;
-  }
+  if (error instanceof UsageError || error instanceof CommandFailed) return error.exitCode;
+  if (error instanceof ConfigError) return 2;
   if (error instanceof ScopeModeError) return 1;
   // A credential Port refuses for integrations is configuration (exit 2); Port unreachable or failing is exit 1.
   if (error instanceof PortIntegrationError) return error.reason === "forbidden" ? 2 : 1;

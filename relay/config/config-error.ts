@@ -1,11 +1,14 @@
+/** What is misconfigured: the part of the configuration the problems belong to. */
+export type ConfigErrorKind = "environment" | "mapping" | "blueprints" | "webhook-target" | "bitbucket-connection";
+
 /**
  * Configuration problems, all of them at once, each with its dot-path: thrown by the loaders of the environment,
- * the mapping and the blueprints. The CLI maps it to exit 2 (relay/cli/errors.ts); nothing here knows of the CLI.
+ * the mapping and the blueprints. Nothing here knows of the CLI, which maps it to exit 2 (relay/cli/errors.ts).
  */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  readonly exitCode = 2;
   constructor(
+    readonly kind: ConfigErrorKind,
     readonly problems: readonly string[],
     source = "configuration",
   ) {

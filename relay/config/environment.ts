@@ -262,7 +262,7 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("BITBUCKET_URL", MISSING_BITBUCKET_URL);
   }
 
-  if (problems.length > 0) throw new ConfigError(problems, "the environment");
+  if (problems.length > 0) throw new ConfigError("environment", problems, "the environment");
   return {
     bitbucket,
     relay,
@@ -346,7 +346,7 @@ export function defaultInstallationId(bitbucketUrl: string | null): string {
  */
 export function requireBitbucket(environment: AgentEnvironment): BitbucketSettings {
   if (environment.bitbucket !== null) return environment.bitbucket;
-  throw new ConfigError([`BITBUCKET_URL: ${MISSING_BITBUCKET_URL}`], "the environment");
+  throw new ConfigError("environment", [`BITBUCKET_URL: ${MISSING_BITBUCKET_URL}`], "the environment");
 }
 
 /**
@@ -355,7 +355,7 @@ export function requireBitbucket(environment: AgentEnvironment): BitbucketSettin
  */
 export function requireRelay(environment: AgentEnvironment): RelaySettings {
   if (environment.relay !== null) return environment.relay;
-  throw new ConfigError([`RELAY_URL: ${MISSING_RELAY_URL} and RELAY_AGENT_TOKEN`], "the environment");
+  throw new ConfigError("environment", [`RELAY_URL: ${MISSING_RELAY_URL} and RELAY_AGENT_TOKEN`], "the environment");
 }
 
 const MISSING_BITBUCKET_URL =

@@ -65,7 +65,7 @@ export async function loadMapping(options: LoadMappingOptions): Promise<LoadedMa
           : code === "EISDIR"
             ? "it is a directory"
             : code || "unreadable";
-    throw new ConfigError([`cannot be read (${reason}); check --config or BBRELAY_CONFIG`], origin);
+    throw new ConfigError("mapping", [`cannot be read (${reason}); check --config or BBRELAY_CONFIG`], origin);
   }
   return loadMappingText(text, origin, options);
 }
@@ -77,7 +77,7 @@ export async function loadMappingText(
   options: Omit<LoadMappingOptions, "source" | "readText">,
 ): Promise<LoadedMapping> {
   const document = readYamlDocument(text);
-  if (document.kind === "invalid") throw new ConfigError(document.problems, origin);
+  if (document.kind === "invalid") throw new ConfigError("mapping", document.problems, origin);
 
   const parsed = parseMappingConfig(document.value);
   const resources =
@@ -92,7 +92,7 @@ export async function loadMappingText(
     else problems.push(...compiled.problems);
   }
   if (problems.length > 0 || parsed.kind === "invalid")
-    throw new ConfigError(inFileOrder(problems, document.lineOf), origin);
+    throw new ConfigError("mapping", inFileOrder(problems, document.lineOf), origin);
   return { config: parsed.config, mappers, origin };
 }
 

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isEdgeErrorCode } from "../../shared/protocol/edge-error-code";
 import {
   type AckRequestInput,
   AckResponse,
@@ -15,12 +16,12 @@ import {
   RedriveResponse,
   ResyncRequestResponse,
 } from "../../shared/protocol/schema";
-import { isRetryable, retryabilityOfStatus } from "../http/retry";
+import { EdgeError } from "./edge-error";
 
 /**
  * The agent's side of the edge protocol (`/agent/v1/{tenant}/...`): plain HTTPS calls out of the firewall, every
- * response validated with the shared schemas. Transport failures and 5xx are surfaced as `EdgeError` with
- * `retryable: true` so the drain loop can back off and reconnect; the token never appears in an error.
+ * response validated with the shared schemas. Failures are `EdgeError`s (./edge-error.ts) whose retryability
+ * tells the drain loop to back off and reconnect (no answer, 429, 5xx) or to stop; the token never appears in one.
  */
 
 export interface EdgeClientOptions {
@@ -31,18 +32,6 @@ export interface EdgeClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout on top of a long-poll's own wait. */
   timeoutMs?: number;
-}
-
-export class EdgeError extends Error {
-  override readonly name = "EdgeError";
-  constructor(
-    message: string,
-    readonly status: number | null,
-    readonly code: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
 }
 
 export class EdgeClient {
@@ -115,9 +104,9 @@ export class EdgeClient {
         signal: combined,
       });
     } catch (error) {
-      if (signal?.aborted === true) throw new EdgeError(`${where}: cancelled`, null, "cancelled", false);
+      if (signal?.aborted === true) throw new EdgeError(null, "cancelled", `${where}: cancelled`);
       const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : describeNetworkError(error);
-      throw new EdgeError(`${where}: edge unreachable (${reason})`, null, "unreachable", true);
+      throw new EdgeError(null, "unreachable", `${where}: edge unreachable (${reason})`);
     }
     const text = await response.text();
     if (!response.ok) {
@@ -131,22 +120,16 @@ export class EdgeClient {
           : response.status === 404
             ? " (check RELAY_TENANT and RELAY_URL)"
             : "";
-      const retryable = isRetryable(retryabilityOfStatus(response.status));
-      throw new EdgeError(
-        `${where}: ${detail}${hint}`,
-        response.status,
-        envelope.success ? envelope.data.error.code : "http",
-        retryable,
-      );
+      const code = envelope.success ? envelope.data.error.code : "http_error";
+      throw new EdgeError(response.status, isEdgeErrorCode(code) ? code : "http_error", `${where}: ${detail}${hint}`);
     }
     const parsed = schema.safeParse(safeJson(text));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new EdgeError(
-        `${where}: the edge answered in an unexpected shape (${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}); are the agent and the edge the same version?`,
         response.status,
-        "invalid-response",
-        false,
+        "invalid_response",
+        `${where}: the edge answered in an unexpected shape (${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}); are the agent and the edge the same version?`,
       );
     }
     return parsed.data;

@@ -1,5 +1,6 @@
 import type { AckResponse, LeasedMessage } from "../../shared/protocol/schema";
-import { type EdgeClient, EdgeError } from "../edge/edge-client";
+import type { EdgeClient } from "../edge/edge-client";
+import { EdgeError } from "../edge/edge-error";
 import type { BackoffPolicy } from "../http/backoff";
 import { systemClock } from "../http/clock";
 import { type Retryability, withRetries } from "../http/retry";
@@ -353,6 +354,5 @@ export class DrainLoop {
 
 /** An edge error says whether waiting helps; anything else (a dropped connection in a test's edge) may pass later. */
 function edgeRetryability(error: unknown): Retryability {
-  if (error instanceof EdgeError) return error.retryable ? "transient" : "final";
-  return "transient";
+  return error instanceof EdgeError ? error.retryability : "transient";
 }

@@ -4,7 +4,7 @@ import { routeEvent } from "../../shared/events/routing";
 import type { LeasedMessage } from "../../shared/protocol/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
-import { CatalogUnavailableError } from "../catalog/catalog";
+import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
@@ -194,10 +194,10 @@ function failureOutcome(error: unknown, attempts: number): MessageOutcome {
     return { action: "retry", delayMs: retryDelayMs(attempts, slow ? 60_000 : 5_000), reason: `Bitbucket: ${message}` };
   }
   if (error instanceof CatalogUnavailableError) {
-    if (error.reason === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+    if (error.kind === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
     return {
       action: "retry",
-      delayMs: retryDelayMs(attempts, error.reason === "credentials" ? 60_000 : 5_000),
+      delayMs: retryDelayMs(attempts, error.kind === "credentials" ? 60_000 : 5_000),
       reason: `catalog: ${message}`,
     };
   }

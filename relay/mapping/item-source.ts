@@ -14,9 +14,15 @@ export interface ItemSource {
   items(mapper: ResourceMapper, signal: AbortSignal): AsyncIterable<Json>;
 }
 
-/** The input cannot be used; the message says why (the command reports it as a usage error). */
+/** The input cannot be used: it cannot be read, or it is not JSON; the message says why (the CLI: a usage error). */
 export class ItemSourceError extends Error {
   override readonly name = "ItemSourceError";
+  constructor(
+    readonly kind: "unreadable" | "not-json",
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -36,6 +42,7 @@ export function fileItemSource(
     } catch (error) {
       const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
       throw new ItemSourceError(
+        "unreadable",
         `cannot read --input ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code || "unreadable"}`,
       );
     }
@@ -43,7 +50,7 @@ export function fileItemSource(
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new ItemSourceError(`--input ${path} is not JSON: ${messageOf(error)}`);
+      throw new ItemSourceError("not-json", `--input ${path} is not JSON: ${messageOf(error)}`);
     }
     return Array.isArray(value) ? value : [value];
   };

@@ -30,6 +30,7 @@ export function parseWebhookTarget(input: WebhookTargetInput): WebhookTarget {
   const parsed = WebhookTarget.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
+    "webhook-target",
     parsed.error.issues.map((issue) => `webhook.${issue.path.join(".")}: ${issue.message}`),
     "the webhook settings",
   );

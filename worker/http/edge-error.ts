@@ -1,20 +1,22 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { EdgeErrorCode } from "../../shared/protocol/edge-error-code";
 import type { ErrorEnvelope } from "../../shared/protocol/schema";
 import { logEvent } from "../log";
 
 /**
  * Every expected failure of a request: a status, a stable machine code and a message that says what was wrong
- * and how to fix it (never a secret). Thrown from anywhere in a handler; {@link renderError} turns it into the
+ * and how to fix it (never a secret). The agent's edge client throws the same shape (relay/edge/edge-error.ts):
+ * status, code, message. Thrown from anywhere in a handler; {@link renderError} turns it into the
  * one error envelope, `{ "error": { "code", "message" } }`.
  */
 export class EdgeError extends HTTPException {
-  readonly code: string;
+  readonly code: EdgeErrorCode;
 
   constructor(
     status: ContentfulStatusCode,
-    code: string,
+    code: EdgeErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
@@ -39,6 +41,6 @@ export function renderError(error: Error, c: Context): Response {
   return c.json(envelope("internal", "the edge failed to handle this request; see the Worker's logs"), 500);
 }
 
-export function envelope(code: string, message: string): ErrorEnvelope {
+export function envelope(code: EdgeErrorCode, message: string): ErrorEnvelope {
   return { error: { code, message } };
 }

@@ -3,22 +3,22 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { messageOf } from "../../log/message-of";
 import { parseBlueprints } from "../blueprints-file";
-import {
-  type BlueprintResult,
-  type Catalog,
-  type CatalogCheck,
-  type CatalogEntity,
-  CatalogUnavailableError,
-  type CheckOptions,
-  type DeleteOptions,
-  type DeleteResult,
-  type EntityKey,
-  type ListOwnedOptions,
-  type OwnedEntity,
-  type StoredEntity,
-  type UpsertOptions,
-  type UpsertResult,
+import type {
+  BlueprintResult,
+  Catalog,
+  CatalogCheck,
+  CatalogEntity,
+  CheckOptions,
+  DeleteOptions,
+  DeleteResult,
+  EntityKey,
+  ListOwnedOptions,
+  OwnedEntity,
+  StoredEntity,
+  UpsertOptions,
+  UpsertResult,
 } from "../catalog";
+import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
 import { planDelete } from "../port-rules/plan-delete";

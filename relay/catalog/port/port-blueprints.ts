@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { messageOf } from "../../log/message-of";
-import { type BlueprintResult, type CatalogCheck, CatalogUnavailableError, type CheckOptions } from "../catalog";
+import type { BlueprintResult, CatalogCheck, CheckOptions } from "../catalog";
+import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import { Blueprint } from "../port-rules/blueprint";
 import { entityErrorOf } from "./port-entity-error";
 import type { PortHttp } from "./port-http";
@@ -104,7 +105,7 @@ export async function checkPort(http: PortHttp, location: string, options: Check
     checks.push({ check: "reachable", ok: true, message: `Port API ${location} answers` });
     checks.push({ check: "credentials", ok: true, message: "Port accepted the client credentials" });
   } catch (error) {
-    if (error instanceof CatalogUnavailableError && error.reason === "credentials") {
+    if (error instanceof CatalogUnavailableError && error.kind === "credentials") {
       checks.push({ check: "reachable", ok: true, message: `Port API ${location} answers` });
       checks.push({
         check: "credentials",

@@ -2,22 +2,22 @@ import { mapLimited } from "../../concurrency/map-limited";
 import { systemClock } from "../../http/clock";
 import type { AttemptReport } from "../../http/retry";
 import type { Logger } from "../../log/logger";
-import {
-  type BlueprintResult,
-  type Catalog,
-  type CatalogCheck,
-  type CatalogEntity,
-  CatalogUnavailableError,
-  type CheckOptions,
-  type DeleteOptions,
-  type DeleteResult,
-  type EntityKey,
-  type ListOwnedOptions,
-  type OwnedEntity,
-  type StoredEntity,
-  type UpsertOptions,
-  type UpsertResult,
+import type {
+  BlueprintResult,
+  Catalog,
+  CatalogCheck,
+  CatalogEntity,
+  CheckOptions,
+  DeleteOptions,
+  DeleteResult,
+  EntityKey,
+  ListOwnedOptions,
+  OwnedEntity,
+  StoredEntity,
+  UpsertOptions,
+  UpsertResult,
 } from "../catalog";
+import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
 import { entityBodyProblems } from "../port-rules/entity-body";

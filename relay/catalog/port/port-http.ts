@@ -2,7 +2,7 @@ import { HostCircuit, unreachableCode } from "../../http/host-circuit";
 import { type AttemptReport, retryabilityOfStatus, withRetries } from "../../http/retry";
 import { serverRetryHint } from "../../http/retry-after";
 import type { Logger } from "../../log/logger";
-import { CatalogUnavailableError } from "../catalog";
+import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import { PortTokenProvider } from "./port-token";
 
 export interface PortHttpOptions {

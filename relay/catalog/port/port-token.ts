@@ -1,4 +1,4 @@
-import { CatalogUnavailableError } from "../catalog";
+import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import type { PortResponse } from "./port-http";
 import { AccessTokenResponse, PortErrorBody } from "./port-schema";
 

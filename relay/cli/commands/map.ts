@@ -99,6 +99,7 @@ Examples:
       const mappers = mappersOfKind(mapping, kind);
       if (mappers.length === 0) {
         throw new ConfigError(
+          "mapping",
           [
             `resources: has no resource of kind ${kind}; the kinds it maps: ${[...new Set(mapping.mappers.map((mapper) => mapper.kind))].join(", ")}`,
           ],

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CatalogEntity, CatalogUnavailableError } from "../../../relay/catalog/catalog";
+import type { CatalogEntity } from "../../../relay/catalog/catalog";
+import { CatalogUnavailableError } from "../../../relay/catalog/catalog-unavailable-error";
 import { PortCatalog } from "../../../relay/catalog/port/port-catalog";
 import { Logger } from "../../../relay/log/logger";
 import {
@@ -96,7 +97,7 @@ describe("Port client: authentication", () => {
 
     expect(error).toBeInstanceOf(CatalogUnavailableError);
     expect(error).toMatchObject({
-      reason: "credentials",
+      kind: "credentials",
       message: expect.stringContaining("PORT_CLIENT_ID and PORT_CLIENT_SECRET"),
     });
     expect(error instanceof Error ? error.message : "").not.toContain("wrong-secret-value-1234");
@@ -277,7 +278,7 @@ describe("Port client: rate limits and server errors", () => {
 
     expect(error).toMatchObject({
       name: "CatalogUnavailableError",
-      reason: "server_error",
+      kind: "server_error",
       message: expect.stringContaining("HTTP 503"),
     });
     expect(fake.requestsTo("POST", "/entities/bulk")).toHaveLength(3);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { exitCodeOf } from "../../../relay/cli/errors";
 import { ConfigError } from "../../../relay/config/config-error";
 import { loadMapping, loadMappingText, mappingSourceOf } from "../../../relay/config/mapping-loader";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
@@ -126,8 +127,10 @@ resources:
     );
 
     expect(error).toBeInstanceOf(ConfigError);
+    // The CLI maps it to exit 2 (a configuration error); the error itself knows nothing of exit codes.
+    expect(exitCodeOf(error)).toBe(2);
     expect(error).toMatchObject({
-      exitCode: 2,
+      kind: "mapping",
       message:
         "the mapping file m.yaml has 1 problem:\n  - resources: is empty: list at least one resource (an empty list would make a resync delete everything) (line 1)",
     });

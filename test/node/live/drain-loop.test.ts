@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EdgeError } from "../../../relay/edge/edge-client";
+import { EdgeError } from "../../../relay/edge/edge-error";
 import { type DrainEdge, DrainLoop } from "../../../relay/live/drain-loop";
 import type { MessageHandler, MessageOutcome } from "../../../relay/live/message-outcome";
 import type { AckRequestInput, ExtendRequest, LeasedMessage, LeaseRequestInput } from "../../../shared/protocol/schema";
@@ -40,7 +40,7 @@ class MemoryEdge implements DrainEdge {
     if (this.fatal !== null) throw this.fatal;
     if (this.failLeases > 0) {
       this.failLeases--;
-      throw new EdgeError("POST /lease: edge unreachable (ECONNREFUSED)", null, "unreachable", true);
+      throw new EdgeError(null, "unreachable", "POST /lease: edge unreachable (ECONNREFUSED)");
     }
     const messages = this.queue.splice(0, request.max ?? 10);
     if (messages.length === 0) {
@@ -55,7 +55,7 @@ class MemoryEdge implements DrainEdge {
         const timer = setTimeout(done, 20);
         signal?.addEventListener("abort", done);
       });
-      if (signal?.aborted === true) throw new EdgeError("POST /lease: cancelled", null, "cancelled", false);
+      if (signal?.aborted === true) throw new EdgeError(null, "cancelled", "POST /lease: cancelled");
     }
     return { messages, backlog: this.queue.length };
   }
@@ -285,7 +285,7 @@ describe("the drain loop", () => {
 
   it("stops on an error waiting cannot fix (a rejected token), rejecting start()", async () => {
     const edge = new MemoryEdge();
-    edge.fatal = new EdgeError("POST /lease: unauthorized", 401, "unauthorized", false);
+    edge.fatal = new EdgeError(401, "unauthorized", "POST /lease: unauthorized");
     const loop = loopOf(
       edge,
       handlerOf(async () => ({ action: "ack" })),
