@@ -3,7 +3,7 @@
  * the top is a bug: it is reported with its stack and exits 1.
  */
 
-import { CatalogUnavailableError } from "../catalog/catalog";
+import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import { ConfigError } from "../config/config-error";
 import { PortIntegrationError } from "../port-integration/integration-errors";
 import { ScopeModeError } from "../webhooks/scope-mode-error";

@@ -20,10 +20,10 @@ export async function configObjectOf(source: MappingSource): Promise<Record<stri
   const origin = source.kind === "default" ? "the built-in mapping" : `the mapping file ${source.path}`;
   const text = source.kind === "default" ? DEFAULT_MAPPING_YAML : await readFile(source.path, "utf8");
   const document = readYamlDocument(text);
-  if (document.kind === "invalid") throw new ConfigError(document.problems, origin);
+  if (document.kind === "invalid") throw new ConfigError("mapping", document.problems, origin);
   const value = document.value;
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new ConfigError(["must be a mapping with resources[]"], origin);
+    throw new ConfigError("mapping", ["must be a mapping with resources[]"], origin);
   return Object.fromEntries(Object.entries(value));
 }
 

@@ -107,6 +107,7 @@ export async function openIntegration(
         .catch(() => undefined);
     }
     throw new ConfigError(
+      "mapping",
       [
         ...loaded.problems,
         "fix it in Port's data-source editor, or set BBRELAY_MAPPING_SOURCE=file to use a local file",

@@ -1,7 +1,7 @@
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
-import { CatalogUnavailableError } from "../catalog/catalog";
+import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
