@@ -19,9 +19,10 @@ export function resolveListenAddress(
 ): ListenAddress {
   const setting = flag === undefined ? (agent.environment.listen === null ? null : "BBRELAY_LISTEN") : "--listen";
   const parsed = parseListenAddress(flag ?? agent.environment.listen ?? DEFAULT_LISTEN);
-  if (parsed.kind === "invalid") throw new ConfigError([`${setting ?? "the listen address"}: ${parsed.problem}`]);
+  if (parsed.kind === "invalid")
+    throw new ConfigError("environment", [`${setting ?? "the listen address"}: ${parsed.problem}`]);
   if (parsed.kind === "listen" && !parsed.loopback && agent.environment.consoleToken === null)
-    throw new ConfigError([
+    throw new ConfigError("environment", [
       `${setting ?? "the listen address"}: ${parsed.host} is not a loopback address, and BBRELAY_CONSOLE_TOKEN is not set: set a long random token (the console then asks for it), or listen on 127.0.0.1`,
     ]);
   return parsed;
