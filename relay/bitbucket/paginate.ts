@@ -8,9 +8,12 @@ import { PageWire } from "./schema";
 /**
  * Bitbucket's offset paging, done the way Atlassian says (reference §2): ask for `limit` (1000), accept whatever
  * the server's silent clamp gives, and continue from `nextPageStart`, never from `start + size` (adjacent ids need
- * not be contiguous). Stops on `isLastPage`; defensively also on an empty page or a missing `nextPageStart`
- * (logged); fails on a `nextPageStart` that does not advance and past a page cap. Any failed page throws out of
- * the generator: a listing is never silently truncated (Ocean swallowed page errors, reference ocean §2.1).
+ * not be contiguous). Stops on `isLastPage` only. Every other way a listing could end early fails it, naming the
+ * page: a body that is not a page (no `values` array, no `isLastPage`), a page not marked last without a
+ * `nextPageStart`, a `nextPageStart` that does not advance, more pages than the cap. An empty page that is not
+ * the last is followed like any other (a server may filter a page down to nothing). Any failed page throws out of
+ * the generator: a listing is never silently truncated (Ocean swallowed page errors and stopped on an empty page,
+ * reference ocean §2.1).
  *
  * No concurrency permit is held here: each page is one transport request that takes and releases its own, so a
  * caller may keep hundreds of these generators suspended at `yield` while it runs nested listings.
@@ -64,12 +67,13 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     if (dropped > 0) logger.warn({ path, start, dropped, problem }, "Bitbucket items skipped: unexpected shape");
     if (items.length > 0) yield items;
     if (isLastPage) return;
-    if (values.length === 0 || nextPageStart === undefined || nextPageStart === null) {
-      logger.warn(
-        { path, start, size: values.length },
-        "Bitbucket page not marked last but gives no way on; listing stopped",
+    // A listing taken for complete when it is not would let a reconcile delete what it missed: fail instead.
+    if (nextPageStart === undefined || nextPageStart === null) {
+      throw invalid(
+        path,
+        query,
+        "the page is not the last (isLastPage: false) but gives no nextPageStart, so the rest of the listing cannot be read",
       );
-      return;
     }
     if (nextPageStart <= start) {
       throw invalid(path, query, `nextPageStart ${nextPageStart} does not advance past start ${start}`);

@@ -23,7 +23,14 @@ export async function* mergePages<T>(
   >();
   let nextSlot = 0;
 
-  const pull = (slot: number, iterator: AsyncIterator<T[]>) => iterator.next().then((step) => ({ slot, step }));
+  const pull = (slot: number, iterator: AsyncIterator<T[]>) => {
+    const next = iterator.next().then((step) => ({ slot, step }));
+    // A stream's page is requested ahead, while the consumer still works on the last one: if it fails then, no
+    // race is waiting on it yet, and Node would report (or, by default, crash on) an unhandled rejection. The
+    // next race still sees the failure.
+    next.catch(() => undefined);
+    return next;
+  };
 
   const fill = async () => {
     while (!sourcesDone && active.size < limit) {

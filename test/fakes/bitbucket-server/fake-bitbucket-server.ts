@@ -311,7 +311,11 @@ export class FakeBitbucketServer {
       settings: this.settings,
       dispatcher: this.dispatcher,
     });
-    return { ...response, headers: { ...rateHeaders, ...response.headers } };
+    const rewritten =
+      fault?.type === "rewrite" && isRecord(response.body)
+        ? { ...response, body: fault.rewrite(response.body) }
+        : response;
+    return { ...rewritten, headers: { ...rateHeaders, ...response.headers } };
   }
 
   #write(res: ServerResponse, response: FakeResponse, entry: LoggedRequest): void {
@@ -345,6 +349,10 @@ export class FakeBitbucketServer {
       res.end(JSON.stringify(response.body));
     }
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,9 +1,14 @@
 /**
  * Fault injection: answer the Nth request whose method and path match with a 500 (Bitbucket's envelope), a
- * custom status, or never (a hang: the socket stays open until the client gives up or the server stops).
+ * custom status, never (a hang: the socket stays open until the client gives up or the server stops), or with the
+ * real answer altered (`rewrite`: what a buggy server, plugin or proxy does to a page, such as losing its
+ * `nextPageStart`, repeating a `start`, or replacing `values`; the function gets the JSON body the route gave).
  */
 
-export type FaultAction = { type: "status"; status: number; message?: string } | { type: "hang" };
+export type FaultAction =
+  | { type: "status"; status: number; message?: string }
+  | { type: "hang" }
+  | { type: "rewrite"; rewrite: (body: Record<string, unknown>) => unknown };
 
 export interface FaultRule {
   /** Matched against the path after the context path, e.g. `/rest/api/1.0/projects/P1/repos`. */
