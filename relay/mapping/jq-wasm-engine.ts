@@ -59,7 +59,12 @@ class JqWasmProgram implements JqProgram {
     if (output === "") return { kind: "empty" };
     const newline = output.indexOf("\n");
     const firstLine = newline < 0 ? output : output.slice(0, newline);
-    return { kind: "value", value: JSON.parse(firstLine) as Json };
+    try {
+      return { kind: "value", value: JSON.parse(firstLine) as Json };
+    } catch {
+      // jq prints what lies deeper than 256 levels as `<skipped: too deep>`, which is not JSON.
+      return { kind: "error", message: "the value is nested deeper than jq prints (256 levels)" };
+    }
   }
 }
 

@@ -108,7 +108,10 @@ function line(f: Figure, base: Figure | null): string {
 function compiledLeaves(leaves: string[]): CompiledProgram[] {
   return leaves.map((leaf) => {
     const result = compileJq(leaf);
-    if (result.kind !== "ok") throw new Error(`leaf served by jq-wasm, not compiled: ${leaf} (${result.reason})`);
+    if (result.kind !== "ok") {
+      const reason = result.kind === "error" ? result.message : result.reason;
+      throw new Error(`leaf served by jq-wasm, not compiled: ${leaf} (${reason})`);
+    }
     return result.program;
   });
 }

@@ -7,7 +7,7 @@ import { parseJq } from "./parser";
 import { cString } from "./runtime/access";
 import { DeferToReference, JqRuntimeError } from "./runtime/signals";
 import { dump } from "./runtime/text";
-import { Unsupported } from "./unsupported";
+import { JqCompileError, Unsupported } from "./unsupported";
 
 /** The outcome of a compiled run: jq's outcome, or "this input needs jq-wasm" (never silently wrong). */
 export type CompiledOutcome = JqOutcome | { kind: "defer"; reason: string };
@@ -19,7 +19,11 @@ export interface CompileJqOptions {
   builtinOverrides?: Readonly<Record<string, Builtin>>;
 }
 
-export type CompileJqResult = { kind: "ok"; program: CompiledProgram } | { kind: "unsupported"; reason: string };
+export type CompileJqResult =
+  | { kind: "ok"; program: CompiledProgram }
+  | { kind: "unsupported"; reason: string }
+  /** jq refuses the expression at compile time; the message is jq's, as the jq-wasm engine reports it. */
+  | { kind: "error"; message: string };
 
 /**
  * Parses and compiles jq source for the compiled engine.
@@ -31,6 +35,7 @@ export function compileJq(source: string, options: CompileJqOptions = {}): Compi
     ast = parseJq(source);
   } catch (error) {
     if (error instanceof Unsupported) return { kind: "unsupported", reason: error.message };
+    if (error instanceof JqCompileError) return { kind: "error", message: error.message };
     throw error;
   }
   const clock = { last: 0 };

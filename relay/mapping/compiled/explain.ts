@@ -16,5 +16,6 @@ export function explainJq(source: string): Explanation {
     const clock = result.program.usesNow ? " (uses now: shadow runs give jq-wasm the same instant)" : "";
     return { engine: "compiled", reason: `every construct is in the compiled subset${clock}` };
   }
+  if (result.kind === "error") return { engine: "jq-wasm", reason: `jq refuses it: ${result.message}` };
   return { engine: "jq-wasm", reason: result.reason };
 }

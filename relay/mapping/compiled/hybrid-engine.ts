@@ -95,7 +95,8 @@ export class HybridJqEngine implements JqEngine {
       ...(this.#options.now === undefined ? {} : { now: this.#options.now }),
       ...(this.#options.builtinOverrides === undefined ? {} : { builtinOverrides: this.#options.builtinOverrides }),
     });
-    if (compiled.kind === "unsupported") {
+    // jq-wasm compiled it, so a compile error here would be the compiled engine's mistake: jq-wasm serves it.
+    if (compiled.kind !== "ok") {
       this.#stats.referencePrograms++;
       return checked;
     }

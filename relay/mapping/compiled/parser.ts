@@ -2,7 +2,7 @@ import type { BinaryOp, FormatName, Node, ObjectEntry, StringPart } from "./ast"
 import { Lexer } from "./lexer";
 import { describe, fieldOf, formatName, numberLiteral, optional } from "./parse-helpers";
 import { parsePattern } from "./parse-patterns";
-import { Unsupported } from "./unsupported";
+import { JqCompileError, Unsupported } from "./unsupported";
 
 const COMPARISONS: ReadonlySet<string> = new Set(["==", "!=", "<", "<=", ">", ">="]);
 const ASSIGNMENTS: ReadonlySet<string> = new Set(["=", "|=", "+=", "-=", "*=", "/=", "%=", "//="]);
@@ -14,15 +14,61 @@ const ASSIGNMENTS: ReadonlySet<string> = new Set(["=", "|=", "+=", "-=", "*=", "
  *
  * @throws Unsupported
  */
+/**
+ * @throws Unsupported when the expression is outside the compiled subset
+ * @throws JqCompileError when jq refuses it at compile time (after the whole expression parsed, as jq reports
+ *   every such error at once)
+ */
 export function parseJq(source: string): Node {
   const parser = new Parser(new Lexer(source));
   const node = parser.pipe();
   parser.expectEof();
+  if (parser.compileErrors.length > 0) throw new JqCompileError(parser.compileErrors.join(" "));
   return node;
 }
 
+/** Node kinds that read nothing (no input, variable or function): jq may fold such a key into a constant. */
+const CONSTANT_KINDS = new Set(["literal", "binary", "neg", "array", "object", "pair", "string", "text"]);
+
+function readsNothing(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(readsNothing);
+  if (typeof node !== "object" || node === null) return true;
+  if ("kind" in node && typeof node.kind === "string" && !CONSTANT_KINDS.has(node.kind)) return false;
+  return Object.values(node).every(readsNothing);
+}
+
 class Parser {
+  /** jq's compile errors found so far (see parseJq). */
+  readonly compileErrors: string[] = [];
+
   constructor(readonly lexer: Lexer) {}
+
+  /**
+   * jq refuses, at compile time, an object key in parentheses that is a constant other than a string
+   * (`{(0): 1}`: "Cannot use number (0) as object key"). A key jq may have folded from an expression
+   * (`{(1 + 1): 1}`) is left to jq-wasm, as is a number whose literal text jq would print differently.
+   */
+  #checkConstantKey(key: Node, keyText: string, at: number): void {
+    let named: string | null = null;
+    if (key.kind === "literal") {
+      if (key.value === null) named = "null (null)";
+      else if (typeof key.value === "boolean") named = `boolean (${String(key.value)})`;
+      else if (typeof key.value === "number") {
+        if (!/^(?:0|[1-9]\d{0,10})$/.test(keyText)) throw new Unsupported("a numeric object key jq refuses");
+        named = `number (${keyText})`;
+      } else return;
+    } else if (key.kind === "array" && key.body === null) named = "array ([])";
+    else if (key.kind === "object" && key.entries.length === 0) named = "object ({})";
+    else if (key.kind === "string" && key.parts.every((part) => part.kind === "text")) return;
+    else if (readsNothing(key)) throw new Unsupported("a constant object key that jq folds and checks");
+    if (named === null) return;
+    const source = this.lexer.source;
+    const lineStart = source.lastIndexOf("\n", at - 1) + 1;
+    const lineEnd = source.indexOf("\n", at);
+    const line = source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd).trim();
+    const lineNumber = source.slice(0, at).split("\n").length;
+    this.compileErrors.push(`Cannot use ${named} as object key at <top-level>, line ${lineNumber}: ${line}`.trim());
+  }
 
   expectEof(): void {
     const token = this.lexer.peek();
@@ -460,8 +506,11 @@ class Parser {
     } else if (token.kind === "number") {
       throw new Unsupported("numeric object key");
     } else if (token.kind === "punct" && token.text === "(") {
+      const first = this.lexer.peek();
       key = this.pipe();
+      const close = this.lexer.peek();
       this.expectPunct(")");
+      this.#checkConstantKey(key, this.lexer.source.slice(first.at, close.at).trim(), token.at);
     } else {
       throw new Unsupported(`unexpected ${describe(token)} as an object key`);
     }

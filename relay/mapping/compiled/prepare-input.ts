@@ -2,26 +2,32 @@ import type { Json } from "../engine";
 
 // jq-wasm receives `JSON.stringify(input)` and parses it again, and the compiled engine must see what jq sees:
 // -0 is written as `0`, non-finite numbers (not JSON, but a caller could pass them) as null, and a lone surrogate
-// as `\ud800`, which jq 1.7.1 rejects with a parse error: such inputs are left to jq-wasm whole.
+// as `\ud800`, which jq 1.7.1 rejects with a parse error: such inputs are left to jq-wasm whole. So are inputs
+// nested deeper than jq's parser takes ("Exceeds depth limit for parsing": its stack holds each open array, and
+// each open object twice, 256 at most), which also keeps this walk's recursion short.
 
 /** The input cannot be given to the compiled engine: jq-wasm must run it (and report jq's parse error). */
 export const NEEDS_REFERENCE: unique symbol = Symbol("needs jq-wasm");
 
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
+/** jq's `MAX_PARSING_DEPTH`. */
+const MAX_PARSING_DEPTH = 256;
 
 /**
  * One walk over the input (a mapper calls this once per item, so it is on the hot path): `reference` when a
  * string or key holds a lone surrogate (jq-wasm must run it), `repair` when a number must be rewritten as jq would
  * read it, `ok` otherwise.
+ * @param stack how much of jq's parser stack the containers around `value` use
  */
-function inspect(value: Json): "ok" | "repair" | "reference" {
+function inspect(value: Json, stack = 0): "ok" | "repair" | "reference" {
   if (typeof value === "string") return LONE_SURROGATE.test(value) ? "reference" : "ok";
   if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0) ? "ok" : "repair";
   if (typeof value !== "object" || value === null) return "ok";
+  if (stack >= MAX_PARSING_DEPTH) return "reference";
   let verdict: "ok" | "repair" = "ok";
   if (Array.isArray(value)) {
     for (const item of value) {
-      const found = inspect(item);
+      const found = inspect(item, stack + 1);
       if (found === "reference") return found;
       if (found === "repair") verdict = found;
     }
@@ -29,7 +35,7 @@ function inspect(value: Json): "ok" | "repair" | "reference" {
   }
   for (const key of Object.keys(value)) {
     if (LONE_SURROGATE.test(key)) return "reference";
-    const found = inspect(value[key] ?? null);
+    const found = inspect(value[key] ?? null, stack + 2);
     if (found === "reference") return found;
     if (found === "repair") verdict = found;
   }

@@ -5,3 +5,11 @@
 export class Unsupported extends Error {
   override readonly name = "Unsupported";
 }
+
+/**
+ * A compile error jq itself reports (so the compiled engine refuses what jq refuses), with jq's message as the
+ * jq-wasm engine reports it: each error `at <top-level>, line N: <that line>`, joined by spaces.
+ */
+export class JqCompileError extends Error {
+  override readonly name = "JqCompileError";
+}

@@ -96,12 +96,18 @@ async function differential(
     if (/\binputs?\b|\bhalt/.test(source)) {
       // These read the next input or stop jq: they cannot be batched, and they are never compiled.
       if (result.kind === "ok") report.mismatches.push(`${source}: compiled, but reads other inputs or halts`);
-      else report.fallback.push({ source, reason: result.reason });
+      else report.fallback.push({ source, reason: result.kind === "error" ? result.message : result.reason });
       continue;
     }
     const reference = await runReference(runtime, `def now: ${NOW}; ${source}`, inputs);
     if (reference[0]?.kind === "compile-error") {
       report.compileErrors++;
+      // What jq refuses, the compiled engine must not compile (it may leave it to jq-wasm).
+      if (result.kind === "ok") report.mismatches.push(`${source}: compiled, but jq refuses it at compile time`);
+      continue;
+    }
+    if (result.kind === "error") {
+      report.mismatches.push(`${source}: the compiled engine refuses it (${result.message}), jq compiles it`);
       continue;
     }
     if (result.kind === "unsupported") {

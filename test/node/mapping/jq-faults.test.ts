@@ -153,3 +153,12 @@ describe("a mapping whose fields break jq", () => {
     }
   }, 30_000);
 });
+
+describe("a value nested deeper than jq prints", () => {
+  it("is an error outcome, not a throw", async () => {
+    expect(await firstOf("reduce range(300) as $i (0; [.])", null)).toEqual({
+      kind: "error",
+      message: "the value is nested deeper than jq prints (256 levels)",
+    });
+  });
+});

@@ -40,7 +40,49 @@ function fromJson(x: Json): Json {
   }
   // Only canonical JSON is certain to mean the same to jq (number literals, key order, escapes).
   if (JSON.stringify(parsed) !== x || /\\u[dD][89abAB]/.test(x)) throw defer("fromjson of non-canonical JSON text");
+  const tooDeep = parsingDepthExceeded(x);
+  if (tooDeep !== null) {
+    throw jqError(`Exceeds depth limit for parsing at line 1, column ${tooDeep} (while parsing '${x}')`);
+  }
   return parsed;
+}
+
+/** jq's `MAX_PARSING_DEPTH`: its parser refuses to open a container when its stack already holds this many. */
+const MAX_PARSING_DEPTH = 256;
+
+/**
+ * Where jq's parser stops with "Exceeds depth limit for parsing" in canonical JSON text (one line, no spaces).
+ * jq's parser stack holds each open array, and each open object twice while one of its values is parsed (the
+ * object and the key), so 256 nested arrays parse but 129 nested objects do not.
+ * @returns the 1-based byte column of the bracket that exceeds the limit, or null when the text parses
+ */
+function parsingDepthExceeded(text: string): number | null {
+  // Cheap exit for the usual case: a text with few brackets cannot be deep.
+  let brackets = 0;
+  for (let i = 0; i < text.length && brackets <= MAX_PARSING_DEPTH / 2; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) brackets++;
+  }
+  if (brackets <= MAX_PARSING_DEPTH / 2) return null;
+  const open: number[] = [];
+  let stack = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "[" || c === "{") {
+      if (stack >= MAX_PARSING_DEPTH) return utf8Length(text.slice(0, i)) + 1;
+      const weight = c === "[" ? 1 : 2;
+      open.push(weight);
+      stack += weight;
+    } else if (c === "]" || c === "}") stack -= open.pop() ?? 0;
+  }
+  return null;
 }
 
 function reverse(x: Json): Json {

@@ -62,16 +62,23 @@ export function slice(target: Json, from: Json, to: Json): Json {
     throw jqError("Start and end indices of an array slice must be numbers");
   }
   if (Number.isNaN(start) || Number.isNaN(end)) throw defer("a slice with NaN bounds");
-  let s = start < 0 ? start + len : start;
-  let e = end < 0 ? end + len : end;
-  if (s < 0) s = 0;
-  if (s > len) s = len;
-  if (e > len) e = len;
-  if (e < s) e = s;
-  const si = Math.trunc(s);
-  const ei = e > Math.trunc(e) ? Math.trunc(e) + 1 : Math.trunc(e);
+  // jq 1.7.1's parse_slice, step by step: the start is clamped and rounded down first, then the end is rounded up
+  // and never taken below the rounded start (`.[1.2:0]` is `.[1:1]`, empty).
+  let dstart = start < 0 ? start + len : start;
+  if (dstart < 0) dstart = 0;
+  if (dstart > len) dstart = len;
+  const si = Math.trunc(dstart);
+  let dend = end < 0 ? end + len : end;
+  if (dend < 0) dend = si;
+  let ei = dend > INT_MAX ? INT_MAX : Math.trunc(dend);
+  if (ei > len) ei = len;
+  if (ei < len && ei < dend) ei += 1;
+  if (ei < si) ei = si;
   return Array.isArray(target) ? target.slice(si, ei) : sliceCodepoints(target, si, ei);
 }
+
+/** C's INT_MAX: jq converts slice bounds to int. */
+const INT_MAX = 2_147_483_647;
 
 /** `.[array]` on an array: the start offsets where the subarray occurs. */
 function arrayIndices(target: Json[], needle: Json[]): Json {

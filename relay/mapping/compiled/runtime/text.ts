@@ -74,8 +74,17 @@ export function stringText(s: string): string {
   return `${out}"`;
 }
 
-/** `tojson`: the compact text jq prints, keys in insertion order. */
+/** jq's `MAX_PRINT_DEPTH`: a value inside more containers than this is printed as `<skipped: too deep>`. */
+const MAX_PRINT_DEPTH = 256;
+
+/** `tojson`: the compact text jq prints, keys in insertion order, cut as jq cuts it past 256 levels. */
 export function dump(value: Json): string {
+  return dumpAt(value, 0);
+}
+
+/** @param depth how many containers hold `value` */
+function dumpAt(value: Json, depth: number): string {
+  if (depth > MAX_PRINT_DEPTH) return "<skipped: too deep>";
   if (value === null) return "null";
   switch (typeof value) {
     case "boolean":
@@ -91,7 +100,7 @@ export function dump(value: Json): string {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ",";
-      out += dump(value[i] ?? null);
+      out += dumpAt(value[i] ?? null, depth + 1);
     }
     return `${out}]`;
   }
@@ -100,7 +109,7 @@ export function dump(value: Json): string {
   for (const key of Object.keys(value)) {
     if (!first) out += ",";
     first = false;
-    out += `${stringText(key)}:${dump(value[key] ?? null)}`;
+    out += `${stringText(key)}:${dumpAt(value[key] ?? null, depth + 1)}`;
   }
   return `${out}}`;
 }
