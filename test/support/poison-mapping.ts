@@ -20,17 +20,26 @@ export function poisonMappingFile(): string {
   return file;
 }
 
+export interface PullRequestRef {
+  projectKey: string;
+  repositorySlug: string;
+  pullRequestId: number;
+}
+
 /** Opens `count` poison pull requests (each its own branch) in the first repository with commits. */
-export async function openPoisonPullRequests(fake: FakeBitbucketServer, count: number): Promise<void> {
+export async function openPoisonPullRequests(fake: FakeBitbucketServer, count: number): Promise<PullRequestRef[]> {
   const repository = [...fake.state.repositories.values()].find((candidate) => candidate.branches.size > 0);
   if (repository === undefined) throw new Error("no repository with commits");
   const projectKey = fake.state.requireProject(repository.projectId).key;
+  const opened: PullRequestRef[] = [];
   for (let n = 1; n <= count; n++) {
-    await fake.mutations.openPullRequest({
+    const result = await fake.mutations.openPullRequest({
       projectKey,
       repositorySlug: repository.slug,
       title: "poison",
       fromBranch: `feature/poison-${n}`,
     });
+    opened.push({ projectKey, repositorySlug: repository.slug, pullRequestId: result.value.id });
   }
+  return opened;
 }

@@ -24,8 +24,9 @@ import type { Blueprint } from "../port-rules/blueprint";
 import { planDelete } from "../port-rules/plan-delete";
 import { planUpsert } from "../port-rules/plan-upsert";
 import { notFound } from "../port-rules/port-error";
+import { type BrowsePage, type BrowseQuery, LocalBrowser } from "./local-browse";
 import { hasLocalSchema, migrateLocalSchema } from "./local-schema";
-import { type BrowseQuery, type EntityFilter, LocalStore } from "./local-store";
+import { type EntityFilter, LocalStore } from "./local-store";
 
 export type LocalCatalogOptions =
   | {
@@ -57,6 +58,7 @@ export class LocalCatalog implements Catalog {
   readonly location: string;
   readonly #db: Database.Database;
   readonly #store: LocalStore;
+  readonly #browser: LocalBrowser;
   readonly #identity: IntegrationIdentity | null;
   readonly #clock: () => Date;
 
@@ -64,6 +66,7 @@ export class LocalCatalog implements Catalog {
     this.location = path;
     this.#db = db;
     this.#store = new LocalStore(db);
+    this.#browser = new LocalBrowser(db);
     this.#identity = identity;
     this.#clock = clock;
   }
@@ -288,12 +291,12 @@ export class LocalCatalog implements Catalog {
 
   /** Entities per blueprint (the console's catalog page). */
   blueprintCounts(): Map<string, number> {
-    return this.#store.blueprintCounts();
+    return this.#browser.blueprintCounts();
   }
 
   /** One page of entities for a person browsing: by blueprint, text, property, after a key (the console). */
-  browse(query: BrowseQuery): StoredEntity[] {
-    return this.#store.browse(query);
+  browse(query: BrowseQuery): BrowsePage {
+    return this.#browser.browse(query);
   }
 
   /** One entity, synchronously (the console renders without awaiting the catalog). */

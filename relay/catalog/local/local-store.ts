@@ -6,7 +6,7 @@ import type { EntityStoreView } from "../port-rules/entity-store-view";
 import type { RelationToClear } from "../port-rules/plan-delete";
 import type { EntityContent } from "../port-rules/validate-entity";
 
-interface EntityRow {
+export interface EntityRow {
   blueprint: string;
   identifier: string;
   title: string | null;
@@ -137,30 +137,6 @@ export class LocalStore implements EntityStoreView {
       ),
       count: db.prepare<{ blueprint: string | null }, { n: number }>(
         "SELECT count(*) AS n FROM entities WHERE :blueprint IS NULL OR blueprint = :blueprint",
-      ),
-      browse: db.prepare<
-        {
-          blueprint: string | null;
-          search: string | null;
-          path: string | null;
-          value: string | null;
-          after_bp: string;
-          after_id: string;
-          limit: number;
-        },
-        EntityRow
-      >(
-        // The search scans (LIKE with a leading %), bounded by the page: at most `limit` matches are read past the
-        // cursor, so a page costs one pass over the rows up to them, never a count of the whole catalog.
-        `SELECT * FROM entities
-         WHERE (:blueprint IS NULL OR blueprint = :blueprint)
-           AND (:search IS NULL OR identifier LIKE :search ESCAPE '\\' OR title LIKE :search ESCAPE '\\')
-           AND (:path IS NULL OR CAST(json_extract(properties, :path) AS TEXT) = :value)
-           AND (blueprint, identifier) > (:after_bp, :after_id)
-         ORDER BY blueprint, identifier LIMIT :limit`,
-      ),
-      blueprintCounts: db.prepare<[], { blueprint: string; n: number }>(
-        "SELECT blueprint, count(*) AS n FROM entities GROUP BY blueprint",
       ),
       blueprints: db.prepare<[], { definition: string }>("SELECT definition FROM blueprints ORDER BY identifier"),
       putBlueprint: db.prepare<[string, string, string, string]>(
@@ -361,37 +337,6 @@ export class LocalStore implements EntityStoreView {
   count(blueprint?: string): number {
     return this.#sql.count.get({ blueprint: blueprint ?? null })?.n ?? 0;
   }
-
-  /** Entities per blueprint, in one pass over the primary key. */
-  blueprintCounts(): Map<string, number> {
-    return new Map(this.#sql.blueprintCounts.all().map((row) => [row.blueprint, row.n]));
-  }
-
-  /** One page of a browsing query (the console): keyset after `after`, optional text search and property match. */
-  browse(query: BrowseQuery): StoredEntity[] {
-    const search = query.search === undefined ? null : `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.#sql.browse
-      .all({
-        blueprint: query.blueprint ?? null,
-        search,
-        path: query.property === undefined ? null : `$."${query.property.name.replace(/"/g, "")}"`,
-        value: query.property?.value ?? null,
-        after_bp: query.after?.blueprint ?? "",
-        after_id: query.after?.identifier ?? "",
-        limit: query.limit,
-      })
-      .map(entityOf);
-  }
-}
-
-export interface BrowseQuery {
-  blueprint?: string;
-  /** Matches identifiers and titles containing it (case-insensitive for ASCII, as SQLite's LIKE). */
-  search?: string;
-  /** A property equal to a value (compared as text: `true`, `42`, `OPEN`). */
-  property?: { name: string; value: string };
-  after?: PageCursor;
-  limit: number;
 }
 
 export interface EntityFilter {
@@ -401,7 +346,7 @@ export interface EntityFilter {
   relatedTo?: EntityKey & { relation?: string };
 }
 
-function entityOf(row: EntityRow): StoredEntity {
+export function entityOf(row: EntityRow): StoredEntity {
   // The JSON columns hold only what write() stored from checked content: parsing them again with zod on every read
   // would double the cost of an export or a search for no safety.
   return {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { StoredEntity } from "../../catalog/catalog";
+import { BROWSE_SCAN_WINDOW } from "../../catalog/local/local-browse";
 import { LocalCatalog } from "../../catalog/local/local-catalog";
 import type { Render } from "../console-app";
 import type { ConsoleSources } from "../console-sources";
@@ -110,9 +111,12 @@ function searchForm(query: ListQuery, blueprints: string[]): Html {
 }
 
 function entityListBody(catalog: LocalCatalog, query: ListQuery): Html {
-  const rows = catalog.browse({ ...query, limit: ENTITY_PAGE_SIZE + 1 });
+  const result = catalog.browse({ ...query, limit: ENTITY_PAGE_SIZE + 1 });
+  const rows = result.entities;
   const shown = rows.slice(0, ENTITY_PAGE_SIZE);
   const last = shown.at(-1);
+  // More matches on this page than fit, or a search that stopped at its window: either way there is a next page.
+  const resume = rows.length > ENTITY_PAGE_SIZE && last !== undefined ? last : result.resumeAfter;
   const params = new URLSearchParams();
   if (query.blueprint !== undefined) params.set("blueprint", query.blueprint);
   if (query.search !== undefined) params.set("q", query.search);
@@ -121,9 +125,9 @@ function entityListBody(catalog: LocalCatalog, query: ListQuery): Html {
     params.set("value", query.property.value);
   }
   const first = `/catalog/entities?${params.toString()}`;
-  if (rows.length > ENTITY_PAGE_SIZE && last !== undefined) {
-    params.set("after_bp", last.blueprint);
-    params.set("after_id", last.identifier);
+  if (resume !== null) {
+    params.set("after_bp", resume.blueprint);
+    params.set("after_id", resume.identifier);
   }
   const describe = [
     query.blueprint === undefined ? "all blueprints" : `blueprint ${query.blueprint}`,
@@ -141,14 +145,20 @@ ${searchForm(
 )}
 ${
   shown.length === 0
-    ? html`<p class="empty">No entity matches.</p>`
+    ? html`<p class="empty">${result.resumeAfter === null ? "No entity matches." : `No match among the next ${count(BROWSE_SCAN_WINDOW)} entities: search further for more.`}</p>`
     : html`<table>
 <thead><tr><th>Identifier</th><th>Title</th><th>Blueprint</th><th>Updated</th></tr></thead>
 <tbody>${shown.map(entityRow)}</tbody></table>`
 }
 <div class="pager">
 ${query.after === undefined ? "" : html`<a href="${first}">« First page</a>`}
-${rows.length > ENTITY_PAGE_SIZE ? html`<a href="/catalog/entities?${params.toString()}" rel="next">Next page »</a>` : html`<span class="muted">End of the list</span>`}
+${
+  resume === null
+    ? html`<span class="muted">End of the list</span>`
+    : rows.length > ENTITY_PAGE_SIZE
+      ? html`<a href="/catalog/entities?${params.toString()}" rel="next">Next page »</a>`
+      : html`<a href="/catalog/entities?${params.toString()}" rel="next">Search further »</a> <span class="muted">(each page reads at most ${count(BROWSE_SCAN_WINDOW)} entities)</span>`
+}
 </div>`;
 }
 

@@ -136,4 +136,5 @@ dl.props dt{color:var(--muted)}dl.props dd{margin:0;word-break:break-word}
 .muted{color:var(--muted)}.pager{display:flex;gap:12px;margin:12px 0;align-items:center}
 .empty{padding:28px;text-align:center;color:var(--muted);background:var(--panel);border:1px dashed var(--line);border-radius:8px}
 .reason{max-width:520px;word-break:break-word}
+td.num,td.when{white-space:nowrap}.run h2 .muted{font-weight:400;font-size:13px;margin-left:6px}
 `;

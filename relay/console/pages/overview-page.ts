@@ -35,7 +35,7 @@ ${
     ? html`<p class="empty">Nothing handled yet since the agent started.</p>`
     : html`<table><thead><tr><th>When</th><th>Event</th><th>Concerns</th><th>Outcome</th><th class="num">Delay</th></tr></thead><tbody>${recent.map(
         (entry) =>
-          html`<tr><td>${ago(now, entry.finishedAt)}</td><td><code>${entry.eventKey ?? `resync (${entry.resyncReason ?? "?"})`}</code></td>
+          html`<tr><td class="when">${ago(now, entry.finishedAt)}</td><td><code>${entry.eventKey ?? `resync (${entry.resyncReason ?? "?"})`}</code></td>
 <td class="mono">${entry.entityKey ?? ""}</td><td>${badge(statusTone(entry.outcome), entry.outcome)}</td><td class="num">${duration(entry.delayMs)}</td></tr>`,
       )}</tbody></table><p><a href="/sync">The whole feed and the resync history »</a></p>`
 }`;

@@ -35,12 +35,17 @@ ${card("Backlog", count(stats.backlog), `${count(stats.delayed)} delayed by a re
 ${card("In flight", count(stats.inFlight), "leased, not yet acked", "")}
 ${card("Oldest message", oldest === null ? "–" : duration(oldest), "waiting to be delivered", oldest !== null && oldest > 300_000 ? "bad" : "")}
 ${card("Dead letters", count(stats.deadLetters), "need an operator", stats.deadLetters > 0 ? "bad" : "")}
-${card("Resync", stats.resyncPending ? "pending" : "none queued", "at the edge", "")}
+${card("Resync queued", stats.resyncPending ? "yes" : "no", "waiting at the edge", "")}
 ${card("Last webhook", ago(now, stats.lastWebhookAt), stats.lastPingAt === null ? "no ping yet" : `ping ${ago(now, stats.lastPingAt)}`, "")}
 ${card("Agent contact", ago(now, stats.lastAgentContactAt), "any agent of the tenant", "")}
 </div>
-<table><thead><tr>${Object.keys(stats.counters).map((name) => html`<th class="num">${name}</th>`)}</tr></thead>
+<table><thead><tr>${Object.keys(stats.counters).map((name) => html`<th class="num">${words(name)}</th>`)}</tr></thead>
 <tbody><tr>${Object.values(stats.counters).map((value) => html`<td class="num">${count(value)}</td>`)}</tr></tbody></table>`;
+}
+
+/** `badSignatures` → `bad signatures`: the edge's counter names as column titles. */
+function words(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, (_, a: string, b: string) => `${a} ${b.toLowerCase()}`);
 }
 
 function card(label: string, value: string, hint: string, tone: "" | "warn" | "bad"): Html {
@@ -61,8 +66,8 @@ function deadLetters(letters: DeadLetterList | { error: string }, paged: boolean
 <tbody>${letters.deadLetters.map(
     (letter) => html`<tr data-dead-letter="${letter.id}"><td class="mono">${letter.id}</td>
 <td>${letter.type === "resync" ? badge("info", "resync") : html`<code>${letter.eventKey ?? "?"}</code>`}</td>
-<td class="mono">${letter.entityKey ?? ""}</td><td title="${timestamp(letter.receivedAt)}">${ago(now, letter.receivedAt)}</td>
-<td title="${timestamp(letter.deadAt)}">${ago(now, letter.deadAt)}</td><td class="num">${letter.attempts}</td>
+<td class="mono">${letter.entityKey ?? ""}</td><td class="when" title="${timestamp(letter.receivedAt)}">${ago(now, letter.receivedAt)}</td>
+<td class="when" title="${timestamp(letter.deadAt)}">${ago(now, letter.deadAt)}</td><td class="num">${letter.attempts}</td>
 <td class="reason">${letter.reason}</td>
 <td><form method="post" action="/actions/redrive" class="inline"><input type="hidden" name="id" value="${letter.id}"><button class="small" type="submit">Redrive</button></form>
 <form method="post" action="/actions/drop" class="inline"><input type="hidden" name="id" value="${letter.id}"><button class="small danger" type="submit">Drop</button></form></td></tr>`,
