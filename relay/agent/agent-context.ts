@@ -16,6 +16,7 @@ import {
   requireBitbucket,
 } from "../config/environment";
 import { type LoadedMapping, loadMapping, mappingSourceOf } from "../config/mapping-loader";
+import { FileStore } from "../files/file-store";
 import type { AttemptReport } from "../http/retry";
 import type { Logger } from "../log/logger";
 import { createMappingEngine } from "../mapping/create-engine";
@@ -47,6 +48,8 @@ export interface AgentContext {
   bitbucket(): BitbucketClient;
   catalog(): Catalog;
   state(): AgentState;
+  /** Repository files by commit and the GitOps ledger (relay/files/file-store.ts), next to the agent state. */
+  fileStore(): FileStore;
   close(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ export async function openAgentContext(
       throw error;
     }
   }
+  let fileStore: FileStore | null = null;
   return {
     environment,
     logger,
@@ -191,8 +195,13 @@ export async function openAgentContext(
       state ??= AgentState.open(join(environment.stateDir, "state.sqlite"));
       return state;
     },
+    fileStore() {
+      fileStore ??= FileStore.open(join(environment.stateDir, "files.sqlite"));
+      return fileStore;
+    },
     async close() {
       state?.close();
+      fileStore?.close();
       await catalog?.close();
       await engine.close();
     },

@@ -14,6 +14,8 @@ import { field } from "./json-fields";
 export function passesApiSelectors(mapper: ResourceMapper, item: Json): boolean {
   const resource = mapper.resource;
   if (resource.kind === "user") return true;
+  // File items are read per push for the repositories the resource covers (relay/files/live-files.ts).
+  if (resource.kind === "file") return true;
   const project = projectOf(resource.kind, item);
   if (project === null) return false;
   if (mapper.projectFilter !== null && !mapper.projectFilter(project.key)) return false;

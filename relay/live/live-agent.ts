@@ -51,6 +51,7 @@ export class LiveAgent {
         client,
         catalog,
         state,
+        fileStore: agent.fileStore(),
         logger: logger.child({ component: "resync" }),
         signal,
         ...(options.onResyncItems === undefined ? {} : { onItems: options.onResyncItems }),

@@ -1,7 +1,9 @@
-import type { PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
+import type { FileResource, PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { ProjectWire, RepositoryWire } from "../bitbucket/schema";
+import { type FileWarningSink, fileItemsOf, inRepos } from "../files/file-items";
+import { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
@@ -17,7 +19,9 @@ import { mergePages } from "./merge-pages";
  *   personal projects' repositories when `includePersonalProjects` is set; `__readme` / `__latestCommit` added
  *   when the mapping uses them;
  * - pull-request: every PR (in the selected states) targeting those repositories;
- * - user: `/admin/users` (everyone, with `active`), falling back to `/users` when the credential may not.
+ * - user: `/admin/users` (everyone, with `active`), falling back to `/users` when the credential may not;
+ * - file: the files the resource's `files` takes on each covered repository's default branch (one listing per
+ *   repository, one read per file, none for what the file store has at that commit).
  */
 
 export interface ListingOptions {
@@ -26,6 +30,10 @@ export interface ListingOptions {
   /** How many repositories (or projects) are listed at once. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** The run's file reader (tips, listings and contents, cached in the file store); a fresh one otherwise. */
+  files?: RepositoryFiles;
+  /** A file the `file` kind could not map (it does not parse, binary, too large). */
+  onFileWarning?: FileWarningSink;
 }
 
 export function listKind(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
@@ -39,6 +47,8 @@ export function listKind(mapper: ResourceMapper, options: ListingOptions): Async
       return listPullRequests(mapper, resource, options);
     case "user":
       return listUsers(options);
+    case "file":
+      return listFiles(mapper, resource, options);
   }
 }
 
@@ -57,7 +67,7 @@ async function* selectedProjects(mapper: ResourceMapper, options: ListingOptions
 /** The repositories a repository or pull-request resource covers, before enrichment. */
 async function* coveredRepositories(
   mapper: ResourceMapper,
-  resource: RepositoryResource | PullRequestResource,
+  resource: RepositoryResource | PullRequestResource | FileResource,
   options: ListingOptions,
 ): AsyncGenerator<RepositoryWire[]> {
   const { client } = options;
@@ -110,6 +120,24 @@ async function* listPullRequests(
     }
   };
   for await (const page of mergePages(perRepository(), options.concurrency ?? 8)) yield asJson(page);
+}
+
+async function* listFiles(
+  mapper: ResourceMapper,
+  resource: FileResource,
+  options: ListingOptions,
+): AsyncGenerator<Json[]> {
+  const files = options.files ?? new RepositoryFiles(options.client, null);
+  const warn = options.onFileWarning ?? ((file: string, message: string) => options.logger.warn({ file }, message));
+  for await (const page of coveredRepositories(mapper, resource, options)) {
+    const repositories = page.filter((repository) => inRepos(resource.selector.files.repos, repository));
+    // The client bounds requests in flight; a page is awaited whole, so a failed read fails the listing (a file
+    // missing from it would otherwise have its entities deleted by the reconcile).
+    const items = (
+      await Promise.all(repositories.map((repository) => fileItemsOf(repository, resource, files, warn)))
+    ).flat();
+    if (items.length > 0) yield items;
+  }
 }
 
 async function* listUsers(options: ListingOptions): AsyncGenerator<Json[]> {

@@ -2,6 +2,7 @@ import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
+import type { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
@@ -41,6 +42,8 @@ export interface KindRunOptions {
   onProgress?: (progress: KindProgress) => void;
   /** Each listed page of raw items, enriched, before mapping. */
   onItems?: (kind: Kind, items: readonly Json[]) => void;
+  /** The run's file reader (the `file` kind), shared by every resource. */
+  files?: RepositoryFiles;
 }
 
 export interface KindOutcome {
@@ -78,6 +81,17 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
     for await (const page of listKind(mapper, {
       client: options.client,
       logger: log,
+      ...(options.files === undefined ? {} : { files: options.files }),
+      onFileWarning: (file, message) => {
+        summary.warnings++;
+        options.tally.addWarning(
+          summary.kind,
+          "file-unmapped",
+          file,
+          message,
+          "fix the file in its repository, or narrow the resource's files.path so it is not taken",
+        );
+      },
       ...(options.listingConcurrency === undefined ? {} : { concurrency: options.listingConcurrency }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })) {

@@ -61,8 +61,11 @@ export interface FailureGroup {
 /** Something that did not stop a write but that the operator should see: counted per kind and place. */
 export interface WarningGroup {
   kind: Kind | null;
-  /** A mapping warning's code, or `blueprint-mismatch`: a field that cannot fit the blueprint in force. */
-  code: MappingWarning["code"] | "blueprint-mismatch";
+  /**
+   * A mapping warning's code, `blueprint-mismatch` (a field that cannot fit the blueprint in force), or
+   * `file-unmapped` (a repository file that gave no item: it does not parse, binary, too large; `path` names it).
+   */
+  code: MappingWarning["code"] | "blueprint-mismatch" | "file-unmapped";
   /** The mapping path, or the blueprint field. */
   path: string;
   count: number;

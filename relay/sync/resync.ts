@@ -3,6 +3,8 @@ import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
+import type { FileStore } from "../files/file-store";
+import { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { ResourceMapper } from "../mapping/resource-mapper";
@@ -45,6 +47,8 @@ export interface ResyncOptions {
   onProgress?: (progress: KindProgress) => void;
   /** Each listed page of raw items, enriched, before mapping (the raw data examples Port's mapping editor shows). */
   onItems?: KindRunOptions["onItems"];
+  /** Caches repository files by commit, so an unchanged repository's files are not read again (the `file` kind). */
+  fileStore?: FileStore;
 }
 
 /** What the phases of one run share. */
@@ -58,6 +62,8 @@ interface Run {
   now: () => number;
   log: Logger;
   writer: EntityWriter;
+  /** One reader for the run: a repository's tip and listing are asked once, whichever resource needs them. */
+  files: RepositoryFiles;
   tally: OutcomeTally;
   mappers: ResourceMapper[];
   scope: ReconcileScope;
@@ -94,6 +100,7 @@ function startRun(options: ResyncOptions): Run {
     now,
     log,
     writer: entityWriterFor(options.mapping, options.catalog, options.state),
+    files: new RepositoryFiles(options.client, options.fileStore ?? null),
     tally: new OutcomeTally(),
     mappers,
     scope: reconcileScope(options.mapping.mappers, mappers),
@@ -158,6 +165,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
       await resyncKind(mapper, {
         client: options.client,
         writer: run.writer,
+        files: run.files,
         tally: run.tally,
         log: run.log,
         dryRun: run.dryRun,

@@ -14,7 +14,7 @@ import { describeType, forwardIssues, JqExpression, JqOrSearchQuery } from "./ma
  * - `resources` must list at least one resource: an empty list would make a resync delete the whole catalog.
  */
 
-export const KINDS = ["project", "repository", "pull-request", "user"] as const;
+export const KINDS = ["project", "repository", "pull-request", "user", "file"] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const PULL_REQUEST_STATES = ["OPEN", "MERGED", "DECLINED"] as const;
@@ -101,6 +101,23 @@ const ProjectSelector = z.strictObject({
   projectFilterRegex: ProjectFilterRegex,
 });
 
+/** A repository file path, as written in the mapping (no leading `/`, no `..`). */
+const FilePath = z
+  .string({ error: typeError("a file path (a string)") })
+  .transform((path) => path.trim().replace(/^\/+/, ""))
+  .pipe(
+    z
+      .string()
+      .min(1, { error: "must not be empty" })
+      .refine((path) => !path.split("/").includes(".."), { error: "must not contain `..`" }),
+  );
+
+/** Port's `includedFiles`: paths whose contents appear as `.__includedFiles["<path>"]` (null when absent). */
+const IncludedFiles = z
+  .array(FilePath, { error: typeError("a list of file paths") })
+  .transform((paths) => [...new Set(paths)])
+  .default([]);
+
 const RepositorySelector = z.strictObject({
   query: SelectorQuery,
   projects: ProjectKeys,
@@ -108,6 +125,44 @@ const RepositorySelector = z.strictObject({
   includeArchived: flag(true),
   includePersonalProjects: flag(false),
   enrich: Enrich,
+  includedFiles: IncludedFiles,
+});
+
+// Port's `file` kind (its Bitbucket Cloud integration's `files`, with GitLab's glob paths): `path` is a glob
+// (`**/package.json`, `services/*/openapi.yaml`) or a plain path; with `filenames`, `path` is the folder to search
+// (empty: the whole repository) and a file matches by name. `repos` narrows to these repositories (slug, name or
+// `PROJECT/slug`). `skipParsing` keeps the content as text.
+const FilesPattern = z
+  .strictObject(
+    {
+      path: z.string({ error: typeError("a path or glob (a string)") }).default(""),
+      filenames: z
+        .array(z.string({ error: typeError("a file name") }).min(1, { error: "must not be empty" }), {
+          error: typeError("a list of file names"),
+        })
+        .min(1, { error: "is empty: remove it, or list file names such as package.json" })
+        .optional(),
+      repos: z
+        .array(z.string({ error: typeError("a repository (slug, name or PROJECT/slug)") }).min(1), {
+          error: typeError("a list of repositories"),
+        })
+        .min(1, { error: "is empty: remove it to read every selected repository" })
+        .optional(),
+      skipParsing: flag(false),
+    },
+    { error: typeError("a mapping such as {path: '**/package.json'}") },
+  )
+  .refine((files) => files.path.trim() !== "" || files.filenames !== undefined, {
+    error: "needs `path` (a path or glob such as **/package.json) or `filenames`",
+  });
+
+const FileSelector = z.strictObject({
+  query: SelectorQuery,
+  projects: ProjectKeys,
+  projectFilterRegex: ProjectFilterRegex,
+  includeArchived: flag(true),
+  includePersonalProjects: flag(false),
+  files: FilesPattern,
 });
 
 const PullRequestSelector = z.strictObject({
@@ -193,6 +248,7 @@ export const Resource = z.discriminatedUnion(
     resource("repository", RepositorySelector.prefault({})),
     resource("pull-request", PullRequestSelector.prefault({})),
     resource("user", UserSelector.prefault({})),
+    resource("file", FileSelector),
   ],
   {
     error: (issue) =>
@@ -206,6 +262,7 @@ export type ProjectResource = Extract<ResourceConfig, { kind: "project" }>;
 export type RepositoryResource = Extract<ResourceConfig, { kind: "repository" }>;
 export type PullRequestResource = Extract<ResourceConfig, { kind: "pull-request" }>;
 export type UserResource = Extract<ResourceConfig, { kind: "user" }>;
+export type FileResource = Extract<ResourceConfig, { kind: "file" }>;
 
 /** The whole mapping file, normalised. */
 export const PortAppConfig = z.strictObject(

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BitbucketClient } from "../../relay/bitbucket/client";
@@ -7,6 +7,7 @@ import type { Catalog } from "../../relay/catalog/catalog";
 import type { IntegrationIdentity } from "../../relay/catalog/integration-identity";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import { type LoadedMapping, loadMapping, type MappingSource } from "../../relay/config/mapping-loader";
+import { FileStore } from "../../relay/files/file-store";
 import type { Logger } from "../../relay/log/logger";
 import { createMappingEngine } from "../../relay/mapping/create-engine";
 import type { JqEngine } from "../../relay/mapping/engine";
@@ -35,6 +36,8 @@ export const DEFAULT_BLUEPRINTS: unknown = JSON.parse(
 export interface ResyncFixtureOptions {
   fake?: FakeBitbucketOptions;
   mapping?: MappingSource;
+  /** The mapping file's text (written to the fixture's directory); wins over `mapping`. */
+  mappingText?: string;
   /** Blueprints for the local catalog (default: bbrelay's default blueprints). */
   blueprints?: unknown;
   /** Build another catalog (the fake Port's) instead of the local one. */
@@ -50,6 +53,8 @@ export interface ResyncFixture {
   mapping: LoadedMapping;
   catalog: Catalog;
   state: AgentState;
+  /** Repository files by commit and the GitOps ledger. */
+  fileStore: FileStore;
   logger: Logger;
   dir: string;
   resync(options?: Partial<ResyncOptions>): Promise<ResyncSummary>;
@@ -69,7 +74,12 @@ export async function startResyncFixture(options: ResyncFixtureOptions = {}): Pr
     { logger },
   );
   const engine = options.engine ?? createMappingEngine();
-  const mapping = await loadMapping({ source: options.mapping ?? { kind: "default" }, engine });
+  let source: MappingSource = options.mapping ?? { kind: "default" };
+  if (options.mappingText !== undefined) {
+    source = { kind: "file", path: join(dir, "mapping.yaml") };
+    writeFileSync(source.path, options.mappingText);
+  }
+  const mapping = await loadMapping({ source, engine });
   const catalog =
     options.catalog !== undefined
       ? await options.catalog(dir)
@@ -79,17 +89,20 @@ export async function startResyncFixture(options: ResyncFixtureOptions = {}): Pr
           blueprints: options.blueprints ?? DEFAULT_BLUEPRINTS,
         });
   const state = AgentState.open(join(dir, "state.sqlite"));
+  const fileStore = FileStore.open(join(dir, "files.sqlite"));
   return {
     fake,
     client,
     mapping,
     catalog,
     state,
+    fileStore,
     logger,
     dir,
-    resync: (overrides = {}) => runResync({ mapping, client, catalog, state, logger, ...overrides }),
+    resync: (overrides = {}) => runResync({ mapping, client, catalog, state, fileStore, logger, ...overrides }),
     async close() {
       state.close();
+      fileStore.close();
       await catalog.close();
       await engine.close();
       await fake.stop();

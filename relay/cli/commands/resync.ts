@@ -58,6 +58,7 @@ Examples:
         client: agent.bitbucket(),
         catalog,
         state: agent.state(),
+        fileStore: agent.fileStore(),
         logger: context.log,
         dryRun: context.values["dry-run"] === true,
         signal: context.signal,

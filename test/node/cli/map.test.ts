@@ -206,10 +206,10 @@ describe("bbrelay map", () => {
   });
 
   it.each([
-    [["map", "--input", SEED_PR], "bbrelay: --kind is required: one of project, repository, pull-request, user"],
+    [["map", "--input", SEED_PR], "bbrelay: --kind is required: one of project, repository, pull-request, user, file"],
     [
       ["map", "--kind", "repo", "--input", SEED_PR],
-      'bbrelay: --kind must be one of project, repository, pull-request, user, got "repo"',
+      'bbrelay: --kind must be one of project, repository, pull-request, user, file, got "repo"',
     ],
     [["map", "--kind", "user"], "bbrelay: --input FILE or --live N is required: the items to map"],
     [

@@ -40,6 +40,7 @@ describe("loading a mapping file", () => {
       includeArchived: true,
       includePersonalProjects: false,
       enrich: { readme: "auto", latestCommit: "auto" },
+      includedFiles: [],
     });
     expect(mapping.config.resources[2]?.selector).toMatchObject({ state: ["OPEN", "MERGED", "DECLINED"] });
     expect(mapping.config.resources[2]?.port).toMatchObject({
@@ -104,7 +105,7 @@ resources:
       'createMissingRelatedEntities: must be true or false, got the text "yes" (YAML 1.2 reads yes/no/on/off, and quoted values, as text) (line 1)',
       "entityDeletionThreshold: must be between 0 and 1 (a share of the entities: 0.9 allows deleting 90 %) (line 2)",
       'resoures: unknown key; did you mean "resources"? (line 3)',
-      'resources[0].kind: must be one of project, repository, pull-request, user, got "repo" (line 5)',
+      'resources[0].kind: must be one of project, repository, pull-request, user, file, got "repo" (line 5)',
       'resources[1].selector.querry: unknown key; did you mean "query"? (line 10)',
       "resources[1].selector.projects: is empty: remove `projects` to take every project, or list project keys (line 11)",
       "resources[1].selector.projectFilterRegex: is not a valid regular expression (JavaScript syntax): /(unclosed/: Unterminated group (line 12)",
