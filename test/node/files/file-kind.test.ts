@@ -1,29 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import type { RepositoryRecord } from "../../fakes/bitbucket-server/model";
-import { DEFAULT_BLUEPRINTS, kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
+import { kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
+import { BLUEPRINTS } from "./support/blueprints";
 
 /** `kind: file` over real HTTP: the fake Bitbucket's files, the agent's resync, the local catalog. */
-
-export const MANIFEST_BLUEPRINT = {
-  identifier: "manifest",
-  title: "Manifest",
-  schema: {
-    properties: {
-      name: { type: "string", title: "Name" },
-      version: { type: "string", title: "Version" },
-      path: { type: "string", title: "Path" },
-      commit: { type: "string", title: "Commit" },
-      branch: { type: "string", title: "Branch" },
-    },
-    required: [],
-  },
-  relations: {
-    repository: { title: "Repository", target: "bitbucketRepository", required: false, many: false },
-  },
-};
-
-export const BLUEPRINTS = [...(DEFAULT_BLUEPRINTS as unknown[]), MANIFEST_BLUEPRINT];
 
 function fileMapping(files: string): string {
   return `
