@@ -1,4 +1,4 @@
-import { EVENT_ROUTES, subscribableEventKeys } from "../../shared/events/routing";
+import { routeOf, subscribableEventKeys } from "../../shared/events/routing";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
 import { isVersionAtLeast, PROJECT_WEBHOOKS_SINCE, parseVersion } from "../bitbucket/version";
@@ -69,7 +69,7 @@ async function readVersionLeniently(client: Pick<BitbucketClient, "version">, lo
  */
 export function webhookEventKeys(scope: "project" | "repository", version: string | null): string[] {
   return subscribableEventKeys(scope).filter((key) => {
-    const since = EVENT_ROUTES[key]?.since;
+    const since = routeOf(key)?.since;
     return version === null || since === undefined || isVersionAtLeast(version, since);
   });
 }

@@ -68,6 +68,14 @@ export const EVENT_ROUTES: Readonly<Record<string, EventRoute>> = {
   "project:modified": { kind: "project", action: "rename", subscribable: true, since: "8.8" },
 };
 
+/**
+ * The route of an event key, read from the table's own keys only: the table is a plain object, so a bare
+ * `EVENT_ROUTES[key]` would answer `constructor`, `__proto__` or `toString` with what Object.prototype holds.
+ */
+export function routeOf(eventKey: string): EventRoute | undefined {
+  return Object.hasOwn(EVENT_ROUTES, eventKey) ? EVENT_ROUTES[eventKey] : undefined;
+}
+
 /** Bitbucket's "Test connection": unsigned, body `{"test": true}`, never stored. */
 export const PING_EVENT_KEY = "diagnostics:ping";
 
@@ -101,7 +109,7 @@ export type RoutedEvent =
  */
 export function routeEvent(eventKey: string, payload: unknown): RoutedEvent {
   if (eventKey === PING_EVENT_KEY) return { result: "ping" };
-  const route = EVENT_ROUTES[eventKey];
+  const route = routeOf(eventKey);
   if (route === undefined) return { result: "ignored", eventKey, reason: `event key ${eventKey} is not handled` };
   const found = entityOf(route, payload);
   if (typeof found === "string") return { result: "invalid", eventKey, reason: found };

@@ -124,6 +124,28 @@ describe("webhook ingest", () => {
     expect(await stats(bindings, tenant)).toMatchObject({ backlog: 0, counters: { ignored: 1, received: 0 } });
   });
 
+  it("answers names Object.prototype holds (constructor, __proto__, toString) as ignored, like PR:OPENED", async () => {
+    const tenant = uniqueTenant();
+    const bindings = tenantEnv(tenant);
+    const keys = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "PR:OPENED"];
+
+    for (const eventKey of keys) {
+      // A pull-request payload, so that a key wrongly taken as routed would find its entity and be stored.
+      const response = await deliver(bindings, tenant, { eventKey, payload: pullRequestEvent(eventKey, 3) });
+
+      expect({ eventKey, status: response.status, body: await response.json() }).toEqual({
+        eventKey,
+        status: 202,
+        body: { ignored: true, eventKey },
+      });
+    }
+    expect(await stats(bindings, tenant)).toMatchObject({
+      backlog: 0,
+      counters: { ignored: keys.length, received: 0 },
+    });
+    expect(await storedRows(tenant)).toMatchObject({ messages: 0 });
+  });
+
   it("answers 404 for an unknown tenant", async () => {
     const bindings = tenantEnv(uniqueTenant());
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type EntityRef, entityKeyOf, parseEntityKey } from "../../../shared/events/entity-ref";
-import { EVENT_ROUTES, routeEvent, subscribableEventKeys } from "../../../shared/events/routing";
+import { EVENT_ROUTES, routeEvent, routeOf, subscribableEventKeys } from "../../../shared/events/routing";
 
 function repository(projectKey: string, slug: string) {
   return { slug, name: slug, project: { key: projectKey, name: projectKey } };
@@ -81,6 +81,19 @@ describe("event routing", () => {
     });
     expect(partial).toMatchObject({ result: "routed", entityKey: "repository:B/r2" });
     expect(partial).not.toHaveProperty("previous");
+  });
+
+  it("routes only its own keys: names Object.prototype holds are ignored, whatever the payload", () => {
+    const payload = { pullRequest: pullRequest(3) };
+    for (const key of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "PR:OPENED"]) {
+      expect(routeEvent(key, payload)).toEqual({
+        result: "ignored",
+        eventKey: key,
+        reason: `event key ${key} is not handled`,
+      });
+      expect(routeOf(key)).toBeUndefined();
+    }
+    expect(routeOf("pr:opened")?.kind).toBe("pull-request");
   });
 
   it("separates ping, ignored keys and payloads that do not name their entity", () => {
