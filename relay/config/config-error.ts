@@ -10,7 +10,8 @@ export class ConfigError extends Error {
   constructor(
     readonly kind: ConfigErrorKind,
     readonly problems: readonly string[],
-    source = "configuration",
+    /** What holds the problems, named as the user set it: `the environment`, `BBRELAY_BLUEPRINTS (/etc/bp.json)`. */
+    readonly source = "configuration",
   ) {
     super(
       `${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,

@@ -17,25 +17,34 @@ export async function runDoctor(
   agent: AgentContext,
   signal: AbortSignal,
   now: () => number = Date.now,
+  onResult?: (result: CheckResult) => void,
 ): Promise<CheckResult[]> {
   const { environment, mapping } = agent;
-  const results: CheckResult[] = [
+  const results: CheckResult[] = [];
+  // Each result is reported as it is known, so a slow check never hides the ones before it.
+  const add = (...found: CheckResult[]) => {
+    for (const result of found) {
+      results.push(result);
+      onResult?.(result);
+    }
+  };
+  add(
     ok(
       "config.mapping",
       `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`,
     ),
-  ];
+  );
   const jqEnvResult = checkJqEnvironment(mapping, environment.jqEnv);
-  if (jqEnvResult !== null) results.push(jqEnvResult);
+  if (jqEnvResult !== null) add(jqEnvResult);
   try {
     agent.state();
-    results.push(ok("config.state", `agent state in ${environment.stateDir}`));
+    add(ok("config.state", `agent state in ${environment.stateDir}`));
   } catch (error) {
-    results.push(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
+    add(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
   }
 
   if (environment.bitbucket === null) {
-    results.push(
+    add(
       fail(
         "bitbucket.configured",
         "BITBUCKET_URL is not set",
@@ -43,18 +52,18 @@ export async function runDoctor(
       ),
     );
   } else {
-    results.push(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
+    add(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
   }
 
   const catalogResults = await checkCatalog(agent.catalog(), mapping, signal);
-  results.push(...catalogResults);
+  add(...catalogResults);
   // Only when the catalog answers: otherwise this would repeat its failure.
   if (!catalogResults.some((result) => result.name === "catalog.reachable" && result.status === "fail"))
-    results.push(...(await checkMappingFitsBlueprints(mapping, agent.catalog(), agent.blueprints, signal)));
+    add(...(await checkMappingFitsBlueprints(mapping, agent.catalog(), agent.blueprints, signal)));
 
   const relay = environment.relay;
   if (relay === null) {
-    results.push(
+    add(
       warn(
         "edge.configured",
         "RELAY_URL is not set: resyncs work, but no live events arrive",
@@ -67,9 +76,9 @@ export async function runDoctor(
     new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken }),
     now(),
   );
-  results.push(...edgeResults);
+  add(...edgeResults);
   if (relay.webhookSecret === null) {
-    results.push(
+    add(
       warn(
         "webhooks.configured",
         "RELAY_WEBHOOK_SECRET is not set: the webhooks cannot be checked nor installed",
@@ -79,7 +88,7 @@ export async function runDoctor(
   } else if (results.some((result) => result.name === "bitbucket.credentials" && result.status === "ok")) {
     // Only with working credentials (so not when Bitbucket is unreachable either): otherwise the webhook checks
     // would only repeat that failure with a misleading fix.
-    results.push(...(await checkWebhooks(webhookInstallerOf(agent, signal))));
+    add(...(await checkWebhooks(webhookInstallerOf(agent, signal))));
   }
   return results;
 }

@@ -25,6 +25,8 @@ export function unreachableCode(error: unknown): string | null {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
     const code = "code" in current ? String(current.code) : undefined;
     if (code !== undefined && UNREACHABLE_CODES.has(code)) return code;
+    // fetch refuses ports on the Fetch standard's block list (9, 25, 6000 …) before connecting, with no code.
+    if (code === undefined && current.message === "bad port") return "BAD_PORT";
     // An AggregateError (several addresses of one name, all refused) carries its errors apart.
     if (current instanceof AggregateError) {
       const inner = current.errors.map((one) => unreachableCode(one)).find((found) => found !== null);

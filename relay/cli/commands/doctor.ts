@@ -26,44 +26,52 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
   },
   async run(context) {
     let results: CheckResult[];
+    const line = printer(context);
     try {
       const agent = await openAgentContext(context, configFlag(context));
       try {
-        results = await runDoctor(agent, context.signal);
+        results = await runDoctor(agent, context.signal, Date.now, line);
       } finally {
         await agent.close();
       }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
+      // Each problem names what holds it (a variable, a file) unless it already does (the environment's do).
+      const named = error.kind !== "environment";
       results = error.problems.map((problem) => ({
-        name: "config",
+        name: `config.${error.kind}`,
         status: "fail",
-        message: problem,
+        message: named ? `${error.source}: ${problem}` : problem,
         fix: "fix the value named, then run bbrelay doctor again",
       }));
+      for (const result of results) line(result);
     }
-    print(context, results);
+    if (!wantsJson(context)) context.stdout.write(verdict(results));
     return results.some((result) => result.status === "fail") ? 1 : 0;
   },
 };
 
 const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘" };
 
-function print(context: CommandContext, results: CheckResult[]): void {
-  if (wantsJson(context)) {
-    for (const result of results) context.stdout.write(`${JSON.stringify(result)}\n`);
-    return;
-  }
-  const width = Math.max(...results.map((result) => result.name.length));
-  for (const result of results) {
-    context.stdout.write(`${MARKS[result.status]} ${result.name.padEnd(width)}  ${result.message}\n`);
+/** The names are aligned on the longest one a check has; results are printed as they come. */
+const NAME_WIDTH = "bitbucket.credentials".length;
+
+function printer(context: CommandContext): (result: CheckResult) => void {
+  const json = wantsJson(context);
+  return (result) => {
+    if (json) {
+      context.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    context.stdout.write(`${MARKS[result.status]} ${result.name.padEnd(NAME_WIDTH)}  ${result.message}\n`);
     if (result.fix !== undefined && result.status !== "ok")
-      context.stdout.write(`  ${" ".repeat(width)}  fix: ${result.fix}\n`);
-  }
+      context.stdout.write(`  ${" ".repeat(NAME_WIDTH)}  fix: ${result.fix}\n`);
+  };
+}
+
+function verdict(results: readonly CheckResult[]): string {
   const failed = results.filter((result) => result.status === "fail").length;
   const warned = results.filter((result) => result.status === "warn").length;
-  context.stdout.write(
-    `\n${failed === 0 ? "All checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}${warned > 0 ? `, ${warned} warning${warned === 1 ? "" : "s"}` : ""}.\n`,
-  );
+  return `\n${failed === 0 ? "All checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`}${warned > 0 ? `, ${warned} warning${warned === 1 ? "" : "s"}` : ""}.\n`;
 }

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
+
+// doctor against dead dependencies: each dead host is tried once (no retries: the circuit refuses the rest), every
+// check is printed as soon as it is known, and configuration files are named by the variable that points to them.
+// Nothing here measures time: the tests count attempts and watch the order of the output.
+
+let fake: FakeBitbucketServer;
+let dir: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  fake = await FakeBitbucketServer.start();
+  fake.generate({ seed: 2, projects: 1, repositories: 2, pullRequests: 2, users: 2 });
+  dir = mkdtempSync(join(tmpdir(), "bbrelay-doctor-fast-"));
+  env = fakeBitbucketEnv(fake.url, dir, FAKE_ADMIN);
+});
+
+afterEach(async () => {
+  await fake.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A port that was just free and is closed again: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function check(stdout: string, name: string): { status: string; message: string } | undefined {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { name: string; status: string; message: string })
+    .find((entry) => entry.name === name);
+}
+
+describe("doctor against dead dependencies", () => {
+  it.each([
+    ["refuses connections", async () => `http://127.0.0.1:${await closedPort()}`],
+    // fetch never connects to ports on the Fetch standard's block list, such as 9 (discard).
+    ["is on fetch's blocked ports", async () => "http://127.0.0.1:9"],
+  ])("tries a Port that %s once, and says so", async (_case, url) => {
+    const run = await bbrelay(["doctor", "--log-format", "json"], {
+      env: { ...env, PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "secret", PORT_BASE_URL: await url() },
+    });
+
+    expect(run.code).toBe(1);
+    expect(check(run.stdout, "catalog.reachable")).toMatchObject({ status: "fail" });
+    expect(run.stderr).not.toMatch(/retrying/);
+    expect(check(run.stdout, "bitbucket.credentials")).toMatchObject({ status: "ok" });
+  });
+
+  it("tries a Bitbucket that refuses connections once", async () => {
+    const run = await bbrelay(["doctor", "--log-format", "json"], {
+      env: { ...env, BITBUCKET_URL: `http://127.0.0.1:${await closedPort()}` },
+    });
+
+    expect(run.code).toBe(1);
+    expect(check(run.stdout, "bitbucket.reachable")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining("ECONNREFUSED"),
+    });
+    expect(run.stderr).not.toMatch(/retrying/);
+  });
+
+  it("prints each check as soon as it is known, before a slow one ends", async () => {
+    fake.faults.add({ path: "/rest/api/1.0/application-properties", nth: 1, times: 100, action: { type: "hang" } });
+    const stop = new AbortController();
+    let output = "";
+    const running = bbrelay(["doctor"], { env, signal: stop.signal, onOutput: (chunk) => (output += chunk) });
+
+    // Wait (no time is measured) until Bitbucket's first request hangs: what is printed then was printed before.
+    await vi.waitFor(
+      () => expect(fake.requests.entries.some((entry) => entry.path.endsWith("/application-properties"))).toBe(true),
+      { timeout: 30_000, interval: 20 },
+    );
+    const printedWhileHanging = output;
+    stop.abort();
+    const run = await running;
+
+    expect(printedWhileHanging).toContain('"name":"config.mapping"');
+    expect(printedWhileHanging).toContain('"name":"config.state"');
+    expect(printedWhileHanging).not.toContain("bitbucket.");
+    expect(check(run.stdout, "config.mapping")).toMatchObject({ status: "ok" });
+  });
+
+  it("names BBRELAY_BLUEPRINTS and its file in each of the file's problems", async () => {
+    const file = join(dir, "blueprints.json");
+    writeFileSync(file, JSON.stringify([{ identifier: "x", title: "X", schema: { properties: {}, required: ["y"] } }]));
+
+    const run = await bbrelay(["doctor"], { env: { ...env, BBRELAY_BLUEPRINTS: file } });
+
+    expect(run.code).toBe(1);
+    expect(check(run.stdout, "config.blueprints")).toMatchObject({
+      status: "fail",
+      message: `BBRELAY_BLUEPRINTS (${file}): [0].schema.required: "y" is not a property of the blueprint`,
+    });
+  });
+});
