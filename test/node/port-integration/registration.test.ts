@@ -141,4 +141,62 @@ describe("registration in Port", () => {
     expect(ResyncSummaryJson.parse(JSON.parse(run.stdout)).status).toBe("succeeded");
     expect(port.requests.filter((request) => request.path.startsWith("/v1/integration"))).toEqual([]);
   });
+
+  it("adopts an Ocean bitbucket-server installation's entities: nothing duplicated, deleted or recreated, stale ones removed", async () => {
+    await startPort();
+    // What Ocean left: its integration (same installation id) with its mapping, and the entities it wrote.
+    const oceanConfig = parse(DEFAULT_MAPPING_YAML) as Record<string, unknown>;
+    port.integrations.seed({
+      installationId: INSTALLATION,
+      installationAppType: "bitbucket-server",
+      version: "0.2.14",
+      config: oceanConfig,
+    });
+    const seeding = await bbrelay(["resync"], { env: { ...env, BBRELAY_STATE_DIR: join(dir, "seeding-state") } });
+    expect(seeding.code).toBe(0);
+    const ocean = `port-ocean/bitbucket-server/0.2.14/${INSTALLATION}/exporter`;
+    for (const entity of port.store.entities()) {
+      entity.datasource = ocean;
+      entity.createdAt = "2025-01-01T00:00:00.000Z";
+      entity.updatedAt = "2025-01-01T00:00:00.000Z";
+    }
+    const write = (identifier: string, datasource: string) =>
+      port.store.upsert(
+        { identifier, title: identifier, properties: {}, relations: {} },
+        "bitbucketProject",
+        {
+          merge: false,
+          createMissingRelatedEntities: false,
+        },
+        { datasource, now: "2025-01-01T00:00:00.000Z", validationOnly: false },
+      );
+    write("GONE", ocean);
+    write("OTHERS", "port-ocean/bitbucket-server/0.2.14/another-installation/exporter");
+    const before = port.store.entities().map((entity) => `${entity.blueprint}/${entity.identifier}`);
+    port.requests.length = 0;
+
+    // The agent takes over with a fresh state directory: it has never written any of these.
+    const run = await bbrelay(["resync"], { env });
+
+    expect(run.code).toBe(0);
+    const after = port.store.entities();
+    expect(after.map((entity) => `${entity.blueprint}/${entity.identifier}`)).toEqual(
+      before.filter((key) => key !== "bitbucketProject/GONE"),
+    );
+    const adopted = after.filter((entity) => entity.identifier !== "OTHERS");
+    expect(adopted.every((entity) => entity.createdAt === "2025-01-01T00:00:00.000Z")).toBe(true);
+    expect(new Set(adopted.map((entity) => entity.datasource))).toEqual(
+      new Set([`port-ocean/bitbucket-server/0.0.0-test/${INSTALLATION}/exporter`]),
+    );
+    expect(port.entity("bitbucketProject", "OTHERS")?.datasource).toContain("/another-installation/");
+    const deletes = port.requests.filter((request) => request.method === "DELETE" || request.path.endsWith("/delete"));
+    // One delete route or the other (single or bulk): only the stale entity goes.
+    const deleted = deletes.flatMap((request) =>
+      request.method === "DELETE"
+        ? [decodeURIComponent(request.path.split("/").at(-1) ?? "")]
+        : ((request.body as { entities?: string[] } | null)?.entities ?? []),
+    );
+    expect(deleted).toEqual(["GONE"]);
+    expect(port.integrations.get(INSTALLATION)?.config).toEqual(oceanConfig);
+  });
 });
