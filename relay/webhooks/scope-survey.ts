@@ -36,9 +36,13 @@ export type RemovalReason =
   /** A project hook of ours while repository hooks are used (the override, or a downgrade). */
   | "replaced-by-repository-hooks"
   /** `bbrelay webhooks remove`. */
-  | "remove";
+  | "remove"
+  /** A hook Port's Ocean integration created: this agent replaces it (see ocean-hook.ts). */
+  | "ocean-hook";
 
-export type ScopeRole = { wanted: true } | { wanted: false; reason: Exclude<RemovalReason, "duplicate"> };
+export type ScopeRole =
+  | { wanted: true }
+  | { wanted: false; reason: Exclude<RemovalReason, "duplicate" | "ocean-hook"> };
 
 export interface ScopeRef {
   scope: WebhookScope;

@@ -45,6 +45,8 @@ export interface PlanContext {
   events: { project: string[]; repository: string[] };
   fingerprint: string;
   isOurs: (hook: WebhookWire) => boolean;
+  /** A sync deletes these (Ocean's hooks, when taking over from Ocean); a removal leaves them. */
+  isReplaced?: (hook: WebhookWire) => boolean;
   /** Rewrite every hook of ours even when nothing looks different (a secret changed in Bitbucket's UI). */
   forceUpdate: boolean;
 }
@@ -80,19 +82,26 @@ async function planScope(surveyed: SurveyedScope, context: PlanContext): Promise
   if (surveyed.state === "failed") return { ...ref, state: "failed", reason: surveyed.reason, status: surveyed.status };
   if (surveyed.state === "skipped") return { ...ref, state: "skipped", reason: surveyed.reason };
   const ours = surveyed.hooks.filter(context.isOurs);
-  const otherHooks = surveyed.hooks.length - ours.length;
+  const replaced = surveyed.hooks.filter((hook) => !context.isOurs(hook) && context.isReplaced?.(hook) === true);
+  const replacements = replaced.map(
+    (hook): PlannedChange => ({ action: "delete", webhookId: hook.id, reason: "ocean-hook" }),
+  );
+  const otherHooks = surveyed.hooks.length - ours.length - replaced.length;
   const role = surveyed.role;
   if (!role.wanted) {
     return {
       ...ref,
       state: "planned",
       otherHooks,
-      changes: ours.map((hook) => ({ action: "delete", webhookId: hook.id, reason: role.reason })),
+      changes: [
+        ...ours.map((hook): PlannedChange => ({ action: "delete", webhookId: hook.id, reason: role.reason })),
+        ...replacements,
+      ],
     };
   }
   const desired = desiredHook(context.target, context.events[surveyed.scope.type]);
   if (ours.length === 0)
-    return { ...ref, state: "planned", otherHooks, changes: [{ action: "create", hook: desired }] };
+    return { ...ref, state: "planned", otherHooks, changes: [{ action: "create", hook: desired }, ...replacements] };
   const { target, fingerprint } = context;
   const candidates = await Promise.all(
     ours.map(async (hook) => ({ hook, drift: await hookDrift(hook, desired, target.secret, fingerprint) })),
@@ -107,5 +116,5 @@ async function planScope(surveyed: SurveyedScope, context: PlanContext): Promise
   const removals = duplicates.map(
     ({ hook }): PlannedChange => ({ action: "delete", webhookId: hook.id, reason: "duplicate" }),
   );
-  return { ...ref, state: "planned", otherHooks, changes: [keep, ...removals] };
+  return { ...ref, state: "planned", otherHooks, changes: [keep, ...removals, ...replacements] };
 }

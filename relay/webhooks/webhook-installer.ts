@@ -2,6 +2,7 @@ import type { BitbucketClient } from "../bitbucket/client";
 import type { WebhookWire } from "../bitbucket/schema";
 import type { Logger } from "../log/logger";
 import { applyPlan } from "./apply-plan";
+import { isOceanHook } from "./ocean-hook";
 import { isOurHook } from "./our-hook";
 import type { WebhookSelection } from "./project-selection";
 import type { WebhookTarget, WebhookTargetInput } from "./schema";
@@ -74,6 +75,7 @@ export class WebhookInstaller {
     });
     return planChanges("sync", mode, survey, {
       ...(await this.#planBase(mode)),
+      isReplaced: isOceanHook,
       forceUpdate: options.forceUpdate === true,
     });
   }

@@ -127,3 +127,39 @@ describe("remove", () => {
     expect(f.ours()).toEqual([]);
   });
 });
+
+describe("taking over from Ocean", () => {
+  it.each([
+    { version: "9.4.2", where: [{ projectKey: "P001" }, { projectKey: "P002" }] },
+    { version: "8.7.2", where: [{ projectKey: "P001", repositorySlug: "repo-00001" }] },
+  ])("on $version: a sync replaces Ocean's hooks with ours, a removal leaves them", async ({ version, where }) => {
+    const f = await start({ version });
+    const ocean = where.map((scope: { projectKey: string; repositorySlug?: string }) =>
+      f.addHook(scope, {
+        name: `Port Ocean - ${scope.projectKey}${scope.repositorySlug === undefined ? "" : `-${scope.repositorySlug}`}`,
+        url: "https://ocean.example.com/integration/webhook",
+        events: ["pr:opened", "repo:refs_changed"],
+        configuration: { createdBy: "Port Ocean" },
+      }),
+    );
+    // Named like Ocean's but delivering elsewhere: someone's own hook, never touched.
+    const lookalike = f.addHook(
+      { projectKey: "P003" },
+      { name: "Port Ocean - P003", url: "https://ci.example.com/hooks/bitbucket" },
+    );
+    const present = () => new Set(f.hooks().map((hook) => hook.id));
+
+    const removal = await f.installer().remove();
+    expect(removal.ok).toBe(true);
+    expect(ocean.filter((id) => present().has(id))).toEqual(ocean);
+
+    const sync = await f.installer().sync();
+
+    expect(sync.ok).toBe(true);
+    expect(sync.counts.removed).toBe(ocean.length);
+    expect(ocean.filter((id) => present().has(id))).toEqual([]);
+    expect(present().has(lookalike)).toBe(true);
+    expect(f.ours().length).toBeGreaterThan(0);
+    expect(JSON.stringify(sync)).toContain("ocean-hook");
+  });
+});
