@@ -100,7 +100,8 @@ async function* listRepositories(
     }
     // The client bounds requests in flight itself; a page's enrichment is awaited whole so that a failure
     // fails the listing (a repository without its README would otherwise be written as if it had none).
-    yield await Promise.all(page.map((repository) => enrichRepository(options.client, repository, needs)));
+    const files = options.files ?? new RepositoryFiles(options.client, null);
+    yield await Promise.all(page.map((repository) => enrichRepository(options.client, repository, needs, files)));
   }
 }
 

@@ -78,20 +78,24 @@ function queryLeaves(query: SearchQuery): [PropertyKey[], string][] {
 export interface EnrichmentNeeds {
   readme: boolean;
   latestCommit: boolean;
+  /** Paths of `includedFiles` to read into `__includedFiles` (empty: none, no request). */
+  includedFiles: string[];
 }
 
 /**
- * Whether to fetch `__readme` and `__latestCommit` for a resource: `enrich` forces it either way; `auto` (the
+ * Whether to fetch `__readme`, `__latestCommit` and `__includedFiles` for a resource: `enrich` forces it either way; `auto` (the
  * default) fetches only when one of the resource's jq expressions names the field (two extra requests per
  * repository otherwise spent for nothing; Ocean maps both and never fetches them). Only repositories are enriched.
  */
 export function enrichmentNeeds(resource: ResourceConfig): EnrichmentNeeds {
-  if (resource.kind !== "repository") return { readme: false, latestCommit: false };
+  if (resource.kind !== "repository") return { readme: false, latestCommit: false, includedFiles: [] };
   const sources = resourceLeaves(resource).map((leaf) => leaf.source);
   const mentions = (field: string) => sources.some((source) => source.includes(field));
   const decide = (setting: "auto" | boolean, field: string) => (setting === "auto" ? mentions(field) : setting);
   return {
     readme: decide(resource.selector.enrich.readme, "__readme"),
     latestCommit: decide(resource.selector.enrich.latestCommit, "__latestCommit"),
+    // Port's includedFiles: read only when a jq expression reads `__includedFiles` (listing them is not enough).
+    includedFiles: mentions("__includedFiles") ? resource.selector.includedFiles : [],
   };
 }

@@ -48,7 +48,7 @@ describe("loading a mapping file", () => {
       itemsToParseTopLevelTransform: true,
     });
     // The seed maps __readme and __latestCommit: with `auto`, the repository kind is enriched with both.
-    expect(mapping.mappers[1]?.enrichment).toEqual({ readme: true, latestCommit: true });
+    expect(mapping.mappers[1]?.enrichment).toEqual({ readme: true, latestCommit: true, includedFiles: [] });
     expect(mapping.mappers.map((mapper) => mapper.fields.length)).toEqual([7, 11, 15, 6]);
   });
 
@@ -201,10 +201,10 @@ resources:
     );
 
     expect(needs).toEqual([
-      { readme: true, latestCommit: false },
-      { readme: false, latestCommit: true },
-      { readme: false, latestCommit: false },
-      { readme: false, latestCommit: true },
+      { readme: true, latestCommit: false, includedFiles: [] },
+      { readme: false, latestCommit: true, includedFiles: [] },
+      { readme: false, latestCommit: false, includedFiles: [] },
+      { readme: false, latestCommit: true, includedFiles: [] },
     ]);
   });
 });

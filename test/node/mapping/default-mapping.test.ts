@@ -224,10 +224,10 @@ describe("the default mapping", () => {
 
   it("asks for README and latest commit on repositories only, because it maps them", () => {
     expect(mapping.mappers.map((mapper) => [mapper.kind, mapper.enrichment])).toEqual([
-      ["project", { readme: false, latestCommit: false }],
-      ["user", { readme: false, latestCommit: false }],
-      ["repository", { readme: true, latestCommit: true }],
-      ["pull-request", { readme: false, latestCommit: false }],
+      ["project", { readme: false, latestCommit: false, includedFiles: [] }],
+      ["user", { readme: false, latestCommit: false, includedFiles: [] }],
+      ["repository", { readme: true, latestCommit: true, includedFiles: [] }],
+      ["pull-request", { readme: false, latestCommit: false, includedFiles: [] }],
     ]);
     expect(mapping.config.resources.find((resource) => resource.kind === "pull-request")?.selector).toMatchObject({
       state: ["OPEN", "MERGED", "DECLINED"],

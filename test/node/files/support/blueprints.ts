@@ -36,4 +36,23 @@ export const SERVICE_BLUEPRINT = {
   },
 };
 
-export const BLUEPRINTS = [...(DEFAULT_BLUEPRINTS as unknown[]), MANIFEST_BLUEPRINT, SERVICE_BLUEPRINT];
+/** What `includedFiles` tests write: a repository with two files' contents. */
+export const REPOSITORY_DOCS_BLUEPRINT = {
+  identifier: "repositoryDocs",
+  title: "Repository docs",
+  schema: {
+    properties: {
+      readme: { type: "string", title: "README", format: "markdown" },
+      codeowners: { type: "string", title: "CODEOWNERS" },
+    },
+    required: [],
+  },
+  relations: {},
+};
+
+export const BLUEPRINTS = [
+  ...(DEFAULT_BLUEPRINTS as unknown[]),
+  MANIFEST_BLUEPRINT,
+  SERVICE_BLUEPRINT,
+  REPOSITORY_DOCS_BLUEPRINT,
+];
