@@ -223,12 +223,11 @@ export class DrainLoop {
     try {
       outcome = await this.#handler.handle(message, this.#work.signal);
     } catch (error) {
-      // A bug in a handler must not lose the message, nor loop fast: retry it later, the edge counts attempts.
       log.error(
         { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
         "Message handler failed unexpectedly",
       );
-      outcome = { action: "retry", delayMs: 60_000, reason: `unexpected error: ${messageOf(error)}` };
+      outcome = unexpectedFailureOutcome(error, message.attempts);
     }
     this.#observer.settled?.(message, outcome, startedAt, this.#options.now());
     if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
@@ -355,4 +354,25 @@ export class DrainLoop {
 /** An edge error says whether waiting helps; anything else (a dropped connection in a test's edge) may pass later. */
 function edgeRetryability(error: unknown): Retryability {
   return error instanceof EdgeError ? error.retryability : "transient";
+}
+
+/** Attempts after which a message whose handler keeps throwing goes to the dead letters. */
+const UNEXPECTED_ATTEMPTS = 3;
+
+/**
+ * A handler that throws has hit a bug, not an expected failure. The message must not be lost, nor hold up the
+ * entity's later events: an error of the program itself (a TypeError, a stack overflow) fails the same way each
+ * time, so it goes to the dead letters at once, with its reason; anything else is retried a minute later, and
+ * dead-lettered after a few attempts.
+ */
+function unexpectedFailureOutcome(error: unknown, attempts: number): MessageOutcome {
+  const reason = `unexpected error: ${messageOf(error)}`;
+  if (isProgramError(error) || attempts >= UNEXPECTED_ATTEMPTS) return { action: "dead", reason };
+  return { action: "retry", delayMs: 60_000, reason };
+}
+
+function isProgramError(error: unknown): boolean {
+  // fetch() reports a network failure as a TypeError with the socket's error as its cause: that one may pass.
+  if (error instanceof TypeError) return !(error.cause instanceof Error);
+  return error instanceof RangeError || error instanceof ReferenceError || error instanceof SyntaxError;
 }

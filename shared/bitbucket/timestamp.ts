@@ -47,17 +47,32 @@ const TIMESTAMP_FIELDS = new Set([
  * The agent maps payload objects (for example the pull request of `pr:deleted`) with mappings written for
  * REST responses, where `.createdDate / 1000` must work; a 10.x ISO string would make that jq fail.
  * Values that are not timestamps in either dialect are left as they are.
+ *
+ * The walk keeps its own stack rather than recursing: a signed payload may nest 10,000 levels deep, which would
+ * overflow the call stack. Keys are defined, not assigned, so a `__proto__` key stays data.
  */
 export function toRestDialect(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toRestDialect);
   if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (TIMESTAMP_FIELDS.has(key) && typeof field === "string") {
-      out[key] = parseBitbucketTimestamp(field) ?? field;
-    } else {
-      out[key] = toRestDialect(field);
+  const root = emptyLike(value);
+  const work: [source: object, target: unknown[] | Record<string, unknown>][] = [[value, root]];
+  for (let next = work.pop(); next !== undefined; next = work.pop()) {
+    const [source, target] = next;
+    const sourceIsArray = Array.isArray(source);
+    for (const [key, field] of Object.entries(source)) {
+      let converted: unknown = field;
+      if (!sourceIsArray && TIMESTAMP_FIELDS.has(key) && typeof field === "string") {
+        converted = parseBitbucketTimestamp(field) ?? field;
+      } else if (field !== null && typeof field === "object") {
+        const child = emptyLike(field);
+        work.push([field, child]);
+        converted = child;
+      }
+      Object.defineProperty(target, key, { value: converted, writable: true, enumerable: true, configurable: true });
     }
   }
-  return out;
+  return root;
+}
+
+function emptyLike(value: object): unknown[] | Record<string, unknown> {
+  return Array.isArray(value) ? [] : {};
 }

@@ -199,6 +199,50 @@ describe("the drain loop", () => {
     expect(edge.settled().get(message.leaseId)).toBe("retry:60000");
   });
 
+  it("dead-letters at once, with the reason, a message whose handler fails with a program error", async () => {
+    const edge = new MemoryEdge();
+    const typeError = edge.add("pull-request:P/r/1");
+    const overflow = edge.add("pull-request:P/r/2");
+    const later = edge.add("pull-request:P/r/1");
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message) => {
+        if (message.id === typeError.id) throw new TypeError("Cannot read properties of undefined (reading 'kind')");
+        if (message.id === overflow.id) throw new RangeError("Maximum call stack size exceeded");
+        return { action: "ack" };
+      }),
+    );
+
+    void loop.start();
+    await until(() => edge.settled().size === 3, "three outcomes");
+
+    expect(edge.settled()).toEqual(
+      new Map([
+        [typeError.leaseId, "dead:unexpected error: Cannot read properties of undefined (reading 'kind')"],
+        [overflow.leaseId, "dead:unexpected error: Maximum call stack size exceeded"],
+        // The entity's later event goes on.
+        [later.leaseId, "ack"],
+      ]),
+    );
+  });
+
+  it("dead-letters a message whose handler keeps throwing after three attempts instead of retrying it for ever", async () => {
+    const edge = new MemoryEdge();
+    const message = { ...edge.add("project:P"), attempts: 3 };
+    edge.queue.splice(0, 1, message);
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => {
+        throw new Error("boom");
+      }),
+    );
+
+    void loop.start();
+    await until(() => edge.settled().size === 1, "an outcome");
+
+    expect(edge.settled().get(message.leaseId)).toBe("dead:unexpected error: boom");
+  });
+
   it("keeps leasing at most its concurrency, with a resync holding a slot while events flow", async () => {
     const edge = new MemoryEdge();
     const resync = edge.add("resync", "resync");

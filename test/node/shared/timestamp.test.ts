@@ -33,4 +33,25 @@ describe("Bitbucket timestamps", () => {
       commits: [{ committerTimestamp: Date.UTC(2018, 8, 21, 14, 9, 51) }],
     });
   });
+
+  it("converts a payload nested 10,000 levels deep without overflowing the stack, keeping __proto__ as data", () => {
+    // Written as text: JSON.stringify itself would overflow the stack on a value this deep.
+    let deep = '{"createdDate":"2026-08-19T17:27:55.266Z"}';
+    for (let i = 0; i < 10_000; i++) deep = i % 2 === 0 ? `{"a":${deep}}` : `[${deep}]`;
+    const payload: unknown = JSON.parse(
+      `{"pullRequest":{"id":1,"createdDate":"2026-08-19T17:27:55+0000","__proto__":{"createdDate":"x"},"title":{"deep":${deep}}}}`,
+    );
+
+    const converted = toRestDialect(payload);
+
+    let cursor: unknown = (converted as { pullRequest: { title: { deep: unknown } } }).pullRequest.title.deep;
+    for (let i = 9_999; i >= 0; i--) {
+      cursor = i % 2 === 0 ? (cursor as { a: unknown }).a : (cursor as unknown[])[0];
+    }
+    expect(cursor).toEqual({ createdDate: Date.parse("2026-08-19T17:27:55.266Z") });
+    const pullRequest = (converted as { pullRequest: object }).pullRequest;
+    expect(Object.getPrototypeOf(pullRequest)).toBe(Object.prototype);
+    expect(Object.keys(pullRequest)).toEqual(["id", "createdDate", "__proto__", "title"]);
+    expect(Object.getOwnPropertyDescriptor(pullRequest, "__proto__")?.value).toEqual({ createdDate: "x" });
+  });
 });
