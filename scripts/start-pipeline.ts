@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { ConfigError } from "../relay/config/config-error";
 import { loadEnvironment } from "../relay/config/environment";
 import { type BitbucketSimulator, SIMULATION_LABEL, startBitbucketSimulator } from "./bitbucket-simulator";
 import { startInProcessAgent } from "./in-process-agent";
@@ -204,7 +205,15 @@ function realServerSettings(pipeline: PipelineOptions): RealServerSettings {
     RELAY_AGENT_TOKEN: "placeholder-token",
     RELAY_WEBHOOK_SECRET: "placeholder-secret",
   };
-  const environment = loadEnvironment({ env, cwd: pipeline.options.root, homeDir: homedir() });
+  let environment: ReturnType<typeof loadEnvironment>;
+  try {
+    environment = loadEnvironment({ env, cwd: pipeline.options.root, homeDir: homedir() });
+  } catch (error) {
+    // RELAY_URL is this command's to set: a problem with it is a problem with the flag the user gave.
+    if (!(error instanceof ConfigError)) throw error;
+    const problems = error.problems.map((problem) => problem.replace(/^RELAY_URL\b/, "--public-url"));
+    throw new ConfigError(error.kind, problems, error.source);
+  }
   if (environment.bitbucket === null) throw new Error("BITBUCKET_URL is set but was not read");
   return {
     bitbucketUrl: environment.bitbucket.baseUrl,

@@ -239,4 +239,22 @@ describe("npm start's pipeline", () => {
       /BITBUCKET_PASSWORD: needs BITBUCKET_USERNAME[\s\S]*BITBUCKET_URL: must be the server's root URL/,
     );
   });
+
+  it("names --public-url, never RELAY_URL (which the user did not set), when the public URL cannot serve", async () => {
+    const env = {
+      BITBUCKET_URL: "https://bitbucket.example.com",
+      BITBUCKET_TOKEN: "t",
+      CATALOG_PATH: join(dir, "public", "catalog.sqlite"),
+    };
+
+    const started = startPipeline({
+      options: options("public", ["--public-url", "http://tunnel.example.com"], env),
+      env,
+      version: "0.0.0-test",
+      print: () => undefined,
+    });
+
+    await expect(started).rejects.toThrow(/--public-url: /);
+    await expect(started).rejects.not.toThrow(/RELAY_URL/);
+  });
 });
