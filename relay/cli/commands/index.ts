@@ -1,5 +1,6 @@
 import type { CommandEntry } from "../command";
 import { catalogExportCommand } from "./catalog-export";
+import { deadLettersGroup } from "./dead-letters";
 import { doctorCommand } from "./doctor";
 import { mapCommand } from "./map";
 import { resyncCommand } from "./resync";
@@ -15,5 +16,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   mapCommand,
   doctorCommand,
   statusCommand,
+  deadLettersGroup,
   { name: "catalog", summary: "Read the embedded local catalog (export it as JSON)", commands: [catalogExportCommand] },
 ];

@@ -5,13 +5,14 @@ import { formatSummary, verdictLine } from "../../sync/format-resync-summary";
 import { runResync } from "../../sync/resync";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag, parseKind, wantsJson } from "../common-options";
+import { edgeClientOf, onEdge } from "../edge-of";
 import { UsageError } from "../errors";
 import { resyncProgress } from "../progress";
 
 export const resyncCommand: Command = {
   name: "resync",
   summary: "Run one full resync now: list Bitbucket, map, write what changed, delete what disappeared",
-  usage: "bbrelay resync [--kind K]... [--dry-run] [--config FILE] [--json]",
+  usage: "bbrelay resync [--kind K]... [--dry-run] [--config FILE] [--json] | bbrelay resync --request",
   details: `
 Kinds run in the mapping's order. Only entities whose mapped content changed since the last write are written.
 Then, if every kind succeeded, entities this integration owns that were not seen are deleted, unless they are
@@ -27,16 +28,25 @@ not complete (nothing was deleted then); aborted when interrupted.
 
 Exit codes: 0 succeeded; 1 partial, failed or aborted; 2 configuration.
 
+--request runs nothing here: it asks the running agent (\`bbrelay run\`), through the edge, for a full resync (a
+\`resync\` message, coalesced with one already waiting), and needs only RELAY_URL and RELAY_AGENT_TOKEN. Its
+progress shows in the agent's log, its console (Sync) and \`bbrelay status\`. Exit 0 queued, 1 the edge failed.
+
 Examples:
   bbrelay resync
   bbrelay resync --kind repository --dry-run`,
   options: {
     kind: { type: "string", multiple: true, valueName: "K", description: `Only this kind: ${KINDS.join(", ")}` },
     "dry-run": { type: "boolean", description: "Write nothing; print the counts and samples of what would change" },
+    request: {
+      type: "boolean",
+      description: "Ask the running agent, through the edge, to resync (queued; nothing runs here)",
+    },
     config: CONFIG_OPTION,
     json: { type: "boolean", description: "Print the summary as JSON (the default when stdout is not a terminal)" },
   },
   async run(context) {
+    if (context.values.request === true) return requestResync(context);
     const kinds = kindsOf(context);
     const agent = await openAgentContext(context, {
       ...configFlag(context),
@@ -89,4 +99,20 @@ function kindsOf(context: CommandContext): Kind[] | undefined {
   if (values === undefined) return undefined;
   const list = (Array.isArray(values) ? values : [values]).map(String);
   return list.map(parseKind);
+}
+
+/** `--request`: a resync message at the edge, for whichever agent leases it. */
+async function requestResync(context: CommandContext): Promise<number> {
+  if (context.values["dry-run"] === true || context.values.kind !== undefined || context.values.config !== undefined)
+    throw new UsageError("--request takes no --kind, --dry-run or --config: the running agent resyncs with its own");
+  const edge = edgeClientOf(context);
+  const answer = await onEdge(() => edge.requestResync());
+  context.stdout.write(
+    wantsJson(context)
+      ? `${JSON.stringify(answer, null, 2)}\n`
+      : answer.coalesced
+        ? `A resync was already waiting at the edge (message ${answer.id}); this request joined it.\n`
+        : `Resync requested: message ${answer.id} is queued at the edge; the running agent will lease it.\n`,
+  );
+  return 0;
 }
