@@ -1,6 +1,8 @@
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
-import { openAgentContext } from "../../agent/agent-context";
+import { type AgentContext, openAgentContext } from "../../agent/agent-context";
+import { SECRET_ENV_VARS } from "../../config/environment";
 import { mappersOfKind } from "../../config/mapping-loader";
+import { IntegrationSession } from "../../port-integration/integration-session";
 import { formatSummary, verdictLine } from "../../sync/format-resync-summary";
 import { runResync } from "../../sync/resync";
 import type { Command, CommandContext } from "../command";
@@ -63,22 +65,27 @@ Examples:
       if (catalog.kind === "port" && agent.blueprints !== null && context.values["dry-run"] !== true) {
         await catalog.ensureBlueprints(agent.blueprints, { signal: context.signal });
       }
-      const summary = await runResync({
-        mapping: agent.mapping,
-        client: agent.bitbucket(),
-        catalog,
-        state: agent.state(),
-        fileStore: agent.fileStore(),
-        logger: context.log,
-        dryRun: context.values["dry-run"] === true,
-        signal: context.signal,
-        ...(kinds === undefined ? {} : { kinds }),
-        onProgress: resyncProgress({
-          stream: context.stderr,
-          isTTY: context.stdoutIsTTY && context.log.format === "human",
-          log: context.log,
-        }),
-      });
+      // As Ocean's ONCE listener: a resync run by hand also shows in Port (state, examples), but schedules nothing.
+      const session = context.values["dry-run"] === true ? null : oneShotSession(agent, context.env);
+      const run = (signal: AbortSignal) =>
+        runResync({
+          mapping: agent.mapping,
+          client: agent.bitbucket(),
+          catalog,
+          state: agent.state(),
+          fileStore: agent.fileStore(),
+          logger: context.log,
+          dryRun: context.values["dry-run"] === true,
+          signal,
+          ...(kinds === undefined ? {} : { kinds }),
+          ...(session === null ? {} : { onItems: session.onResyncItems }),
+          onProgress: resyncProgress({
+            stream: context.stderr,
+            isTTY: context.stdoutIsTTY && context.log.format === "human",
+            log: context.log,
+          }),
+        });
+      const summary = await (session === null ? run : session.wrapResync(run))(context.signal);
       const json = wantsJson(context);
       if (json) {
         context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -115,4 +122,23 @@ async function requestResync(context: CommandContext): Promise<number> {
         : `Resync requested: message ${answer.id} is queued at the edge; the running agent will lease it.\n`,
   );
   return 0;
+}
+
+/** The Port integration's state and examples around one resync, when the agent is a Port integration. */
+function oneShotSession(agent: AgentContext, env: CommandContext["env"]): IntegrationSession | null {
+  if (agent.integration === null) return null;
+  return new IntegrationSession({
+    integration: agent.integration,
+    engine: agent.engine,
+    mapperOptions: { jqEnv: agent.environment.jqEnv },
+    requestResync: async () => undefined,
+    useMapping: () => undefined,
+    schedule: () => ({ intervalMinutes: agent.environment.resyncIntervalMinutes, nextAt: null }),
+    log: agent.logger,
+    now: Date.now,
+    startedAt: Date.now(),
+    knownSecrets: SECRET_ENV_VARS.map((name) => env[name]).filter(
+      (value): value is string => value !== undefined && value !== "",
+    ),
+  });
 }

@@ -200,3 +200,41 @@ describe("registration in Port", () => {
     expect(port.integrations.get(INSTALLATION)?.config).toEqual(oceanConfig);
   });
 });
+
+describe("bbrelay resync and status as a Port integration", () => {
+  it("a resync by hand reports its state to Port, and status shows the integration, the mapping in force and that state", async () => {
+    await startPort();
+
+    const run = await bbrelay(["resync"], { env });
+    const status = await bbrelay(["status", "--json"], { env });
+    const human = await bbrelay(["status"], { env, tty: true });
+
+    expect(run.code).toBe(0);
+    expect(port.integrations.states.map((state) => state.body.status)).toEqual(["running", "completed"]);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { integration: Record<string, unknown> };
+    expect(parsed.integration).toMatchObject({
+      kind: "registered",
+      installationId: INSTALLATION,
+      type: "bitbucket-server",
+      version: "0.0.0-test",
+      mappingSource: "port",
+      mappingVersion: expect.stringMatching(/^[0-9a-f]{12}$/),
+      resyncState: { status: "completed" },
+    });
+    expect(human.stdout).toContain(`Port integration "${INSTALLATION}": bitbucket-server, version 0.0.0-test`);
+    expect(human.stdout).toMatch(/mapping in force: Port's config \(version [0-9a-f]{12}\)/);
+    expect(human.stdout).toMatch(/resync state in Port: completed, started \S+, ended \S+, next not scheduled/);
+
+    port.integrations.editConfig(INSTALLATION, {
+      ...(parse(DEFAULT_MAPPING_YAML) as object),
+      deleteDependentEntities: false,
+    });
+    const edited = JSON.parse((await bbrelay(["status", "--json"], { env })).stdout) as {
+      integration: { mappingVersion: string };
+    };
+    expect(edited.integration.mappingVersion).not.toBe(
+      (parsed.integration as { mappingVersion: string }).mappingVersion,
+    );
+  });
+});
