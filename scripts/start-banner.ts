@@ -10,6 +10,8 @@ import type { LocalEdge } from "./local-edge";
 export interface BannerFacts {
   root: string;
   edge: LocalEdge;
+  /** The agent's settings as `KEY=value` lines, for `bbrelay --env-file`. */
+  envFile: string;
   /** The agent's edge URL (the local one, or `--public-url`). */
   agentEdgeUrl: string;
   agentLogFile: string;
@@ -48,6 +50,7 @@ export function describePipeline(facts: BannerFacts): string {
     `  Edge queues      ${path(edge.stateDir)}${simulated ? " (fresh at each start)" : " (kept between runs)"}`,
     "",
     "Look at it:",
+    `  npx bbrelay status --env-file ${path(facts.envFile)}   (also doctor, resync, catalog export: the pipeline's settings)`,
     ...(facts.catalogPath === null
       ? []
       : // With a real server the agent reads the catalog's place from this shell's environment, as the command will.

@@ -1,6 +1,6 @@
-import { rmSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError } from "../relay/config/config-error";
 import { loadEnvironment } from "../relay/config/environment";
 import { type BitbucketSimulator, SIMULATION_LABEL, startBitbucketSimulator } from "./bitbucket-simulator";
@@ -95,10 +95,13 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     RELAY_AGENT_TOKEN: edge.agentToken,
     RELAY_WEBHOOK_SECRET: edge.webhookSecret,
   };
+  const agentEnv = { ...agentEnvironmentOf(source, pipeline), ...relayEnv };
+  const envFile = writeEnvFile(join(real === null ? options.demoDir : real.stateDir, "bbrelay.env"), agentEnv);
   print(
     describePipeline({
       root: options.root,
       edge,
+      envFile,
       agentEdgeUrl,
       agentLogFile,
       catalogPath,
@@ -112,7 +115,7 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
   );
 
   const agent = startInProcessAgent({
-    env: { ...agentEnvironmentOf(source, pipeline), ...relayEnv },
+    env: agentEnv,
     cwd: options.root,
     version: pipeline.version,
     logFile: agentLogFile,
@@ -161,6 +164,28 @@ type BitbucketSource =
  * The agent's environment but for the relay's variables: the simulation's own (nothing from this process's
  * environment, so stray settings cannot send the demo elsewhere), or the process's, as `bbrelay run` would see it.
  */
+/** The variables the agent reads (bbrelay's, Port's, Ocean's aliases), not the rest of a shell's environment. */
+const AGENT_VARIABLE = /^(BITBUCKET_|RELAY_|PORT_|BBRELAY_|OCEAN__|CATALOG_PATH$)/;
+
+/**
+ * Writes the agent's connection settings as `KEY=value` lines (what `bbrelay --env-file` reads), readable by this
+ * user only (it holds the agent token and credentials), so that `bbrelay status` or `doctor` can look at this
+ * pipeline. @returns the file's path
+ */
+function writeEnvFile(path: string, env: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(env)
+    .filter(([name, value]) => AGENT_VARIABLE.test(name) && !value.includes("\n"))
+    .map(([name, value]) => `${name}=${value}`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(
+    path,
+    `# bbrelay settings of the pipeline npm start runs; read with: npx bbrelay status --env-file ${path}\n${lines.join("\n")}\n`,
+    { mode: 0o600 },
+  );
+  chmodSync(path, 0o600);
+  return path;
+}
+
 function agentEnvironmentOf(source: BitbucketSource, pipeline: PipelineOptions): Record<string, string> {
   if (source.kind === "real") return definedOnly(pipeline.env);
   const { demoDir } = pipeline.options;

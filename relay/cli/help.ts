@@ -13,6 +13,12 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: "debug|info|warn|error",
     description: "Least severe level logged (default: info)",
   },
+  "env-file": {
+    type: "string",
+    valueName: "FILE",
+    description:
+      "Read settings from FILE (KEY=value lines; default: BBRELAY_ENV_FILE); variables set in the environment win",
+  },
 };
 
 export function rootHelp(entries: readonly CommandEntry[], version: string): string {

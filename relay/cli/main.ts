@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
+import { withEnvFile } from "../config/env-file";
 import { SECRET_ENV_VARS } from "../config/environment";
 import { type LogFormat, Logger, type LogLevel } from "../log/logger";
 import { Redactor } from "../log/redact";
@@ -71,10 +72,14 @@ export async function runCli(entries: readonly CommandEntry[], io: CliIo): Promi
     }
     const parsed = parseCommandArgs(command, rest);
     log = makeLogger(io, redactor, parsed.values["log-format"], parsed.values["log-level"]);
+    const envFile = parsed.values["env-file"];
+    const env = withEnvFile(io.env, io.cwd, typeof envFile === "string" ? envFile : undefined);
+    // The file's secrets are secrets too: never in a log line or an error.
+    redactor.add(...SECRET_ENV_VARS.map((name) => env[name]));
     return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,
-      env: io.env,
+      env,
       cwd: io.cwd,
       stdout: io.stdout,
       stderr: io.stderr,

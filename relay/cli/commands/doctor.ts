@@ -38,7 +38,7 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
       if (!(error instanceof ConfigError)) throw error;
       // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
       // Each problem names what holds it (a variable, a file) unless it already does (the environment's do).
-      const named = error.kind !== "environment";
+      const named = error.source !== "the environment";
       results = error.problems.map((problem) => ({
         name: `config.${error.kind}`,
         status: "fail",

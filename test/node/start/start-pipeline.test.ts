@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { SIMULATION_LABEL } from "../../../scripts/bitbucket-simulator";
 import { parseStartOptions, type StartOptions } from "../../../scripts/start-options";
 import { type RunningPipeline, startPipeline } from "../../../scripts/start-pipeline";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
+import { bbrelay } from "../../support/cli-runner";
 import { waitFor } from "../../support/live-fixture";
 import { portIsFree } from "../../support/port-is-free";
 
@@ -113,6 +114,15 @@ describe("npm start's pipeline", () => {
       lines,
       new RegExp(`catalog ~ bitbucketPullRequest ${escape(mergedKey)}  state "OPEN" → "MERGED"`),
     );
+    // The pipeline's settings are in a file that bbrelay reads when told: status then sees this edge.
+    const envFile = join(dir, "demo", "bbrelay.env");
+    expect(lines).toContain(
+      `  npx bbrelay status --env-file ${envFile}   (also doctor, resync, catalog export: the pipeline's settings)`,
+    );
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    const status = await bbrelay(["status", "--json", "--env-file", envFile], { env: {} });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ edge: { tenant: pipeline.edge.tenant } });
     // The simulation pauses and the edge drains: the catalog then holds what the simulated server holds.
     await pipeline.simulator?.stopActivity();
     const edge = new EdgeClient({
