@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Json } from "../mapping/engine";
 
 /**
  * Permissive wire schemas for Bitbucket Server REST responses (reference §3, §6). Only the fields the relay
@@ -7,9 +8,18 @@ import { z } from "zod";
  * Bitbucket sent. Items that fail are dropped from their page (and logged), never the whole page.
  */
 
+/**
+ * A Bitbucket object: the fields the relay reads are checked, every other one passes through as Bitbucket sent it.
+ * The body was parsed JSON and nothing here transforms it, so the rest is JSON too: typed so (a JSON value is not
+ * checked again, which would cost a walk of every page), the mapper takes the objects as they are.
+ */
+function wireObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.object(shape).catchall(z.custom<Json>());
+}
+
 const Key = z.string().min(1);
 
-export const ProjectWire = z.looseObject({
+export const ProjectWire = wireObject({
   key: Key,
   id: z.number().optional(),
   name: z.string().optional(),
@@ -23,28 +33,28 @@ export function isPersonalProject(project: { key: string; type?: unknown }): boo
   return project.type === "PERSONAL" || project.key.startsWith("~");
 }
 
-export const RepositoryWire = z.looseObject({
+export const RepositoryWire = wireObject({
   slug: Key,
   id: z.number().optional(),
   name: z.string().optional(),
   /** Since 8.0; absent on older servers, which cannot archive. */
   archived: z.boolean().optional(),
-  project: z.looseObject({ key: Key, type: z.string().optional() }),
+  project: wireObject({ key: Key, type: z.string().optional() }),
 });
 export type RepositoryWire = z.infer<typeof RepositoryWire>;
 
 export const PullRequestStates = ["OPEN", "MERGED", "DECLINED"] as const;
 export type PullRequestState = (typeof PullRequestStates)[number];
 
-export const PullRequestWire = z.looseObject({
+export const PullRequestWire = wireObject({
   /** Per target repository, not global. */
   id: z.number().int().nonnegative(),
   state: z.string(),
-  toRef: z.looseObject({ repository: z.looseObject({ slug: Key, project: z.looseObject({ key: Key }) }) }),
+  toRef: wireObject({ repository: wireObject({ slug: Key, project: wireObject({ key: Key }) }) }),
 });
 export type PullRequestWire = z.infer<typeof PullRequestWire>;
 
-export const UserWire = z.looseObject({
+export const UserWire = wireObject({
   /** Address users by slug: it may differ from `name` (reference §3.4). */
   slug: Key,
   name: z.string().optional(),
@@ -52,11 +62,11 @@ export const UserWire = z.looseObject({
 });
 export type UserWire = z.infer<typeof UserWire>;
 
-export const CommitWire = z.looseObject({ id: z.string().min(1) });
+export const CommitWire = wireObject({ id: z.string().min(1) });
 export type CommitWire = z.infer<typeof CommitWire>;
 
 /** `branches/default`: the wire flag is `isDefault` (the spec's `default` is wrong). */
-export const BranchWire = z.looseObject({
+export const BranchWire = wireObject({
   id: z.string().min(1),
   displayId: z.string().optional(),
   latestCommit: z.string().optional(),
@@ -64,13 +74,13 @@ export const BranchWire = z.looseObject({
 export type BranchWire = z.infer<typeof BranchWire>;
 
 /** A path as change listings give it; `toString` is the whole path from the repository root. */
-const PathWire = z.looseObject({ toString: z.string().min(1) });
+const PathWire = wireObject({ toString: z.string().min(1) });
 
 /**
  * One entry of `…/commits/{id}/changes` or `…/compare/changes`: `type` is ADD, MODIFY, DELETE, MOVE, COPY (or
  * UNKNOWN); a MOVE or COPY also names its `srcPath`. `nodeType` is FILE, DIRECTORY or SUBMODULE.
  */
-export const ChangeWire = z.looseObject({
+export const ChangeWire = wireObject({
   path: PathWire,
   type: z.string(),
   srcPath: PathWire.nullish(),
@@ -78,7 +88,7 @@ export const ChangeWire = z.looseObject({
 });
 export type ChangeWire = z.infer<typeof ChangeWire>;
 
-export const WebhookWire = z.looseObject({
+export const WebhookWire = wireObject({
   id: z.number().int(),
   name: z.string(),
   url: z.string(),
@@ -91,15 +101,15 @@ export const WebhookWire = z.looseObject({
 });
 export type WebhookWire = z.infer<typeof WebhookWire>;
 
-const Invocation = z.looseObject({
+const Invocation = wireObject({
   event: z.string().optional(),
   start: z.number().optional(),
   finish: z.number().optional(),
-  result: z.looseObject({ outcome: z.string(), description: z.string().optional() }).optional(),
+  result: wireObject({ outcome: z.string(), description: z.string().optional() }).optional(),
 });
 
 /** `…/webhooks/{id}/statistics/summary`, for `bbrelay doctor`. Field-for-field unverified: all optional. */
-export const WebhookStatisticsSummaryWire = z.looseObject({
+export const WebhookStatisticsSummaryWire = wireObject({
   lastSuccess: Invocation.optional(),
   lastFailure: Invocation.optional(),
   lastError: Invocation.optional(),
@@ -113,7 +123,7 @@ export const WebhookStatisticsSummaryWire = z.looseObject({
 });
 export type WebhookStatisticsSummaryWire = z.infer<typeof WebhookStatisticsSummaryWire>;
 
-export const ApplicationPropertiesWire = z.looseObject({
+export const ApplicationPropertiesWire = wireObject({
   version: z.string().min(1),
   buildNumber: z.string().optional(),
   displayName: z.string().optional(),
@@ -121,7 +131,7 @@ export const ApplicationPropertiesWire = z.looseObject({
 export type ApplicationPropertiesWire = z.infer<typeof ApplicationPropertiesWire>;
 
 /** The envelope of every paged listing. There is no total count. */
-export const PageWire = z.looseObject({
+export const PageWire = wireObject({
   values: z.array(z.unknown()),
   isLastPage: z.boolean(),
   /** Only when `isLastPage` is false. Not necessarily `start + size`. */
@@ -134,9 +144,9 @@ export const PageWire = z.looseObject({
 export type PageWire = z.infer<typeof PageWire>;
 
 /** `{"errors":[{"context":null,"message":"…","exceptionName":"…"}]}` on every 4xx/5xx with a body. */
-export const ErrorEnvelopeWire = z.looseObject({
+export const ErrorEnvelopeWire = wireObject({
   errors: z.array(
-    z.looseObject({
+    wireObject({
       message: z.string().nullish(),
       exceptionName: z.string().nullish(),
       context: z.string().nullish(),

@@ -25,27 +25,25 @@
  *   throw {@link CatalogUnavailableError}: a resync must treat them as a failed run (no deletion).
  */
 
+import type { Json, JsonObject } from "../mapping/engine";
 import type { Blueprint } from "./port-rules/blueprint";
 import type { SearchQuery } from "./search-query";
 
-/** A relation's value as Port takes it: one identifier, several, none, or a search query Port resolves. */
-export type RelationValue = string | string[] | null | SearchQuery;
-
-/** A team as Port takes it: a team name, several, none, or a search query. */
-export type TeamValue = string | string[] | null | SearchQuery;
-
 /**
- * An entity as the mapper produces it and Port receives it. A field left `undefined` is not sent (Port's
- * "exclude unset"); explicit `null`s in properties and relations are sent, as Ocean does.
+ * An entity, from the mapper to the catalogs: one type all the way. Its values are JSON as the mapping's jq made them;
+ * each catalog checks them once, where they enter it, against Port's route schema (`parseEntityBody`: identifier
+ * pattern, title, team, relation values), and refuses what fails as a per-entity result. A field left `undefined` is
+ * not sent (Port's "exclude unset"); explicit `null`s in properties and relations are sent, as Ocean does.
  */
 export interface CatalogEntity {
   blueprint: string;
-  identifier: string | SearchQuery;
-  title?: string | null;
-  team?: TeamValue;
-  icon?: string | null;
-  properties: Record<string, unknown>;
-  relations: Record<string, RelationValue>;
+  /** A string, or a search query object that Port resolves to one entity. */
+  identifier: string | JsonObject;
+  title?: Json;
+  team?: Json;
+  icon?: Json;
+  properties: JsonObject;
+  relations: JsonObject;
 }
 
 /** An entity as stored, with what the catalog adds. Identifiers are resolved (never search queries). */
@@ -99,7 +97,7 @@ export type CatalogErrorCode =
 export type UpsertResult =
   | { result: "created" | "updated"; blueprint: string; identifier: string }
   | { result: "unresolved"; blueprint: string; identifier: SearchQuery; message: string }
-  | { result: "failed"; blueprint: string; identifier: string | SearchQuery; error: CatalogEntityError };
+  | { result: "failed"; blueprint: string; identifier: CatalogEntity["identifier"]; error: CatalogEntityError };
 
 export type DeleteResult =
   | { result: "deleted"; blueprint: string; identifier: string }

@@ -16,17 +16,17 @@ export async function readEntity(
 ): Promise<Json | null> {
   switch (ref.kind) {
     case "project":
-      return (await client.getProject({ projectKey: ref.projectKey })) as Json | null;
+      return client.getProject({ projectKey: ref.projectKey });
     case "repository": {
       const repository = await client.getRepository({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
       if (repository === null) return null;
       return enrichRepository(client, repository, repositoryNeedsOf(mapping));
     }
     case "pull-request":
-      return (await client.getPullRequest({
+      return client.getPullRequest({
         projectKey: ref.projectKey,
         repositorySlug: ref.repositorySlug,
         pullRequestId: ref.pullRequestId,
-      })) as Json | null;
+      });
   }
 }

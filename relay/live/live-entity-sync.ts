@@ -1,8 +1,8 @@
 import type { Kind } from "../../shared/mapping-config/schema";
+import type { CatalogEntity } from "../catalog/catalog";
 import { type EntityKey, keyText } from "../catalog/catalog";
 import { type LoadedMapping, mappersOfKind } from "../config/mapping-loader";
 import type { Json } from "../mapping/engine";
-import type { MappedEntity } from "../mapping/mapping-result";
 import { type EntityWriter, trackedKey, type WriteFailure } from "../sync/entity-writer";
 import { passesApiSelectors } from "./api-selectors";
 
@@ -37,7 +37,7 @@ export class LiveEntitySync {
 
   async apply(kind: Kind, item: Json, signal?: AbortSignal): Promise<LiveSyncResult> {
     const result = emptyResult();
-    const toWrite: MappedEntity[] = [];
+    const toWrite: CatalogEntity[] = [];
     const toDelete: EntityKey[] = [];
     for (const mapper of mappersOfKind(this.#options.mapping, kind)) {
       const mapped = await mapper.mapItem(item, { includeRejected: true });
@@ -80,7 +80,7 @@ export class LiveEntitySync {
     return result;
   }
 
-  async #write(entities: MappedEntity[], result: LiveSyncResult, signal?: AbortSignal): Promise<Set<string>> {
+  async #write(entities: CatalogEntity[], result: LiveSyncResult, signal?: AbortSignal): Promise<Set<string>> {
     const written = new Set<string>();
     if (entities.length === 0) return written;
     const outcome = await this.#options.writer.write(entities, signal === undefined ? {} : { signal });
@@ -107,7 +107,7 @@ export class LiveEntitySync {
   }
 }
 
-function keys(entities: readonly MappedEntity[]): EntityKey[] {
+function keys(entities: readonly CatalogEntity[]): EntityKey[] {
   return entities.map(trackedKey).filter((key): key is EntityKey => key !== null);
 }
 

@@ -37,7 +37,7 @@ export async function followRepositoryMove(
   const ref = refOf(current);
   if (ref === null) return result;
   for await (const page of context.client.listPullRequests({ ...ref })) {
-    for (const pullRequest of page as unknown as Json[]) {
+    for (const pullRequest of page) {
       const now = await context.sync.apply("pull-request", pullRequest, context.signal);
       mergeResults(result, now);
       const before = withRepository(pullRequest, current, oldRepository);

@@ -1,15 +1,15 @@
+import type { CatalogEntity } from "../catalog/catalog";
 import type { Json } from "./engine";
-import type { MappedEntity } from "./mapping-result";
 
 /**
  * Entities for a terminal: one block each, values as compact JSON (so a null reads `null` and a string keeps
  * its quotes, exactly what Port would receive). Scripts get the JSON array instead.
  */
-export function formatEntitiesForTerminal(entities: readonly MappedEntity[]): string {
+export function formatEntitiesForTerminal(entities: readonly CatalogEntity[]): string {
   return entities.map(formatEntity).join("\n");
 }
 
-function formatEntity(entity: MappedEntity): string {
+function formatEntity(entity: CatalogEntity): string {
   const lines = [
     `${entity.blueprint}  ${typeof entity.identifier === "string" ? entity.identifier : `(search) ${JSON.stringify(entity.identifier)}`}`,
   ];

@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from "./engine";
+import type { CatalogEntity } from "../catalog/catalog";
 
 export { isJsonObject, type JsonObject } from "./engine";
 
@@ -6,19 +6,6 @@ export { isJsonObject, type JsonObject } from "./engine";
  * What the mapper returns for one listed item: values, never throws (a throw means the engine itself broke).
  * The counts of every item add up (see {@link addCounts}) into the per-kind summary of a resync.
  */
-
-/** An entity as Port receives it. Fields the mapping does not define are absent (Ocean's `exclude_unset`). */
-export interface MappedEntity {
-  blueprint: string;
-  /** A string, or a search query object that Port resolves to one entity. */
-  identifier: string | JsonObject;
-  title?: Json;
-  team?: Json;
-  icon?: Json;
-  /** Explicit nulls are kept: Port receives them. */
-  properties: JsonObject;
-  relations: JsonObject;
-}
 
 /** Something Port would log and carry on from: a field that failed, an entity that was skipped. */
 export interface MappingWarning {
@@ -61,9 +48,9 @@ export interface MappingCounts {
 }
 
 export interface ItemResult {
-  entities: MappedEntity[];
+  entities: CatalogEntity[];
   /** With `includeRejected`: entities of the elements the selector rejected (to delete them on live events). */
-  rejected: MappedEntity[];
+  rejected: CatalogEntity[];
   warnings: MappingWarning[];
   errors: MappingError[];
   /**

@@ -4,13 +4,14 @@ import { toPortJq } from "../../shared/mapping-config/port-jq";
 import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
 import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
+import type { CatalogEntity } from "../catalog/catalog";
 import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
 import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
 import { canFuse, decodeFused, type FusedOutcome, fusedSource } from "./fused-program";
 import { expandItem } from "./items-to-parse";
 import { bindJqEnv, type JqEnv } from "./jq-env";
-import { emptyCounts, type ItemResult, isJsonObject, type JsonObject, type MappedEntity } from "./mapping-result";
+import { emptyCounts, type ItemResult, isJsonObject, type JsonObject } from "./mapping-result";
 
 /**
  * Maps listed items of one resource (one entry of `resources[]`) with Port's semantics (port-api.md §6.3–6.5):
@@ -311,7 +312,7 @@ export class ResourceMapper {
 
   #entityOf(
     fields: JsonObject,
-  ): { kind: "entity"; entity: MappedEntity } | { kind: "dropped"; field: string; reason: string } {
+  ): { kind: "entity"; entity: CatalogEntity } | { kind: "dropped"; field: string; reason: string } {
     const identifier = this.#identifierIsQuery
       ? checkQuery(fields.identifier ?? null)
       : checkIdentifier(fields.identifier ?? null);
@@ -319,7 +320,7 @@ export class ResourceMapper {
     const blueprint = checkBlueprint(fields.blueprint ?? null);
     if (blueprint.kind === "invalid") return { kind: "dropped", field: "blueprint", reason: blueprint.reason };
     // Built in Port's field order, so that printed entities read the same way every time.
-    const entity: MappedEntity = {
+    const entity: CatalogEntity = {
       blueprint: blueprint.value,
       identifier: identifier.value,
       ...("title" in fields ? { title: fields.title ?? null } : {}),

@@ -3,7 +3,7 @@ import type { BitbucketClient } from "../bitbucket/client";
 import type { RepositoryWire } from "../bitbucket/schema";
 import { type LoadedMapping, mappersOfKind } from "../config/mapping-loader";
 import { RepositoryFiles } from "../files/repository-files";
-import type { Json } from "../mapping/engine";
+import type { Json, JsonObject } from "../mapping/engine";
 
 /**
  * Adds what a repository listing lacks and the mapping uses: `__readme` (the README text, or null),
@@ -23,12 +23,11 @@ export async function enrichRepository(
     needs.latestCommit ? client.latestCommit(ref) : undefined,
     needs.includedFiles.length > 0 ? includedFiles(repository, needs.includedFiles, files) : undefined,
   ]);
-  // The objects are Bitbucket's JSON as parsed; the wire types only name the fields the relay reads.
-  const item = { ...repository } as Record<string, unknown>;
+  const item: JsonObject = { ...repository };
   if (needs.readme) item.__readme = readme ?? null;
   if (needs.latestCommit) item.__latestCommit = latestCommit ?? null;
   if (included !== undefined) item.__includedFiles = included;
-  return item as Json;
+  return item;
 }
 
 /**

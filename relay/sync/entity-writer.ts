@@ -1,7 +1,6 @@
 import type { Catalog, CatalogEntity, EntityKey, UpsertOptions, UpsertResult } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import { retryabilityOfStatus } from "../http/retry";
-import type { MappedEntity } from "../mapping/mapping-result";
 import type { AgentState } from "../state/agent-state";
 import { contentHash } from "./content-hash";
 
@@ -41,7 +40,7 @@ export interface WriteOutcome {
   counts: WriteCounts;
   failures: WriteFailure[];
   /** Dry runs: what would be written, for samples in the summary. */
-  changed: { entity: MappedEntity; change: "create" | "update" }[];
+  changed: { entity: CatalogEntity; change: "create" | "update" }[];
 }
 
 export interface EntityWriterOptions {
@@ -88,9 +87,9 @@ export class EntityWriter {
     this.#mode = `merge=${options.upsertOptions.merge};missing=${options.upsertOptions.createMissingRelatedEntities}`;
   }
 
-  async write(entities: readonly MappedEntity[], context: WriteContext = {}): Promise<WriteOutcome> {
+  async write(entities: readonly CatalogEntity[], context: WriteContext = {}): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { counts: emptyWriteCounts(), failures: [], changed: [] };
-    const toWrite: { entity: MappedEntity; key: EntityKey | null; hash: string | null }[] = [];
+    const toWrite: { entity: CatalogEntity; key: EntityKey | null; hash: string | null }[] = [];
     const snapshotTaken = context.ledger?.snapshotTaken === true;
     this.#state.transaction(() => {
       for (const entity of entities) {
@@ -121,7 +120,7 @@ export class EntityWriter {
     if (context.dryRun === true || toWrite.length === 0) return outcome;
 
     const results = await this.#catalog.upsert(
-      toWrite.map(({ entity }) => toCatalogEntity(entity)),
+      toWrite.map(({ entity }) => entity),
       { ...this.#upsertOptions, ...(context.signal === undefined ? {} : { signal: context.signal }) },
     );
     this.#state.transaction(() => {
@@ -174,7 +173,11 @@ export class EntityWriter {
    * Counts one result; a failure also invalidates what the state knows of the entity.
    * @returns whether the catalog accepted the write
    */
-  #record(result: UpsertResult, item: { entity: MappedEntity; key: EntityKey | null }, outcome: WriteOutcome): boolean {
+  #record(
+    result: UpsertResult,
+    item: { entity: CatalogEntity; key: EntityKey | null },
+    outcome: WriteOutcome,
+  ): boolean {
     switch (result.result) {
       case "created":
       case "updated":
@@ -201,20 +204,15 @@ export class EntityWriter {
 }
 
 /** The key under which an entity is tracked, or null for a search-query identifier (Port resolves it). */
-export function trackedKey(entity: MappedEntity): EntityKey | null {
+export function trackedKey(entity: CatalogEntity): EntityKey | null {
   return typeof entity.identifier === "string" ? { blueprint: entity.blueprint, identifier: entity.identifier } : null;
 }
 
-function relationTargets(entity: MappedEntity): string[] {
+function relationTargets(entity: CatalogEntity): string[] {
   const targets: string[] = [];
   for (const value of Object.values(entity.relations)) {
     if (typeof value === "string") targets.push(value);
     else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") targets.push(item);
   }
   return targets;
-}
-
-/** The mapper's output is what Port receives; only the types differ (JSON values vs. the catalog's unions). */
-export function toCatalogEntity(entity: MappedEntity): CatalogEntity {
-  return entity as unknown as CatalogEntity;
 }

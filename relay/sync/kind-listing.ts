@@ -1,7 +1,7 @@
 import type { FileResource, PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
-import type { ProjectWire, RepositoryWire } from "../bitbucket/schema";
+import type { ProjectWire, PullRequestWire, RepositoryWire, UserWire } from "../bitbucket/schema";
 import { type FileWarningSink, fileItemsOf, inRepos } from "../files/file-items";
 import { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
@@ -53,7 +53,7 @@ export function listKind(mapper: ResourceMapper, options: ListingOptions): Async
 }
 
 async function* listProjects(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
-  for await (const page of selectedProjects(mapper, options)) yield asJson(page);
+  for await (const page of selectedProjects(mapper, options)) yield page;
 }
 
 async function* selectedProjects(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<ProjectWire[]> {
@@ -95,7 +95,7 @@ async function* listRepositories(
   const needs = mapper.enrichment;
   for await (const page of coveredRepositories(mapper, resource, options)) {
     if (!needsEnrichment(needs)) {
-      yield asJson(page);
+      yield page;
       continue;
     }
     // The client bounds requests in flight itself; a page's enrichment is awaited whole so that a failure
@@ -120,7 +120,7 @@ async function* listPullRequests(
       }
     }
   };
-  for await (const page of mergePages(perRepository(), options.concurrency ?? 8)) yield asJson(page);
+  for await (const page of mergePages<PullRequestWire>(perRepository(), options.concurrency ?? 8)) yield page;
 }
 
 async function* listFiles(
@@ -143,22 +143,17 @@ async function* listFiles(
 
 async function* listUsers(options: ListingOptions): AsyncGenerator<Json[]> {
   const admin = options.client.listAdminUsers();
-  let first: IteratorResult<unknown[]>;
+  let first: IteratorResult<UserWire[]>;
   try {
     first = await admin.next();
   } catch (error) {
     if (!isBitbucketError(error) || (error.kind !== "unauthorized" && error.kind !== "forbidden")) throw error;
     // `/admin/users` needs more rights than `/users`; `/users` may hide deactivated accounts.
     options.logger.warn({ path: error.path }, "Listing users through /users: the credential may not read /admin/users");
-    for await (const page of options.client.listUsers()) yield asJson(page);
+    for await (const page of options.client.listUsers()) yield page;
     return;
   }
   if (first.done === true) return;
-  yield asJson(first.value);
-  for await (const page of admin) yield asJson(page);
-}
-
-/** Bitbucket objects are JSON as parsed; the wire types only name the fields the relay reads. */
-function asJson(page: readonly unknown[]): Json[] {
-  return page as Json[];
+  yield first.value;
+  for await (const page of admin) yield page;
 }

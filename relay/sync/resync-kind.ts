@@ -1,12 +1,13 @@
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
+import type { CatalogEntity } from "../catalog/catalog";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
-import type { ItemResult, MappedEntity } from "../mapping/mapping-result";
+import type { ItemResult } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { EntityWriter, WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
@@ -62,7 +63,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
   const started = options.now();
   const summary = emptyKind(mapper);
   const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
-  const pending: MappedEntity[] = [];
+  const pending: CatalogEntity[] = [];
   let mappingErrors = 0;
   const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
   const flush = async () => {

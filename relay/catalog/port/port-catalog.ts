@@ -18,6 +18,7 @@ import type {
   UpsertResult,
 } from "../catalog";
 import { CatalogUnavailableError } from "../catalog-unavailable-error";
+import { entityFields } from "../entity-fields";
 import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
 import { entityBodyProblems } from "../port-rules/entity-body";
@@ -116,7 +117,7 @@ export class PortCatalog implements Catalog {
     // written before an earlier one of another blueprint it may relate to (a project before its repositories).
     const runs: { blueprint: string; entities: SerialisedEntity[] }[] = [];
     entities.forEach((entity, index) => {
-      const wire = wireEntity(entity);
+      const wire = entityFields(entity);
       const problems = entityBodyProblems(wire);
       if (problems.length > 0) {
         results[index] = {
@@ -382,16 +383,4 @@ export class PortCatalog implements Catalog {
     }
     return { result: "failed", blueprint, identifier: entity.identifier, error: entityErrorOf(response) };
   }
-}
-
-/** The body Port takes: the blueprint is in the URL; fields left undefined are not sent (`JSON.stringify` drops them). */
-function wireEntity(entity: CatalogEntity): Record<string, unknown> {
-  return {
-    identifier: entity.identifier,
-    title: entity.title,
-    icon: entity.icon,
-    team: entity.team,
-    properties: entity.properties,
-    relations: entity.relations,
-  };
 }

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { StoredEntity } from "../../catalog/catalog";
+import { entityFields } from "../../catalog/entity-fields";
 import { LocalCatalog } from "../../catalog/local/local-catalog";
 import { loadEnvironment } from "../../config/environment";
 import { messageOf } from "../../log/message-of";
@@ -79,12 +80,7 @@ function catalogPathOf(flag: unknown, env: Readonly<Record<string, string | unde
 function exported(entity: StoredEntity) {
   return {
     blueprint: entity.blueprint,
-    identifier: entity.identifier,
-    title: entity.title,
-    icon: entity.icon,
-    team: entity.team,
-    properties: entity.properties,
-    relations: entity.relations,
+    ...entityFields(entity),
     datasource: entity.datasource,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { toPortJq } from "../../../shared/mapping-config/port-jq";
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
 import { BitbucketClient, isBitbucketError } from "../../bitbucket/index";
+import type { CatalogEntity } from "../../catalog/catalog";
 import { DEFAULT_MAPPING_YAML } from "../../config/default-mapping";
 import { type AgentEnvironment, loadEnvironment, requireBitbucket } from "../../config/environment";
 import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mapping-loader";
@@ -11,13 +12,7 @@ import { createMappingEngine } from "../../mapping/create-engine";
 import { formatEntitiesForTerminal } from "../../mapping/format-entities";
 import { fileItemSource, type ItemSource, ItemSourceError } from "../../mapping/item-source";
 import { liveItemSource } from "../../mapping/live-item-source";
-import {
-  addCounts,
-  emptyCounts,
-  type MappedEntity,
-  type MappingCounts,
-  type MappingWarning,
-} from "../../mapping/mapping-result";
+import { addCounts, emptyCounts, type MappingCounts, type MappingWarning } from "../../mapping/mapping-result";
 import type { ResourceMapper } from "../../mapping/resource-mapper";
 import type { Command, CommandContext } from "../command";
 import { parseKind, wantsJson } from "../common-options";
@@ -154,8 +149,8 @@ async function mapAll(
   mappers: readonly ResourceMapper[],
   source: ItemSource,
   context: CommandContext,
-): Promise<{ entities: MappedEntity[]; counts: MappingCounts }> {
-  const entities: MappedEntity[] = [];
+): Promise<{ entities: CatalogEntity[]; counts: MappingCounts }> {
+  const entities: CatalogEntity[] = [];
   const counts = emptyCounts();
   for (const mapper of mappers) {
     const log = context.log.child({ resource: `resources[${mapper.index}]` });
@@ -199,7 +194,7 @@ function warningMessage(code: MappingWarning["code"]): string {
   }
 }
 
-function writeEntities(context: CommandContext, entities: readonly MappedEntity[]): void {
+function writeEntities(context: CommandContext, entities: readonly CatalogEntity[]): void {
   if (wantsJson(context)) {
     context.stdout.write(`${JSON.stringify(entities, null, 2)}\n`);
     return;

@@ -1,10 +1,11 @@
 import { html } from "hono/html";
 import { stringify } from "yaml";
 import { toPortJq } from "../../../shared/mapping-config/port-jq";
+import type { CatalogEntity } from "../../catalog/catalog";
 import { messageOf } from "../../log/message-of";
 import { explainJq } from "../../mapping/compiled";
 import type { Json } from "../../mapping/engine";
-import type { ItemResult, MappedEntity } from "../../mapping/mapping-result";
+import type { ItemResult } from "../../mapping/mapping-result";
 import type { ResourceMapper } from "../../mapping/resource-mapper";
 import type { ConsoleSources } from "../console-sources";
 import { badge, type Html } from "./layout";
@@ -102,7 +103,7 @@ ${result.warnings
   .map((warning) => html`<p class="notice notice-warn"><code>${warning.path}</code>: ${warning.message}</p>`)}`;
 }
 
-function entityFields(mapper: ResourceMapper, entity: MappedEntity, result: ItemResult): Html {
+function entityFields(mapper: ResourceMapper, entity: CatalogEntity, result: ItemResult): Html {
   return html`<table><thead><tr><th>Field</th><th>Value</th><th>Engine</th><th>Warning</th></tr></thead><tbody>
 <tr><td><code>identifier</code></td><td class="mono">${JSON.stringify(entity.identifier)}</td><td></td><td></td></tr>
 ${mapper.fields
@@ -116,7 +117,7 @@ ${mapper.fields
   })}</tbody></table>`;
 }
 
-function valueAt(entity: MappedEntity, path: string): unknown {
+function valueAt(entity: CatalogEntity, path: string): unknown {
   let value: unknown = entity;
   for (const part of path.split(".")) {
     if (typeof value !== "object" || value === null || !Object.hasOwn(value, part)) return undefined;

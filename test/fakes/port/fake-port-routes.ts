@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { StoredEntity } from "../../../relay/catalog/catalog";
+import { entityFields } from "../../../relay/catalog/entity-fields";
 import { Blueprint } from "../../../relay/catalog/port-rules/blueprint";
 import { EntityBody } from "../../../relay/catalog/port-rules/entity-body";
 import { ROUTE_SCHEMA_MESSAGE } from "../../../relay/catalog/port-rules/port-error";
@@ -254,13 +255,8 @@ function flagsOf(query: URLSearchParams) {
 
 function wireOf(entity: StoredEntity): Record<string, unknown> {
   return {
-    identifier: entity.identifier,
+    ...entityFields(entity),
     blueprint: entity.blueprint,
-    title: entity.title,
-    icon: entity.icon,
-    team: entity.team,
-    properties: entity.properties,
-    relations: entity.relations,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
     $datasource: entity.datasource,

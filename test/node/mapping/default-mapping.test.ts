@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogEntity } from "../../../relay/catalog/catalog";
 import DEFAULT_BLUEPRINTS from "../../../relay/config/default-blueprints.json";
 import { type LoadedMapping, loadMapping, loadMappingText, mappersOfKind } from "../../../relay/config/mapping-loader";
 import type { Json } from "../../../relay/mapping/engine";
 import { JqWasmEngine } from "../../../relay/mapping/jq-wasm-engine";
-import type { MappedEntity } from "../../../relay/mapping/mapping-result";
 import {
   isBlueprintIdentifier,
   isEntityIdentifier,
@@ -51,7 +51,7 @@ describe("the default mapping", () => {
   async function mapOne(
     kind: "project" | "repository" | "pull-request" | "user",
     item: Json,
-  ): Promise<MappedEntity | undefined> {
+  ): Promise<CatalogEntity | undefined> {
     const [mapper] = mappersOfKind(mapping, kind);
     const result = await mapper?.mapItem(item);
     expect(result?.warnings).toEqual([]);

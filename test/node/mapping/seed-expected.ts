@@ -1,10 +1,10 @@
-import type { MappedEntity } from "../../../relay/mapping/mapping-result";
+import type { CatalogEntity } from "../../../relay/catalog/catalog";
 
 /**
  * What the seed's mapping gives for the seed's sample objects, as the jq binary computes it from them (the PR's
  * `created_on` is 2025-05-20T08:38:44Z, `mergedAt` null, `reviewers` [], its repository relation `repostiroy-3`).
  */
-export const SEED_EXPECTED_ENTITIES: Record<"project" | "repository" | "pull-request" | "user", MappedEntity> = {
+export const SEED_EXPECTED_ENTITIES: Record<"project" | "repository" | "pull-request" | "user", CatalogEntity> = {
   project: {
     blueprint: "bitbucketProject",
     identifier: "PROJ",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { WebhookStatisticsSummaryWire } from "../../../relay/bitbucket/schema";
 import { webhookHealth } from "../../../relay/webhooks/webhook-health";
 
 const at = (time: number, outcome: string, description?: string) => ({
@@ -9,7 +10,7 @@ const at = (time: number, outcome: string, description?: string) => ({
 const counts = { successes: 3, failures: 1, errors: 2 };
 
 describe("webhook health from a statistics summary", () => {
-  it.each([
+  it.each<{ name: string; summary: WebhookStatisticsSummaryWire; status: string }>([
     { name: "no invocation at all", summary: {}, status: "never-delivered" },
     { name: "only successes", summary: { lastSuccess: at(100, "SUCCESS") }, status: "healthy" },
     {
