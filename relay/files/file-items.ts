@@ -70,9 +70,7 @@ export function itemsOfFile(
         size: Buffer.byteLength(read.text),
         commit: { id: tip.commit, hash: tip.commit },
       };
-      // The wire types only name the fields the relay reads; the object is Bitbucket's JSON as parsed.
-      const repo = repository as unknown as Json;
-      return parsed.documents.map((content) => ({ content, metadata, repo, branch: tip.branch }));
+      return parsed.documents.map((content) => ({ content, metadata, repo: repository, branch: tip.branch }));
     }
   }
 }
