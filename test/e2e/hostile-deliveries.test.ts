@@ -93,4 +93,31 @@ describe("hostile but signed deliveries through the real edge", () => {
     expect((await live.stats()).deadLetters).toBe(0);
     expect((await agent.stop()).code).toBe(0);
   }, 120_000);
+
+  it("refuses a non-ASCII X-Request-Id with a clear 400 rather than storing it mangled", async () => {
+    const { live, agent } = await liveWithAgent();
+    const repo = repositoryOf(live.fake);
+    const opened = await live.fake.mutations.openPullRequest({ ...repo, title: "Ids", fromBranch: "feature/ids" });
+    const [delivery] = opened.deliveries;
+    if (delivery === undefined) throw new Error("no delivery recorded");
+    await live.waitDrained();
+    const before = await live.stats();
+
+    const response = await deliverWebhook(live.edge.url, "default", {
+      eventKey: "pr:opened",
+      body: delivery.body,
+      secret: WEBHOOK_SECRET,
+      requestId: "id-\u00e9-1",
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: {
+        code: "invalid_request_id",
+        message: "X-Request-Id must be printable ASCII (Bitbucket sends a UUID); this one holds other bytes",
+      },
+    });
+    expect((await live.stats()).counters).toEqual(before.counters);
+    expect((await agent.stop()).code).toBe(0);
+  }, 120_000);
 });

@@ -194,6 +194,27 @@ describe("webhook ingest", () => {
     expect(await stats(bindings, tenant)).toMatchObject({ backlog: 3, counters: { received: 3, duplicates: 2 } });
   });
 
+  it("refuses an X-Request-Id that is not printable ASCII with a clear 400, storing nothing", async () => {
+    const tenant = uniqueTenant();
+    const bindings = tenantEnv(tenant);
+    const payload = pullRequestEvent("pr:opened", 1);
+
+    // é and ü as header bytes: two distinct ids that a lossy decoding could merge into one.
+    const first = await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "id-\u00e9-1" });
+    const second = await deliver(bindings, tenant, { eventKey: "pr:opened", payload, requestId: "id-\u00fc-1" });
+
+    for (const response of [first, second]) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: {
+          code: "invalid_request_id",
+          message: "X-Request-Id must be printable ASCII (Bitbucket sends a UUID); this one holds other bytes",
+        },
+      });
+    }
+    expect(await storedRows(tenant)).toMatchObject({ messages: 0, deliveries: 0 });
+  });
+
   it("still recognises a duplicate after the first delivery was acked", async () => {
     const tenant = uniqueTenant();
     const bindings = tenantEnv(tenant);

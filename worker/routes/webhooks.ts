@@ -107,5 +107,16 @@ async function deliveryIdOf(header: string | undefined, body: Uint8Array): Promi
   if (id.length > MAX_REQUEST_ID_LENGTH) {
     throw new EdgeError(400, "invalid_request_id", `X-Request-Id is longer than ${MAX_REQUEST_ID_LENGTH} characters`);
   }
+  // Header values reach the Worker as Latin-1 text, so UTF-8 bytes come out mangled (and two ids could mangle into
+  // one, making a delivery a false duplicate). Bitbucket sends a UUID; anything else is refused, said plainly.
+  if (!PRINTABLE_ASCII.test(id)) {
+    throw new EdgeError(
+      400,
+      "invalid_request_id",
+      "X-Request-Id must be printable ASCII (Bitbucket sends a UUID); this one holds other bytes",
+    );
+  }
   return id;
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
