@@ -28,7 +28,7 @@ export async function checkEdge(edge: EdgeClient, now: number): Promise<CheckRes
       ? warn(
           "edge.ping",
           'Bitbucket\'s "Test connection" never reached the edge',
-          "press Test connection on one of the webhooks in Bitbucket (or POST …/webhooks/test) to prove Bitbucket reaches the edge",
+          'in Bitbucket, open one of bbrelay\'s webhooks (project or repository settings → Webhooks; `bbrelay webhooks list` says where they are) and press "Test connection" to prove Bitbucket reaches the edge',
         )
       : ok("edge.ping", `last ping from Bitbucket ${ago(now, stats.lastPingAt)}`),
   );

@@ -21,7 +21,7 @@ import type { KindSummary, ReconcileSummary, ResyncStatus, ResyncSummary } from 
 export type { KindProgress } from "./resync-kind";
 
 /**
- * One full resync (DESIGN.md decision 5), kinds in mapping order. For each resource: list page by page (memory does
+ * One full resync (docs/design.md, decision 5), kinds in mapping order. For each resource: list page by page (memory does
  * not grow with the instance), enrich when the mapping needs it, select, map, and write only what changed since the
  * last write. Then, only if every kind was listed to its end, the mapping failed on no item, and the run was not
  * interrupted, reconcile: delete what this integration owns in the covered blueprints that the run did not produce,
