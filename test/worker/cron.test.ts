@@ -4,6 +4,7 @@ import { ResyncRequestResponse } from "../../shared/protocol/schema";
 import worker from "../../worker/index";
 import { ack, lease, requestResync, stats } from "./support/agent";
 import { AGENT_TOKEN, agentCall, edgeEnv, queueStub, SECRET, uniqueTenant } from "./support/edge";
+import { logLines } from "./support/log-lines";
 
 function twoTenants() {
   const a = uniqueTenant("a");
@@ -36,6 +37,11 @@ describe("cron trigger", () => {
     expect(await resyncRows(a)).toEqual([{ state: "ready", reason: "cron" }]);
     expect(await resyncRows(b)).toEqual([{ state: "ready", reason: "cron" }]);
     expect(await stats(bindings, a)).toMatchObject({ backlog: 1, resyncPending: true });
+    // One line per tenant and tick, saying whether the request joined one already waiting.
+    expect(logLines.filter((line) => line.tenant === a)).toEqual([
+      { level: "info", message: "cron resync requested", tenant: a, coalesced: false },
+      { level: "info", message: "cron resync requested", tenant: a, coalesced: true },
+    ]);
   });
 
   it("queues a new one while a resync is in flight, but never leases two at once", async () => {
