@@ -15,7 +15,20 @@ export interface LoggerOptions {
   /** Fields added to every line (a run id, a delivery id). */
   bindings?: LogFields;
   clock?: () => Date;
+  /** Receivers of every written line, redacted (Port's log ingest); shared with child loggers. */
+  sinks?: LogSink[];
 }
+
+/** A written line as a sink receives it: already redacted, never a secret. */
+export interface LogRecord {
+  time: Date;
+  level: LogLevel;
+  message: string;
+  fields: LogFields;
+}
+
+/** Must return at once and never throw: it is called on the logging path. */
+export type LogSink = (record: LogRecord) => void;
 
 /**
  * Structured logs with static messages (`log.warn({ deliveryId }, "Bitbucket fetch failed")`) so that lines
@@ -31,7 +44,21 @@ export class Logger {
       redactor: new Redactor(),
       clock: () => new Date(),
       bindings: {},
+      sinks: [],
       ...options,
+    };
+  }
+
+  /**
+   * Sends every line this logger and its children write (from now on) to `sink` too, after redaction.
+   * @returns a function that detaches it
+   */
+  addSink(sink: LogSink): () => void {
+    const { sinks } = this.#options;
+    sinks.push(sink);
+    return () => {
+      const index = sinks.indexOf(sink);
+      if (index >= 0) sinks.splice(index, 1);
     };
   }
 
@@ -72,6 +99,10 @@ export class Logger {
     const { redactor, bindings, stream, format, clock } = this.#options;
     const all = redactor.redactValue({ ...bindings, ...fields }) as LogFields;
     const text = redactor.redact(message);
+    if (this.#options.sinks.length > 0) {
+      const record: LogRecord = { time: clock(), level, message: text, fields: all };
+      for (const sink of this.#options.sinks) sink(record);
+    }
     if (format === "json") {
       stream.write(`${JSON.stringify({ time: clock().toISOString(), level, msg: text, ...all })}\n`);
       return;

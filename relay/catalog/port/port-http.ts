@@ -203,7 +203,8 @@ export class PortHttp {
   }
 
   #url(path: string, query: PortRequest["query"]): string {
-    const url = new URL(`${this.#api}${path}`);
+    // An absolute URL is one Port handed out (the integration's log ingest URL), on its own host.
+    const url = new URL(/^https?:\/\//.test(path) ? path : `${this.#api}${path}`);
     for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, String(value));
     return url.toString();
   }

@@ -152,7 +152,6 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       }
       loop.start();
       const stopping = () => {
-        loop.stop();
         void live.stop();
       };
       context.signal.addEventListener("abort", stopping, { once: true });
@@ -164,7 +163,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         if (error instanceof EdgeError) throw new CommandFailed(`the edge refused the agent: ${error.message}`);
         throw error;
       } finally {
-        loop.stop();
+        await loop.stop();
         context.signal.removeEventListener("abort", stopping);
       }
       context.log.info({ ...live.loop.stats }, "Agent stopped");

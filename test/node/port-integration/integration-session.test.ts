@@ -8,7 +8,10 @@ import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { EdgeClient } from "../../../relay/edge/edge-client";
 import { LiveAgent } from "../../../relay/live/live-agent";
 import { Logger } from "../../../relay/log/logger";
+import { Redactor } from "../../../relay/log/redact";
 import { type IntegrationLoop, integrationLoop } from "../../../relay/port-integration/integration-loop";
+import { portHttpOf } from "../../../relay/port-integration/port-http-of";
+import { PortLogShipper } from "../../../relay/port-integration/port-log-shipper";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/index";
 import { FakePort } from "../../fakes/port/fake-port";
 import { collector, fakeBitbucketEnv } from "../../support/cli-runner";
@@ -48,7 +51,12 @@ function editedConfig(title: string): Record<string, unknown> {
 async function start(extraEnv: Record<string, string> = {}): Promise<void> {
   const logs = collector();
   logText = logs.text;
-  const log = new Logger({ stream: logs.stream, format: "json", level: "info" });
+  const log = new Logger({
+    stream: logs.stream,
+    format: "json",
+    level: "info",
+    redactor: new Redactor().add(port.clientSecret),
+  });
   env = {
     ...fakeBitbucketEnv(bitbucket.url, dir, FAKE_ADMIN),
     PORT_CLIENT_ID: port.clientId,
@@ -146,6 +154,10 @@ describe("the mapping comes from Port", () => {
     expect(errorLines).toHaveLength(1);
     expect(errorLines[0]).toContain("resources[0].port.entity.mappings.title");
     expect(errorLines[0]).toContain("resources[4]");
+    // The same line reaches Port's log for the integration, where its data-source page shows it.
+    await loop.logs?.flush();
+    const shipped = port.integrations.logMessages(INSTALLATION).filter((record) => record.level === "ERROR");
+    expect(shipped.map((record) => record.message).join("\n")).toContain("is invalid; the mapping in force stays");
     // The resync Port's Save asked for runs with the mapping in force: the catalog is as it was.
     await live.resyncs.run(new AbortController().signal);
     expect(port.store.entities().map((entity) => `${entity.blueprint}/${entity.identifier}/${entity.title}`)).toEqual(
@@ -312,5 +324,47 @@ describe("resync states and raw data examples", () => {
     expect(summary.status).toBe("aborted");
     expect(states().map((state) => state.status)).toEqual(["running", "aborted"]);
     expect(states().at(-1)?.lastResyncEnd).toEqual(expect.any(String));
+  });
+});
+
+describe("logs in Port", () => {
+  it("ships the agent's lines, redacted, to the integration's log ingest URL in Ocean's record shape", async () => {
+    await start();
+    const log = agent.logger;
+
+    log.warn({ detail: `token ${port.clientSecret}` }, "Something to see in Port");
+    await loop.stop();
+
+    const records = port.integrations.logMessages(INSTALLATION);
+    const record = records.find((line) => line.message === "Something to see in Port");
+    expect(record).toMatchObject({ level: "WARNING", extra: { detail: expect.stringContaining("redacted") } });
+    expect(record?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(JSON.stringify(records)).not.toContain(port.clientSecret);
+  });
+
+  it("keeps a bounded buffer when the ingest cannot be reached, and logging never waits for it", async () => {
+    await start();
+    const errors: string[] = [];
+    const shipper = new PortLogShipper({
+      http: portHttpOf(
+        { clientId: port.clientId, clientSecret: port.clientSecret, baseUrl: port.url },
+        { userAgent: "test", log: agent.logger.child({}), maxAttempts: 1, requestTimeoutMs: 2_000 },
+      ),
+      ingestUrl: "http://127.0.0.1:9/logs/ingest/nowhere",
+      maxBuffered: 10,
+      batchSize: 1_000,
+      onError: (message) => errors.push(message),
+    });
+    const detach = agent.logger.addSink(shipper.accept);
+
+    for (let i = 0; i < 25; i++) agent.logger.info({ i }, "a line");
+    detach();
+    await shipper.flush();
+
+    expect(shipper.buffered).toBe(10);
+    expect(shipper.dropped).toBe(15);
+    expect(shipper.shipped).toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("could not ship 10 log lines to Port");
   });
 });
