@@ -225,16 +225,18 @@ export class BitbucketClient {
 
   /**
    * The repository's README: the `readme` endpoint (finds README, README.md, README.txt), falling back to
-   * `raw/README.md` on servers without it. Cut at `limits.maxReadmeBytes`.
+   * `raw/README.md` on servers without it. Cut at `limits.maxReadmeBytes`. `at` reads it at a commit (both take
+   * it), else on the default branch.
    * @returns the text, or null when there is none (404)
    */
-  async readme(options: RepositoryRef): Promise<string | null> {
+  async readme(options: RepositoryRef & { at?: string }): Promise<string | null> {
     const base = ["projects", options.projectKey, "repos", options.repositorySlug] as const;
     const endpoint = api(...base, "readme");
     for (const path of [endpoint, api(...base, "raw", "README.md")]) {
       const response = await this.#transport.request({
         method: "GET",
         path,
+        ...(options.at === undefined ? {} : { query: { at: options.at } }),
         expect: "text",
         accept: [404],
         maxBytes: this.#limits.maxReadmeBytes,
@@ -250,6 +252,16 @@ export class BitbucketClient {
       return typeof response.body === "string" ? response.body : "";
     }
     return null;
+  }
+
+  /** Requests in flight at once at most (`limits.maxConcurrency`): a listing fans out no wider. */
+  get maxConcurrency(): number {
+    return this.#limits.maxConcurrency;
+  }
+
+  /** Where a README is cut (`limits.maxReadmeBytes`): a README remembered at another cap is read again. */
+  get readmeByteCap(): number {
+    return this.#limits.maxReadmeBytes;
   }
 
   /** @returns the tip commit of the default branch (`commits?limit=1`), or null for an empty repository */

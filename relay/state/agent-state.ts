@@ -2,12 +2,15 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { EntityKey } from "../catalog/catalog";
+import type { ReadmeMemory } from "./readme-memory";
 
 /**
  * The agent's own durable state (one SQLite file, separate from any catalog):
  * - per entity, the content hash of what was last written and at which point of the write sequence, so a resync
  *   writes only what changed and a reconcile can tell live writes made during the run from stale entities;
  * - the history of resync runs and their summaries, for `bbrelay status`;
+ * - per repository, the README read at its default branch's head (see readme-memory.ts), so an unchanged repository
+ *   is not asked for it again;
  * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
  *   entities the catalog held when the run started, the entities the run produced, and the relation targets
  *   those point to.
@@ -24,9 +27,9 @@ export interface RunRecord {
   summary: unknown;
 }
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
-export class AgentState {
+export class AgentState implements ReadmeMemory {
   readonly #db: Database.Database;
   readonly #statements;
 
@@ -80,6 +83,13 @@ export class AgentState {
       lastRun: db.prepare<[string], RunRow>("SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1"),
       recentRuns: db.prepare<[number, number], RunRow>("SELECT * FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?"),
       entityCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM entity_state"),
+      readmeAt: db.prepare<[string, string, number], { readme: string | null }>(
+        "SELECT readme FROM repository_readme WHERE repository = ? AND head = ? AND cap = ?",
+      ),
+      rememberReadme: db.prepare<[string, string, number, string | null]>(
+        `INSERT INTO repository_readme (repository, head, cap, readme) VALUES (?, ?, ?, ?)
+         ON CONFLICT (repository) DO UPDATE SET head = excluded.head, cap = excluded.cap, readme = excluded.readme`,
+      ),
     };
   }
 
@@ -196,6 +206,15 @@ export class AgentState {
     return this.#statements.recentRuns.all(beforeId, limit).map(runOf);
   }
 
+  readmeAt(repository: string, head: string, cap: number): string | null | undefined {
+    const row = this.#statements.readmeAt.get(repository, head, cap);
+    return row === undefined ? undefined : row.readme;
+  }
+
+  rememberReadme(repository: string, head: string, cap: number, readme: string | null): void {
+    this.#statements.rememberReadme.run(repository, head, cap, readme);
+  }
+
   get entityCount(): number {
     return this.#statements.entityCount.get()?.n ?? 0;
   }
@@ -261,6 +280,17 @@ function migrate(db: Database.Database): void {
         ALTER TABLE entity_state ADD COLUMN write_seq INTEGER;
         CREATE TABLE write_sequence (seq INTEGER NOT NULL);
         INSERT INTO write_sequence (seq) VALUES (0);
+      `);
+    }
+    if (version < 3) {
+      // One row per repository: its README at the head it was read at (null: none), and the size cap it was cut at.
+      db.exec(`
+        CREATE TABLE repository_readme (
+          repository TEXT PRIMARY KEY,
+          head TEXT NOT NULL,
+          cap INTEGER NOT NULL,
+          readme TEXT
+        ) WITHOUT ROWID;
       `);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

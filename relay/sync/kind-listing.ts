@@ -7,6 +7,7 @@ import { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
+import type { ReadmeMemory } from "../state/readme-memory";
 import { enrichRepository, needsEnrichment } from "./enrich-repository";
 import { mergePages } from "./merge-pages";
 
@@ -27,13 +28,15 @@ import { mergePages } from "./merge-pages";
 export interface ListingOptions {
   client: BitbucketClient;
   logger: Logger;
-  /** How many repositories (or projects) are listed at once. */
+  /** How many repositories (or projects) are listed at once; the client's in-flight bound by default. */
   concurrency?: number;
   signal?: AbortSignal;
   /** The run's file reader (tips, listings and contents, cached in the file store); a fresh one otherwise. */
   files?: RepositoryFiles;
   /** A file the `file` kind could not map (it does not parse, binary, too large). */
   onFileWarning?: FileWarningSink;
+  /** READMEs by head: an unchanged repository's README is not read again (see enrich-repository.ts). */
+  readmes?: ReadmeMemory;
 }
 
 export function listKind(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
@@ -77,7 +80,7 @@ async function* coveredRepositories(
       for (const project of page) yield () => client.listRepositories({ projectKey: project.key, includeArchived });
     }
   };
-  yield* mergePages(perProject(), options.concurrency ?? 8);
+  yield* mergePages(perProject(), options.concurrency ?? options.client.maxConcurrency);
   if (resource.selector.includePersonalProjects) {
     const matches = mapper.projectFilter;
     for await (const page of client.listPersonalRepositories({ archived: includeArchived ? "ALL" : "ACTIVE" })) {
@@ -101,7 +104,9 @@ async function* listRepositories(
     // The client bounds requests in flight itself; a page's enrichment is awaited whole so that a failure
     // fails the listing (a repository without its README would otherwise be written as if it had none).
     const files = options.files ?? new RepositoryFiles(options.client, null);
-    yield await Promise.all(page.map((repository) => enrichRepository(options.client, repository, needs, files)));
+    yield await Promise.all(
+      page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)),
+    );
   }
 }
 
@@ -120,7 +125,11 @@ async function* listPullRequests(
       }
     }
   };
-  for await (const page of mergePages<PullRequestWire>(perRepository(), options.concurrency ?? 8)) yield page;
+  for await (const page of mergePages<PullRequestWire>(
+    perRepository(),
+    options.concurrency ?? options.client.maxConcurrency,
+  ))
+    yield page;
 }
 
 async function* listFiles(

@@ -9,6 +9,7 @@ import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
 import type { ItemResult } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
+import type { ReadmeMemory } from "../state/readme-memory";
 import type { EntityWriter, WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
 import { listKind } from "./kind-listing";
@@ -45,6 +46,8 @@ export interface KindRunOptions {
   onItems?: (kind: Kind, items: readonly Json[]) => void;
   /** The run's file reader (the `file` kind), shared by every resource. */
   files?: RepositoryFiles;
+  /** READMEs by head, so an unchanged repository's README is not read again. */
+  readmes?: ReadmeMemory;
 }
 
 export interface KindOutcome {
@@ -83,6 +86,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
       client: options.client,
       logger: log,
       ...(options.files === undefined ? {} : { files: options.files }),
+      ...(options.readmes === undefined ? {} : { readmes: options.readmes }),
       onFileWarning: (file, message) => {
         summary.warnings++;
         options.tally.addWarning(

@@ -166,6 +166,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         client: options.client,
         writer: run.writer,
         files: run.files,
+        readmes: options.state,
         tally: run.tally,
         log: run.log,
         dryRun: run.dryRun,

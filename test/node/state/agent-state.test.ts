@@ -123,6 +123,26 @@ describe("agent state", () => {
 
     expect(state.hashOf(repo)).toBe("hash-1");
     expect([...state.deletionCandidates(runStart)]).toEqual([{ ...repo, protected: false }]);
+    // Version 3's READMEs by head start empty: every repository's README is read once more.
+    expect(state.readmeAt("#1", "abc", 1024)).toBeUndefined();
+    state.rememberReadme("#1", "abc", 1024, "# api");
+    expect(state.readmeAt("#1", "abc", 1024)).toBe("# api");
+    state.close();
+  });
+
+  it("knows a README only at the head and cap it was read at, and keeps one per repository", () => {
+    const state = AgentState.open(":memory:");
+    state.rememberReadme("#1", "head-1", 1024, "# one");
+    state.rememberReadme("#2", "head-9", 1024, null);
+
+    expect(state.readmeAt("#1", "head-1", 1024)).toBe("# one");
+    expect(state.readmeAt("#2", "head-9", 1024)).toBeNull();
+    expect(state.readmeAt("#1", "head-2", 1024)).toBeUndefined();
+    expect(state.readmeAt("#1", "head-1", 2048)).toBeUndefined();
+
+    state.rememberReadme("#1", "head-2", 1024, "# two");
+    expect(state.readmeAt("#1", "head-1", 1024)).toBeUndefined();
+    expect(state.readmeAt("#1", "head-2", 1024)).toBe("# two");
     state.close();
   });
 
