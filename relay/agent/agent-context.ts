@@ -177,7 +177,11 @@ export async function openAgentContext(
       if (client === null) {
         const settings = requireBitbucket(environment);
         client = BitbucketClient.fromConfig(
-          { baseUrl: settings.baseUrl, auth: settings.auth },
+          {
+            baseUrl: settings.baseUrl,
+            auth: settings.auth,
+            limits: { maxConcurrency: environment.bitbucketConcurrency },
+          },
           {
             logger,
             signal: context.signal,

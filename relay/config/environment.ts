@@ -40,6 +40,7 @@ const DEFAULT_JQ_TIMEOUT_MS = 2_000;
  *
  * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
  * | `BBRELAY_JQ_TIMEOUT_MS` | how long one jq-wasm evaluation may run before it is stopped (default 2000) |
+ * | `BBRELAY_BITBUCKET_CONCURRENCY` | Bitbucket requests in flight at once, all listings and reads together (default 8) |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -115,6 +116,8 @@ export interface AgentEnvironment {
   listen: string | null;
   /** `BBRELAY_CONSOLE_TOKEN`, or null. */
   consoleToken: string | null;
+  /** `BBRELAY_BITBUCKET_CONCURRENCY`: Bitbucket requests in flight at once, whatever asks for them (default 8). */
+  bitbucketConcurrency: number;
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -131,6 +134,10 @@ export interface EnvironmentInputs {
 export type RequiredConnection = "bitbucket" | "relay";
 
 const Text = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+
+/** Bitbucket requests in flight at once: the client's own bound (relay/bitbucket/config.ts) takes 1 to 256. */
+const DEFAULT_BITBUCKET_CONCURRENCY = 8;
+const BitbucketConcurrency = z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(256));
 
 const RawEnvironment = z.object({
   BITBUCKET_URL: Text,
@@ -160,6 +167,7 @@ const RawEnvironment = z.object({
   BBRELAY_LISTEN: Text,
   BBRELAY_CONSOLE_TOKEN: Text,
   BBRELAY_PORT_POLL_INTERVAL: Text,
+  BBRELAY_BITBUCKET_CONCURRENCY: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -246,6 +254,17 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("BBRELAY_JQ_TIMEOUT_MS", "must be a whole number of milliseconds from 10 to 600000 (default 2000)");
   }
 
+  const concurrency =
+    raw.BBRELAY_BITBUCKET_CONCURRENCY === undefined
+      ? null
+      : BitbucketConcurrency.safeParse(raw.BBRELAY_BITBUCKET_CONCURRENCY);
+  if (concurrency !== null && !concurrency.success)
+    problem(
+      "BBRELAY_BITBUCKET_CONCURRENCY",
+      `must be a whole number of requests from 1 to 256 (default ${DEFAULT_BITBUCKET_CONCURRENCY}), got ${JSON.stringify(raw.BBRELAY_BITBUCKET_CONCURRENCY)}`,
+    );
+  const bitbucketConcurrency = concurrency?.success === true ? concurrency.data : DEFAULT_BITBUCKET_CONCURRENCY;
+
   // A connection the command needs and the user gave no part of: named here, with the rest, rather than by a later
   // require*() one at a time (a user would fix RELAY_URL, then learn of RELAY_AGENT_TOKEN, then of BITBUCKET_URL).
   const requires = inputs.requires ?? [];
@@ -280,6 +299,7 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     jqTimeoutMs,
     listen: raw.BBRELAY_LISTEN ?? null,
     consoleToken: raw.BBRELAY_CONSOLE_TOKEN ?? null,
+    bitbucketConcurrency,
   };
 }
 

@@ -218,7 +218,7 @@ function itemSourceOf(context: CommandContext, environment: AgentEnvironment): I
     throw new UsageError(`--live must be a number of items from 1 to 10000, got ${JSON.stringify(live)}`);
   const settings = requireBitbucket(environment);
   const client = BitbucketClient.fromConfig(
-    { baseUrl: settings.baseUrl, auth: settings.auth },
+    { baseUrl: settings.baseUrl, auth: settings.auth, limits: { maxConcurrency: environment.bitbucketConcurrency } },
     { logger: context.log, signal: context.signal },
   );
   return liveItemSource(client, count, context.log);

@@ -44,6 +44,7 @@ describe("the agent's environment", () => {
       jqTimeoutMs: 2000,
       listen: null,
       consoleToken: null,
+      bitbucketConcurrency: 8,
     });
   });
 
@@ -103,6 +104,16 @@ describe("the agent's environment", () => {
     for (const value of ["2s", "0", "-5", "1.5", "600001"]) {
       expect(problemsOf({ BBRELAY_JQ_TIMEOUT_MS: value })).toEqual([
         "BBRELAY_JQ_TIMEOUT_MS: must be a whole number of milliseconds from 10 to 600000 (default 2000)",
+      ]);
+    }
+  });
+
+  it("takes the Bitbucket requests in flight from BBRELAY_BITBUCKET_CONCURRENCY, refusing what the client cannot take", () => {
+    expect(load({ BBRELAY_BITBUCKET_CONCURRENCY: "32" }).bitbucketConcurrency).toBe(32);
+    expect(load({ BBRELAY_BITBUCKET_CONCURRENCY: " 1 " }).bitbucketConcurrency).toBe(1);
+    for (const value of ["0", "257", "-4", "8.5", "eight"]) {
+      expect(problemsOf({ BBRELAY_BITBUCKET_CONCURRENCY: value })).toEqual([
+        `BBRELAY_BITBUCKET_CONCURRENCY: must be a whole number of requests from 1 to 256 (default 8), got ${JSON.stringify(value)}`,
       ]);
     }
   });
