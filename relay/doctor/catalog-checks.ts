@@ -37,7 +37,7 @@ export async function checkCatalog(
  */
 export async function checkMappingFitsBlueprints(
   mapping: LoadedMapping,
-  catalog: Catalog,
+  catalog: Pick<Catalog, "getBlueprint" | "kind">,
   toCreate: readonly Blueprint[] | null,
   signal: AbortSignal,
 ): Promise<CheckResult[]> {

@@ -1,5 +1,9 @@
+import { join } from "node:path";
 import type { AgentContext } from "../agent/agent-context";
 import { webhookInstallerOf } from "../agent/webhook-installer-of";
+import { parseBlueprints } from "../catalog/blueprints-file";
+import type { Blueprint } from "../catalog/port-rules/blueprint";
+import DEFAULT_BLUEPRINTS from "../config/default-blueprints.json";
 import { EdgeClient } from "../edge/edge-client";
 import { messageOf } from "../log/message-of";
 import { checkBitbucket } from "./bitbucket-checks";
@@ -7,6 +11,7 @@ import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
 import { type CheckResult, fail, ok, warn } from "./check-result";
 import { checkEdge, checkWebhooks } from "./edge-checks";
 import { checkJqEnvironment } from "./jq-env-check";
+import { fileOutlook } from "./local-files";
 
 /**
  * Every check of `bbrelay doctor`, in the order a person fixes things: configuration, Bitbucket, the catalog, the
@@ -36,11 +41,24 @@ export async function runDoctor(
   );
   const jqEnvResult = checkJqEnvironment(mapping, environment.jqEnv);
   if (jqEnvResult !== null) add(jqEnvResult);
-  try {
-    agent.state();
-    add(ok("config.state", `agent state in ${environment.stateDir}`));
-  } catch (error) {
-    add(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
+  // Doctor only looks: it opens what exists and creates nothing (a fresh machine stays as it was).
+  const stateFile = join(environment.stateDir, "state.sqlite");
+  const state = fileOutlook(stateFile);
+  if (state.kind === "blocked") add(fail("config.state", state.reason, "make BBRELAY_STATE_DIR a writable directory"));
+  else if (state.kind === "creatable")
+    add(
+      ok(
+        "config.state",
+        `agent state in ${environment.stateDir}: not created yet (the first command that writes does)`,
+      ),
+    );
+  else {
+    try {
+      agent.state();
+      add(ok("config.state", `agent state in ${environment.stateDir}`));
+    } catch (error) {
+      add(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
+    }
   }
 
   if (environment.bitbucket === null) {
@@ -55,11 +73,30 @@ export async function runDoctor(
     add(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
   }
 
-  const catalogResults = await checkCatalog(agent.catalog(), mapping, signal);
-  add(...catalogResults);
-  // Only when the catalog answers: otherwise this would repeat its failure.
-  if (!catalogResults.some((result) => result.name === "catalog.reachable" && result.status === "fail"))
-    add(...(await checkMappingFitsBlueprints(mapping, agent.catalog(), agent.blueprints, signal)));
+  const localCatalog = environment.port === null ? fileOutlook(environment.catalogPath) : null;
+  if (localCatalog !== null && localCatalog.kind !== "exists") {
+    add(
+      localCatalog.kind === "creatable"
+        ? ok("catalog.reachable", `local catalog ${environment.catalogPath}: not created yet (the first resync does)`)
+        : fail("catalog.reachable", localCatalog.reason, "set CATALOG_PATH to a file in a writable directory"),
+    );
+    // The blueprints it will be created with are the ones in force.
+    const toCreate = agent.blueprints ?? builtInBlueprints();
+    add(
+      ...(await checkMappingFitsBlueprints(
+        mapping,
+        { getBlueprint: async () => null, kind: "local" },
+        toCreate,
+        signal,
+      )),
+    );
+  } else {
+    const catalogResults = await checkCatalog(agent.catalog(), mapping, signal);
+    add(...catalogResults);
+    // Only when the catalog answers: otherwise this would repeat its failure.
+    if (!catalogResults.some((result) => result.name === "catalog.reachable" && result.status === "fail"))
+      add(...(await checkMappingFitsBlueprints(mapping, agent.catalog(), agent.blueprints, signal)));
+  }
 
   const relay = environment.relay;
   if (relay === null) {
@@ -91,4 +128,9 @@ export async function runDoctor(
     add(...(await checkWebhooks(webhookInstallerOf(agent, signal))));
   }
   return results;
+}
+
+/** What a new local catalog is created with when no blueprints file is given (as the agent context opens it). */
+function builtInBlueprints(): Blueprint[] {
+  return parseBlueprints(DEFAULT_BLUEPRINTS, "the built-in blueprints");
 }

@@ -18,7 +18,7 @@ export type MappingFit =
  */
 export async function checkMappingFit(
   resources: MappingConfig["resources"],
-  catalog: Catalog,
+  catalog: Pick<Catalog, "getBlueprint">,
   options: {
     signal?: AbortSignal;
     /** Blueprints the agent creates where the catalog lacks them (BBRELAY_BLUEPRINTS): those will be in force. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,19 @@ describe("doctor against dead dependencies", () => {
     expect(printedWhileHanging).toContain('"name":"config.state"');
     expect(printedWhileHanging).not.toContain("bitbucket.");
     expect(check(run.stdout, "config.mapping")).toMatchObject({ status: "ok" });
+  });
+
+  it("creates no file on a fresh machine: the state and the local catalog are only looked at", async () => {
+    const fresh = join(dir, "fresh");
+    const run = await bbrelay(["doctor"], {
+      env: { ...env, CATALOG_PATH: join(fresh, "data", "catalog.sqlite"), BBRELAY_STATE_DIR: join(fresh, "state") },
+    });
+
+    expect(run.code).toBe(0);
+    expect(existsSync(fresh)).toBe(false);
+    expect(check(run.stdout, "catalog.reachable")?.message).toMatch(/not created yet \(the first resync does\)/);
+    expect(check(run.stdout, "config.state")?.message).toMatch(/not created yet/);
+    expect(check(run.stdout, "mapping.blueprints")).toMatchObject({ status: "ok" });
   });
 
   it("names BBRELAY_BLUEPRINTS and its file in each of the file's problems", async () => {
