@@ -2,12 +2,14 @@ import { z } from "zod";
 
 /**
  * What `npm start` follows in the agent's JSON log lines (`relay/log/logger.ts`; the messages are static, which
- * is what lets them be matched): the agent started, a resync started or finished, the webhooks were reconciled, and
+ * is what lets them be matched): the agent started, its console listens, a resync started or finished, the webhooks were reconciled, and
  * anything at warn or error level. Every other line is only written to the log file.
  */
 
 export type AgentLogEvent =
   | { event: "started" }
+  /** `bbrelay run`'s HTTP listener (the web console, /healthz, /readyz, /metrics). */
+  | { event: "console"; url: string }
   | { event: "resync-started" }
   | { event: "resync-finished"; status: string; durationMs: number }
   /** `bbrelay run`'s reconcile of the webhooks (at start, after each resync). */
@@ -26,6 +28,7 @@ export type AgentLogEvent =
   | { event: "other" };
 
 const Line = z.looseObject({ level: z.enum(["debug", "info", "warn", "error"]), msg: z.string() });
+const ConsoleListening = z.looseObject({ url: z.string() });
 const ResyncFinished = z.looseObject({ status: z.string(), durationMs: z.number() });
 const Webhooks = z.looseObject({
   // The installer logs its own line too; `bbrelay run`'s carries `when`.
@@ -48,6 +51,10 @@ export function parseAgentLogLine(line: string): AgentLogEvent {
   if (!parsed.success) return { event: "text", text: line };
   const { level, msg } = parsed.data;
   if (msg === "Agent started") return { event: "started" };
+  if (msg === "Console listening") {
+    const url = ConsoleListening.safeParse(parsed.data);
+    return url.success ? { event: "console", url: url.data.url } : { event: "other" };
+  }
   if (msg === "Resync started") return { event: "resync-started" };
   if (msg === "Resync finished") {
     const finished = ResyncFinished.safeParse(parsed.data);

@@ -94,6 +94,11 @@ export class LiveConsole {
       case "started":
         this.#openWatcher();
         return;
+      case "console":
+        this.#options.print(
+          `Console          ${event.url}   (the agent's web console: catalog, sync history and live feed, queue, mapping; /metrics for Prometheus)`,
+        );
+        return;
       case "webhooks": {
         // The reconcile after each resync usually finds nothing to do: shown only when it did something.
         if (this.#webhookReports++ > 0 && event.created + event.updated + event.failed === 0) return;

@@ -42,7 +42,7 @@ its credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD) 
 the simulation. Ctrl+C stops everything.
 
 Options:
-  --port N            the edge's port (default ${DEFAULT_EDGE_PORT}, or EDGE_PORT; 0: any free port)
+  --port N            the edge's port (default ${DEFAULT_EDGE_PORT}, or EDGE_PORT; 0: any free port, for the agent's console too)
   --host H            the edge's address (default 127.0.0.1; 0.0.0.0 to let other machines reach it)
   --state-dir DIR     the edge's queues (default: .tmp/demo/edge, fresh, in the simulation;
                       .wrangler/state/bbrelay-dev otherwise, kept between runs)

@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../relay/config/config-error";
@@ -95,7 +96,7 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     RELAY_AGENT_TOKEN: edge.agentToken,
     RELAY_WEBHOOK_SECRET: edge.webhookSecret,
   };
-  const agentEnv = { ...agentEnvironmentOf(source, pipeline), ...relayEnv };
+  const agentEnv: Record<string, string> = { ...agentEnvironmentOf(source, pipeline), ...relayEnv };
   const envFile = writeEnvFile(join(real === null ? options.demoDir : real.stateDir, "bbrelay.env"), agentEnv);
   print(
     describePipeline({
@@ -114,6 +115,8 @@ export async function startPipeline(pipeline: PipelineOptions): Promise<RunningP
     `Starting the agent; ${simulator === null ? "catalog changes are shown as they arrive" : `the ${SIMULATION_LABEL} changes begin after its first resync`}. Ctrl+C stops everything.`,
   );
 
+  // After the env file: it is for the user's own bbrelay commands, which keep bbrelay run's default.
+  agentEnv.BBRELAY_LISTEN ??= await consoleAddressOf(options);
   const agent = startInProcessAgent({
     env: agentEnv,
     cwd: options.root,
@@ -246,6 +249,21 @@ function realServerSettings(pipeline: PipelineOptions): RealServerSettings {
     portUrl: environment.port?.baseUrl ?? null,
     stateDir: environment.stateDir,
   };
+}
+
+/**
+ * Where the agent's console listens when BBRELAY_LISTEN does not say: 127.0.0.1:9464 (bbrelay run's default), or any
+ * free port with `--port 0` or when 9464 is taken (another agent, another npm start): the demo must not fail for it,
+ * and the URL is printed either way.
+ */
+async function consoleAddressOf(options: StartOptions): Promise<string> {
+  if (options.port === 0) return "127.0.0.1:0";
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(9464, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+  return free ? "127.0.0.1:9464" : "127.0.0.1:0";
 }
 
 /** The edge as this machine reaches it: Miniflare reports a wildcard host (`--host 0.0.0.0`) as is. */

@@ -108,6 +108,14 @@ describe("npm start's pipeline", () => {
       lines,
       new RegExp(`catalog \\+ bitbucketPullRequest ${escape(`${projectKey}/${slug}/${id}`)}  "Simulated change \\d+"`),
     );
+    // The agent's console, whose URL npm start prints, shows that change in its live feed.
+    const [, consoleUrl = ""] = await lineMatching(lines, /^Console +(http:\/\/127\.0\.0\.1:\d+) /);
+    await waitFor(
+      async () =>
+        (await (await fetch(`${consoleUrl}/sync`)).text()).includes(`pull-request:${projectKey}/${slug}/${id}`),
+      30_000,
+      "the opened pull request in the console's live feed",
+    );
     const merged = await lineMatching(lines, /\[simulation\] merged (\S+)\/(\S+)#(\d+): 2 signed webhooks/);
     const mergedKey = `${merged[1] ?? ""}/${merged[2] ?? ""}/${merged[3] ?? ""}`;
     await lineMatching(
