@@ -32,7 +32,13 @@ import type { QueueContext } from "./queue/queue-context";
 import { type QueueFigures, queueFigures } from "./queue/queue-stats";
 import { ensureResyncPending } from "./queue/resync";
 import { sweepRetention } from "./queue/retention";
-import { expireDueLeases, extendLeases, releaseLeases as releaseIssuedLeases, settle } from "./queue/settlement";
+import {
+  expireDueLeases,
+  extendLeases,
+  reclaimEarlierIncarnations,
+  releaseLeases as releaseIssuedLeases,
+  settle,
+} from "./queue/settlement";
 import { bumpStats, readStatsRow } from "./queue/stats-row";
 import { Waiters } from "./queue/waiters";
 
@@ -103,6 +109,8 @@ export class RelayQueue extends DurableObject<Env> {
     const start = this.#context();
     bumpStats(start.sql, {}, { last_agent_contact_at: start.now });
     const deadline = start.now + request.waitMs;
+    // A restarted agent: what its earlier run held is visible again now, for this call to lease.
+    if (request.agent !== undefined) reclaimEarlierIncarnations(start, request.agent);
     if (waitId !== undefined) this.#waiters.begin(waitId);
     try {
       for (;;) {
@@ -114,7 +122,7 @@ export class RelayQueue extends DurableObject<Env> {
         // The alarm may run late (it is at-least-once, not on time): leases already past their deadline go back
         // first, so that they can be handed out now and do not hold their entity.
         expireDueLeases(ctx);
-        const messages = leaseVisible(ctx, request.max, request.visibilityMs);
+        const messages = leaseVisible(ctx, request.max, request.visibilityMs, request.agent ?? null);
         if (messages.length > 0 || ctx.now >= deadline) {
           if (messages.length > 0) await this.#schedule(ctx);
           return { messages, backlog: readStatsRow(ctx.sql).ready_count };

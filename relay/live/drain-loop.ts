@@ -1,4 +1,4 @@
-import type { AckResponse, LeasedMessage } from "../../shared/protocol/schema";
+import type { AckResponse, LeasedMessage, LeasingAgent } from "../../shared/protocol/schema";
 import type { EdgeClient } from "../edge/edge-client";
 import { EdgeError } from "../edge/edge-error";
 import type { BackoffPolicy } from "../http/backoff";
@@ -44,6 +44,8 @@ export interface DrainLoopOptions {
   random?: () => number;
   /** Told what the loop does (metrics, the console's live feed); it must not throw nor block. */
   observer?: DrainObserver;
+  /** Sent with each lease call: the edge then gives this agent back, at once, what its previous run held. */
+  agent?: LeasingAgent;
 }
 
 /** What the loop reports as it goes: the console and the metrics read it; the loop never waits for it. */
@@ -76,7 +78,8 @@ export interface DrainStats {
 }
 
 export class DrainLoop {
-  readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger" | "observer">>;
+  readonly #options: Required<Omit<DrainLoopOptions, "edge" | "handler" | "logger" | "observer" | "agent">>;
+  readonly #agent: LeasingAgent | undefined;
   readonly #observer: DrainObserver;
   readonly #edge: DrainEdge;
   readonly #handler: MessageHandler;
@@ -96,6 +99,7 @@ export class DrainLoop {
   constructor(options: DrainLoopOptions) {
     this.#edge = options.edge;
     this.#handler = options.handler;
+    this.#agent = options.agent;
     this.#log = options.logger;
     this.#observer = options.observer ?? {};
     this.#options = {
@@ -161,6 +165,7 @@ export class DrainLoop {
                   max: this.#options.concurrency - this.#inFlight.size,
                   visibilityMs: this.#options.visibilityMs,
                   waitMs: this.#options.waitMs,
+                  ...(this.#agent === undefined ? {} : { agent: this.#agent }),
                 },
                 this.#intake.signal,
               );

@@ -23,10 +23,23 @@ export type MessageType = z.infer<typeof MessageType>;
 export const ResyncReason = z.enum(["cron", "operator", "gap"]);
 export type ResyncReason = z.infer<typeof ResyncReason>;
 
+/**
+ * Who leases: a stable id the agent keeps in its state directory, and the id of this run of it. When an agent
+ * leases with a new incarnation, the edge gives back at once what its earlier incarnation still held (it crashed:
+ * that work is lost), instead of letting those leases wait out their visibility timeout. Optional: an agent that
+ * sends none leases as before.
+ */
+export const LeasingAgent = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "1-100 letters, digits, '.', '_' or '-'"),
+  incarnation: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "1-100 letters, digits, '.', '_' or '-'"),
+});
+export type LeasingAgent = z.infer<typeof LeasingAgent>;
+
 export const LeaseRequest = z.strictObject({
   max: z.number().int().min(1).max(LEASE_MAX_LIMIT).default(LEASE_MAX_DEFAULT),
   visibilityMs: z.number().int().min(VISIBILITY_MS_MIN).max(VISIBILITY_MS_MAX).default(VISIBILITY_MS_DEFAULT),
   waitMs: z.number().int().min(0).max(WAIT_MS_MAX).default(0),
+  agent: LeasingAgent.optional(),
 });
 export type LeaseRequest = z.infer<typeof LeaseRequest>;
 export type LeaseRequestInput = z.input<typeof LeaseRequest>;

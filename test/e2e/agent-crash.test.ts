@@ -17,10 +17,10 @@ afterEach(async () => {
   for (const started of fixtures.splice(0)) await started.close();
 });
 
-function spawnAgent(env: Record<string, string>): ChildProcess {
+function spawnAgent(env: Record<string, string>, leaseTimeoutSeconds = 2): ChildProcess {
   const child = spawn(
     process.execPath,
-    [BIN, "run", "--lease-timeout", "2", "--concurrency", "4", "--log-format", "json"],
+    [BIN, "run", "--lease-timeout", String(leaseTimeoutSeconds), "--concurrency", "4", "--log-format", "json"],
     {
       env: { ...process.env, ...env, HOME: process.env.HOME ?? "/tmp" },
       stdio: ["ignore", "ignore", "pipe"],
@@ -68,6 +68,47 @@ describe("an agent that crashes mid-batch", () => {
     first.kill("SIGKILL");
     await exited(first);
     const second = spawnAgent(live.env);
+    await live.waitDrained(60_000);
+
+    const stats = await live.stats();
+    expect(stats.counters.expired).toBeGreaterThan(0);
+    expect(stats.deadLetters).toBe(0);
+    expect(live.entities()).toEqual(await live.oracle());
+    second.kill("SIGTERM");
+    expect(await exited(second)).toBe(0);
+  }, 180_000);
+
+  it("gets its leases back at once when it restarts: no wait for the visibility timeout (15 minutes here)", async () => {
+    const live = await startLiveFixture({ fake: { latencyMs: 150 } });
+    fixtures.push(live);
+    live.fake.generate({
+      seed: 22,
+      projects: 1,
+      repositories: 3,
+      pullRequests: 4,
+      users: 2,
+      emptyRatio: 0,
+      archivedRatio: 0,
+    });
+    const first = spawnAgent(live.env, 900);
+    await live.waitFirstResync(90_000);
+    const [repository] = [...live.fake.state.repositories.values()];
+    if (repository === undefined) throw new Error("no repository");
+    const projectKey = live.fake.state.requireProject(repository.projectId).key;
+    for (let n = 0; n < 6; n++) {
+      await live.fake.mutations.openPullRequest({
+        projectKey,
+        repositorySlug: repository.slug,
+        title: `restart ${n}`,
+        fromBranch: `feature/restart-${n}`,
+      });
+    }
+    await waitFor(async () => (await live.stats()).inFlight > 0, 30_000, "the agent to lease the events");
+
+    first.kill("SIGKILL");
+    await exited(first);
+    // Same state directory, so the same agent id: the crashed run's leases (15 minutes long) come back on its first call.
+    const second = spawnAgent(live.env, 900);
     await live.waitDrained(60_000);
 
     const stats = await live.stats();

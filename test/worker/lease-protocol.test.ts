@@ -46,6 +46,38 @@ describe("lease", () => {
     expect(first && first.leaseExpiresAt - Date.now()).toBeGreaterThan(25_000);
   });
 
+  it("gives a restarted agent its earlier run's leases back at once, attempts counted, and no one else's", async () => {
+    const { tenant, bindings, ids } = await setup(1, 2, 3);
+    const first = { id: "agent-a", incarnation: "run-1" };
+
+    const crashed = await lease(bindings, tenant, { max: 2, visibilityMs: 600_000, agent: first });
+    const other = await lease(bindings, tenant, {
+      max: 5,
+      visibilityMs: 600_000,
+      agent: { id: "agent-b", incarnation: "run-1" },
+    });
+    // The same run leasing again takes nothing back from itself.
+    const sameRun = await lease(bindings, tenant, { max: 5, visibilityMs: 600_000, agent: first });
+    const restarted = await lease(bindings, tenant, {
+      max: 5,
+      visibilityMs: 600_000,
+      agent: { id: "agent-a", incarnation: "run-2" },
+    });
+
+    expect(crashed.messages.map((m) => m.id)).toEqual(ids.slice(0, 2));
+    expect(other.messages.map((m) => m.id)).toEqual([ids[2]]);
+    expect(sameRun.messages).toEqual([]);
+    // Long before the 10-minute visibility timeout: agent-a's two, not agent-b's one.
+    expect(restarted.messages.map((m) => [m.id, m.attempts])).toEqual([
+      [ids[0], 2],
+      [ids[1], 2],
+    ]);
+    // The earlier run's leases are over: an ack through one changes nothing (the message stays with the new run).
+    const late = await ack(bindings, tenant, { acks: crashed.messages.map((m) => m.leaseId) });
+    expect(late.results.map((r) => r.outcome)).toEqual(["ok", "ok"]);
+    expect(await stats(bindings, tenant)).toMatchObject({ inFlight: 3, backlog: 0 });
+  });
+
   it("applies the default max of 10 and refuses out-of-bounds requests", async () => {
     const { tenant, bindings } = await setup(...Array.from({ length: 12 }, (_, i) => i + 1));
 

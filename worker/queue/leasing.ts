@@ -1,4 +1,4 @@
-import { type MessageType, ResyncReason } from "../../shared/protocol/schema";
+import { type LeasingAgent, type MessageType, ResyncReason } from "../../shared/protocol/schema";
 import { readPayload } from "./payloads";
 import { type MessageRow, messageId, type QueueContext } from "./queue-context";
 
@@ -32,7 +32,12 @@ export const LEASE_PAYLOAD_BUDGET_BYTES = 16 * 1024 * 1024;
  * racing. A delayed retry does not hold back newer events of its entity: the agent re-reads the entity's current
  * state whatever the event, so order only matters between messages that could run at the same time.
  */
-export function leaseVisible(ctx: QueueContext, max: number, visibilityMs: number): LeasedRecord[] {
+export function leaseVisible(
+  ctx: QueueContext,
+  max: number,
+  visibilityMs: number,
+  agent: LeasingAgent | null = null,
+): LeasedRecord[] {
   const { sql, now } = ctx;
   return ctx.storage.transactionSync(() => {
     const candidates = sql
@@ -56,13 +61,13 @@ export function leaseVisible(ctx: QueueContext, max: number, visibilityMs: numbe
     for (const row of candidates) {
       if (leased.length > 0 && payloadBytes + row.body_bytes > LEASE_PAYLOAD_BUDGET_BYTES) break;
       payloadBytes += row.body_bytes;
-      leased.push(leaseOne(ctx, row, visibilityMs));
+      leased.push(leaseOne(ctx, row, visibilityMs, agent));
     }
     return leased;
   });
 }
 
-function leaseOne(ctx: QueueContext, row: MessageRow, visibilityMs: number): LeasedRecord {
+function leaseOne(ctx: QueueContext, row: MessageRow, visibilityMs: number, agent: LeasingAgent | null): LeasedRecord {
   const { sql, now } = ctx;
   const leaseId = crypto.randomUUID();
   const leaseExpiresAt = now + visibilityMs;
@@ -74,7 +79,14 @@ function leaseOne(ctx: QueueContext, row: MessageRow, visibilityMs: number): Lea
     attempts,
     row.seq,
   );
-  sql.exec("INSERT INTO leases (lease_id, seq, expires_at) VALUES (?, ?, ?)", leaseId, row.seq, leaseExpiresAt);
+  sql.exec(
+    "INSERT INTO leases (lease_id, seq, expires_at, agent_id, incarnation) VALUES (?, ?, ?, ?, ?)",
+    leaseId,
+    row.seq,
+    leaseExpiresAt,
+    agent?.id ?? null,
+    agent?.incarnation ?? null,
+  );
   const record: LeasedRecord = {
     id: messageId(row.seq),
     leaseId,

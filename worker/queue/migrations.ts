@@ -103,6 +103,12 @@ const MIGRATIONS: readonly string[] = [
     WHERE id = 1;
   END;
   `,
+  // 2: which agent (and which run of it) holds each lease, so that a restarted agent gets its leases back at once.
+  `
+  ALTER TABLE leases ADD COLUMN agent_id TEXT;
+  ALTER TABLE leases ADD COLUMN incarnation TEXT;
+  CREATE INDEX leases_by_agent ON leases (agent_id, outcome);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import type {
   ExtendRequest,
   ExtendResponse,
   LeaseOutcome,
+  LeasingAgent,
 } from "../../shared/protocol/schema";
 import { dropMessages } from "./payloads";
 import type { MessageRow, QueueContext } from "./queue-context";
@@ -79,6 +80,42 @@ export function releaseLeases(ctx: QueueContext, leaseIds: readonly string[]): n
       released++;
     }
     return released;
+  });
+}
+
+/**
+ * Gives back at once the leases an earlier incarnation of this agent still holds: it stopped without settling them
+ * (a crash, a SIGKILL), so their work is lost, and waiting out the visibility timeout would only hold their
+ * entities. The attempt stays counted, as for an expired lease: a message that crashes the agent each time still
+ * ends in the dead letters.
+ * @returns how many leases were given back
+ */
+export function reclaimEarlierIncarnations(ctx: QueueContext, agent: LeasingAgent): number {
+  return ctx.storage.transactionSync(() => {
+    const held = ctx.sql
+      .exec<MessageRow>(
+        `SELECT m.* FROM leases AS l JOIN messages AS m ON m.seq = l.seq AND m.lease_id = l.lease_id
+          WHERE l.agent_id = ? AND l.incarnation <> ? AND l.outcome IS NULL AND m.state = 'leased'
+          ORDER BY m.seq`,
+        agent.id,
+        agent.incarnation,
+      )
+      .toArray();
+    for (const row of held) {
+      endLease(ctx, row, "released");
+      bumpStats(ctx.sql, { expired: 1 });
+      const note = `the agent restarted during attempt ${row.attempts}`;
+      if (row.attempts >= ctx.settings.maxAttempts) {
+        deadLetter(
+          ctx,
+          row,
+          row.last_error === null ? `gave up: ${note}` : `gave up: ${note}; earlier: ${row.last_error}`,
+        );
+      } else {
+        requeue(ctx, row, ctx.now, note);
+      }
+    }
+    return held.length;
   });
 }
 

@@ -11,6 +11,7 @@ import { messageOf } from "../../log/message-of";
 import { CountingJqEngine } from "../../metrics/counting-engine";
 import { RelayMetrics } from "../../metrics/relay-metrics";
 import { integrationLoop } from "../../port-integration/integration-loop";
+import { agentIdentity } from "../../state/agent-identity";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag } from "../common-options";
 import { CommandFailed, UsageError } from "../errors";
@@ -109,7 +110,8 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         agent,
         edge,
         logger: context.log,
-        drain: { concurrency, visibilityMs, observer: monitor.drain },
+        // A stable id and a new incarnation: after a crash, the edge gives this run the last one's leases at once.
+        drain: { concurrency, visibilityMs, observer: monitor.drain, agent: agentIdentity(agent.environment.stateDir) },
         onResync: (summary) => monitor.resyncFinished(summary),
         ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
         ...loop.liveHooks,
