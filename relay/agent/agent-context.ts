@@ -47,6 +47,8 @@ export interface AgentContext {
   blueprints: Blueprint[] | null;
   bitbucket(): BitbucketClient;
   catalog(): Catalog;
+  /** The same catalog, writing as the `gitops` feature (Port's datasource for entities declared in repositories). */
+  gitopsCatalog(): Catalog;
   state(): AgentState;
   /** Repository files by commit and the GitOps ledger (relay/files/file-store.ts), next to the agent state. */
   fileStore(): FileStore;
@@ -164,6 +166,7 @@ export async function openAgentContext(
     }
   }
   let fileStore: FileStore | null = null;
+  let gitopsCatalog: Catalog | null = null;
   return {
     environment,
     logger,
@@ -195,6 +198,10 @@ export async function openAgentContext(
       return client;
     },
     catalog: catalogOf,
+    gitopsCatalog() {
+      gitopsCatalog ??= openCatalog(environment, { ...identity, feature: "gitops" }, logger, blueprints, instruments);
+      return gitopsCatalog;
+    },
     state() {
       state ??= AgentState.open(join(environment.stateDir, "state.sqlite"));
       return state;
@@ -206,6 +213,7 @@ export async function openAgentContext(
     async close() {
       state?.close();
       fileStore?.close();
+      await gitopsCatalog?.close();
       await catalog?.close();
       await engine.close();
     },

@@ -15,8 +15,11 @@ export interface IntegrationIdentity {
   version: string;
   /** This installation (one per Bitbucket instance and catalog): two installations never delete each other's entities. */
   installationId: string;
-  /** Ocean's feature segment: `exporter` for API writes (`gitops` is the other value Port knows). */
-  feature: "exporter";
+  /**
+   * Ocean's feature segment: `exporter` for what the mapping writes, `gitops` for entities declared in repository
+   * files (relay/gitops/). Each reconciles only its own: a catalog of one feature never lists the other's entities.
+   */
+  feature: "exporter" | "gitops";
 }
 
 export interface DatasourceMatch {

@@ -41,6 +41,8 @@ const DEFAULT_JQ_TIMEOUT_MS = 2_000;
  * Ocean's names (`OCEAN__PORT__CLIENT_ID`, …; see ocean-aliases.ts) are accepted for the same settings.
  * | `BBRELAY_JQ_TIMEOUT_MS` | how long one jq-wasm evaluation may run before it is stopped (default 2000) |
  * | `BBRELAY_BITBUCKET_CONCURRENCY` | Bitbucket requests in flight at once, all listings and reads together (default 8) |
+ * | `BBRELAY_GITOPS` | `false` turns GitOps off (entities declared in repositories' `port.yml`; default true) |
+ * | `BBRELAY_GITOPS_FILES` | comma-separated paths (or globs) of the GitOps files from a repository's root (default `port.yml`) |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -118,6 +120,14 @@ export interface AgentEnvironment {
   consoleToken: string | null;
   /** `BBRELAY_BITBUCKET_CONCURRENCY`: Bitbucket requests in flight at once, whatever asks for them (default 8). */
   bitbucketConcurrency: number;
+  /** `BBRELAY_GITOPS` (default on) and `BBRELAY_GITOPS_FILES` (default `port.yml`): entities declared in repositories. */
+  gitops: GitOpsSettings;
+}
+
+export interface GitOpsSettings {
+  enabled: boolean;
+  /** Paths (or globs) from a repository's root of the files that declare entities. */
+  files: string[];
 }
 
 export const PORT_BASE_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
@@ -168,6 +178,8 @@ const RawEnvironment = z.object({
   BBRELAY_CONSOLE_TOKEN: Text,
   BBRELAY_PORT_POLL_INTERVAL: Text,
   BBRELAY_BITBUCKET_CONCURRENCY: Text,
+  BBRELAY_GITOPS: Text,
+  BBRELAY_GITOPS_FILES: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -281,6 +293,7 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("BITBUCKET_URL", MISSING_BITBUCKET_URL);
   }
 
+  const gitops = gitopsSettings(raw.BBRELAY_GITOPS, raw.BBRELAY_GITOPS_FILES, problem);
   if (problems.length > 0) throw new ConfigError("environment", problems, "the environment");
   return {
     bitbucket,
@@ -300,7 +313,21 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     listen: raw.BBRELAY_LISTEN ?? null,
     consoleToken: raw.BBRELAY_CONSOLE_TOKEN ?? null,
     bitbucketConcurrency,
+    gitops,
   };
+}
+
+/** `BBRELAY_GITOPS` (true by default, as Port's Git integrations) and `BBRELAY_GITOPS_FILES` (default `port.yml`). */
+function gitopsSettings(enabled: string | undefined, files: string | undefined, problem: Report): GitOpsSettings {
+  const paths = (files ?? "port.yml")
+    .split(",")
+    .map((path) => path.trim().replace(/^\/+/, ""))
+    .filter((path) => path !== "");
+  if (paths.length === 0)
+    problem("BBRELAY_GITOPS_FILES", "lists no file; unset it for port.yml, or set BBRELAY_GITOPS=false");
+  if (paths.some((path) => path.split("/").includes("..")))
+    problem("BBRELAY_GITOPS_FILES", "a path must stay inside the repository (no ..)");
+  return { enabled: booleanSetting("BBRELAY_GITOPS", enabled, true, problem), files: paths };
 }
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, problem: Report): number {

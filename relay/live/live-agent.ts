@@ -1,4 +1,5 @@
 import type { AgentContext } from "../agent/agent-context";
+import { gitopsOf } from "../agent/gitops-of";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { EdgeClient } from "../edge/edge-client";
 import type { Logger } from "../log/logger";
@@ -44,6 +45,7 @@ export class LiveAgent {
     const state = agent.state();
     const client = agent.bitbucket();
     this.#mapping = agent.mapping;
+    const gitops = gitopsOf(agent);
     const run = async (signal: AbortSignal) => {
       const summary = await runResync({
         // The mapping in force when the resync starts: a new one from Port applies from the next resync.
@@ -52,6 +54,7 @@ export class LiveAgent {
         catalog,
         state,
         fileStore: agent.fileStore(),
+        ...(gitops === undefined ? {} : { gitops }),
         logger: logger.child({ component: "resync" }),
         signal,
         ...(options.onResyncItems === undefined ? {} : { onItems: options.onResyncItems }),

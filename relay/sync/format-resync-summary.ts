@@ -1,3 +1,4 @@
+import type { GitOpsSummary } from "../gitops/gitops-summary";
 import type { FailureGroup, ReconcileSummary, ResyncSummary } from "./resync-summary";
 
 const COLUMNS = ["listed", "selected", "created", "updated", "unchanged", "deleted", "failed"] as const;
@@ -16,6 +17,7 @@ export function formatSummary(summary: ResyncSummary): string {
       `Warning: ${warning.count} × ${warning.path}: ${warning.example}${warning.fix === undefined ? "" : ` (${warning.fix})`}`,
     );
   out.push(reconcileLine(summary.reconcile));
+  if (summary.gitops !== undefined) out.push(...gitopsLines(summary.gitops));
   if (summary.samples !== undefined) {
     for (const [change, keys] of Object.entries(summary.samples)) {
       if (keys.length === 0) continue;
@@ -39,16 +41,34 @@ export function verdictLine(summary: ResyncSummary): string {
     case "succeeded":
       return `${prefix}: ${entities} entities written or unchanged, ${summary.reconcile.deleted} deleted.`;
     case "partial":
+      if (failed === 0 && gitopsTrouble(summary.gitops))
+        return `${prefix}: GitOps: ${summary.gitops?.invalid ?? 0} invalid file(s), ${summary.gitops?.failed ?? 0} entities refused; fix them (above) and push again.`;
       return failed > 0
         ? `${prefix}: ${failed} of ${entities} entities were not written (${causes}); fix the causes above and run it again.`
         : `${prefix}: stale entities were left in the catalog (${summary.reconcile.reason ?? causes}).`;
     case "failed": {
-      const unfinished = summary.kinds.filter((kind) => kind.status === "failed").map((kind) => kind.kind);
+      const unfinished: string[] = summary.kinds.filter((kind) => kind.status === "failed").map((kind) => kind.kind);
+      if (summary.gitops?.status === "failed") unfinished.push("GitOps");
       return `${prefix}: ${unfinished.join(", ")} did not complete (${causes}); nothing was deleted.`;
     }
     case "aborted":
       return `${prefix}: interrupted; nothing was deleted.`;
   }
+}
+
+function gitopsTrouble(gitops: GitOpsSummary | undefined): boolean {
+  return gitops !== undefined && (gitops.invalid > 0 || gitops.failed > 0 || gitops.status === "failed");
+}
+
+/** GitOps' counts, then each invalid file and refusal (the first few). */
+function gitopsLines(gitops: GitOpsSummary): string[] {
+  const lines = [
+    `GitOps ${gitops.status}: ${gitops.files} file(s) in ${gitops.repositories} repositories; ${gitops.created} created, ${gitops.updated} updated, ${gitops.unchanged} unchanged, ${gitops.deleted} deleted, ${gitops.failed} refused, ${gitops.invalid} invalid file(s).`,
+  ];
+  for (const { file, reason } of gitops.invalidFiles)
+    lines.push(`  GitOps: ${file} is not valid (${reason}); nothing of it was written or deleted.`);
+  for (const failure of gitops.failures) lines.push(`  GitOps: ${failure}`);
+  return lines;
 }
 
 function table(summary: ResyncSummary): string[] {

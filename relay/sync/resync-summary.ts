@@ -1,5 +1,6 @@
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { EntityKey } from "../catalog/catalog";
+import type { GitOpsSummary } from "../gitops/gitops-summary";
 import type { MappingWarning } from "../mapping/mapping-result";
 import type { FailureCause } from "./failure-cause";
 
@@ -95,6 +96,8 @@ export interface ResyncSummary {
   /** By cause, most frequent first; empty when the run succeeded. */
   failures: FailureGroup[];
   warnings: WarningGroup[];
+  /** Entities declared in repositories' GitOps files (`port.yml`); absent when GitOps is off or in dry and `--kind` runs. */
+  gitops?: GitOpsSummary;
   /** Dry runs: examples of what would change. */
   samples?: {
     create: EntityKey[];

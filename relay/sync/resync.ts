@@ -5,6 +5,9 @@ import type { Catalog, EntityKey } from "../catalog/catalog";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { FileStore } from "../files/file-store";
 import { RepositoryFiles } from "../files/repository-files";
+import { resyncGitOps } from "../gitops/gitops-resync";
+import type { GitOpsSummary } from "../gitops/gitops-summary";
+import type { GitOpsSync } from "../gitops/gitops-sync";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { ResourceMapper } from "../mapping/resource-mapper";
@@ -49,6 +52,8 @@ export interface ResyncOptions {
   onItems?: KindRunOptions["onItems"];
   /** Caches repository files by commit, so an unchanged repository's files are not read again (the `file` kind). */
   fileStore?: FileStore;
+  /** GitOps (entities declared in repositories' `port.yml`): synced after the kinds by full runs, not dry runs. */
+  gitops?: GitOpsSync;
 }
 
 /** What the phases of one run share. */
@@ -75,8 +80,9 @@ export async function runResync(options: ResyncOptions): Promise<ResyncSummary> 
   await checkBlueprints(run);
   const snapshot = await snapshotFor(run);
   const outcomes = await resyncKinds(run, snapshot);
+  const gitops = await gitopsStep(run);
   const { summary: reconcileSummary, samples: deleteSamples } = await reconcileStep(run, snapshot, outcomes);
-  return finishRun(run, outcomes, reconcileSummary, deleteSamples);
+  return finishRun(run, outcomes, reconcileSummary, deleteSamples, gitops);
 }
 
 function startRun(options: ResyncOptions): Run {
@@ -271,17 +277,35 @@ function reconcileBlocker(run: Run, snapshot: SnapshotOutcome | null, outcomes: 
   return null;
 }
 
+/** GitOps after the kinds (its entities may point to theirs), in full runs that write. */
+async function gitopsStep(run: Run): Promise<GitOpsSummary | undefined> {
+  const { gitops, kinds, signal } = run.options;
+  if (gitops === undefined || run.dryRun || kinds !== undefined || signal?.aborted === true) return undefined;
+  return resyncGitOps({
+    gitops,
+    client: run.options.client,
+    files: run.files,
+    logger: run.log.child({ component: "gitops" }),
+    now: run.now,
+    ...(signal === undefined ? {} : { signal }),
+  });
+}
+
 function finishRun(
   run: Run,
   outcomes: readonly KindOutcome[],
   reconcileSummary: ReconcileSummary,
   deleteSamples: EntityKey[],
+  gitops: GitOpsSummary | undefined,
 ): ResyncSummary {
   const { state, signal } = run.options;
   const kinds = outcomes.map((entry) => entry.summary);
   const finishedAt = run.now();
   const failures = run.tally.failures();
-  const status = overallStatus(signal?.aborted === true, kinds, reconcileSummary, failures.length > 0);
+  const status = withGitOps(
+    overallStatus(signal?.aborted === true, kinds, reconcileSummary, failures.length > 0),
+    gitops,
+  );
   const summary: ResyncSummary = {
     runId: run.id,
     dryRun: run.dryRun,
@@ -293,6 +317,7 @@ function finishRun(
     reconcile: reconcileSummary,
     failures,
     warnings: run.tally.warnings(),
+    ...(gitops === undefined ? {} : { gitops }),
     ...(run.dryRun ? { samples: { ...run.samples, delete: deleteSamples } } : {}),
   };
   state.finishRun(run.id, status, summary, finishedAt);
@@ -314,6 +339,13 @@ function finishRun(
  * mapping failed on, a stale entity not deleted, the catalog not listed) or `entityDeletionThreshold` refused the
  * deletions; `succeeded` otherwise.
  */
+/** An invalid GitOps file or a refused GitOps entity makes a run partial; a GitOps pass that stopped, failed. */
+function withGitOps(status: ResyncStatus, gitops: GitOpsSummary | undefined): ResyncStatus {
+  if (gitops === undefined || status === "aborted" || status === "failed") return status;
+  if (gitops.status === "failed") return "failed";
+  return gitops.status === "partial" ? "partial" : status;
+}
+
 export function overallStatus(
   aborted: boolean,
   kinds: readonly KindSummary[],

@@ -1,5 +1,6 @@
 import { KINDS, type Kind } from "../../../shared/mapping-config/schema";
 import { type AgentContext, openAgentContext } from "../../agent/agent-context";
+import { gitopsOf } from "../../agent/gitops-of";
 import { SECRET_ENV_VARS } from "../../config/environment";
 import { mappersOfKind } from "../../config/mapping-loader";
 import { IntegrationSession } from "../../port-integration/integration-session";
@@ -67,6 +68,7 @@ Examples:
       }
       // As Ocean's ONCE listener: a resync run by hand also shows in Port (state, examples), but schedules nothing.
       const session = context.values["dry-run"] === true ? null : oneShotSession(agent, context.env);
+      const gitops = context.values["dry-run"] === true ? undefined : gitopsOf(agent);
       const run = (signal: AbortSignal) =>
         runResync({
           mapping: agent.mapping,
@@ -74,6 +76,7 @@ Examples:
           catalog,
           state: agent.state(),
           fileStore: agent.fileStore(),
+          ...(gitops === undefined ? {} : { gitops }),
           logger: context.log,
           dryRun: context.values["dry-run"] === true,
           signal,
