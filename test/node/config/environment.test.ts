@@ -20,6 +20,17 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 describe("the agent's environment", () => {
+  it("reads the GitOps settings: off with BBRELAY_GITOPS=false, file names from BBRELAY_GITOPS_FILES", () => {
+    expect(load({ BBRELAY_GITOPS: "false", BBRELAY_GITOPS_FILES: " port.yml, /.port/*.yaml " }).gitops).toEqual({
+      enabled: false,
+      files: ["port.yml", ".port/*.yaml"],
+    });
+    expect(problemsOf({ BBRELAY_GITOPS: "maybe", BBRELAY_GITOPS_FILES: "../secrets.yml" })).toEqual([
+      "BBRELAY_GITOPS_FILES: a path must stay inside the repository (no ..)",
+      "BBRELAY_GITOPS: must be true or false",
+    ]);
+  });
+
   it("has working defaults when nothing is set: local catalog and state under the XDG directories, built-in mapping", () => {
     expect(load({})).toEqual({
       bitbucket: null,
@@ -44,6 +55,7 @@ describe("the agent's environment", () => {
       jqTimeoutMs: 2000,
       listen: null,
       consoleToken: null,
+      gitops: { enabled: true, files: ["port.yml"] },
       bitbucketConcurrency: 8,
     });
   });
