@@ -10,6 +10,7 @@ import { checkBitbucket } from "./bitbucket-checks";
 import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
 import { type CheckResult, fail, ok, warn } from "./check-result";
 import { checkEdge, checkWebhooks } from "./edge-checks";
+import { checkIntegration } from "./integration-check";
 import { checkJqEnvironment } from "./jq-env-check";
 import { fileOutlook } from "./local-files";
 
@@ -39,6 +40,8 @@ export async function runDoctor(
       `${mapping.origin}: ${mapping.mappers.length} resources (${mapping.mappers.map((mapper) => mapper.kind).join(", ")}), every jq expression compiles`,
     ),
   );
+  const integrationResult = checkIntegration(agent);
+  if (integrationResult !== null) add(integrationResult);
   const jqEnvResult = checkJqEnvironment(mapping, environment.jqEnv);
   if (jqEnvResult !== null) add(jqEnvResult);
   // Doctor only looks: it opens what exists and creates nothing (a fresh machine stays as it was).

@@ -1,6 +1,8 @@
 import { openAgentContext } from "../../agent/agent-context";
-import type { CheckResult } from "../../doctor/check-result";
+import { CatalogUnavailableError } from "../../catalog/catalog-unavailable-error";
+import { type CheckResult, fail } from "../../doctor/check-result";
 import { runDoctor } from "../../doctor/run-doctor";
+import { FORBIDDEN_FIX, PortIntegrationError } from "../../port-integration/integration-errors";
 import type { Command, CommandContext } from "../command";
 import { CONFIG_OPTION, configFlag, wantsJson } from "../common-options";
 import { ConfigError } from "../errors";
@@ -10,7 +12,8 @@ export const doctorCommand: Command = {
   summary: "Check the configuration, Bitbucket, the catalog, the edge and the webhooks, with a fix for each problem",
   usage: "bbrelay doctor [--config FILE] [--json]",
   details: `
-One line per check: the configuration (environment, mapping, and the variables the mapping reads through jq's
+One line per check: the configuration (environment, the Port integration with the mapping in force and where it
+comes from, the mapping, and the variables the mapping reads through jq's
 env that BBRELAY_JQ_ENV must let through), Bitbucket (reachable, version, credentials,
 the permissions each configured kind needs), the catalog (reachable, credentials, blueprints, writable, the
 mapping's fields in its blueprints), the edge (reachable with the agent's token, Bitbucket's last ping and last
@@ -28,13 +31,28 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     let results: CheckResult[];
     const line = printer(context);
     try {
-      const agent = await openAgentContext(context, configFlag(context));
+      const agent = await openAgentContext(context, { ...configFlag(context), integration: "read" });
       try {
         results = await runDoctor(agent, context.signal, Date.now, line);
       } finally {
         await agent.close();
       }
     } catch (error) {
+      if (error instanceof PortIntegrationError || error instanceof CatalogUnavailableError) {
+        // Port refused or could not be reached while reading the integration: a failed check, like any other.
+        results = [
+          fail(
+            "port.integration",
+            error.message,
+            error instanceof PortIntegrationError && error.reason === "forbidden"
+              ? FORBIDDEN_FIX
+              : "check PORT_BASE_URL, PORT_CLIENT_ID and PORT_CLIENT_SECRET, then run bbrelay doctor again",
+          ),
+        ];
+        for (const result of results) line(result);
+        if (!wantsJson(context)) context.stdout.write(verdict(results));
+        return 1;
+      }
       if (!(error instanceof ConfigError)) throw error;
       // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
       // Each problem names what holds it (a variable, a file) unless it already does (the environment's do).

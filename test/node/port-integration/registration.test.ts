@@ -238,3 +238,42 @@ describe("bbrelay resync and status as a Port integration", () => {
     );
   });
 });
+
+describe("bbrelay doctor as a Port integration", () => {
+  it("names the integration, the mapping in force from Port, and each of its fields Port's blueprints lack", async () => {
+    await startPort();
+    expect((await bbrelay(["resync", "--kind", "project"], { env })).code).toBe(0);
+    const config = parse(DEFAULT_MAPPING_YAML) as {
+      resources: { kind: string; port: { entity: { mappings: { properties: Record<string, string> } } } }[];
+    };
+    const repository = config.resources.find((resource) => resource.kind === "repository");
+    if (repository === undefined) throw new Error("no repository resource");
+    repository.port.entity.mappings.properties.language = ".language";
+    port.integrations.editConfig(INSTALLATION, config as unknown as Record<string, unknown>);
+
+    const run = await bbrelay(["doctor"], { env, tty: true });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `✔ port\\.integration\\s+integration "${INSTALLATION}" \\(bitbucket-server, version 0\\.0\\.0-test\\); the mapping in force is Port's integration config`,
+      ),
+    );
+    expect(run.stdout).toContain(`Port's mapping of integration "${INSTALLATION}"`);
+    expect(run.stdout).toContain('blueprint "bitbucketRepository" has no property "language"');
+  });
+
+  it("reports a 403 as a failed check with the fix, and a missing integration as a warning", async () => {
+    await startPort("member");
+    const forbidden = await bbrelay(["doctor"], { env, tty: true });
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stdout).toMatch(/✘ port\.integration\s+Port refused GET of integration/);
+    expect(forbidden.stdout).toContain("admin or moderator");
+    await port.close();
+
+    await startPort();
+    const missing = await bbrelay(["doctor"], { env, tty: true });
+    expect(missing.stdout).toMatch(/! port\.integration\s+no integration "bb-test" in Port yet/);
+    expect(port.integrations.get(INSTALLATION)).toBeNull();
+  });
+});
