@@ -1,5 +1,6 @@
 // Runs one benchmark of test/bench/ (or all of them): bundles the TypeScript with esbuild, then runs it in a
 // fresh Node process with --expose-gc so that it can measure memory honestly. Usage: node scripts/bench.mjs <name>...
+// [--option ...]
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { build } from "esbuild";
@@ -10,7 +11,13 @@ const available = readdirSync(`${root}test/bench`)
   .filter((file) => file.endsWith(".bench.ts"))
   .map((file) => file.slice(0, -".bench.ts".length))
   .sort();
-const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : available;
+// Words are benchmarks; options (from the first word starting with -) go to each of them after BENCH_ARGS, so that
+// `npm run bench:resync -- --scale 0.05` and `-- --help` reach the benchmark.
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((arg) => arg.startsWith("-"));
+const words = firstOption === -1 ? args : args.slice(0, firstOption);
+const options = firstOption === -1 ? [] : args.slice(firstOption);
+const names = words.length > 0 ? words : available;
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: "false",
@@ -32,7 +39,7 @@ for (const name of names) {
   console.log(`\n== bench:${name} ==`);
   const result = spawnSync(
     process.execPath,
-    ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean)],
+    ["--expose-gc", outfile, ...(process.env.BENCH_ARGS ?? "").split(" ").filter(Boolean), ...options],
     {
       stdio: "inherit",
       env,

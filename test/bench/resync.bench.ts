@@ -2,15 +2,14 @@
 // requests, 2,000 users at scale 1) served by the fake over loopback HTTP with a per-request latency (20 ms by
 // default), through the agent's real client, mapper (the production engine unless told otherwise) and writer into
 // the local catalog in a temporary directory, with the built-in mapping. Then the same resync again: nothing changed,
-// so it must write nothing. Prints, for each run: wall time, requests made (the fake's log), entities per second,
-// peak RSS (sampled, and the kernel's maxRSS), heap after GC, and the time spent in jq with its share of the wall
-// time; for the first run also the memory every 10% of the listed items, to show that it stays flat as the instance
-// grows. The fake runs in a child process so that its memory is not counted as the agent's. Asserts nothing, but
-// exits 1 if a run failed or the second run wrote anything.
+// so it must write nothing. Prints, for each run: wall time, requests made (the fake's log), the request-bound limit
+// (requests × latency ÷ requests in flight: no agent can be faster against that server) and the wall time's ratio
+// to it, entities per second, the agent's CPU time per entity, peak RSS (sampled, and the kernel's maxRSS), heap
+// after GC, and the time spent in jq with its share of the wall time; also the memory every 10% of the listed
+// items, to show that it stays flat as the instance grows. The fake runs in a child process so that its memory and
+// CPU are not counted as the agent's. Asserts nothing, but exits 1 if a run failed or the second run wrote anything.
 //
-// Usage: npm run bench:resync
-//   BENCH_ARGS="--scale 0.1 --latency 0 --engine jq-wasm"   (or BENCH_SCALE, BENCH_LATENCY_MS, BENCH_ENGINE)
-//   --engine: hybrid (the production engine: compiled with jq-wasm fallback and shadow checks; default) or jq-wasm.
+// Usage: npm run bench:resync -- --help
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,24 +39,47 @@ import { TimedEngine } from "./support/timed-engine";
 
 const FULL = { projects: 200, repositories: 5_000, pullRequests: 100_000, users: 2_000 };
 
+const HELP = `bench:resync — two full resyncs (empty catalog, then nothing changed) of a generated instance
+
+Usage: npm run bench:resync -- [--scale N] [--latency MS] [--concurrency N] [--engine hybrid|jq-wasm]
+       (or BENCH_ARGS="…", or BENCH_SCALE, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_ENGINE)
+
+  --scale N         size of the instance, in (0, 10]: 1 is 200 projects, 5,000 repositories, 100,000 pull requests
+                    and 2,000 users (default 1; 0.05 for a quick run)
+  --latency MS      the fake's latency per request, 0 to 10000 (default 20)
+  --concurrency N   Bitbucket requests in flight (BBRELAY_BITBUCKET_CONCURRENCY), 1 to 256 (default 8)
+  --engine E        hybrid (the production engine; default) or jq-wasm
+  --help            this text`;
+
 interface Settings {
   scale: number;
   latencyMs: number;
+  concurrency: number;
   engine: "hybrid" | "jq-wasm";
 }
 
-function settings(): Settings {
+function settings(): Settings | null {
   const { values } = parseArgs({
-    options: { scale: { type: "string" }, latency: { type: "string" }, engine: { type: "string" } },
+    options: {
+      scale: { type: "string" },
+      latency: { type: "string" },
+      concurrency: { type: "string" },
+      engine: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
+  if (values.help === true) return null;
   const scale = Number(values.scale ?? process.env.BENCH_SCALE ?? "1");
+  const concurrency = Number(values.concurrency ?? process.env.BENCH_CONCURRENCY ?? "8");
   const latencyMs = Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? "20");
   const engine = values.engine ?? process.env.BENCH_ENGINE ?? "hybrid";
   if (!(scale > 0 && scale <= 10))
     throw new Error(`--scale must be a number in (0, 10], got ${String(values.scale ?? process.env.BENCH_SCALE)}`);
   if (!(latencyMs >= 0 && latencyMs <= 10_000)) throw new Error(`--latency must be milliseconds from 0 to 10000`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256))
+    throw new Error(`--concurrency must be a whole number from 1 to 256`);
   if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
-  return { scale, latencyMs, engine };
+  return { scale, latencyMs, concurrency, engine };
 }
 
 /** Keeps warnings and errors (the logger's level) out of the figures' way, but counted and sampled. */
@@ -80,8 +102,11 @@ function milestoneTracker(expected: number, sampler: MemorySampler, started: () 
   let next = 1;
   let gcMs = 0;
   const rows: string[] = [];
+  const heapAfterGc: number[] = [];
   return {
     rows,
+    /** Heap after GC at each 10% of the listed items (index 0: 10%). */
+    heapAfterGc,
     gcMs: () => gcMs,
     onProgress(progress: KindProgress) {
       const listed = finishedKinds + progress.listed;
@@ -91,6 +116,7 @@ function milestoneTracker(expected: number, sampler: MemorySampler, started: () 
         const gcStarted = performance.now();
         const heapGc = heapAfterGcMb();
         gcMs += performance.now() - gcStarted;
+        heapAfterGc.push(heapGc);
         rows.push(
           `  ${String(next * 10).padStart(3)}%  ${String(listed).padStart(7)} listed (${progress.kind.padEnd(12)})  ` +
             `t ${((performance.now() - started()) / 1000).toFixed(1).padStart(6)} s  rss ${mb(usage.rss).toFixed(0).padStart(4)} MB  ` +
@@ -114,7 +140,12 @@ function entitiesOf(summary: ResyncSummary): { processed: number; written: numbe
 
 async function main(): Promise<void> {
   const benchStarted = performance.now();
-  const { scale, latencyMs, engine: engineName } = settings();
+  const chosen = settings();
+  if (chosen === null) {
+    console.log(HELP);
+    return;
+  }
+  const { scale, latencyMs, concurrency, engine: engineName } = chosen;
   const spec = {
     seed: 7,
     projects: Math.max(1, Math.round(FULL.projects * scale)),
@@ -138,14 +169,18 @@ async function main(): Promise<void> {
     const expected = generated.projects + generated.users + generated.repositories + generated.pullRequests;
     console.log(
       `bench:resync — scale ${scale}: ${generated.projects} projects, ${generated.repositories} repositories, ${generated.pullRequests} pull requests, ` +
-        `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; engine ${engineName}; built-in mapping; local catalog; ` +
+        `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; ${concurrency} requests in flight; engine ${engineName}; built-in mapping; local catalog; ` +
         `load average ${loadavg()[0]?.toFixed(2)}`,
     );
     console.log(
       `  generated in ${(generated.ms / 1000).toFixed(1)} s in the fake's own process (${(await fake.requests()).rssMb.toFixed(0)} MB RSS there, not counted below)`,
     );
     const client = BitbucketClient.fromConfig(
-      { baseUrl: fake.url, auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password } },
+      {
+        baseUrl: fake.url,
+        auth: { kind: "basic", username: FAKE_ADMIN.username, password: FAKE_ADMIN.password },
+        limits: { maxConcurrency: concurrency },
+      },
       { logger },
     );
     const mapping = await loadMapping({ source: { kind: "default" }, engine });
@@ -162,6 +197,7 @@ async function main(): Promise<void> {
       let started = 0;
       const milestones = milestoneTracker(expected, sampler, () => started);
       sampler.start();
+      const cpuStarted = process.cpuUsage();
       started = performance.now();
       const summary = await runResync({
         mapping,
@@ -169,9 +205,10 @@ async function main(): Promise<void> {
         catalog,
         state,
         logger,
-        ...(first ? { onProgress: (p: KindProgress) => milestones.onProgress(p) } : {}),
+        onProgress: (p: KindProgress) => milestones.onProgress(p),
       });
       const wallMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuStarted);
       const peak = sampler.stop();
       const requests = await fake.requests();
       const heapGc = heapAfterGcMb();
@@ -186,15 +223,29 @@ async function main(): Promise<void> {
       console.log(
         `  requests         ${requests.count} (${Math.round(requests.count / (wallMs / 1000))}/s, at most ${requests.maxInFlight} in flight at the fake)`,
       );
+      // No client can finish sooner against this server: every request takes the latency, `concurrency` at a time.
+      const limitMs = (requests.count * latencyMs) / concurrency;
+      console.log(
+        `  request bound    ${(limitMs / 1000).toFixed(1)} s (${requests.count} requests × ${latencyMs} ms ÷ ${concurrency} in flight); wall time ${limitMs > 0 ? `${(wallMs / limitMs).toFixed(2)}× of it` : "- (no latency)"}`,
+      );
       for (const [route, n] of Object.entries(requests.byRoute).sort((a, b) => b[1] - a[1]))
         console.log(`                     ${String(n).padStart(7)}  ${route}`);
       console.log(
         `  entities         ${processed} mapped and compared, ${written} written: ${Math.round(processed / (wallMs / 1000))} entities/s`,
       );
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      console.log(
+        `  agent CPU        ${(cpuMs / 1000).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s, forced GCs included): ` +
+          `${processed > 0 ? Math.round((1000 * cpuMs) / processed) : "-"} µs per entity`,
+      );
       console.log(
         `  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`,
       );
-      console.log(`  heap after GC    ${heapGc.toFixed(0)} MB at the end of the run`);
+      const tenth = milestones.heapAfterGc[0];
+      const whole = milestones.heapAfterGc[milestones.heapAfterGc.length - 1];
+      console.log(
+        `  heap after GC    ${heapGc.toFixed(0)} MB at the end of the run; ${tenth === undefined || whole === undefined ? "-" : `${tenth.toFixed(0)} MB at 10% of the items, ${whole.toFixed(0)} MB at 100%`}`,
+      );
       console.log(
         `  time in jq       ${(jq.spentMs / 1000).toFixed(2)} s in ${jq.calls} evaluations = ${((100 * jq.spentMs) / wallMs).toFixed(1)}% of the wall time ` +
           `(${processed > 0 ? ((1000 * jq.spentMs) / processed).toFixed(1) : "-"} µs an entity)`,
@@ -205,9 +256,9 @@ async function main(): Promise<void> {
           `  hybrid engine    ${s.compiledPrograms} programs compiled, ${s.referencePrograms} on jq-wasm; ${s.shadowRuns} shadow runs so far, ${s.deferredRuns} deferred runs, ${s.divergences} divergences`,
         );
       }
+      console.log(`  memory while listing (${expected} items expected):`);
+      for (const row of milestones.rows) console.log(row);
       if (first) {
-        console.log(`  memory while listing (${expected} items expected):`);
-        for (const row of milestones.rows) console.log(row);
         console.log(`  catalog file     ${mb(statSync(catalogPath).size).toFixed(0)} MB, ${catalog.count()} entities`);
       }
 
