@@ -54,6 +54,6 @@ describe("durability", () => {
       state.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray(),
     );
 
-    expect(version).toEqual([{ version: 1 }]);
+    expect(version).toEqual([{ version: 2 }]);
   });
 });
