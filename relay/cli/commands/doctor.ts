@@ -1,4 +1,4 @@
-import { openAgentContext } from "../../agent/agent-context";
+import { type AgentContext, openAgentContext } from "../../agent/agent-context";
 import { CatalogUnavailableError } from "../../catalog/catalog-unavailable-error";
 import { type CheckResult, fail } from "../../doctor/check-result";
 import { runDoctor } from "../../doctor/run-doctor";
@@ -31,28 +31,17 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     let results: CheckResult[];
     const line = printer(context);
     try {
-      const agent = await openAgentContext(context, { ...configFlag(context), integration: "read" });
+      const { agent, integrationFailure } = await openForDoctor(context);
       try {
-        results = await runDoctor(agent, context.signal, Date.now, line);
+        if (integrationFailure !== null) line(integrationFailure);
+        results = [
+          ...(integrationFailure === null ? [] : [integrationFailure]),
+          ...(await runDoctor(agent, context.signal, Date.now, line)),
+        ];
       } finally {
         await agent.close();
       }
     } catch (error) {
-      if (error instanceof PortIntegrationError || error instanceof CatalogUnavailableError) {
-        // Port refused or could not be reached while reading the integration: a failed check, like any other.
-        results = [
-          fail(
-            "port.integration",
-            error.message,
-            error instanceof PortIntegrationError && error.reason === "forbidden"
-              ? FORBIDDEN_FIX
-              : "check PORT_BASE_URL, PORT_CLIENT_ID and PORT_CLIENT_SECRET, then run bbrelay doctor again",
-          ),
-        ];
-        for (const result of results) line(result);
-        if (!wantsJson(context)) context.stdout.write(verdict(results));
-        return 1;
-      }
       if (!(error instanceof ConfigError)) throw error;
       // Configuration problems are what doctor is for: report them as failed checks, not as a usage error.
       // Each problem names what holds it (a variable, a file) unless it already does (the environment's do).
@@ -69,6 +58,31 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     return results.some((result) => result.status === "fail") ? 1 : 0;
   },
 };
+
+/**
+ * The agent as the checks see it: with the integration read from Port (its mapping in force). When Port refuses or
+ * cannot be reached, that is a failed check, and the other checks still run with the local mapping.
+ */
+async function openForDoctor(
+  context: CommandContext,
+): Promise<{ agent: AgentContext; integrationFailure: CheckResult | null }> {
+  try {
+    return {
+      agent: await openAgentContext(context, { ...configFlag(context), integration: "read" }),
+      integrationFailure: null,
+    };
+  } catch (error) {
+    if (!(error instanceof PortIntegrationError || error instanceof CatalogUnavailableError)) throw error;
+    const integrationFailure = fail(
+      "port.integration",
+      error.message,
+      error instanceof PortIntegrationError && error.reason === "forbidden"
+        ? FORBIDDEN_FIX
+        : "check PORT_BASE_URL, PORT_CLIENT_ID and PORT_CLIENT_SECRET, then run bbrelay doctor again",
+    );
+    return { agent: await openAgentContext(context, configFlag(context)), integrationFailure };
+  }
+}
 
 const MARKS: Record<CheckResult["status"], string> = { ok: "✔", warn: "!", fail: "✘" };
 
