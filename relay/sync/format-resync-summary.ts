@@ -36,6 +36,7 @@ export function verdictLine(summary: ResyncSummary): string {
     0,
   );
   const failed = summary.kinds.reduce((sum, kind) => sum + kind.failed, 0);
+  const misfits = summary.warnings.filter((warning) => warning.code === "blueprint-mismatch").length;
   const causes = [...new Set(summary.failures.map((failure) => failure.cause))].join(", ");
   switch (summary.status) {
     case "succeeded":
@@ -43,6 +44,8 @@ export function verdictLine(summary: ResyncSummary): string {
     case "partial":
       if (failed === 0 && gitopsTrouble(summary.gitops))
         return `${prefix}: GitOps: ${summary.gitops?.invalid ?? 0} invalid file(s), ${summary.gitops?.failed ?? 0} entities refused; fix them (above) and push again.`;
+      if (failed === 0 && summary.dryRun && misfits > 0)
+        return `${prefix}: ${misfits} mapped field(s) do not fit their blueprints, so the catalog would refuse those entities; fix the warnings above first.`;
       return failed > 0
         ? `${prefix}: ${failed} of ${entities} entities were not written (${causes}); fix the causes above and run it again.`
         : `${prefix}: stale entities were left in the catalog (${summary.reconcile.reason ?? causes}).`;

@@ -302,8 +302,10 @@ function finishRun(
   const kinds = outcomes.map((entry) => entry.summary);
   const finishedAt = run.now();
   const failures = run.tally.failures();
+  // A dry run writes nothing, so the catalog refuses nothing: a field that cannot fit its blueprint is its failure.
+  const misfit = run.dryRun && run.tally.warnings().some((warning) => warning.code === "blueprint-mismatch");
   const status = withGitOps(
-    overallStatus(signal?.aborted === true, kinds, reconcileSummary, failures.length > 0),
+    overallStatus(signal?.aborted === true, kinds, reconcileSummary, failures.length > 0 || misfit),
     gitops,
   );
   const summary: ResyncSummary = {

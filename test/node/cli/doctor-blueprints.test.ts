@@ -118,6 +118,11 @@ describe("the mapping against the blueprints in force", () => {
       'Warning: 1 × resources[2].port.entity.mappings.properties.language: blueprint "bitbucketRepository" has no property "language" (add property "language" to blueprint "bitbucketRepository", or remove it from the mapping)',
     );
     expect(dry.stdout).toContain("resources[2].port.entity.mappings.properties.forkable");
+    // A dry run writes nothing, yet it must not call a mapping the catalog would refuse a success.
+    expect(dry.code).toBe(1);
+    expect(dry.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^Dry run: nothing was written\. Resync partial in .*: 2 mapped field\(s\) do not fit their blueprints/,
+    );
     const logged = real.stderr.split("\n").filter((line) => line.includes("does not fit its blueprint"));
     expect(logged).toHaveLength(2);
     expect(logged[0]).toContain("properties.language");
