@@ -16,8 +16,11 @@ import { ResyncCoordinator } from "./resync-coordinator";
  * and resyncs write through the same EntityWriter rules (so they skip and record writes the same way).
  */
 
+/** What the live agent takes of the agent's context: the mapping and the connections it writes through, no more. */
+export type LiveAgentServices = Pick<AgentContext, "mapping" | "bitbucket" | "catalog" | "state" | "fileStore">;
+
 export interface LiveAgentOptions {
-  agent: AgentContext;
+  agent: LiveAgentServices;
   edge: EdgeClient;
   logger: Logger;
   drain?: Omit<DrainLoopOptions, "edge" | "handler" | "logger">;

@@ -1,4 +1,4 @@
-import type { JqOutcome, Json } from "./engine";
+import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
 import { isJsonObject } from "./mapping-result";
 
 /**
@@ -72,4 +72,103 @@ function decodeSlot(value: Json | undefined): JqOutcome | null {
     return { kind: "error", message: typeof error === "string" ? error : JSON.stringify(error) };
   }
   return null;
+}
+
+/** One jq call for the leaves of an item that an engine paying per call serves. */
+export interface FusedCall {
+  program: JqProgram;
+  /** The call evaluates the selector; otherwise the selector runs on its own first and the call's slot is `true`. */
+  includesSelector: boolean;
+  /** Positions in the mapper's fields of the fields the call evaluates, in slot order. */
+  fields: number[];
+  /** The fields that run on their own: their positions in the mapper's fields, and their programs in the same order. */
+  alone: number[];
+  alonePrograms: JqProgram[];
+}
+
+/**
+ * Plans the fused call for the selector and fields served by `fuseEngines`.
+ * @param leafProgram a leaf's jq as the engine compiles it (Port's quote rewrite, the jq environment)
+ * @param fields the mapper's compiled fields, in leaf order
+ * @returns the call, or null when fewer than two leaves are served (one call each is then as cheap) or one of them
+ *   cannot be fused
+ */
+export async function fuseCall(
+  engine: JqEngine,
+  leafProgram: (source: string) => string,
+  selectorQuery: string,
+  selector: JqProgram,
+  fields: readonly { leaf: { source: string }; program: JqProgram }[],
+  fuseEngines: readonly string[],
+): Promise<FusedCall | null> {
+  const pays = (program: JqProgram): boolean => fuseEngines.includes(program.engine);
+  const includesSelector = pays(selector);
+  const call = { fields: [] as number[], sources: [] as string[] };
+  const alone = { fields: [] as number[], programs: [] as JqProgram[] };
+  fields.forEach((field, position) => {
+    if (pays(field.program)) {
+      call.fields.push(position);
+      call.sources.push(leafProgram(field.leaf.source));
+    } else {
+      alone.fields.push(position);
+      alone.programs.push(field.program);
+    }
+  });
+  if (call.fields.length + (includesSelector ? 1 : 0) < 2) return null;
+  const selectorSource = includesSelector ? leafProgram(selectorQuery) : "true";
+  if (!canFuse([selectorSource, ...call.sources])) return null;
+  const outcome = await engine.compile(fusedSource(selectorSource, call.sources));
+  // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
+  if (outcome.kind !== "ok") return null;
+  return {
+    program: outcome.program,
+    includesSelector,
+    fields: call.fields,
+    alone: alone.fields,
+    alonePrograms: alone.programs,
+  };
+}
+
+/**
+ * Runs the fused call on one item (the selector first on its own when the call does not include it), and the
+ * fields that run alone.
+ * @returns the outcomes, or null when the fused output is not of the fused shape (the caller then goes leaf by leaf)
+ */
+export async function evaluateFused(
+  fused: FusedCall,
+  selector: JqProgram,
+  fieldCount: number,
+  value: Json,
+): Promise<FusedOutcome | null> {
+  let selected: JqOutcome | null = null;
+  if (!fused.includesSelector) {
+    selected = await selector.first(value);
+    if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
+  }
+  const outcome = await fused.program.first(value);
+  const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fused.fields.length) : null;
+  if (decoded === null) return null;
+  if (decoded.fields === null || fused.alone.length === 0)
+    return { selector: selected ?? decoded.selector, fields: decoded.fields };
+  const inCall = decoded.fields;
+  const outcomes: JqOutcome[] = new Array<JqOutcome>(fieldCount);
+  fused.fields.forEach((position, slot) => {
+    outcomes[position] = inCall[slot] ?? { kind: "empty" };
+  });
+  const alone = await runAll(fused.alonePrograms, value);
+  fused.alone.forEach((position, index) => {
+    outcomes[position] = alone[index] ?? { kind: "empty" };
+  });
+  return { selector: selected ?? decoded.selector, fields: outcomes };
+}
+
+/** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
+export function runAll(programs: readonly JqProgram[], input: Json): JqOutcome[] | Promise<JqOutcome[]> {
+  const outcomes = programs.map((program) => program.first(input));
+  const settled: JqOutcome[] = [];
+  for (const outcome of outcomes) {
+    if (outcome instanceof Promise) return Promise.all(outcomes);
+    settled.push(outcome);
+  }
+  return settled;
 }

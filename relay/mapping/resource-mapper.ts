@@ -5,10 +5,10 @@ import type { ConfigProblem } from "../../shared/mapping-config/problems";
 import { compileProjectFilter, type ProjectFilter } from "../../shared/mapping-config/project-filter";
 import type { Kind, ResourceConfig } from "../../shared/mapping-config/schema";
 import type { CatalogEntity } from "../catalog/catalog";
-import type { JqEngine, JqOutcome, JqProgram, Json } from "./engine";
+import type { JqEngine, JqProgram, Json } from "./engine";
 import { checkBlueprint, checkIdentifier, checkQuery, describeJson, invalidTarget } from "./entity-checks";
 import { EntityTemplate } from "./entity-template";
-import { canFuse, decodeFused, type FusedOutcome, fusedSource } from "./fused-program";
+import { evaluateFused, type FusedCall, type FusedOutcome, fuseCall, runAll } from "./fused-program";
 import { expandItem } from "./items-to-parse";
 import { bindJqEnv, type JqEnv } from "./jq-env";
 import { emptyCounts, type ItemResult, isJsonObject, type JsonObject } from "./mapping-result";
@@ -47,18 +47,6 @@ interface CompiledField {
   program: JqProgram;
   /** `resources[i].port.entity.mappings.properties.x`, for warnings. */
   path: string;
-}
-
-/** One jq call for the leaves of an item that an engine paying per call serves. */
-interface FusedCall {
-  program: JqProgram;
-  /** The call evaluates the selector; otherwise the selector runs on its own first and the call's slot is `true`. */
-  includesSelector: boolean;
-  /** Positions in `fields` of the fields the call evaluates, in slot order. */
-  fields: number[];
-  /** The fields that run on their own: their positions in `fields`, and their programs in the same order. */
-  alone: number[];
-  alonePrograms: JqProgram[];
 }
 
 interface Programs {
@@ -278,36 +266,12 @@ export class ResourceMapper {
   async #evaluate(value: Json): Promise<FusedOutcome> {
     const { fused, selector } = this.#programs;
     if (fused !== null) {
-      const outcome = await this.#evaluateFused(fused, value);
+      const outcome = await evaluateFused(fused, this.#programs.selector, this.#programs.fields.length, value);
       if (outcome !== null) return outcome;
     }
     const selected = await selector.first(value);
     if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
     return { selector: selected, fields: await runAll(this.#fieldPrograms, value) };
-  }
-
-  /** @returns the outcomes, or null when the fused output is not of the fused shape (then leaf by leaf) */
-  async #evaluateFused(fused: FusedCall, value: Json): Promise<FusedOutcome | null> {
-    let selected: JqOutcome | null = null;
-    if (!fused.includesSelector) {
-      selected = await this.#programs.selector.first(value);
-      if (selected.kind !== "value" || selected.value !== true) return { selector: selected, fields: null };
-    }
-    const outcome = await fused.program.first(value);
-    const decoded = outcome.kind === "value" ? decodeFused(outcome.value, fused.fields.length) : null;
-    if (decoded === null) return null;
-    if (decoded.fields === null || fused.alone.length === 0)
-      return { selector: selected ?? decoded.selector, fields: decoded.fields };
-    const inCall = decoded.fields;
-    const outcomes: JqOutcome[] = new Array<JqOutcome>(this.#programs.fields.length);
-    fused.fields.forEach((position, slot) => {
-      outcomes[position] = inCall[slot] ?? { kind: "empty" };
-    });
-    const alone = await runAll(fused.alonePrograms, value);
-    fused.alone.forEach((position, index) => {
-      outcomes[position] = alone[index] ?? { kind: "empty" };
-    });
-    return { selector: selected ?? decoded.selector, fields: outcomes };
   }
 
   #entityOf(
@@ -331,57 +295,6 @@ export class ResourceMapper {
     };
     return { kind: "entity", entity };
   }
-}
-
-/**
- * The fused call for the selector and fields served by `fuseEngines`, or null when fewer than two leaves are (one
- * call each is then as cheap) or one of them cannot be fused.
- */
-async function fuseCall(
-  engine: JqEngine,
-  leafProgram: (source: string) => string,
-  selectorQuery: string,
-  selector: JqProgram,
-  fields: readonly CompiledField[],
-  fuseEngines: readonly string[],
-): Promise<FusedCall | null> {
-  const pays = (program: JqProgram): boolean => fuseEngines.includes(program.engine);
-  const includesSelector = pays(selector);
-  const call = { fields: [] as number[], sources: [] as string[] };
-  const alone = { fields: [] as number[], programs: [] as JqProgram[] };
-  fields.forEach((field, position) => {
-    if (pays(field.program)) {
-      call.fields.push(position);
-      call.sources.push(leafProgram(field.leaf.source));
-    } else {
-      alone.fields.push(position);
-      alone.programs.push(field.program);
-    }
-  });
-  if (call.fields.length + (includesSelector ? 1 : 0) < 2) return null;
-  const selectorSource = includesSelector ? leafProgram(selectorQuery) : "true";
-  if (!canFuse([selectorSource, ...call.sources])) return null;
-  const outcome = await engine.compile(fusedSource(selectorSource, call.sources));
-  // Each leaf compiled alone, so the fused program compiles too; if it ever did not, leaf by leaf is exact.
-  if (outcome.kind !== "ok") return null;
-  return {
-    program: outcome.program,
-    includesSelector,
-    fields: call.fields,
-    alone: alone.fields,
-    alonePrograms: alone.programs,
-  };
-}
-
-/** Runs programs on one input, without a promise per leaf when the engine answers synchronously. */
-function runAll(programs: readonly JqProgram[], input: Json): JqOutcome[] | Promise<JqOutcome[]> {
-  const outcomes = programs.map((program) => program.first(input));
-  const settled: JqOutcome[] = [];
-  for (const outcome of outcomes) {
-    if (outcome instanceof Promise) return Promise.all(outcomes);
-    settled.push(outcome);
-  }
-  return settled;
 }
 
 function compileMessage(leaf: JqLeaf, message: string): string {

@@ -354,20 +354,24 @@ describe("the drain loop", () => {
       }),
       {
         graceMs: 200,
+        // The grace period is the only wait here; it ends when the test says so (fake time), early on abort.
         sleep: (ms, signal) =>
           new Promise((resolve, reject) => {
-            const timer = setTimeout(resolve, ms);
-            signal?.addEventListener("abort", () => {
-              clearTimeout(timer);
-              reject(new Error("aborted"));
-            });
+            graceWaits.push(ms);
+            endGrace = () => resolve();
+            signal?.addEventListener("abort", () => reject(new Error("aborted")));
           }),
       },
     );
+    const graceWaits: number[] = [];
+    let endGrace: () => void = () => undefined;
 
     const running = loop.start();
     await until(() => loop.inFlight === 2, "both in flight");
-    await loop.stop();
+    const stopping = loop.stop();
+    await until(() => loop.inFlight === 1, "the quick one done within the grace period");
+    endGrace();
+    await stopping;
     await running;
 
     expect(edge.settled()).toEqual(
@@ -377,5 +381,6 @@ describe("the drain loop", () => {
       ]),
     );
     expect(loop.inFlight).toBe(0);
+    expect(graceWaits).toEqual([200]);
   });
 });
