@@ -6,7 +6,13 @@ import type { AgentContext } from "./agent-context";
  * The agent's GitOps, as the environment sets it (`BBRELAY_GITOPS`, `BBRELAY_GITOPS_FILES`): entities written
  * through the catalog opened with the `gitops` feature, the ledger in the file store. Undefined when it is off.
  */
-export function gitopsOf(agent: AgentContext): GitOpsSync | undefined {
+/** What GitOps takes of the agent's context. */
+export type GitOpsServices = Pick<
+  AgentContext,
+  "environment" | "mapping" | "fileStore" | "gitopsCatalog" | "state" | "logger"
+>;
+
+export function gitopsOf(agent: GitOpsServices): GitOpsSync | undefined {
   const { gitops } = agent.environment;
   if (!gitops.enabled) return undefined;
   return new GitOpsSync({

@@ -1,5 +1,5 @@
 import type { AgentContext } from "../agent/agent-context";
-import { gitopsOf } from "../agent/gitops-of";
+import { type GitOpsServices, gitopsOf } from "../agent/gitops-of";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { EdgeClient } from "../edge/edge-client";
 import type { Logger } from "../log/logger";
@@ -16,8 +16,9 @@ import { ResyncCoordinator } from "./resync-coordinator";
  * and resyncs write through the same EntityWriter rules (so they skip and record writes the same way).
  */
 
-/** What the live agent takes of the agent's context: the mapping and the connections it writes through, no more. */
-export type LiveAgentServices = Pick<AgentContext, "mapping" | "bitbucket" | "catalog" | "state" | "fileStore">;
+/** What the live agent takes of the agent's context: the mapping, the connections it writes through, and GitOps's. */
+export type LiveAgentServices = Pick<AgentContext, "mapping" | "bitbucket" | "catalog" | "state" | "fileStore"> &
+  GitOpsServices;
 
 export interface LiveAgentOptions {
   agent: LiveAgentServices;
