@@ -1,6 +1,6 @@
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
-import type { RepositoryWire } from "../bitbucket/schema";
+import type { ChangeWire, RepositoryWire } from "../bitbucket/schema";
 import type { FileStore, StoredRead } from "./file-store";
 
 /**
@@ -24,6 +24,7 @@ export class RepositoryFiles {
   readonly #store: FileStore | null;
   readonly #tips = new Map<string, Promise<Tip | null>>();
   readonly #listings = new Map<string, Promise<string[]>>();
+  readonly #changes = new Map<string, Promise<ChangeWire[]>>();
   /** Per repository and commit: the store's older commit and the paths changed since, or null (nothing to carry). */
   readonly #carry = new Map<string, Promise<{ since: string; changed: Set<string>; listing: string[] } | null>>();
 
@@ -96,6 +97,22 @@ export class RepositoryFiles {
     return paths;
   }
 
+  /** The paths changed from `since` to `commit` (`commits/{commit}/changes?since=`), asked once per run. */
+  changes(repository: RepositoryWire, commit: string, since: string): Promise<ChangeWire[]> {
+    const memo = `${repositoryKey(repository)}\u0000${commit}\u0000${since}`;
+    let changes = this.#changes.get(memo);
+    if (changes === undefined) {
+      changes = (async () => {
+        const entries: ChangeWire[] = [];
+        for await (const page of this.#client.listChanges({ ...refOf(repository), commitId: commit, since }))
+          entries.push(...page);
+        return entries;
+      })();
+      this.#changes.set(memo, changes);
+    }
+    return changes;
+  }
+
   /**
    * What changed since the commit of the store's listing (one request, paged), with the listing carried over; null
    * when the store has nothing older, or the older commit is gone (the listing is then taken anew).
@@ -115,27 +132,23 @@ export class RepositoryFiles {
     if (last === undefined || last.commit === commit) return null;
     const paths = new Set(last.paths);
     const changed = new Set<string>();
+    let entries: ChangeWire[];
     try {
-      for await (const page of this.#client.listChanges({
-        ...refOf(repository),
-        commitId: commit,
-        since: last.commit,
-      })) {
-        for (const change of page) {
-          const path = change.path.toString;
-          changed.add(path);
-          if (change.type === "DELETE") paths.delete(path);
-          else paths.add(path);
-          const source = change.srcPath?.toString;
-          if (source !== undefined) {
-            changed.add(source);
-            if (change.type === "MOVE") paths.delete(source);
-          }
-        }
-      }
+      entries = await this.changes(repository, commit, last.commit);
     } catch (error) {
       if (isBitbucketError(error) && error.kind === "not-found") return null;
       throw error;
+    }
+    for (const change of entries) {
+      const path = change.path.toString;
+      changed.add(path);
+      if (change.type === "DELETE") paths.delete(path);
+      else paths.add(path);
+      const source = change.srcPath?.toString;
+      if (source !== undefined) {
+        changed.add(source);
+        if (change.type === "MOVE") paths.delete(source);
+      }
     }
     return { since: last.commit, changed, listing: [...paths].sort() };
   }

@@ -2,6 +2,7 @@ import type { AgentContext } from "../agent/agent-context";
 import { type GitOpsServices, gitopsOf } from "../agent/gitops-of";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { EdgeClient } from "../edge/edge-client";
+import { LiveFiles } from "../files/live-files";
 import type { Logger } from "../log/logger";
 import { entityWriterFor } from "../sync/entity-writer";
 import { type ResyncOptions, runResync } from "../sync/resync";
@@ -72,6 +73,14 @@ export class LiveAgent {
         client,
         mapping,
         sync: new LiveEntitySync({ mapping, writer: entityWriterFor(mapping, catalog, state) }),
+        files: new LiveFiles({
+          client,
+          mapping,
+          writer: entityWriterFor(mapping, catalog, state),
+          store: agent.fileStore(),
+          ...(gitops === undefined ? {} : { gitops }),
+          logger,
+        }),
         resyncs: this.resyncs,
         logger,
         ...(options.afterResync === undefined ? {} : { afterResync: options.afterResync }),

@@ -4,8 +4,10 @@ import { routeEvent } from "../../shared/events/routing";
 import type { LeasedMessage } from "../../shared/protocol/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import { isBitbucketError } from "../bitbucket/errors";
+import { RepositoryWire } from "../bitbucket/schema";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { LoadedMapping } from "../config/mapping-loader";
+import type { LiveFiles, PushedChange } from "../files/live-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
@@ -25,7 +27,8 @@ import type { ResyncCoordinator } from "./resync-coordinator";
  * - `delete` (`pr:deleted`): delete what the payload's pull request maps to;
  * - `rename`: a renamed or moved repository, or a project whose key changed: the old entities go, the new ones come,
  *   and what is named after them follows;
- * - `refs-changed`: refresh the repository when its default branch moved (its latest commit and README);
+ * - `refs-changed`: refresh the repository when its default branch moved (its latest commit, README and included
+ *   files), and apply the files the push changed that a `file` resource or GitOps watches;
  * - a `resync` message: one full resync (joined if one is already running).
  * Outcomes: ack after the catalog accepted every write; retry with a growing delay on transient failures (Bitbucket
  * or the catalog unreachable, rate limited); dead-letter what can never succeed (a payload that names nothing, an
@@ -38,6 +41,8 @@ export interface LiveHandlerOptions {
   sync: LiveEntitySync;
   resyncs: ResyncCoordinator;
   logger: Logger;
+  /** Files a push changed (`file` kind, GitOps); none when absent. */
+  files?: LiveFiles;
   /** Called after each resync that succeeded (for example to reconcile the webhooks with new projects). */
   afterResync?: (summary: ResyncSummary) => Promise<void>;
 }
@@ -98,10 +103,13 @@ export class LiveHandler implements MessageHandler {
       case "rename":
         result = await this.#rename(routed.entity, routed.previous, payload, signal);
         break;
-      case "refs-changed":
-        if (!(await this.#defaultBranchMoved(routed.entity, payload))) return { action: "ack" };
+      case "refs-changed": {
+        const push = await this.#defaultBranchPush(routed.entity, payload);
+        if (!push.moved) return { action: "ack" };
         result = await this.#refresh(routed.entity, field(payload, "repository") ?? null, signal);
+        if (push.change !== undefined) await this.#pushedFiles(payload, push.change, result, signal);
         break;
+      }
     }
     return outcomeOf(result, message.attempts);
   }
@@ -129,19 +137,42 @@ export class LiveHandler implements MessageHandler {
       : followRepositoryMove(context, old, current);
   }
 
-  /** Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository). */
-  async #defaultBranchMoved(ref: EntityRef, payload: Json): Promise<boolean> {
-    if (ref.kind !== "repository") return true;
+  /**
+   * Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository), and the
+   * default branch's change when the payload names it.
+   */
+  async #defaultBranchPush(ref: EntityRef, payload: Json): Promise<{ moved: boolean; change?: PushedChange }> {
+    if (ref.kind !== "repository") return { moved: true };
     const changes = field(payload, "changes");
-    if (!Array.isArray(changes) || changes.length === 0) return true;
+    if (!Array.isArray(changes) || changes.length === 0) return { moved: true };
     const branch = await this.#options.client.defaultBranch({
       projectKey: ref.projectKey,
       repositorySlug: ref.repositorySlug,
     });
-    if (branch === null) return true;
-    return changes.some(
-      (change) => field(change, "refId") === branch.id || field(field(change, "ref"), "id") === branch.id,
+    if (branch === null) return { moved: true };
+    const change = changes.find(
+      (entry) => field(entry, "refId") === branch.id || field(field(entry, "ref"), "id") === branch.id,
     );
+    if (change === undefined) return { moved: false };
+    const fromHash = field(change, "fromHash");
+    const toHash = field(change, "toHash");
+    if (typeof fromHash !== "string" || typeof toHash !== "string" || /^0+$/.test(toHash)) return { moved: true };
+    const name = branch.displayId ?? branch.id.replace(/^refs\/heads\//, "");
+    return { moved: true, change: { fromHash, toHash, branch: name } };
+  }
+
+  /** The files the push changed that the mapping or GitOps watches (relay/files/live-files.ts). */
+  async #pushedFiles(payload: Json, change: PushedChange, result: LiveSyncResult, signal: AbortSignal): Promise<void> {
+    const files = this.#options.files;
+    if (files === undefined || !files.watching) return;
+    const repository = RepositoryWire.safeParse(field(payload, "repository"));
+    if (!repository.success) return;
+    const outcome = await files.onPush(repository.data, change, signal);
+    result.written.push(...outcome.written);
+    result.deleted.push(...outcome.deleted);
+    // A refused entity or an invalid file cannot be fixed by retrying the push: logged, and the next resync retries.
+    for (const problem of outcome.problems.slice(0, 5))
+      this.#options.logger.warn({ problem }, "Push: a watched file was not applied in full");
   }
 }
 

@@ -32,7 +32,7 @@ export const GITOPS_IDENTITY = { ...TEST_IDENTITY, feature: "gitops" as const };
 
 export async function startGitOpsFixture(
   kind: CatalogKind,
-  files: readonly string[] = ["port.yml"],
+  options: { files?: readonly string[]; mappingText?: string } = {},
 ): Promise<GitOpsFixture> {
   const port = kind === "port" ? await FakePort.start({ blueprints: BLUEPRINTS }) : null;
   const portCatalog = (identity: typeof TEST_IDENTITY | typeof GITOPS_IDENTITY) =>
@@ -46,6 +46,7 @@ export async function startGitOpsFixture(
     });
   const started = await startResyncFixture({
     blueprints: BLUEPRINTS,
+    ...(options.mappingText === undefined ? {} : { mappingText: options.mappingText }),
     ...(port === null ? {} : { catalog: () => portCatalog(TEST_IDENTITY) }),
   });
   const gitopsCatalog =
@@ -53,7 +54,7 @@ export async function startGitOpsFixture(
       ? LocalCatalog.open({ path: join(started.dir, "catalog.sqlite"), identity: GITOPS_IDENTITY })
       : portCatalog(GITOPS_IDENTITY);
   const gitops = new GitOpsSync({
-    fileNames: files,
+    fileNames: options.files ?? ["port.yml"],
     store: started.fileStore,
     writer: entityWriterFor(started.mapping, gitopsCatalog, started.state),
     deleteDependents: true,

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
+import { LiveFiles } from "../../../relay/files/live-files";
+import { LiveEntitySync } from "../../../relay/live/live-entity-sync";
+import { LiveHandler } from "../../../relay/live/live-handler";
+import { ResyncCoordinator } from "../../../relay/live/resync-coordinator";
+import { entityWriterFor } from "../../../relay/sync/entity-writer";
+import type { LeasedMessage } from "../../../shared/protocol/schema";
+import type { DeliveryRecord } from "../../fakes/bitbucket-server/index";
+import { type CatalogKind, type GitOpsFixture, startGitOpsFixture } from "./support/gitops-fixture";
+
+/**
+ * Live on push: the fake Bitbucket's `repo:refs_changed` deliveries handed to the live handler as leased messages;
+ * the handler asks which paths the push changed and reads only the watched ones. Both catalogs.
+ */
+
+const TWO_SERVICES = `- identifier: orders
+  blueprint: service
+  properties: {language: typescript}
+- identifier: payments
+  blueprint: service
+  properties: {language: go}
+`;
+
+const FILE_RESOURCE = `
+  - kind: file
+    selector:
+      query: 'true'
+      files:
+        path: '**/package.json'
+    port:
+      entity:
+        mappings:
+          identifier: .repo.project.key + "/" + .repo.slug + "/" + .metadata.path
+          title: .content.name
+          blueprint: '"manifest"'
+          properties:
+            version: .content.version
+`;
+
+const MONOREPO = {
+  "port.yml": TWO_SERVICES,
+  "package.json": '{"name":"root","version":"1.0.0"}',
+  "apps/web/package.json": '{"name":"web","version":"2.0.0"}',
+  "libs/ui/package.json": '{"name":"ui","version":"0.1.0"}',
+};
+
+const fixtures: GitOpsFixture[] = [];
+afterEach(async () => {
+  for (const fixture of fixtures.splice(0)) await fixture.close();
+});
+
+const signal = new AbortController().signal;
+const repo = { projectKey: "P001", repositorySlug: "repo-00001" };
+
+async function setup(kind: CatalogKind) {
+  const started = await startGitOpsFixture(kind, {
+    mappingText: `${DEFAULT_MAPPING_YAML.trimEnd()}\n${FILE_RESOURCE}`,
+  });
+  fixtures.push(started);
+  const { fake, client, mapping, catalog, state, fileStore, logger } = started.started;
+  fake.generate({
+    seed: 6,
+    projects: 1,
+    repositories: 2,
+    pullRequests: 1,
+    users: 3,
+    archivedRatio: 0,
+    emptyRatio: 0,
+    files: ({ number }) => (number === 1 ? MONOREPO : undefined),
+  });
+  // A hook so that pushes produce deliveries (sent nowhere: the handler gets them directly).
+  await client.webhooks.create({
+    scope: { type: "project", projectKey: "P001" },
+    webhook: { name: "test", url: "http://127.0.0.1:9/unused", events: ["repo:refs_changed"], active: true },
+  });
+  const handler = new LiveHandler({
+    client,
+    mapping,
+    sync: new LiveEntitySync({ mapping, writer: entityWriterFor(mapping, catalog, state) }),
+    files: new LiveFiles({
+      client,
+      mapping,
+      writer: entityWriterFor(mapping, catalog, state),
+      store: fileStore,
+      gitops: started.gitops,
+      logger,
+    }),
+    resyncs: new ResyncCoordinator((abort) => started.started.resync({ signal: abort, gitops: started.gitops })),
+    logger,
+  });
+  expect((await started.resync()).status).toBe("succeeded");
+  return { started, fake, handler };
+}
+
+function messageOf(delivery: DeliveryRecord): LeasedMessage {
+  return {
+    id: delivery.requestId,
+    leaseId: `lease-${delivery.requestId}`,
+    type: "event",
+    eventKey: delivery.eventKey,
+    entityKey: null,
+    receivedAt: 0,
+    attempts: 1,
+    leaseExpiresAt: Date.now() + 60_000,
+    payload: JSON.parse(delivery.body) as unknown,
+  };
+}
+
+/** Pushes, hands the push's delivery to the handler, and returns the outcome and the Bitbucket paths it asked for. */
+async function pushAndHandle(
+  setupResult: Awaited<ReturnType<typeof setup>>,
+  files: Record<string, string | null>,
+  branch?: string,
+) {
+  const { fake, handler } = setupResult;
+  const pushed = await fake.mutations.pushCommits({ ...repo, files, ...(branch === undefined ? {} : { branch }) });
+  const delivery = pushed.deliveries.find((entry) => entry.eventKey === "repo:refs_changed");
+  if (delivery === undefined) throw new Error("the push delivered no repo:refs_changed");
+  const mark = fake.requests.count;
+  const outcome = await handler.handle(messageOf(delivery), signal);
+  const paths = fake.requests.entries.slice(mark).map((entry) => entry.path);
+  return { outcome, paths };
+}
+
+describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => {
+  it("deletes the entity removed from port.yml, reading only the changed file after one changes request", async () => {
+    const ready = await setup(kind);
+    const { started } = ready;
+    expect(await started.entity("service", "payments")).not.toBeNull();
+
+    const { outcome, paths } = await pushAndHandle(ready, {
+      "port.yml": TWO_SERVICES.split("- identifier: payments")[0] ?? "",
+    });
+
+    expect(outcome).toEqual({ action: "ack" });
+    expect(await started.entity("service", "payments")).toBeNull();
+    expect(await started.entity("service", "orders")).not.toBeNull();
+    expect(
+      paths.filter((path) => path.endsWith("/changes")),
+      paths.join("\n"),
+    ).toHaveLength(1);
+    expect(paths.filter((path) => path.includes("/raw/"))).toEqual([
+      "/rest/api/1.0/projects/P001/repos/repo-00001/raw/port.yml",
+    ]);
+    expect(paths.filter((path) => path.includes("/files"))).toEqual([]);
+  });
+
+  it("updates one package.json and deletes another of a monorepo, reading only those", async () => {
+    const ready = await setup(kind);
+    const { started } = ready;
+
+    const { outcome, paths } = await pushAndHandle(ready, {
+      "apps/web/package.json": '{"name":"web","version":"2.1.0"}',
+      "libs/ui/package.json": null,
+      "docs/notes.md": "unwatched",
+    });
+
+    expect(outcome).toEqual({ action: "ack" });
+    expect((await started.entity("manifest", "P001/repo-00001/apps/web/package.json"))?.properties.version).toBe(
+      "2.1.0",
+    );
+    expect(await started.entity("manifest", "P001/repo-00001/libs/ui/package.json")).toBeNull();
+    expect(await started.entity("manifest", "P001/repo-00001/package.json")).not.toBeNull();
+    // The new version of the changed file; the old ones come from the file store (the resync read them).
+    expect(paths.filter((path) => path.includes("/raw/"))).toEqual([
+      "/rest/api/1.0/projects/P001/repos/repo-00001/raw/apps/web/package.json",
+    ]);
+  });
+
+  it("changes nothing for an invalid port.yml, and deletes what a deleted port.yml declared", async () => {
+    const ready = await setup(kind);
+    const { started } = ready;
+
+    const invalid = await pushAndHandle(ready, { "port.yml": "identifier: orders\nblueprint: [\n" });
+    expect(invalid.outcome).toEqual({ action: "ack" });
+    expect(await started.entity("service", "orders")).not.toBeNull();
+    expect(await started.entity("service", "payments")).not.toBeNull();
+
+    const deleted = await pushAndHandle(ready, { "port.yml": null });
+    expect(deleted.outcome).toEqual({ action: "ack" });
+    expect(await started.entity("service", "orders")).toBeNull();
+    expect(await started.entity("service", "payments")).toBeNull();
+  });
+
+  it("changes nothing on a push to another branch, and the next resync heals a push it never heard of", async () => {
+    const ready = await setup(kind);
+    const { started, fake } = ready;
+
+    const other = await pushAndHandle(ready, { "port.yml": null, "package.json": null }, "feature/x");
+    expect(other.outcome).toEqual({ action: "ack" });
+    expect(other.paths.filter((path) => path.endsWith("/changes") || path.includes("/raw/"))).toEqual([]);
+    expect(await started.entity("service", "orders")).not.toBeNull();
+
+    // A push whose webhook was lost: only the resync sees it.
+    await fake.mutations.pushCommits({ ...repo, files: { "port.yml": null, "package.json": null } });
+    const summary = await started.resync();
+    expect(summary.gitops).toMatchObject({ deleted: 2 });
+    expect(await started.entity("service", "orders")).toBeNull();
+    expect(await started.entity("manifest", "P001/repo-00001/package.json")).toBeNull();
+  });
+});
