@@ -6,7 +6,7 @@ import { LocalCatalog } from "../../catalog/local/local-catalog";
 import type { Render } from "../console-app";
 import type { ConsoleSources } from "../console-sources";
 import { entityPage } from "./entity-page";
-import { count, type Html, timestamp } from "./layout";
+import { count, entityLink, type Html, timestamp } from "./layout";
 
 export const ENTITY_PAGE_SIZE = 50;
 
@@ -160,11 +160,6 @@ ${
       : html`<a href="/catalog/entities?${params.toString()}" rel="next">Search further »</a> <span class="muted">(each page reads at most ${count(BROWSE_SCAN_WINDOW)} entities)</span>`
 }
 </div>`;
-}
-
-export function entityLink(blueprint: string, identifier: string, text?: string): Html {
-  const href = `/catalog/entity?blueprint=${encodeURIComponent(blueprint)}&identifier=${encodeURIComponent(identifier)}`;
-  return html`<a href="${href}">${text ?? identifier}</a>`;
 }
 
 function entityRow(entity: StoredEntity): Html {

@@ -2,8 +2,7 @@ import { html } from "hono/html";
 import type { StoredEntity } from "../../catalog/catalog";
 import type { LocalCatalog } from "../../catalog/local/local-catalog";
 import type { ConsoleSources } from "../console-sources";
-import { entityLink } from "./catalog-routes";
-import { ago, badge, type Html, timestamp } from "./layout";
+import { ago, badge, entityLink, type Html, timestamp } from "./layout";
 
 /** At most this many entities pointing at one are listed (a project may have thousands of repositories). */
 const REFERRERS_SHOWN = 200;

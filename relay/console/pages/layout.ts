@@ -52,6 +52,12 @@ ${body}
 </html>`;
 }
 
+/** A link to an entity's page (identifiers may hold `/`: they go in the query, not the path). */
+export function entityLink(blueprint: string, identifier: string, text?: string): Html {
+  const href = `/catalog/entity?blueprint=${encodeURIComponent(blueprint)}&identifier=${encodeURIComponent(identifier)}`;
+  return html`<a href="${href}">${text ?? identifier}</a>`;
+}
+
 export function badge(tone: Tone, text: string): Html {
   return html`<span class="badge badge-${tone}">${text}</span>`;
 }
