@@ -25,6 +25,8 @@ export interface IntegrationLoopOptions {
   /** Set once the live agent exists (the session puts Port's new mappings in force through it). */
   useMapping: (mapping: LoadedMapping) => void;
   now?: () => number;
+  /** The agent's stop (SIGTERM/SIGINT): a resync it interrupts shows in Port as aborted. */
+  stopSignal?: AbortSignal;
   every?: (ms: number, tick: () => void) => { stop(): void };
 }
 
@@ -67,6 +69,7 @@ export function integrationLoop(options: IntegrationLoopOptions): IntegrationLoo
       log,
       now,
       startedAt,
+      ...(options.stopSignal === undefined ? {} : { stopSignal: options.stopSignal }),
       knownSecrets: SECRET_ENV_VARS.map((name) => options.env[name]).filter(
         (value): value is string => value !== undefined && value !== "",
       ),

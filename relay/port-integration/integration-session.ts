@@ -35,6 +35,11 @@ export interface IntegrationSessionOptions {
   startedAt: number;
   /** Values masked in the examples (the agent's own secrets). */
   knownSecrets: readonly string[];
+  /**
+   * Aborted when the agent is told to stop (SIGTERM). A resync that ends badly after it is reported `aborted`, as
+   * Ocean's cancelled resync: the stop cut its Bitbucket requests short, which the resync itself sees as failures.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export class IntegrationSession {
@@ -86,13 +91,18 @@ export class IntegrationSession {
       try {
         summary = await run(signal);
       } catch (error) {
-        await this.#reporter.finished(signal.aborted ? "aborted" : "failed");
+        await this.#reporter.finished(signal.aborted || this.#stopping() ? "aborted" : "failed");
         throw error;
       }
       await this.#examples?.settled();
-      await this.#reporter.finished(portStatusOf(summary.status));
+      const status = portStatusOf(summary.status);
+      await this.#reporter.finished(status !== "completed" && this.#stopping() ? "aborted" : status);
       return summary;
     };
+  }
+
+  #stopping(): boolean {
+    return this.#options.stopSignal?.aborted === true;
   }
 
   /** One polling round (Ocean: every 60 s): the config, then the resync request. Never throws. */

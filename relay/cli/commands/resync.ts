@@ -67,7 +67,7 @@ Examples:
         await catalog.ensureBlueprints(agent.blueprints, { signal: context.signal });
       }
       // As Ocean's ONCE listener: a resync run by hand also shows in Port (state, examples), but schedules nothing.
-      const session = context.values["dry-run"] === true ? null : oneShotSession(agent, context.env);
+      const session = context.values["dry-run"] === true ? null : oneShotSession(agent, context.env, context.signal);
       const gitops = context.values["dry-run"] === true ? undefined : gitopsOf(agent);
       const run = (signal: AbortSignal) =>
         runResync({
@@ -128,7 +128,11 @@ async function requestResync(context: CommandContext): Promise<number> {
 }
 
 /** The Port integration's state and examples around one resync, when the agent is a Port integration. */
-function oneShotSession(agent: AgentContext, env: CommandContext["env"]): IntegrationSession | null {
+function oneShotSession(
+  agent: AgentContext,
+  env: CommandContext["env"],
+  stopSignal: AbortSignal,
+): IntegrationSession | null {
   if (agent.integration === null) return null;
   return new IntegrationSession({
     integration: agent.integration,
@@ -140,6 +144,7 @@ function oneShotSession(agent: AgentContext, env: CommandContext["env"]): Integr
     log: agent.logger,
     now: Date.now,
     startedAt: Date.now(),
+    stopSignal,
     knownSecrets: SECRET_ENV_VARS.map((name) => env[name]).filter(
       (value): value is string => value !== undefined && value !== "",
     ),

@@ -105,6 +105,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
           context.log.info({ reason, coalesced: answer.coalesced }, "Asked the edge for a resync");
         },
         useMapping: (mapping) => live?.useMapping(mapping),
+        stopSignal: context.signal,
       });
       live = new LiveAgent({
         agent,
