@@ -38,6 +38,11 @@ every page and /metrics then ask for (/healthz and /readyz stay open).
 SIGINT/SIGTERM: stop leasing, finish what is in flight (30 s grace), exit 0. A crash loses nothing: unacked
 messages come back to the queue after their visibility timeout.
 
+With Port credentials the agent is a Port integration (bitbucket-server, named by BBRELAY_INSTALLATION_ID): it
+registers itself, takes its mapping from Port (unless BBRELAY_MAPPING_SOURCE=file), reads Port's config and Resync
+button every BBRELAY_PORT_POLL_INTERVAL seconds, reports each resync's state, sends raw data examples and ships its
+log lines to Port. BBRELAY_RESYNC_INTERVAL schedules resyncs from the agent, on top of the edge's cron.
+
 Needs RELAY_URL and RELAY_AGENT_TOKEN (RELAY_TENANT, default "default"), BITBUCKET_URL and its credentials, and
 Port credentials or a local catalog (CATALOG_PATH).`,
   options: {
