@@ -96,12 +96,13 @@ describe("failures: a failed page fails the listing, transient ones are retried"
 
   it("times out a request that hangs, retries it, and reports a timeout when it keeps hanging", async () => {
     fake.faults.add({ path: PRS, nth: 1, times: 1, action: { type: "hang" } });
-    const client = clientFor(fake, { clock, limits: { requestTimeoutMs: 150 } });
+    // A second, not 150 ms: a healthy page of 1,000 pull requests must never pass for a hang on a loaded machine.
+    const client = clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000 } });
     const recovered = await consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 3, action: { type: "hang" } });
 
     const error = await failure(
-      clientFor(fake, { clock, limits: { requestTimeoutMs: 150, maxAttempts: 3 } }).getRepository({
+      clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000, maxAttempts: 3 } }).getRepository({
         projectKey: "P001",
         repositorySlug: "repo-00001",
       }),
@@ -110,7 +111,7 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     expect(recovered.received).toBe(2500);
     expect(error).toBeInstanceOf(BitbucketError);
     expect(error.kind).toBe("timeout");
-    expect(error.message).toContain("no answer within 150 ms");
+    expect(error.message).toContain("no answer within 1000 ms");
   });
 
   it("stops a hanging call and every later one when the client's signal aborts (shutdown)", async () => {
