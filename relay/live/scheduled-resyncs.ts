@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 
@@ -69,6 +70,8 @@ export class ScheduledResyncs {
       writtenAt: new Date(this.#options.now()).toISOString(),
     };
     try {
+      // The first write may come before anything else made the state directory (a fresh machine, `npm start`).
+      mkdirSync(dirname(this.#options.statePath), { recursive: true });
       writeFileSync(this.#options.statePath, `${JSON.stringify(record)}\n`);
     } catch (error) {
       this.#options.log.warn({ error: messageOf(error) }, "Could not record the next scheduled resync");
