@@ -36,37 +36,48 @@ function exited(child: ChildProcess): Promise<number | null> {
     : new Promise((done) => child.once("exit", (code) => done(code)));
 }
 
+/**
+ * Starts an agent, lets it lease six new pull-request events (slow Bitbucket answers keep the batch in flight), and
+ * kills it with SIGKILL in the middle of the batch.
+ */
+async function crashMidBatch(options: {
+  seed: number;
+  leaseTimeoutSeconds?: number;
+  title: string;
+}): Promise<LiveFixture> {
+  const live = await startLiveFixture({ fake: { latencyMs: 150 } });
+  fixtures.push(live);
+  live.fake.generate({
+    seed: options.seed,
+    projects: 1,
+    repositories: 3,
+    pullRequests: 4,
+    users: 2,
+    emptyRatio: 0,
+    archivedRatio: 0,
+  });
+  const first = spawnAgent(live.env, options.leaseTimeoutSeconds);
+  await live.waitFirstResync(90_000);
+  const [repository] = [...live.fake.state.repositories.values()];
+  if (repository === undefined) throw new Error("no repository");
+  const projectKey = live.fake.state.requireProject(repository.projectId).key;
+  for (let n = 0; n < 6; n++) {
+    await live.fake.mutations.openPullRequest({
+      projectKey,
+      repositorySlug: repository.slug,
+      title: `${options.title} ${n}`,
+      fromBranch: `feature/${options.title}-${n}`,
+    });
+  }
+  await waitFor(async () => (await live.stats()).inFlight > 0, 30_000, "the agent to lease the events");
+  first.kill("SIGKILL");
+  await exited(first);
+  return live;
+}
+
 describe("an agent that crashes mid-batch", () => {
   it("loses nothing: its leases expire and the next agent processes the messages", async () => {
-    // Slow Bitbucket answers keep the batch in flight long enough to kill the agent in the middle of it.
-    const live = await startLiveFixture({ fake: { latencyMs: 150 } });
-    fixtures.push(live);
-    live.fake.generate({
-      seed: 21,
-      projects: 1,
-      repositories: 3,
-      pullRequests: 4,
-      users: 2,
-      emptyRatio: 0,
-      archivedRatio: 0,
-    });
-    const first = spawnAgent(live.env);
-    await live.waitFirstResync(90_000);
-    const [repository] = [...live.fake.state.repositories.values()];
-    if (repository === undefined) throw new Error("no repository");
-    const projectKey = live.fake.state.requireProject(repository.projectId).key;
-    for (let n = 0; n < 6; n++) {
-      await live.fake.mutations.openPullRequest({
-        projectKey,
-        repositorySlug: repository.slug,
-        title: `crash ${n}`,
-        fromBranch: `feature/crash-${n}`,
-      });
-    }
-    await waitFor(async () => (await live.stats()).inFlight > 0, 30_000, "the agent to lease the events");
-
-    first.kill("SIGKILL");
-    await exited(first);
+    const live = await crashMidBatch({ seed: 21, title: "crash" });
     const second = spawnAgent(live.env);
     await live.waitDrained(60_000);
 
@@ -79,34 +90,7 @@ describe("an agent that crashes mid-batch", () => {
   }, 180_000);
 
   it("gets its leases back at once when it restarts: no wait for the visibility timeout (15 minutes here)", async () => {
-    const live = await startLiveFixture({ fake: { latencyMs: 150 } });
-    fixtures.push(live);
-    live.fake.generate({
-      seed: 22,
-      projects: 1,
-      repositories: 3,
-      pullRequests: 4,
-      users: 2,
-      emptyRatio: 0,
-      archivedRatio: 0,
-    });
-    const first = spawnAgent(live.env, 900);
-    await live.waitFirstResync(90_000);
-    const [repository] = [...live.fake.state.repositories.values()];
-    if (repository === undefined) throw new Error("no repository");
-    const projectKey = live.fake.state.requireProject(repository.projectId).key;
-    for (let n = 0; n < 6; n++) {
-      await live.fake.mutations.openPullRequest({
-        projectKey,
-        repositorySlug: repository.slug,
-        title: `restart ${n}`,
-        fromBranch: `feature/restart-${n}`,
-      });
-    }
-    await waitFor(async () => (await live.stats()).inFlight > 0, 30_000, "the agent to lease the events");
-
-    first.kill("SIGKILL");
-    await exited(first);
+    const live = await crashMidBatch({ seed: 22, leaseTimeoutSeconds: 900, title: "restart" });
     // Same state directory, so the same agent id: the crashed run's leases (15 minutes long) come back on its first call.
     const second = spawnAgent(live.env, 900);
     await live.waitDrained(60_000);
