@@ -3,10 +3,14 @@ import { z } from "zod";
 import { messageOf } from "../log/message-of";
 import { Blueprint } from "./port-rules/blueprint";
 
+/** Why blueprints cannot be used: the file cannot be read, is not JSON, or holds blueprints that are not valid. */
+export type BlueprintsInvalidKind = "unreadable" | "not-json" | "invalid";
+
 /** A blueprints file or value that is not a list of valid blueprints: every problem, each with its path. */
 export class BlueprintsInvalidError extends Error {
   override readonly name = "BlueprintsInvalidError";
   constructor(
+    readonly kind: BlueprintsInvalidKind,
     readonly source: string,
     readonly problems: readonly string[],
   ) {
@@ -27,6 +31,7 @@ export function parseBlueprints(value: unknown, source: string, known: readonly 
   const parsed = z.array(Blueprint).safeParse(value);
   if (!parsed.success) {
     throw new BlueprintsInvalidError(
+      "invalid",
       source,
       parsed.error.issues.map((issue) => `${pathText(issue.path) || "(root)"}: ${issue.message}`),
     );
@@ -49,7 +54,7 @@ export function parseBlueprints(value: unknown, source: string, known: readonly 
       }
     }
   });
-  if (problems.length > 0) throw new BlueprintsInvalidError(source, problems);
+  if (problems.length > 0) throw new BlueprintsInvalidError("invalid", source, problems);
   return parsed.data;
 }
 
@@ -61,13 +66,13 @@ export function readBlueprintsFile(path: string, known: readonly string[] = []):
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new BlueprintsInvalidError(path, [`cannot be read (${messageOf(error)})`]);
+    throw new BlueprintsInvalidError("unreadable", path, [`cannot be read (${messageOf(error)})`]);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new BlueprintsInvalidError(path, [`is not JSON (${messageOf(error)})`]);
+    throw new BlueprintsInvalidError("not-json", path, [`is not JSON (${messageOf(error)})`]);
   }
   return parseBlueprints(value, path, known);
 }

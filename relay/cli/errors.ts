@@ -5,6 +5,8 @@
 
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import { ConfigError } from "../config/config-error";
+import { ListenError } from "../console/listen-error";
+import { ItemSourceError } from "../mapping/item-source";
 import { PortIntegrationError } from "../port-integration/integration-errors";
 import { ScopeModeError } from "../webhooks/scope-mode-error";
 
@@ -29,9 +31,12 @@ export class CommandFailed extends Error {
 export function exitCodeOf(error: unknown): number | null {
   if (error instanceof UsageError || error instanceof CommandFailed) return error.exitCode;
   if (error instanceof ConfigError) return 2;
+  // `bbrelay map --input` names a file that cannot be read or is not JSON: the user's input, a usage error.
+  if (error instanceof ItemSourceError) return 2;
+  if (error instanceof ListenError) return 1;
   if (error instanceof ScopeModeError) return 1;
   // A credential Port refuses for integrations is configuration (exit 2); Port unreachable or failing is exit 1.
-  if (error instanceof PortIntegrationError) return error.reason === "forbidden" ? 2 : 1;
+  if (error instanceof PortIntegrationError) return error.kind === "forbidden" ? 2 : 1;
   if (error instanceof CatalogUnavailableError) return 1;
   return null;
 }

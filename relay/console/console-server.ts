@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
+import { ListenError, type ListenErrorKind } from "./listen-error";
 
 export interface ConsoleServer {
   /** `http://127.0.0.1:9464` (the port actually bound: a test listens on port 0). */
@@ -8,9 +9,14 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-export class ListenError extends Error {
-  override readonly name = "ListenError";
-}
+const LISTEN_PROBLEMS: Record<string, { kind: ListenErrorKind; why: string }> = {
+  EADDRINUSE: {
+    kind: "in-use",
+    why: "the port is in use (another bbrelay?); choose another with --listen or BBRELAY_LISTEN",
+  },
+  EADDRNOTAVAIL: { kind: "not-local", why: "that address is not one of this machine's" },
+  EACCES: { kind: "permission", why: "permission denied (ports below 1024 need privileges)" },
+};
 
 /**
  * Serves the console's app on Node's HTTP server through Hono's Node adapter. The adapter is told not to replace
@@ -21,15 +27,8 @@ export async function startConsoleServer(app: Hono, host: string, port: number):
   const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false });
   await new Promise<void>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => {
-      const why =
-        error.code === "EADDRINUSE"
-          ? "the port is in use (another bbrelay?); choose another with --listen or BBRELAY_LISTEN"
-          : error.code === "EADDRNOTAVAIL"
-            ? "that address is not one of this machine's"
-            : error.code === "EACCES"
-              ? "permission denied (ports below 1024 need privileges)"
-              : error.message;
-      reject(new ListenError(`cannot listen on ${hostPort(host, port)}: ${why}`));
+      const { kind, why } = LISTEN_PROBLEMS[error.code ?? ""] ?? { kind: "other", why: error.message };
+      reject(new ListenError(kind, `cannot listen on ${hostPort(host, port)}: ${why}`));
     };
     server.once("error", failed);
     server.listen(port, host, () => {

@@ -1,5 +1,5 @@
 import type { CompileOutcome, JqEngine, JqOutcome, JqProgram, Json } from "./engine";
-import { JqError, JqFault, JqWasmRuntime, type JqWasmRuntimeOptions } from "./jq-wasm-runtime";
+import { JqError, JqWasmRuntime, type JqWasmRuntimeOptions } from "./jq-wasm-runtime";
 
 /**
  * The reference engine: real jq 1.7.1 through jq-wasm. About a millisecond a call (jq-wasm-module.ts), so it serves expressions the
@@ -52,8 +52,11 @@ class JqWasmProgram implements JqProgram {
     try {
       output = await this.runtime.run(this.#wrapped, JSON.stringify(input));
     } catch (error) {
-      if (error instanceof JqFault) return { kind: "error", message: error.message, fault: true };
-      if (error instanceof JqError) return { kind: "error", message: cleanRuntimeMessage(error.message) };
+      if (error instanceof JqError) {
+        return error.kind === "fault"
+          ? { kind: "error", message: error.message, fault: true }
+          : { kind: "error", message: cleanRuntimeMessage(error.message) };
+      }
       throw error;
     }
     if (output === "") return { kind: "empty" };

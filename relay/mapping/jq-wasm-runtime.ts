@@ -16,7 +16,7 @@ import { JqTimeoutError, JqWasmWorkerHost } from "./jq-wasm-worker";
  *   two-thirds used.
  * - Some filters break jq itself on a fresh instance: `del(.[nan])` and `strftime([])` abort (an assertion in jq's
  *   C code), deep `setpath` paths run out of memory, `. * 1000000000` on `""` loops for minutes. Such a call fails
- *   with a {@link JqFault}: a jq error like any other for the caller (the field maps to null with a warning), after
+ *   with a `fault` {@link JqError}: a jq error like any other for the caller (the field maps to null with a warning), after
  *   one retry on a fresh instance (which tells a worn-out instance from a filter that breaks jq). The instances run
  *   in a worker (jq-wasm-worker.ts) that is terminated at the time budget, so no call runs longer than that.
  * - The instance keeps its stdin/stdout in module-level buffers, so calls must never overlap: they are chained.
@@ -39,20 +39,28 @@ export interface JqWasmRuntimeOptions {
    * thread and `timeoutMs` does not apply; by default they run in a worker (jq-wasm-worker.ts).
    */
   createInstance?: () => Promise<JqModule>;
-  /** A call running longer than this is stopped and fails with a {@link JqFault} (default 2,000 ms). */
+  /** A call running longer than this is stopped and fails with a `fault` {@link JqError} (default 2,000 ms). */
   timeoutMs?: number;
 }
 
-/** A failure of jq itself (syntax, compile or runtime error), with jq's message. */
+/**
+ * Why a jq-wasm call failed:
+ * - `jq`: jq itself reported an error (syntax, compile or runtime), with jq's message;
+ * - `fault`: jq-wasm broke on this call (an abort, an out-of-bounds access, a stack overflow, the time budget) even on
+ *   a fresh instance. The caller treats it as a jq error: the filter cannot be evaluated on this input.
+ */
+export type JqErrorKind = "jq" | "fault";
+
+/** A failed jq call, of either {@link JqErrorKind}; the message is jq's, or says how jq-wasm broke. */
 export class JqError extends Error {
   override readonly name = "JqError";
+  constructor(
+    readonly kind: JqErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
 }
-
-/**
- * jq-wasm broke on this call (an abort, an out-of-bounds access, a stack overflow, the time budget) even on a fresh
- * instance. The caller treats it as a jq error: the filter cannot be evaluated on this input.
- */
-export class JqFault extends JqError {}
 
 export class JqWasmRuntime {
   readonly #callsPerInstance: number;
@@ -105,7 +113,7 @@ export class JqWasmRuntime {
       return await this.#callOnce(filter, input);
     } catch (error) {
       if (!(error instanceof CallBroke)) throw error;
-      throw new JqFault(faultMessage(error.cause));
+      throw new JqError("fault", faultMessage(error.cause));
     }
   }
 
@@ -129,10 +137,10 @@ export class JqWasmRuntime {
       return await instance.raw(input, filter, ["-c"]);
     } catch (error) {
       const message = messageOf(error);
-      if (message.startsWith("jq: ")) throw new JqError(message);
+      if (message.startsWith("jq: ")) throw new JqError("jq", message);
       this.#instance = null;
       // Running it again would only take as long again.
-      if (error instanceof JqTimeoutError) throw new JqFault(faultMessage(error));
+      if (error instanceof JqTimeoutError) throw new JqError("fault", faultMessage(error));
       throw new CallBroke(message, { cause: error });
     }
   }
@@ -144,7 +152,7 @@ export class JqWasmRuntime {
   }
 }
 
-/** A call that failed in jq-wasm rather than in jq (see {@link JqFault}). */
+/** A call that failed in jq-wasm rather than in jq (it ends as a `fault` {@link JqError}). */
 class CallBroke extends Error {}
 
 /**

@@ -43,7 +43,7 @@ export async function registerIntegration(options: RegisterOptions): Promise<Reg
   const type = existing.installationAppType ?? null;
   if (type !== null && type !== INTEGRATION_TYPE) {
     throw new PortIntegrationError(
-      "unexpected_response",
+      "installation_taken",
       `Port's integration "${client.installationId}" is a ${type} integration, not ${INTEGRATION_TYPE}: set BBRELAY_INSTALLATION_ID to an installation id of its own (one installation id names one integration in Port)`,
     );
   }

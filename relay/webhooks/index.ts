@@ -39,7 +39,7 @@
  *   has its hook. `remove` deletes ours in every visible project and repository, nothing else.
  * - Failures: per scope, as values (`failed` with Bitbucket's message and a hint); no permission where nothing is
  *   wanted is `skipped`. `report.ok` is false when anything failed: the caller picks the exit code. Thrown only:
- *   the version (without override) or `/projects` unreadable (BitbucketError), an unparsable version (CommandFailed).
+ *   the version (without override) or `/projects` unreadable (BitbucketError), an unparsable version (ScopeModeError).
  * - Plans, reports and listings never contain the secret; the secret is added to the logger's redactor.
  */
 

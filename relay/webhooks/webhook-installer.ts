@@ -60,7 +60,7 @@ export class WebhookInstaller {
   /**
    * Reads every relevant scope and plans a sync; writes nothing (`--dry-run`).
    * @throws BitbucketError when the version (without the override) or `/projects` cannot be read
-   * @throws CommandFailed when the server's version is not a version number (and there is no override)
+   * @throws ScopeModeError when the server's version is not a version number (and there is no override)
    */
   async planSync(options: SyncOptions = {}): Promise<WebhookPlan> {
     const mode = await resolveScopeMode(

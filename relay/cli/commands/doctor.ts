@@ -76,7 +76,7 @@ async function openForDoctor(
     const integrationFailure = fail(
       "port.integration",
       error.message,
-      error instanceof PortIntegrationError && error.reason === "forbidden"
+      error instanceof PortIntegrationError && error.kind === "forbidden"
         ? FORBIDDEN_FIX
         : "check PORT_BASE_URL, PORT_CLIENT_ID and PORT_CLIENT_SECRET, then run bbrelay doctor again",
     );

@@ -10,7 +10,7 @@ import { loadMapping, mappersOfKind, mappingSourceOf } from "../../config/mappin
 import { explainJq } from "../../mapping/compiled";
 import { createMappingEngine } from "../../mapping/create-engine";
 import { formatEntitiesForTerminal } from "../../mapping/format-entities";
-import { fileItemSource, type ItemSource, ItemSourceError } from "../../mapping/item-source";
+import { fileItemSource, type ItemSource } from "../../mapping/item-source";
 import { liveItemSource } from "../../mapping/live-item-source";
 import { addCounts, emptyCounts, type MappingCounts, type MappingWarning } from "../../mapping/mapping-result";
 import type { ResourceMapper } from "../../mapping/resource-mapper";
@@ -110,7 +110,6 @@ Examples:
       context.log.info({ kind, ...counts, source: source.description }, "mapping summary");
       return counts.errors > 0 ? 1 : 0;
     } catch (error) {
-      if (error instanceof ItemSourceError) throw new UsageError(error.message);
       if (isBitbucketError(error)) throw new CommandFailed(`reading Bitbucket failed: ${error.message}`);
       throw error;
     } finally {

@@ -2,7 +2,7 @@ import { type AgentContext, openAgentContext } from "../../agent/agent-context";
 import { webhookInstallerOf } from "../../agent/webhook-installer-of";
 import { requireRelay } from "../../config/environment";
 import { AgentMonitor } from "../../console/agent-monitor";
-import { type ConsoleServer, ListenError } from "../../console/console-server";
+import type { ConsoleServer } from "../../console/console-server";
 import { resolveListenAddress, startAgentConsole } from "../../console/start-console";
 import { EdgeClient } from "../../edge/edge-client";
 import { EdgeError } from "../../edge/edge-error";
@@ -132,8 +132,6 @@ Port credentials or a local catalog (CATALOG_PATH).`,
           logger: context.log,
           // A long-poll holds up to 20 s and the edge client allows 15 s more: a shorter window would flap.
           leaseWindowMs: Math.max(visibilityMs, 20_000) + 15_000,
-        }).catch((error: unknown) => {
-          throw error instanceof ListenError ? new CommandFailed(error.message) : error;
         });
       }
       context.log.info(
