@@ -9,6 +9,7 @@ import {
   type BitbucketLimits,
   normaliseBaseUrl,
 } from "./config";
+import type { ListingWatch } from "./dropped-items";
 import { BitbucketTransport, type HttpRequest, type QueryValue } from "./http-transport";
 import { paginate } from "./paginate";
 import { parseWire } from "./parse-wire";
@@ -71,19 +72,19 @@ export interface FileRef extends RepositoryRef {
   at: string;
 }
 
-export interface ListRepositoriesOptions {
+export interface ListRepositoriesOptions extends ListingWatch {
   projectKey: string;
   /** `/projects/{key}/repos` lists archived repositories too; false drops them client-side. Default true. */
   includeArchived?: boolean;
 }
 
-export interface SearchRepositoriesOptions {
+export interface SearchRepositoriesOptions extends ListingWatch {
   /** `/repos` defaults to ACTIVE on the server: the client sends ALL unless told otherwise. */
   archived?: "ACTIVE" | "ARCHIVED" | "ALL";
   projectKey?: string;
 }
 
-export interface ListPullRequestsOptions extends RepositoryRef {
+export interface ListPullRequestsOptions extends RepositoryRef, ListingWatch {
   /**
    * States wanted; default all. One state is sent as `state=X`; several (not all) are listed with `state=ALL` and
    * filtered here. The server's default would be OPEN only, so `state` is always sent.
@@ -153,30 +154,37 @@ export class BitbucketClient {
   }
 
   /** Every project the credential may view. Filter by key or regex on the caller's side. */
-  listProjects(): AsyncGenerator<ProjectWire[]> {
-    return this.#list(api("projects"), ProjectWire);
+  listProjects(watch: ListingWatch = {}): AsyncGenerator<ProjectWire[]> {
+    return this.#list(api("projects"), ProjectWire, {}, undefined, watch);
   }
 
   /** One project's repositories (`/projects/{key}/repos`; works for personal projects `~SLUG` too). */
   listRepositories(options: ListRepositoriesOptions): AsyncGenerator<RepositoryWire[]> {
     const keep = options.includeArchived === false ? (repo: RepositoryWire) => repo.archived !== true : undefined;
-    return this.#list(api("projects", options.projectKey, "repos"), RepositoryWire, {}, keep);
+    return this.#list(api("projects", options.projectKey, "repos"), RepositoryWire, {}, keep, options);
   }
 
   /** The global `/repos` search, which honours `archived` (8.0+) and includes personal repositories. */
   searchRepositories(options: SearchRepositoriesOptions = {}): AsyncGenerator<RepositoryWire[]> {
-    return this.#list(api("repos"), RepositoryWire, {
-      archived: options.archived ?? "ALL",
-      projectkey: options.projectKey,
-    });
+    return this.#list(
+      api("repos"),
+      RepositoryWire,
+      { archived: options.archived ?? "ALL", projectkey: options.projectKey },
+      undefined,
+      options,
+    );
   }
 
   /** Repositories of personal projects (`~SLUG`), which `/projects` does not list. */
   listPersonalRepositories(
-    options: Pick<SearchRepositoriesOptions, "archived"> = {},
+    options: Pick<SearchRepositoriesOptions, "archived" | "onDropped"> = {},
   ): AsyncGenerator<RepositoryWire[]> {
-    return this.#list(api("repos"), RepositoryWire, { archived: options.archived ?? "ALL" }, (repo) =>
-      isPersonalProject(repo.project),
+    return this.#list(
+      api("repos"),
+      RepositoryWire,
+      { archived: options.archived ?? "ALL" },
+      (repo) => isPersonalProject(repo.project),
+      options,
     );
   }
 
@@ -186,20 +194,21 @@ export class BitbucketClient {
     if (states.length === 0) throw new Error("listPullRequests: states must name at least one state");
     const path = api("projects", options.projectKey, "repos", options.repositorySlug, "pull-requests");
     const [only] = states;
-    if (states.length === 1 && only !== undefined) return this.#list(path, PullRequestWire, { state: only });
+    if (states.length === 1 && only !== undefined)
+      return this.#list(path, PullRequestWire, { state: only }, undefined, options);
     const wanted = new Set<string>(states);
     const keep = states.length === PullRequestStates.length ? undefined : (pr: PullRequestWire) => wanted.has(pr.state);
-    return this.#list(path, PullRequestWire, { state: "ALL" }, keep);
+    return this.#list(path, PullRequestWire, { state: "ALL" }, keep, options);
   }
 
   /** `/users`: any authenticated account may call it; may hide deactivated users. */
-  listUsers(): AsyncGenerator<UserWire[]> {
-    return this.#list(api("users"), UserWire);
+  listUsers(watch: ListingWatch = {}): AsyncGenerator<UserWire[]> {
+    return this.#list(api("users"), UserWire, {}, undefined, watch);
   }
 
   /** `/admin/users`: everyone, with `active`, `directoryName`, `lastAuthenticationTimestamp`; needs more rights. */
-  listAdminUsers(): AsyncGenerator<UserWire[]> {
-    return this.#list(api("admin", "users"), UserWire);
+  listAdminUsers(watch: ListingWatch = {}): AsyncGenerator<UserWire[]> {
+    return this.#list(api("admin", "users"), UserWire, {}, undefined, watch);
   }
 
   async getProject(options: { projectKey: string }): Promise<ProjectWire | null> {
@@ -333,9 +342,27 @@ export class BitbucketClient {
     return this.#list(path, ChangeWire, options.since === undefined ? {} : { since: options.since });
   }
 
-  #list<T>(path: string, item: z.ZodType<T>, query: Record<string, QueryValue> = {}, keep?: (item: T) => boolean) {
+  /** A listing; it fails on items without the fields the relay reads unless `watch.onDropped` takes them. */
+  #list<T>(
+    path: string,
+    item: z.ZodType<T>,
+    query: Record<string, QueryValue> = {},
+    keep?: (item: T) => boolean,
+    watch: ListingWatch = {},
+  ) {
     const { pageSize, maxPages } = this.#limits;
-    return paginate({ transport: this.#transport, logger: this.#logger, path, query, item, pageSize, maxPages, keep });
+    const { onDropped } = watch;
+    return paginate({
+      transport: this.#transport,
+      logger: this.#logger,
+      path,
+      query,
+      item,
+      pageSize,
+      maxPages,
+      keep,
+      ...(onDropped === undefined ? {} : { onDropped }),
+    });
   }
 
   async #getJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {

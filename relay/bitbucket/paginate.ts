@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Logger } from "../log/logger";
+import type { ListingWatch } from "./dropped-items";
 import { BitbucketError } from "./errors";
 import { type BitbucketTransport, type QueryValue, withQuery } from "./http-transport";
 import { firstIssue } from "./parse-wire";
@@ -10,7 +11,8 @@ import { PageWire } from "./schema";
  * the server's silent clamp gives, and continue from `nextPageStart`, never from `start + size` (adjacent ids need
  * not be contiguous). Stops on `isLastPage` only. Every other way a listing could end early fails it, naming the
  * page: a body that is not a page (no `values` array, no `isLastPage`), a page not marked last without a
- * `nextPageStart`, a `nextPageStart` that does not advance, more pages than the cap. An empty page that is not
+ * `nextPageStart`, a `nextPageStart` that does not advance, more pages than the cap, items without the fields the
+ * relay reads (unless the caller takes them as reported, see dropped-items.ts). An empty page that is not
  * the last is followed like any other (a server may filter a page down to nothing). Any failed page throws out of
  * the generator: a listing is never silently truncated (Ocean swallowed page errors and stopped on an empty page,
  * reference ocean §2.1).
@@ -19,13 +21,16 @@ import { PageWire } from "./schema";
  * caller may keep hundreds of these generators suspended at `yield` while it runs nested listings.
  */
 
-export interface PaginateOptions<T> {
+export interface PaginateOptions<T> extends ListingWatch {
   transport: BitbucketTransport;
   logger: Logger;
   /** Encoded, starting with `/rest/`. */
   path: string;
   query?: Record<string, QueryValue>;
-  /** Permissive schema of one item; items that fail are dropped and counted, the page is kept. */
+  /**
+   * Permissive schema of one item. A page with items that fail it fails the listing, or, with `onDropped`, keeps
+   * its good items and reports the others.
+   */
   item: z.ZodType<T>;
   pageSize: number;
   maxPages: number;
@@ -35,7 +40,7 @@ export interface PaginateOptions<T> {
 
 /** @yields each page's valid items (pages left empty by filtering are skipped) */
 export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<T[], void, undefined> {
-  const { transport, logger, path, item, pageSize, maxPages, keep } = options;
+  const { transport, logger, path, item, pageSize, maxPages, keep, onDropped } = options;
   let start = 0;
   for (let page = 1; ; page++) {
     const query = { ...options.query, start, limit: pageSize };
@@ -64,7 +69,12 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
         items.push(parsed.data);
       }
     }
-    if (dropped > 0) logger.warn({ path, start, dropped, problem }, "Bitbucket items skipped: unexpected shape");
+    if (dropped > 0) {
+      const what = `${dropped} item(s) of the page lack the fields the relay reads (${problem ?? "unknown"})`;
+      if (onDropped === undefined) throw invalid(path, query, `${what}, so the listing would be incomplete`);
+      logger.warn({ path, start, dropped, problem }, "Bitbucket items skipped: unexpected shape");
+      onDropped({ request: `GET ${withQuery(path, query)}`, page, count: dropped, problem: problem ?? "unknown" });
+    }
     if (items.length > 0) yield items;
     if (isLastPage) return;
     // A listing taken for complete when it is not would let a reconcile delete what it missed: fail instead.

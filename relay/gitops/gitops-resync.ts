@@ -1,4 +1,5 @@
 import type { BitbucketClient } from "../bitbucket/client";
+import type { DroppedItems } from "../bitbucket/dropped-items";
 import type { RepositoryFiles } from "../files/repository-files";
 import { repositoryKey } from "../files/repository-files";
 import type { Logger } from "../log/logger";
@@ -10,7 +11,9 @@ import type { GitOpsSync } from "./gitops-sync";
  * The GitOps part of a full resync: every repository of every project the credential sees (archived ones
  * included; personal projects are not GitOps sources), its GitOps files read at the default branch's tip through
  * the run's file reader (so a repository that did not move costs its tip only). Only when every repository was
- * seen are the files of repositories that disappeared removed, with what they declared.
+ * seen are the files of repositories that disappeared removed, with what they declared: a listing that failed, or
+ * that dropped a project or repository Bitbucket sent without the fields the relay reads, sweeps nothing (the
+ * dropped one's files would go); the repositories it did list are still synced, and the pass is partial.
  */
 export async function resyncGitOps(options: {
   gitops: GitOpsSync;
@@ -23,10 +26,18 @@ export async function resyncGitOps(options: {
   const started = options.now();
   const summary = emptyGitOpsSummary();
   const seen = new Set<string>();
+  let dropped = 0;
+  const onDropped = (report: DroppedItems) => {
+    dropped += report.count;
+    summary.status = summary.status === "failed" ? "failed" : "partial";
+    summary.failures.push(
+      `${report.request} (page ${report.page}): ${report.count} item(s) without the fields the relay reads (${report.problem}); files of repositories not seen were kept`,
+    );
+  };
   try {
-    for await (const projects of options.client.listProjects()) {
+    for await (const projects of options.client.listProjects({ onDropped })) {
       for (const project of projects) {
-        for await (const repositories of options.client.listRepositories({ projectKey: project.key })) {
+        for await (const repositories of options.client.listRepositories({ projectKey: project.key, onDropped })) {
           await Promise.all(
             repositories.map(async (repository) => {
               seen.add(repositoryKey(repository));
@@ -37,7 +48,7 @@ export async function resyncGitOps(options: {
         }
       }
     }
-    await options.gitops.sweep(seen, summary, options.signal);
+    if (dropped === 0) await options.gitops.sweep(seen, summary, options.signal);
   } catch (error) {
     summary.status = "failed";
     summary.failures.push(messageOf(error));

@@ -30,6 +30,11 @@ export type FailureCause =
   | "mapping-error"
   /** Bitbucket's listing failed or ended early: the kind did not complete. */
   | "listing-failed"
+  /**
+   * Bitbucket listed items without the fields the relay reads: they were dropped, the rest written, and the listing
+   * is incomplete (nothing of the kind is deleted).
+   */
+  | "items-dropped"
   /** The catalog as a whole failed (unreachable, credentials): the kind did not complete. */
   | "catalog-unavailable";
 

@@ -1,5 +1,6 @@
 import type { FileResource, PullRequestResource, RepositoryResource } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
+import type { DroppedItems } from "../bitbucket/dropped-items";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { ProjectWire, PullRequestWire, RepositoryWire, UserWire } from "../bitbucket/schema";
 import { type FileWarningSink, fileItemsOf, inRepos } from "../files/file-items";
@@ -23,6 +24,10 @@ import { mergePages } from "./merge-pages";
  * - user: `/admin/users` (everyone, with `active`), falling back to `/users` when the credential may not;
  * - file: the files the resource's `files` takes on each covered repository's default branch (one listing per
  *   repository, one read per file, none for what the file store has at that commit).
+ *
+ * Items Bitbucket sends without the fields the relay reads are dropped and reported to `onDropped` (the rest is
+ * still written, and the caller must not take the listing for complete); without `onDropped` they fail the listing.
+ * A repository's file listing always fails on them: it is cached by commit, and an incomplete one must not be.
  */
 
 export interface ListingOptions {
@@ -37,6 +42,8 @@ export interface ListingOptions {
   onFileWarning?: FileWarningSink;
   /** READMEs by head: an unchanged repository's README is not read again (see enrich-repository.ts). */
   readmes?: ReadmeMemory;
+  /** A page whose items (some of them) lack the fields the relay reads: the listing is incomplete. */
+  onDropped?: (dropped: DroppedItems) => void;
 }
 
 export function listKind(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
@@ -61,7 +68,7 @@ async function* listProjects(mapper: ResourceMapper, options: ListingOptions): A
 
 async function* selectedProjects(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<ProjectWire[]> {
   const matches = mapper.projectFilter;
-  for await (const page of options.client.listProjects()) {
+  for await (const page of options.client.listProjects(watchOf(options))) {
     const kept = matches === null ? page : page.filter((project) => matches(project.key));
     if (kept.length > 0) yield kept;
   }
@@ -77,13 +84,17 @@ async function* coveredRepositories(
   const includeArchived = resource.selector.includeArchived;
   const perProject = async function* () {
     for await (const page of selectedProjects(mapper, options)) {
-      for (const project of page) yield () => client.listRepositories({ projectKey: project.key, includeArchived });
+      for (const project of page)
+        yield () => client.listRepositories({ projectKey: project.key, includeArchived, ...watchOf(options) });
     }
   };
   yield* mergePages(perProject(), options.concurrency ?? options.client.maxConcurrency);
   if (resource.selector.includePersonalProjects) {
     const matches = mapper.projectFilter;
-    for await (const page of client.listPersonalRepositories({ archived: includeArchived ? "ALL" : "ACTIVE" })) {
+    for await (const page of client.listPersonalRepositories({
+      archived: includeArchived ? "ALL" : "ACTIVE",
+      ...watchOf(options),
+    })) {
       const kept = matches === null ? page : page.filter((repository) => matches(repository.project.key));
       if (kept.length > 0) yield kept;
     }
@@ -121,7 +132,12 @@ async function* listPullRequests(
     for await (const page of coveredRepositories(mapper, resource, options)) {
       for (const repository of page) {
         yield () =>
-          client.listPullRequests({ projectKey: repository.project.key, repositorySlug: repository.slug, states });
+          client.listPullRequests({
+            projectKey: repository.project.key,
+            repositorySlug: repository.slug,
+            states,
+            ...watchOf(options),
+          });
       }
     }
   };
@@ -151,7 +167,7 @@ async function* listFiles(
 }
 
 async function* listUsers(options: ListingOptions): AsyncGenerator<Json[]> {
-  const admin = options.client.listAdminUsers();
+  const admin = options.client.listAdminUsers(watchOf(options));
   let first: IteratorResult<UserWire[]>;
   try {
     first = await admin.next();
@@ -159,10 +175,14 @@ async function* listUsers(options: ListingOptions): AsyncGenerator<Json[]> {
     if (!isBitbucketError(error) || (error.kind !== "unauthorized" && error.kind !== "forbidden")) throw error;
     // `/admin/users` needs more rights than `/users`; `/users` may hide deactivated accounts.
     options.logger.warn({ path: error.path }, "Listing users through /users: the credential may not read /admin/users");
-    for await (const page of options.client.listUsers()) yield page;
+    for await (const page of options.client.listUsers(watchOf(options))) yield page;
     return;
   }
   if (first.done === true) return;
   yield first.value;
   for await (const page of admin) yield page;
+}
+
+function watchOf(options: ListingOptions): { onDropped?: (dropped: DroppedItems) => void } {
+  return options.onDropped === undefined ? {} : { onDropped: options.onDropped };
 }

@@ -1,5 +1,6 @@
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
+import type { DroppedItems } from "../bitbucket/dropped-items";
 import { isBitbucketError } from "../bitbucket/errors";
 import type { CatalogEntity } from "../catalog/catalog";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
@@ -53,10 +54,13 @@ export interface KindRunOptions {
 export interface KindOutcome {
   summary: KindSummary;
   /**
-   * Whether the run knows every entity this kind should produce: false when the listing did not complete, or when
-   * the mapping failed on an item (its entities are unknown). A reconcile must not delete on an incomplete kind.
+   * Whether the run knows every entity this kind should produce: false when the listing did not complete, dropped
+   * items, or when the mapping failed on an item (its entities are unknown). A reconcile must not delete on an
+   * incomplete kind.
    */
   complete: boolean;
+  /** Items the listing dropped (Bitbucket sent them without the fields the relay reads). */
+  droppedItems: number;
 }
 
 /** Entities buffered before a write: large enough to fill Port's bulk calls, small enough to stay flat. */
@@ -68,6 +72,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
   const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
   const pending: CatalogEntity[] = [];
   let mappingErrors = 0;
+  let droppedItems = 0;
   const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
   const flush = async () => {
     if (pending.length === 0) return;
@@ -97,6 +102,11 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
           "fix the file in its repository, or narrow the resource's files.path so it is not taken",
         );
       },
+      onDropped: (dropped) => {
+        droppedItems += dropped.count;
+        summary.failed += dropped.count;
+        tallyDropped(summary.kind, dropped, options.tally);
+      },
       ...(options.listingConcurrency === undefined ? {} : { concurrency: options.listingConcurrency }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })) {
@@ -124,7 +134,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
   }
   summary.durationMs = options.now() - started;
   progress("done");
-  return { summary, complete: listed && mappingErrors === 0 };
+  return { summary, complete: listed && mappingErrors === 0 && droppedItems === 0, droppedItems };
 }
 
 export function emptyKind(mapper: ResourceMapper): KindSummary {
@@ -180,6 +190,20 @@ function countWrites(summary: KindSummary, outcome: WriteOutcome, tally: Outcome
       );
     }
   }
+}
+
+/** Each dropped item is one failure of its kind; the samples name the pages. */
+function tallyDropped(kind: Kind, dropped: DroppedItems, tally: OutcomeTally): void {
+  for (let item = 0; item < dropped.count; item++)
+    tally.addFailure(
+      {
+        cause: "items-dropped",
+        kind,
+        message: `Bitbucket listed items without the fields the relay reads (${dropped.problem}); they were not written and nothing of the kind was deleted`,
+        fix: "look at the page named in the example (an unsupported Bitbucket version, or a proxy or plugin that alters answers: bbrelay doctor shows the version), then resync again",
+      },
+      `${dropped.request} (page ${dropped.page}): ${dropped.count} item(s), ${dropped.problem}`,
+    );
 }
 
 function tallyKindFailure(kind: Kind, error: unknown, tally: OutcomeTally): void {

@@ -26,9 +26,9 @@ export type { KindProgress } from "./resync-kind";
 /**
  * One full resync (docs/design.md, decision 5), kinds in mapping order. For each resource: list page by page (memory does
  * not grow with the instance), enrich when the mapping needs it, select, map, and write only what changed since the
- * last write. Then, only if every kind was listed to its end, the mapping failed on no item, and the run was not
- * interrupted, reconcile: delete what this integration owns in the covered blueprints that the run did not produce,
- * within `entityDeletionThreshold`. The summary's status says whether everything got there (see resync-summary.ts).
+ * last write. Then, only if every kind was listed to its end with no item dropped, the mapping failed on no item,
+ * and the run was not interrupted, reconcile: delete what this integration owns in the covered blueprints that the
+ * run did not produce, within `entityDeletionThreshold`. The summary's status says whether everything got there (see resync-summary.ts).
  */
 
 export interface ResyncOptions {
@@ -164,7 +164,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
   const outcomes: KindOutcome[] = [];
   for (const mapper of run.mappers) {
     if (options.signal?.aborted === true) {
-      outcomes.push({ summary: { ...emptyKind(mapper), status: "aborted" }, complete: false });
+      outcomes.push({ summary: { ...emptyKind(mapper), status: "aborted" }, complete: false, droppedItems: 0 });
       continue;
     }
     outcomes.push(
@@ -269,6 +269,9 @@ function reconcileBlocker(run: Run, snapshot: SnapshotOutcome | null, outcomes: 
   );
   if (unfinished.length > 0)
     return `${unfinished.map((entry) => entry.summary.kind).join(", ")} did not complete, so nothing was deleted`;
+  const dropped = outcomes.filter((entry) => entry.droppedItems > 0);
+  if (dropped.length > 0)
+    return `Bitbucket listed items of ${dropped.map((entry) => entry.summary.kind).join(", ")} without the fields the relay reads, so the listing is incomplete and nothing was deleted`;
   const unknown = outcomes.filter((entry) => !entry.complete);
   if (unknown.length > 0)
     return `the mapping failed on some items of ${unknown.map((entry) => entry.summary.kind).join(", ")}, so their entities are unknown and nothing was deleted`;

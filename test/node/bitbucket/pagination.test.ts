@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { DroppedItems } from "../../../relay/bitbucket/dropped-items";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { clientFor, drain } from "./support/client-for";
 import { fetchJson, RawPage } from "./support/fetch-json";
@@ -96,17 +97,46 @@ describe("paging through 3,000 pull requests of one repository", () => {
     expect(lastQuery.has("direction")).toBe(false);
   });
 
-  it("drops an item that lacks the fields used, keeps the rest of the page and says so", async () => {
+  it("fails the listing on an item that lacks the fields used, naming the page (the listing would be incomplete)", async () => {
+    const [first] = fake.state.pullRequestsOf(1);
+    if (first === undefined) throw new Error("the generated repository has no pull request");
+    fake.state.pullRequestsOf(1).push({ ...structuredClone(first), id: -5 });
+    const client = clientFor(fake);
+
+    const listing = drain(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
+
+    await expect(listing).rejects.toMatchObject({ kind: "invalid-response" });
+    await expect(listing).rejects.toThrow(
+      /GET \/rest\/api\/1\.0\/projects\/P001\/repos\/repo-00001\/pull-requests\?state=ALL&start=\d+&limit=1000.*1 item\(s\) of the page lack the fields the relay reads \(id: /,
+    );
+  });
+
+  it("with onDropped, keeps the rest of the page and reports the dropped item with its page", async () => {
     const [first] = fake.state.pullRequestsOf(1);
     if (first === undefined) throw new Error("the generated repository has no pull request");
     fake.state.pullRequestsOf(1).push({ ...structuredClone(first), id: -5 });
     const { logger, lines } = recordingLogger();
     const client = clientFor(fake, { logger });
+    const dropped: DroppedItems[] = [];
 
-    const { items } = await drain(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
+    const { items } = await drain(
+      client.listPullRequests({
+        projectKey: "P001",
+        repositorySlug: "repo-00001",
+        onDropped: (report) => dropped.push(report),
+      }),
+    );
 
     expect(items).toHaveLength(3000);
     expect(items.some((pr) => pr.id === -5)).toBe(false);
+    expect(dropped).toEqual([
+      {
+        request: expect.stringMatching(/^GET \/rest\/api\/1\.0\/projects\/P001\/repos\/repo-00001\/pull-requests\?/),
+        page: expect.any(Number),
+        count: 1,
+        problem: expect.stringMatching(/^id: /),
+      },
+    ]);
     expect(lines.some((line) => line.includes("Bitbucket items skipped") && line.includes('"dropped":1'))).toBe(true);
   });
 });

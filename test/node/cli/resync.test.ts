@@ -91,6 +91,44 @@ describe("bbrelay resync", () => {
     expect(`${run.stdout}${run.stderr}`).not.toContain(FAKE_ADMIN.password);
   });
 
+  it("exits 1 and deletes nothing when Bitbucket lists an item without the fields the relay reads", async () => {
+    fake.generate({ seed: 3, projects: 1, repositories: 4, pullRequests: 4, users: 2 });
+    expect((await bbrelay(["resync"], { env })).code).toBe(0);
+    const before = catalogCount("bitbucketRepository");
+    const [victim] = [...fake.state.repositories.values()];
+    if (victim === undefined) throw new Error("no repository");
+    await fake.mutations.deleteRepository({
+      projectKey: fake.state.requireProject(victim.projectId).key,
+      repositorySlug: victim.slug,
+    });
+    fake.faults.add({
+      method: "GET",
+      path: /^\/rest\/api\/1\.0\/projects\/[^/]+\/repos$/,
+      nth: 1,
+      times: 10_000,
+      action: {
+        type: "rewrite",
+        rewrite: (page) => ({
+          ...page,
+          values: (Array.isArray(page.values) ? page.values : []).map((repository, index) =>
+            index === 0 ? { ...repository, project: null } : repository,
+          ),
+        }),
+      },
+    });
+
+    const run = await bbrelay(["resync", "--kind", "repository"], { env });
+
+    expect(run.code).toBe(1);
+    const summary = ResyncSummaryJson.parse(JSON.parse(run.stdout));
+    expect(summary.status).toBe("partial");
+    expect(summary.reconcile.status).toBe("skipped");
+    expect(summary.reconcile.reason).toMatch(/without the fields the relay reads/);
+    expect(summary.failures).toEqual([expect.objectContaining({ cause: "items-dropped", kind: "repository" })]);
+    expect(catalogCount("bitbucketRepository")).toBe(before);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^Resync partial in .*\(items-dropped\)/);
+  });
+
   it("exits 1 with a truthful last line when the catalog refuses entities (a property the blueprint lacks)", async () => {
     fake.generate({ seed: 3, projects: 1, repositories: 3, pullRequests: 4, users: 2 });
     const config = join(dir, "unknown-property.yaml");

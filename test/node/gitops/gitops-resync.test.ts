@@ -149,3 +149,38 @@ describe.each(["local", "port"] as const)("GitOps in a resync, %s catalog", (kin
     expect(await started.entity("service", "orders")).toBeNull();
   });
 });
+
+describe("GitOps in a resync whose repository listing dropped an item", () => {
+  it("keeps the files of the repository it could not read, syncs the others, and is partial", async () => {
+    const started = await fixture("local");
+    expect((await started.resync()).status).toBe("succeeded");
+    // repo-00001 (the one with port.yml) comes without its slug: a listing that cannot be taken for complete.
+    started.started.fake.faults.add({
+      method: "GET",
+      path: /^\/rest\/api\/1\.0\/projects\/P001\/repos$/,
+      nth: 1,
+      times: 10_000,
+      action: {
+        type: "rewrite",
+        rewrite: (page) => ({
+          ...page,
+          values: (Array.isArray(page.values) ? page.values : []).map((repository: Record<string, unknown>) => {
+            if (repository.slug !== "repo-00001") return repository;
+            const { slug: _slug, ...broken } = repository;
+            return broken;
+          }),
+        }),
+      },
+    });
+
+    const summary = await started.resync();
+
+    expect(summary.status).toBe("partial");
+    expect(summary.gitops).toMatchObject({ status: "partial", deleted: 0 });
+    expect(summary.gitops?.failures.join("\n")).toMatch(
+      /GET \/rest\/api\/1\.0\/projects\/P001\/repos\?start=0&limit=1000 \(page 1\): 1 item\(s\) without the fields the relay reads/,
+    );
+    expect(await started.entity("service", "orders")).not.toBeNull();
+    expect(await started.entity("service", "payments")).not.toBeNull();
+  });
+});

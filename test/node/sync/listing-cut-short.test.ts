@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import type { FaultAction } from "../../fakes/bitbucket-server/faults";
 import { kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
 
@@ -37,6 +38,11 @@ async function synced(limits?: { maxPages: number }): Promise<{ started: ResyncF
   const project = started.fake.state.requireProject(repository.projectId);
   await started.fake.mutations.deleteRepository({ projectKey: project.key, repositorySlug: repository.slug });
   return { started, victim: `${project.key}/${repository.slug}` };
+}
+
+function localCount(started: ResyncFixture): number {
+  if (!(started.catalog instanceof LocalCatalog)) throw new Error("the fixture's catalog is not the local one");
+  return started.catalog.count("bitbucketRepository");
 }
 
 /** The second page of the first project's repositories, rewritten. */
@@ -98,6 +104,44 @@ describe("a listing cut short fails the resync and names the page", () => {
     expect(kind(summary.kinds, "repository").status).toBe("failed");
     expect(summary.reconcile.status).toBe("skipped");
     expect(summary.failures[0]?.message).toMatch(/\/projects\/P001\/repos\?start=2&limit=1000.*more than 1 pages/);
+  });
+
+  it("items without the fields the relay reads: the rest is written, nothing is deleted, the page is named", async () => {
+    const { started, victim } = await synced();
+    const before = localCount(started);
+    // The second page's first repository loses its slug (what a plugin or proxy that alters answers may do).
+    rewriteSecondPage(started, (page) => {
+      const values = Array.isArray(page.values) ? [...page.values] : [];
+      const [first, ...rest] = values;
+      const { slug: _slug, ...broken } = (first ?? {}) as Record<string, unknown>;
+      return { ...page, values: [broken, ...rest] };
+    });
+
+    const summary = await started.resync({ kinds: ["repository"] });
+
+    expect(summary.status).toBe("partial");
+    const repositories = kind(summary.kinds, "repository");
+    expect(repositories.status).toBe("partial");
+    // 7 repositories, 1 deleted from Bitbucket, 1 dropped: the 5 others are still written (unchanged).
+    expect(repositories.listed).toBe(INSTANCE.repositories - 2);
+    expect(repositories.unchanged).toBe(INSTANCE.repositories - 2);
+    expect(repositories.failed).toBe(1);
+    expect(summary.reconcile.status).toBe("skipped");
+    expect(summary.reconcile.reason).toMatch(/listed items of repository without the fields the relay reads/);
+    expect(await started.catalog.get("bitbucketRepository", victim)).not.toBeNull();
+    expect(localCount(started)).toBe(before);
+    expect(summary.failures).toEqual([
+      expect.objectContaining({
+        cause: "items-dropped",
+        kind: "repository",
+        count: 1,
+        message: expect.stringMatching(/slug: /),
+        fix: expect.stringMatching(/look at the page named/),
+        samples: [
+          expect.stringMatching(/^GET \/rest\/api\/1\.0\/projects\/P001\/repos\?start=2&limit=1000 \(page 2\): 1 item/),
+        ],
+      }),
+    ]);
   });
 
   it("follows an empty page that is not the last to the end (a server may filter a page down to nothing)", async () => {
