@@ -7,7 +7,8 @@ import type { GitOpsSync } from "../gitops/gitops-sync";
 import type { Logger } from "../log/logger";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
-import type { EntityWriter } from "../sync/entity-writer";
+import { repositoryNeedsOf } from "../sync/enrich-repository";
+import type { EntityWriter, WriteFailure } from "../sync/entity-writer";
 import { trackedKey } from "../sync/entity-writer";
 import { inRepos, itemsOfFile } from "./file-items";
 import { filePatternOf } from "./file-pattern";
@@ -23,6 +24,11 @@ import { RepositoryFiles, repositoryName, type Tip } from "./repository-files";
  * - GitOps: the file is applied (relay/gitops/gitops-sync.ts); a deleted one deletes what it declared.
  * A push that created the default branch (no previous commit) reads every watched file. A missed push is healed
  * by the next resync, which reads every repository at its tip.
+ *
+ * What could not be applied is told apart, so the live handler treats it as it treats any event: an entity the
+ * catalog refused (a write or a delete) is a failure (a dead letter with the catalog's reason, or a retry when
+ * transient); an invalid GitOps file and an item the mapping fails on can never be applied by retrying (dead
+ * letters with the file and the problem's place); a `file` item that does not parse is a warning, as in a resync.
  */
 
 export interface LiveFilesOptions {
@@ -45,7 +51,13 @@ export interface PushedChange {
 export interface LiveFilesResult {
   written: EntityKey[];
   deleted: EntityKey[];
-  /** Entities the catalog refused, and files that could not be applied: logged, and healed by the next resync. */
+  /** Writes and deletes the catalog refused (the `file` kind's and GitOps's). */
+  failures: WriteFailure[];
+  /** Items of a changed file the mapping fails on: `P001/repo/package.json: .title: …`. */
+  mappingErrors: string[];
+  /** GitOps files that are not valid: `P001/repo/port.yml: [1].blueprint: must be a string`. */
+  invalidFiles: string[];
+  /** Changed `file` files that give no item (not JSON or YAML, binary, too large): warnings, as in a resync. */
   problems: string[];
   /** Files read (for the log). */
   read: number;
@@ -65,14 +77,46 @@ export class LiveFiles {
     return this.#options.gitops !== undefined || mappersOfKind(this.#options.mapping, "file").length > 0;
   }
 
-  async onPush(repository: RepositoryWire, change: PushedChange, signal?: AbortSignal): Promise<LiveFilesResult> {
-    const result: LiveFilesResult = { written: [], deleted: [], problems: [], read: 0 };
+  /**
+   * The file reader of one push, shared by the repository's refresh (its `includedFiles`) and {@link onPush}: the
+   * default branch's head known (`head`, from the handler's `branches/default`), and, when the push is what moved
+   * it there, its changed paths (asked once, whoever asks first), so included files the push did not change come
+   * from the file store instead of Bitbucket.
+   */
+  readerFor(repository: RepositoryWire, change: PushedChange, head: string | undefined): RepositoryFiles {
+    const files = new RepositoryFiles(this.#options.client, this.#options.store);
+    if (head === undefined) return files;
+    files.knowTip(repository, { commit: head, branch: change.branch });
+    if (
+      head === change.toHash &&
+      !ZERO.test(change.fromHash) &&
+      repositoryNeedsOf(this.#options.mapping).includedFiles.length > 0
+    )
+      files.knowPush(repository, change.toHash, change.fromHash);
+    return files;
+  }
+
+  async onPush(
+    repository: RepositoryWire,
+    change: PushedChange,
+    signal?: AbortSignal,
+    reader?: RepositoryFiles,
+  ): Promise<LiveFilesResult> {
+    const result: LiveFilesResult = {
+      written: [],
+      deleted: [],
+      failures: [],
+      mappingErrors: [],
+      invalidFiles: [],
+      problems: [],
+      read: 0,
+    };
     const mappers = mappersOfKind(this.#options.mapping, "file").filter((mapper) => covers(mapper, repository));
     const { gitops } = this.#options;
     if (mappers.length === 0 && gitops === undefined) return result;
-    const files = new RepositoryFiles(this.#options.client, this.#options.store);
     const tip: Tip = { commit: change.toHash, branch: change.branch };
-    files.knowTip(repository, tip);
+    const files = reader ?? new RepositoryFiles(this.#options.client, this.#options.store);
+    if (reader === undefined) files.knowTip(repository, tip);
     const watched = (path: string) =>
       gitops?.watches(path) === true ||
       mappers.some(
@@ -98,17 +142,21 @@ export class LiveFiles {
       }
       if (gitops?.watches(path) === true) {
         const summary = emptyGitOpsSummary();
-        if (what === "deleted") await gitops.removeFile(repository, path, summary, signal);
-        else await gitops.applyFile(repository, files, tip, path, summary, signal);
+        if (what === "deleted") await gitops.removeFile(repository, path, summary, signal, result.failures);
+        else await gitops.applyFile(repository, files, tip, path, summary, signal, result.failures);
         result.read += what === "deleted" ? 0 : 1;
-        for (const { file, reason } of summary.invalidFiles)
-          result.problems.push(`${file} is not valid (${reason}); nothing of it was written or deleted`);
-        result.problems.push(...summary.failures);
+        for (const { file, reason } of summary.invalidFiles) result.invalidFiles.push(`${file}: ${reason}`);
       }
     }
     if (changed.size > 0)
       this.#options.logger.info(
-        { repository: repositoryName(repository), files: [...changed.keys()], problems: result.problems.length },
+        {
+          repository: repositoryName(repository),
+          files: [...changed.keys()],
+          refused: result.failures.length,
+          invalid: result.invalidFiles.length,
+          warnings: result.problems.length,
+        },
         "Push: watched files applied",
       );
     return result;
@@ -139,13 +187,12 @@ export class LiveFiles {
     for (const item of after) {
       const mapped = await mapper.mapItem(item);
       for (const error of mapped.errors)
-        result.problems.push(`${repositoryName(repository)}/${path}: ${error.path}: ${error.message}`);
+        result.mappingErrors.push(`${repositoryName(repository)}/${path}: ${error.path}: ${error.message}`);
       entities.push(...mapped.entities);
     }
     if (entities.length > 0) {
       const outcome = await this.#options.writer.write(entities, signal === undefined ? {} : { signal });
-      for (const failure of outcome.failures)
-        result.problems.push(`${failure.blueprint}/${failure.identifier}: ${failure.message}`);
+      result.failures.push(...outcome.failures);
       const failed = new Set(outcome.failures.map((failure) => keyText(failure)));
       for (const entity of entities) {
         const key = trackedKey(entity);
@@ -160,8 +207,7 @@ export class LiveFiles {
       ...(signal === undefined ? {} : { signal }),
     });
     result.deleted.push(...deleted);
-    for (const failure of failures)
-      result.problems.push(`delete ${failure.blueprint}/${failure.identifier}: ${failure.message}`);
+    result.failures.push(...failures);
   }
 
   async #keys(mapper: ResourceMapper, items: readonly Json[]): Promise<EntityKey[]> {

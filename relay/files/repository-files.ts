@@ -25,6 +25,8 @@ export class RepositoryFiles {
   readonly #tips = new Map<string, Promise<Tip | null>>();
   readonly #listings = new Map<string, Promise<string[]>>();
   readonly #changes = new Map<string, Promise<ChangeWire[]>>();
+  /** Per repository: a push's commits (to, from), whose changed paths may be asked to carry unchanged files over. */
+  readonly #pushes = new Map<string, { to: string; from: string }>();
   /** Per repository and commit: the store's older commit and the paths changed since, or null (nothing to carry). */
   readonly #carry = new Map<string, Promise<{ since: string; changed: Set<string>; listing: string[] } | null>>();
 
@@ -55,6 +57,15 @@ export class RepositoryFiles {
     this.#tips.set(repositoryKey(repository), Promise.resolve(tip));
   }
 
+  /**
+   * A push moved the repository from `from` to `to`: a file read at `to` whose last read was at `from` is carried
+   * over unless the push's changes (one request, shared with whoever else asks for them) name it. The live path's
+   * `includedFiles` rely on it, so a push re-reads only the included files it changed.
+   */
+  knowPush(repository: RepositoryWire, to: string, from: string): void {
+    this.#pushes.set(repositoryKey(repository), { to, from });
+  }
+
   /** Every path at the commit. */
   paths(repository: RepositoryWire, commit: string): Promise<string[]> {
     const key = repositoryKey(repository);
@@ -72,8 +83,14 @@ export class RepositoryFiles {
     const key = repositoryKey(repository);
     const cached = this.#store?.content(key, path, commit);
     if (cached !== undefined) return cached;
-    const carry = await this.#carried(repository, key, commit);
     const last = this.#store?.lastContent(key, path);
+    // The push's own changes first: the listing's commit may be older than the push (no listing since).
+    const byPush = last === undefined ? "unknown" : await this.#byPush(repository, key, commit, last.commit, path);
+    if (last !== undefined && byPush === "unchanged") {
+      this.#store?.putContent(key, path, commit, last.read);
+      return last.read;
+    }
+    const carry = byPush === "changed" ? null : await this.#carried(repository, key, commit);
     if (carry !== null && last !== undefined && last.commit === carry.since && !carry.changed.has(path)) {
       this.#store?.putContent(key, path, commit, last.read);
       return last.read;
@@ -81,6 +98,27 @@ export class RepositoryFiles {
     const read = (await this.#client.readFile({ ...refOf(repository), at: commit, path })) ?? { kind: "absent" };
     this.#store?.putContent(key, path, commit, read);
     return read;
+  }
+
+  /** What the push known for the repository, from `since` to `commit`, did to the path ("unknown": no such push). */
+  async #byPush(
+    repository: RepositoryWire,
+    key: string,
+    commit: string,
+    since: string,
+    path: string,
+  ): Promise<"changed" | "unchanged" | "unknown"> {
+    const push = this.#pushes.get(key);
+    if (push === undefined || push.to !== commit || push.from !== since) return "unknown";
+    let entries: ChangeWire[];
+    try {
+      entries = await this.changes(repository, commit, since);
+    } catch (error) {
+      if (isBitbucketError(error) && error.kind === "not-found") return "unknown";
+      throw error;
+    }
+    const touched = entries.some((change) => change.path.toString === path || change.srcPath?.toString === path);
+    return touched ? "changed" : "unchanged";
   }
 
   async #listPaths(repository: RepositoryWire, key: string, commit: string): Promise<string[]> {

@@ -5,7 +5,7 @@ import type { FileStore } from "../files/file-store";
 import { type RepositoryFiles, repositoryKey, repositoryName, type Tip } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
-import type { EntityWriter } from "../sync/entity-writer";
+import type { EntityWriter, WriteFailure } from "../sync/entity-writer";
 import type { GitOpsSummary } from "./gitops-summary";
 import { declaredKeys, parseGitOpsFile } from "./port-yml";
 
@@ -77,7 +77,8 @@ export class GitOpsSync {
   }
 
   /**
-   * Reads one GitOps file at the tip and applies it.
+   * Reads one GitOps file at the tip and applies it. `refusals`, when given, receives each write or delete the
+   * catalog refused as it came (the live path decides from them whether to retry or dead-letter the push).
    * @returns whether the file exists there
    */
   async applyFile(
@@ -87,10 +88,11 @@ export class GitOpsSync {
     path: string,
     summary: GitOpsSummary,
     signal?: AbortSignal,
+    refusals?: WriteFailure[],
   ): Promise<boolean> {
     const read = await files.read(repository, tip.commit, path);
     if (read.kind === "absent") {
-      await this.removeFile(repository, path, summary, signal);
+      await this.removeFile(repository, path, summary, signal, refusals);
       return false;
     }
     summary.files++;
@@ -109,6 +111,7 @@ export class GitOpsSync {
     summary.updated += outcome.counts.updated;
     summary.unchanged += outcome.counts.unchanged;
     summary.failed += outcome.counts.failed;
+    refusals?.push(...outcome.failures);
     for (const failure of outcome.failures)
       this.#failure(summary, `${failure.blueprint}/${failure.identifier} (${file}): ${failure.message}`);
     const key = repositoryKey(repository);
@@ -121,6 +124,7 @@ export class GitOpsSync {
       before.filter((entity) => !now.has(keyText(entity))),
       summary,
       signal,
+      refusals,
     );
     this.#options.store.putDeclared(key, path, declared);
     return true;
@@ -132,11 +136,12 @@ export class GitOpsSync {
     path: string,
     summary: GitOpsSummary,
     signal?: AbortSignal,
+    refusals?: WriteFailure[],
   ): Promise<void> {
     const key = typeof repository === "string" ? repository : repositoryKey(repository);
     const before = this.#options.store.declared(key, path);
     if (before === undefined) return;
-    await this.#delete(key, path, before, summary, signal);
+    await this.#delete(key, path, before, summary, signal, refusals);
     this.#options.store.forgetDeclared(key, path);
   }
 
@@ -156,6 +161,7 @@ export class GitOpsSync {
     keys: readonly EntityKey[],
     summary: GitOpsSummary,
     signal?: AbortSignal,
+    refusals?: WriteFailure[],
   ): Promise<void> {
     if (keys.length === 0) return;
     const elsewhere = new Set<string>();
@@ -172,6 +178,7 @@ export class GitOpsSync {
       });
       summary.deleted += deleted.length;
       summary.failed += failures.length;
+      refusals?.push(...failures);
       for (const failure of failures)
         this.#failure(summary, `delete ${failure.blueprint}/${failure.identifier}: ${failure.message}`);
     } catch (error) {

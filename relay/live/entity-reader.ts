@@ -1,6 +1,7 @@
 import type { EntityRef } from "../../shared/events/entity-ref";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { LoadedMapping } from "../config/mapping-loader";
+import type { RepositoryFiles } from "../files/repository-files";
 import type { Json } from "../mapping/engine";
 import { enrichRepository, repositoryNeedsOf } from "../sync/enrich-repository";
 
@@ -13,6 +14,8 @@ export async function readEntity(
   client: BitbucketClient,
   mapping: LoadedMapping,
   ref: EntityRef,
+  /** A push's file reader (its head known, its changed paths shared), for the repository's included files. */
+  files?: RepositoryFiles,
 ): Promise<Json | null> {
   switch (ref.kind) {
     case "project":
@@ -20,7 +23,7 @@ export async function readEntity(
     case "repository": {
       const repository = await client.getRepository({ projectKey: ref.projectKey, repositorySlug: ref.repositorySlug });
       if (repository === null) return null;
-      return enrichRepository(client, repository, repositoryNeedsOf(mapping));
+      return enrichRepository(client, repository, repositoryNeedsOf(mapping), files);
     }
     case "pull-request":
       return client.getPullRequest({

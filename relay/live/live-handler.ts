@@ -8,6 +8,7 @@ import { RepositoryWire } from "../bitbucket/schema";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { LiveFiles, PushedChange } from "../files/live-files";
+import type { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
@@ -27,8 +28,9 @@ import type { ResyncCoordinator } from "./resync-coordinator";
  * - `delete` (`pr:deleted`): delete what the payload's pull request maps to;
  * - `rename`: a renamed or moved repository, or a project whose key changed: the old entities go, the new ones come,
  *   and what is named after them follows;
- * - `refs-changed`: refresh the repository when its default branch moved (its latest commit, README and included
- *   files), and apply the files the push changed that a `file` resource or GitOps watches;
+ * - `refs-changed`: refresh the repository when its default branch moved (its latest commit, README, and the
+ *   included files the push changed), and apply the files the push changed that a `file` resource or GitOps
+ *   watches (an invalid GitOps file dead-letters the push with its reason);
  * - a `resync` message: one full resync (joined if one is already running).
  * Outcomes: ack after the catalog accepted every write; retry with a growing delay on transient failures (Bitbucket
  * or the catalog unreachable, rate limited); dead-letter what can never succeed (a payload that names nothing, an
@@ -106,16 +108,23 @@ export class LiveHandler implements MessageHandler {
       case "refs-changed": {
         const push = await this.#defaultBranchPush(routed.entity, payload);
         if (!push.moved) return { action: "ack" };
-        result = await this.#refresh(routed.entity, field(payload, "repository") ?? null, signal);
-        if (push.change !== undefined) await this.#pushedFiles(payload, push.change, result, signal);
-        break;
+        const pushed = this.#pushed(payload, push);
+        result = await this.#refresh(routed.entity, field(payload, "repository") ?? null, signal, pushed?.reader);
+        if (pushed === undefined) break;
+        const invalidFiles = await this.#pushedFiles(pushed, result, signal);
+        return withInvalidFiles(outcomeOf(result, message.attempts), invalidFiles);
       }
     }
     return outcomeOf(result, message.attempts);
   }
 
-  async #refresh(ref: EntityRef, known: Json | null | undefined, signal: AbortSignal): Promise<LiveSyncResult> {
-    const current = await readEntity(this.#options.client, this.#options.mapping, ref);
+  async #refresh(
+    ref: EntityRef,
+    known: Json | null | undefined,
+    signal: AbortSignal,
+    files?: RepositoryFiles,
+  ): Promise<LiveSyncResult> {
+    const current = await readEntity(this.#options.client, this.#options.mapping, ref, files);
     if (current === null) return this.#options.sync.remove(ref.kind, known ?? null, new Set(), signal);
     return this.#options.sync.apply(ref.kind, current, signal);
   }
@@ -138,10 +147,13 @@ export class LiveHandler implements MessageHandler {
   }
 
   /**
-   * Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository), and the
-   * default branch's change when the payload names it.
+   * Whether a push touched the default branch (or cannot tell: no changes listed, an empty repository), the
+   * default branch's change when the payload names it, and the branch's head now.
    */
-  async #defaultBranchPush(ref: EntityRef, payload: Json): Promise<{ moved: boolean; change?: PushedChange }> {
+  async #defaultBranchPush(
+    ref: EntityRef,
+    payload: Json,
+  ): Promise<{ moved: boolean; change?: PushedChange; head?: string }> {
     if (ref.kind !== "repository") return { moved: true };
     const changes = field(payload, "changes");
     if (!Array.isArray(changes) || changes.length === 0) return { moved: true };
@@ -158,22 +170,57 @@ export class LiveHandler implements MessageHandler {
     const toHash = field(change, "toHash");
     if (typeof fromHash !== "string" || typeof toHash !== "string" || /^0+$/.test(toHash)) return { moved: true };
     const name = branch.displayId ?? branch.id.replace(/^refs\/heads\//, "");
-    return { moved: true, change: { fromHash, toHash, branch: name } };
+    return {
+      moved: true,
+      change: { fromHash, toHash, branch: name },
+      ...(branch.latestCommit === undefined ? {} : { head: branch.latestCommit }),
+    };
   }
 
-  /** The files the push changed that the mapping or GitOps watches (relay/files/live-files.ts). */
-  async #pushedFiles(payload: Json, change: PushedChange, result: LiveSyncResult, signal: AbortSignal): Promise<void> {
+  /** A default-branch push the agent's file reading follows (relay/files/live-files.ts), with its file reader. */
+  #pushed(
+    payload: Json,
+    push: { change?: PushedChange; head?: string },
+  ): { files: LiveFiles; repository: RepositoryWire; change: PushedChange; reader: RepositoryFiles } | undefined {
     const files = this.#options.files;
-    if (files === undefined || !files.watching) return;
+    if (files === undefined || push.change === undefined) return undefined;
     const repository = RepositoryWire.safeParse(field(payload, "repository"));
-    if (!repository.success) return;
-    const outcome = await files.onPush(repository.data, change, signal);
+    if (!repository.success) return undefined;
+    const reader = files.readerFor(repository.data, push.change, push.head);
+    return { files, repository: repository.data, change: push.change, reader };
+  }
+
+  /**
+   * Applies the files the push changed that the mapping or GitOps watches. Refused writes and the mapping's errors
+   * join the event's result (the same rule as any event: dead letter, or retry when transient).
+   * @returns the GitOps files that are not valid (the push cannot be applied in full by retrying it)
+   */
+  async #pushedFiles(
+    pushed: { files: LiveFiles; repository: RepositoryWire; change: PushedChange; reader: RepositoryFiles },
+    result: LiveSyncResult,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    if (!pushed.files.watching) return [];
+    const outcome = await pushed.files.onPush(pushed.repository, pushed.change, signal, pushed.reader);
     result.written.push(...outcome.written);
     result.deleted.push(...outcome.deleted);
-    // A refused entity or an invalid file cannot be fixed by retrying the push: logged, and the next resync retries.
+    result.failures.push(...outcome.failures);
+    result.mappingErrors.push(...outcome.mappingErrors);
+    // A file that gives no item is a warning, as in a resync.
     for (const problem of outcome.problems.slice(0, 5))
-      this.#options.logger.warn({ problem }, "Push: a watched file was not applied in full");
+      this.#options.logger.warn({ problem }, "Push: a watched file gave no item");
+    return outcome.invalidFiles;
   }
+}
+
+/**
+ * An invalid GitOps file makes an otherwise applied push a dead letter naming the file and the problem's place:
+ * retrying cannot fix it, and acking would hide it (the next push of a fixed file applies it).
+ */
+function withInvalidFiles(outcome: MessageOutcome, invalidFiles: readonly string[]): MessageOutcome {
+  if (invalidFiles.length === 0 || outcome.action === "retry") return outcome;
+  const reason = `GitOps file not valid, nothing of it was written or deleted (fix it and push again): ${invalidFiles.slice(0, 3).join("; ")}`;
+  return { action: "dead", reason: outcome.action === "dead" ? `${outcome.reason}; ${reason}` : reason };
 }
 
 /** The object a payload carries for the entity: what a delete maps when Bitbucket no longer has it. */

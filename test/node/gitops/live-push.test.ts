@@ -38,7 +38,25 @@ const FILE_RESOURCE = `
             version: .content.version
 `;
 
+/** Port's includedFiles on a second repository resource: a push re-reads only the included files it changed. */
+const INCLUDED_FILES_RESOURCE = `
+  - kind: repository
+    selector:
+      query: 'true'
+      includedFiles: [README.md, CODEOWNERS]
+    port:
+      entity:
+        mappings:
+          identifier: .project.key + "/" + .slug
+          title: .name
+          blueprint: '"repositoryDocs"'
+          properties:
+            readme: .__includedFiles["README.md"]
+            codeowners: .__includedFiles["CODEOWNERS"]
+`;
+
 const MONOREPO = {
+  CODEOWNERS: "* @platform\n",
   "port.yml": TWO_SERVICES,
   "package.json": '{"name":"root","version":"1.0.0"}',
   "apps/web/package.json": '{"name":"web","version":"2.0.0"}',
@@ -55,7 +73,7 @@ const repo = { projectKey: "P001", repositorySlug: "repo-00001" };
 
 async function setup(kind: CatalogKind) {
   const started = await startGitOpsFixture(kind, {
-    mappingText: `${DEFAULT_MAPPING_YAML.trimEnd()}\n${FILE_RESOURCE}`,
+    mappingText: `${DEFAULT_MAPPING_YAML.trimEnd()}\n${FILE_RESOURCE}${INCLUDED_FILES_RESOURCE}`,
   });
   fixtures.push(started);
   const { fake, client, mapping, catalog, state, fileStore, logger } = started.started;
@@ -172,8 +190,12 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
     const ready = await setup(kind);
     const { started } = ready;
 
-    const invalid = await pushAndHandle(ready, { "port.yml": "identifier: orders\nblueprint: [\n" });
-    expect(invalid.outcome).toEqual({ action: "ack" });
+    const invalid = await pushAndHandle(ready, { "port.yml": "- identifier: orders\n  blueprint: [service]\n" });
+    // Retrying cannot fix the file and acking would hide it: a dead letter naming the file and the problem's place.
+    expect(invalid.outcome).toEqual({
+      action: "dead",
+      reason: expect.stringMatching(/P001\/repo-00001\/port\.yml: \[0\]\.blueprint: must be a string/),
+    });
     expect(await started.entity("service", "orders")).not.toBeNull();
     expect(await started.entity("service", "payments")).not.toBeNull();
 
@@ -198,5 +220,41 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
     expect(summary.gitops).toMatchObject({ deleted: 2 });
     expect(await started.entity("service", "orders")).toBeNull();
     expect(await started.entity("manifest", "P001/repo-00001/package.json")).toBeNull();
+  });
+
+  it("dead-letters a push whose port.yml declares an entity the catalog refuses, with the catalog's reason", async () => {
+    const ready = await setup(kind);
+    const { started } = ready;
+
+    const { outcome } = await pushAndHandle(ready, {
+      "port.yml": `${TWO_SERVICES}- identifier: ghost\n  blueprint: service\n  properties: {tier: high}\n`,
+    });
+
+    expect(outcome).toEqual({
+      action: "dead",
+      reason: expect.stringMatching(/^the catalog refused: service\/ghost: 422 /),
+    });
+    // The entities the catalog accepted are written all the same.
+    expect(await started.entity("service", "orders")).not.toBeNull();
+  });
+
+  it("re-reads only the included files a push changed: one changes request, then one read per changed file", async () => {
+    const ready = await setup(kind);
+    const { started } = ready;
+    const docs = "P001/repo-00001";
+    expect((await started.entity("repositoryDocs", docs))?.properties.codeowners).toBe("* @platform\n");
+
+    const unrelated = await pushAndHandle(ready, { "docs/notes.md": "unwatched" });
+    expect(unrelated.outcome).toEqual({ action: "ack" });
+    expect(unrelated.paths.filter((path) => path.endsWith("/changes"))).toHaveLength(1);
+    expect(unrelated.paths.filter((path) => path.includes("/raw/"))).toEqual([]);
+
+    const owners = await pushAndHandle(ready, { CODEOWNERS: "* @payments\n" });
+    expect(owners.outcome).toEqual({ action: "ack" });
+    expect(owners.paths.filter((path) => path.endsWith("/changes"))).toHaveLength(1);
+    expect(owners.paths.filter((path) => path.includes("/raw/"))).toEqual([
+      "/rest/api/1.0/projects/P001/repos/repo-00001/raw/CODEOWNERS",
+    ]);
+    expect((await started.entity("repositoryDocs", docs))?.properties.codeowners).toBe("* @payments\n");
   });
 });
