@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import type { Json } from "../mapping/engine";
+import { type Json, jsonOf, parseJson as parseJsonText } from "../../shared/json";
 
 /**
  * A repository file's content as the mapping sees it: JSON files (`.json`) parsed as JSON, YAML files (`.yaml`,
@@ -18,7 +18,7 @@ export function parseFile(path: string, text: string, skipParsing: boolean): Par
 
 function parseJson(text: string): ParsedFile {
   try {
-    return { kind: "ok", documents: [JSON.parse(text) as Json] };
+    return { kind: "ok", documents: [parseJsonText(text)] };
   } catch (error) {
     return { kind: "invalid", reason: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
@@ -39,7 +39,7 @@ export function parseYaml(text: string): ParsedFile {
       };
     }
     if (document.contents === null) continue;
-    documents.push(document.toJS({ maxAliasCount: 1000 }) as Json);
+    documents.push(jsonOf(document.toJS({ maxAliasCount: 1000 })));
   }
   return { kind: "ok", documents };
 }

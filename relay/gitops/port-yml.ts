@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CatalogEntity, EntityKey } from "../catalog/catalog";
 import { parseYaml } from "../files/parse-file";
+import type { Json } from "../mapping/engine";
 
 /**
  * A GitOps file (`port.yml`) in Port's format, as its GitHub, GitLab, Bitbucket Cloud and Azure DevOps integrations
@@ -9,6 +10,9 @@ import { parseYaml } from "../files/parse-file";
  * not fit is invalid as a whole, with the first problem named by its place (`[1].relations.owner: …`): nothing of
  * it is written, and nothing it declared before is deleted.
  */
+
+/** A property's value: any JSON, as the document is (parseYaml), so nothing to check beyond it being there. */
+const PropertyValue = z.custom<Json>();
 
 const Identifier = z.string({ error: "must be a string" }).trim().min(1, { error: "must not be empty" });
 
@@ -24,7 +28,7 @@ const GitOpsEntity = z.strictObject(
     icon: z.string({ error: "must be a string" }).optional(),
     team: z.union([z.string(), z.array(z.string())], { error: "must be a team name or a list of them" }).optional(),
     properties: z
-      .record(z.string(), z.unknown(), { error: "must be a mapping of property names to values" })
+      .record(z.string(), PropertyValue, { error: "must be a mapping of property names to values" })
       .default({}),
     relations: z
       .record(z.string(), RelationValue, { error: "must be a mapping of relation names to identifiers" })
@@ -49,7 +53,7 @@ export function parseGitOpsFile(text: string): GitOpsParse {
     if (!parsed.success) return { kind: "invalid", reason: describe(parsed.error, document) };
     for (const entity of Array.isArray(parsed.data) ? parsed.data : [parsed.data]) {
       // Port's entity JSON: what the file declares is what Port receives.
-      entities.push(entity as unknown as CatalogEntity);
+      entities.push(entity);
     }
   }
   const seen = new Set<string>();

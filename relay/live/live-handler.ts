@@ -88,7 +88,7 @@ export class LiveHandler implements MessageHandler {
     const routed = routeEvent(message.eventKey, message.payload);
     if (routed.result === "ping" || routed.result === "ignored") return { action: "ack" };
     if (routed.result === "invalid") return { action: "dead", reason: routed.reason };
-    const payload = toRestDialect(message.payload) as Json;
+    const payload = toRestDialect(message.payload);
     let result: LiveSyncResult;
     switch (routed.route.action) {
       case "refresh":

@@ -3,7 +3,9 @@
  * this, so the engine behind a program can change (jq-wasm, the compiled engine) without touching them.
  */
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from "../../shared/json";
+
+export type { Json };
 export type JsonObject = { [key: string]: Json };
 
 export function isJsonObject(value: Json | undefined): value is JsonObject {

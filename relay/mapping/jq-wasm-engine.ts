@@ -1,3 +1,4 @@
+import { parseJson } from "../../shared/json";
 import type { CompileOutcome, JqEngine, JqOutcome, JqProgram, Json } from "./engine";
 import { JqError, JqWasmRuntime, type JqWasmRuntimeOptions } from "./jq-wasm-runtime";
 
@@ -63,7 +64,7 @@ class JqWasmProgram implements JqProgram {
     const newline = output.indexOf("\n");
     const firstLine = newline < 0 ? output : output.slice(0, newline);
     try {
-      return { kind: "value", value: JSON.parse(firstLine) as Json };
+      return { kind: "value", value: parseJson(firstLine) };
     } catch {
       // jq prints what lies deeper than 256 levels as `<skipped: too deep>`, which is not JSON.
       return { kind: "error", message: "the value is nested deeper than jq prints (256 levels)" };

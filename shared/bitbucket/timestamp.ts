@@ -1,3 +1,5 @@
+import { type Json, jsonOf } from "../json";
+
 /**
  * Bitbucket timestamps come in two dialects: REST responses and webhooks up to 9.x use epoch milliseconds
  * (`1747730324792`); DC 10.x webhooks switched some fields to ISO-8601 strings, with or without fractional
@@ -43,36 +45,12 @@ const TIMESTAMP_FIELDS = new Set([
 ]);
 
 /**
- * Returns a copy of a webhook payload in the REST dialect: every known timestamp field as epoch milliseconds.
- * The agent maps payload objects (for example the pull request of `pr:deleted`) with mappings written for
- * REST responses, where `.createdDate / 1000` must work; a 10.x ISO string would make that jq fail.
- * Values that are not timestamps in either dialect are left as they are.
- *
- * The walk keeps its own stack rather than recursing: a signed payload may nest 10,000 levels deep, which would
- * overflow the call stack. Keys are defined, not assigned, so a `__proto__` key stays data.
+ * Returns a copy of a webhook payload in the REST dialect, as {@link Json}: every known timestamp field as epoch
+ * milliseconds. The agent maps payload objects (for example the pull request of `pr:deleted`) with mappings written
+ * for REST responses, where `.createdDate / 1000` must work; a 10.x ISO string would make that jq fail.
+ * Values that are not timestamps in either dialect are left as they are. The copy is {@link jsonOf}'s: it does not
+ * recurse (a signed payload may nest 10,000 levels deep) and a `__proto__` key stays data.
  */
-export function toRestDialect(value: unknown): unknown {
-  if (value === null || typeof value !== "object") return value;
-  const root = emptyLike(value);
-  const work: [source: object, target: unknown[] | Record<string, unknown>][] = [[value, root]];
-  for (let next = work.pop(); next !== undefined; next = work.pop()) {
-    const [source, target] = next;
-    const sourceIsArray = Array.isArray(source);
-    for (const [key, field] of Object.entries(source)) {
-      let converted: unknown = field;
-      if (!sourceIsArray && TIMESTAMP_FIELDS.has(key) && typeof field === "string") {
-        converted = parseBitbucketTimestamp(field) ?? field;
-      } else if (field !== null && typeof field === "object") {
-        const child = emptyLike(field);
-        work.push([field, child]);
-        converted = child;
-      }
-      Object.defineProperty(target, key, { value: converted, writable: true, enumerable: true, configurable: true });
-    }
-  }
-  return root;
-}
-
-function emptyLike(value: object): unknown[] | Record<string, unknown> {
-  return Array.isArray(value) ? [] : {};
+export function toRestDialect(value: unknown): Json {
+  return jsonOf(value, (key, text) => (TIMESTAMP_FIELDS.has(key) ? (parseBitbucketTimestamp(text) ?? text) : text));
 }

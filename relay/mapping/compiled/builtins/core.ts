@@ -1,3 +1,4 @@
+import { parseJson } from "../../../../shared/json";
 import type { Json } from "../../engine";
 import { type Builtin, fromGen, isTruthy } from "../compiled-types";
 import { has, index, iterationValues, keysOf, lengthOf } from "../runtime/access";
@@ -34,7 +35,7 @@ function fromJson(x: Json): Json {
   if (typeof x !== "string") throw jqError(`${describeValue(x)} only strings can be parsed`);
   let parsed: Json;
   try {
-    parsed = JSON.parse(x) as Json;
+    parsed = parseJson(x);
   } catch {
     throw defer("fromjson of text that is not strict JSON");
   }
