@@ -8,50 +8,47 @@ import { type CheckResult, fail, ok, warn } from "./check-result";
 /**
  * Bitbucket as the mapping needs it: reachable, its version, the credentials accepted, and the permissions each
  * configured kind needs (projects visible, repositories and pull requests readable, users listable, and the full
- * user list of /admin/users when users are synced).
+ * user list of /admin/users when users are synced). Each result is yielded as soon as it is known, so doctor prints
+ * it before the next request goes out (a slow or dead Bitbucket never hides what was already found).
  */
-export async function checkBitbucket(
+export async function* checkBitbucket(
   client: BitbucketClient,
   mapping: LoadedMapping,
   baseUrl: string,
-): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+): AsyncGenerator<CheckResult> {
   let version: string;
   try {
     version = await client.version();
   } catch (error) {
     if (isBitbucketError(error) && error.kind === "unauthorized") {
       // Bitbucket refuses wrong credentials even on endpoints anonymous callers may read.
-      results.push(ok("bitbucket.reachable", `${baseUrl} answers as Bitbucket`));
-      results.push(fail("bitbucket.credentials", messageOf(error), credentialsFix(error)));
+      yield ok("bitbucket.reachable", `${baseUrl} answers as Bitbucket`);
+      yield fail("bitbucket.credentials", messageOf(error), credentialsFix(error));
     } else {
-      results.push(
-        fail(
-          "bitbucket.reachable",
-          `${baseUrl} does not answer as Bitbucket: ${messageOf(error)}`,
-          "check BITBUCKET_URL (the server's root URL, with its context path), DNS, the proxy and TLS",
-        ),
+      yield fail(
+        "bitbucket.reachable",
+        `${baseUrl} does not answer as Bitbucket: ${messageOf(error)}`,
+        "check BITBUCKET_URL (the server's root URL, with its context path), DNS, the proxy and TLS",
       );
     }
-    return results;
+    return;
   }
-  results.push(ok("bitbucket.reachable", `Bitbucket ${version} at ${baseUrl}`));
-  results.push(
-    compareVersions(version, "5.4") < 0
-      ? fail(
-          "bitbucket.version",
-          `Bitbucket ${version} has no webhooks (they arrived in 5.4)`,
-          "upgrade Bitbucket, or run only resyncs (bbrelay resync on a schedule)",
-        )
-      : ok(
-          "bitbucket.version",
-          compareVersions(version, PROJECT_WEBHOOKS_SINCE) >= 0
-            ? `${version}: project-level webhooks`
-            : `${version}: repository-level webhooks (project hooks need 8.8)`,
-        ),
-  );
+  yield ok("bitbucket.reachable", `Bitbucket ${version} at ${baseUrl}`);
+  yield compareVersions(version, "5.4") < 0
+    ? fail(
+        "bitbucket.version",
+        `Bitbucket ${version} has no webhooks (they arrived in 5.4)`,
+        "upgrade Bitbucket, or run only resyncs (bbrelay resync on a schedule)",
+      )
+    : ok(
+        "bitbucket.version",
+        compareVersions(version, PROJECT_WEBHOOKS_SINCE) >= 0
+          ? `${version}: project-level webhooks`
+          : `${version}: repository-level webhooks (project hooks need 8.8)`,
+      );
 
   const kinds = new Set(mapping.mappers.map((mapper) => mapper.kind));
+  let credentials: CheckResult;
   try {
     // The listing skips empty pages: no page at all means the call succeeded and showed nobody.
     let usersVisible = false;
@@ -59,22 +56,20 @@ export async function checkBitbucket(
       usersVisible = true;
       break;
     }
-    results.push(
-      ok(
-        "bitbucket.credentials",
-        `the credentials are accepted (${usersVisible ? "users visible" : "no user visible"})`,
-      ),
+    credentials = ok(
+      "bitbucket.credentials",
+      `the credentials are accepted (${usersVisible ? "users visible" : "no user visible"})`,
     );
   } catch (error) {
-    results.push(fail("bitbucket.credentials", messageOf(error), credentialsFix(error)));
-    return results;
+    yield fail("bitbucket.credentials", messageOf(error), credentialsFix(error));
+    return;
   }
+  yield credentials;
 
   if (kinds.has("project") || kinds.has("repository") || kinds.has("pull-request")) {
-    results.push(await checkProjects(client, kinds.has("pull-request")));
+    yield await checkProjects(client, kinds.has("pull-request"));
   }
-  if (kinds.has("user")) results.push(await checkAdminUsers(client));
-  return results;
+  if (kinds.has("user")) yield await checkAdminUsers(client);
 }
 
 async function checkProjects(client: BitbucketClient, pullRequests: boolean): Promise<CheckResult> {

@@ -18,12 +18,16 @@ import { fileOutlook } from "./local-files";
  * Every check of `bbrelay doctor`, in the order a person fixes things: configuration, Bitbucket, the catalog, the
  * edge and the webhooks. A check that cannot run because an earlier one failed is not run (its result would only
  * repeat the first problem).
+ *
+ * @param portUnreachable why Port could not be reached when the command read its integration: the catalog checks
+ *   then fail with it at once instead of trying the dead host again (a dead Port costs one attempt in all)
  */
 export async function runDoctor(
   agent: AgentContext,
   signal: AbortSignal,
   now: () => number = Date.now,
   onResult?: (result: CheckResult) => void,
+  portUnreachable: string | null = null,
 ): Promise<CheckResult[]> {
   const { environment, mapping } = agent;
   const results: CheckResult[] = [];
@@ -73,7 +77,7 @@ export async function runDoctor(
       ),
     );
   } else {
-    add(...(await checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)));
+    for await (const result of checkBitbucket(agent.bitbucket(), mapping, environment.bitbucket.baseUrl)) add(result);
   }
 
   const localCatalog = environment.port === null ? fileOutlook(environment.catalogPath) : null;
@@ -93,6 +97,8 @@ export async function runDoctor(
         signal,
       )),
     );
+  } else if (portUnreachable !== null && agent.catalog().kind === "port") {
+    add(fail("catalog.reachable", `${portUnreachable} (not tried again)`, PORT_UNREACHABLE_FIX));
   } else {
     const catalogResults = await checkCatalog(agent.catalog(), mapping, signal);
     add(...catalogResults);
@@ -132,6 +138,9 @@ export async function runDoctor(
   }
   return results;
 }
+
+const PORT_UNREACHABLE_FIX =
+  "check PORT_BASE_URL (https://api.getport.io for EU, https://api.us.getport.io for US), DNS, the proxy and the firewall";
 
 /** What a new local catalog is created with when no blueprints file is given (as the agent context opens it). */
 function builtInBlueprints(): Blueprint[] {

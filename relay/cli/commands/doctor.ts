@@ -31,12 +31,12 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
     let results: CheckResult[];
     const line = printer(context);
     try {
-      const { agent, integrationFailure } = await openForDoctor(context);
+      const { agent, integrationFailure, portUnreachable } = await openForDoctor(context);
       try {
         if (integrationFailure !== null) line(integrationFailure);
         results = [
           ...(integrationFailure === null ? [] : [integrationFailure]),
-          ...(await runDoctor(agent, context.signal, Date.now, line)),
+          ...(await runDoctor(agent, context.signal, Date.now, line, portUnreachable)),
         ];
       } finally {
         await agent.close();
@@ -65,11 +65,12 @@ Exit codes: 0 every check passed (warnings allowed), 1 a check failed.`,
  */
 async function openForDoctor(
   context: CommandContext,
-): Promise<{ agent: AgentContext; integrationFailure: CheckResult | null }> {
+): Promise<{ agent: AgentContext; integrationFailure: CheckResult | null; portUnreachable: string | null }> {
   try {
     return {
       agent: await openAgentContext(context, { ...configFlag(context), integration: "read" }),
       integrationFailure: null,
+      portUnreachable: null,
     };
   } catch (error) {
     if (!(error instanceof PortIntegrationError || error instanceof CatalogUnavailableError)) throw error;
@@ -80,7 +81,10 @@ async function openForDoctor(
         ? FORBIDDEN_FIX
         : "check PORT_BASE_URL, PORT_CLIENT_ID and PORT_CLIENT_SECRET, then run bbrelay doctor again",
     );
-    return { agent: await openAgentContext(context, configFlag(context)), integrationFailure };
+    // A Port that could not be reached is not tried again by the catalog checks (one attempt per dead host).
+    const portUnreachable =
+      error instanceof CatalogUnavailableError && error.kind === "unreachable" ? error.message : null;
+    return { agent: await openAgentContext(context, configFlag(context)), integrationFailure, portUnreachable };
   }
 }
 

@@ -10,6 +10,9 @@ import { bbrelay, fakeBitbucketEnv } from "../../support/cli-runner";
 // check is printed as soon as it is known, and configuration files are named by the variable that points to them.
 // Nothing here measures time: the tests count attempts and watch the order of the output.
 
+/** fetch as it was before any test wrapped it (the count above passes every call on to it). */
+const realFetch = globalThis.fetch.bind(globalThis);
+
 let fake: FakeBitbucketServer;
 let dir: string;
 let env: Record<string, string>;
@@ -72,6 +75,39 @@ describe("doctor against dead dependencies", () => {
     expect(run.stderr).not.toMatch(/retrying/);
   });
 
+  it("tries a dead Bitbucket and a dead Port together once each, with no retry waits", async () => {
+    const bitbucket = `http://127.0.0.1:${await closedPort()}`;
+    const port = `http://127.0.0.1:${await closedPort()}`;
+    const attempts = new Map<string, number>();
+    const spy = vi.spyOn(globalThis, "fetch");
+    spy.mockImplementation(async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      attempts.set(url.origin, (attempts.get(url.origin) ?? 0) + 1);
+      return realFetch(input, init);
+    });
+    try {
+      const run = await bbrelay(["doctor", "--log-format", "json"], {
+        env: {
+          ...env,
+          BITBUCKET_URL: bitbucket,
+          PORT_CLIENT_ID: "id",
+          PORT_CLIENT_SECRET: "secret",
+          PORT_BASE_URL: port,
+        },
+      });
+
+      expect(run.code).toBe(1);
+      expect(check(run.stdout, "bitbucket.reachable")).toMatchObject({ status: "fail" });
+      expect(check(run.stdout, "catalog.reachable")).toMatchObject({ status: "fail" });
+      // One connection each: the circuit answers every later request of the run at once, so nothing waits.
+      expect(attempts.get(bitbucket)).toBe(1);
+      expect(attempts.get(port)).toBe(1);
+      expect(run.stderr).not.toMatch(/retrying/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("prints each check as soon as it is known, before a slow one ends", async () => {
     fake.faults.add({ path: "/rest/api/1.0/application-properties", nth: 1, times: 100, action: { type: "hang" } });
     const stop = new AbortController();
@@ -91,6 +127,32 @@ describe("doctor against dead dependencies", () => {
     expect(printedWhileHanging).toContain('"name":"config.state"');
     expect(printedWhileHanging).not.toContain("bitbucket.");
     expect(check(run.stdout, "config.mapping")).toMatchObject({ status: "ok" });
+  });
+
+  it("prints each Bitbucket check before the next Bitbucket request goes out", async () => {
+    // What Bitbucket had been asked at the moment each line was written (the output callback runs as it is written).
+    const askedWhenPrinted = new Map<string, string[]>();
+    const run = await bbrelay(["doctor"], {
+      env,
+      onOutput: (chunk) => {
+        for (const line of chunk.split("\n")) {
+          const name = /"name":"(bitbucket\.[a-z-]+)"/.exec(line)?.[1];
+          if (name !== undefined)
+            askedWhenPrinted.set(
+              name,
+              fake.requests.entries.map((entry) => entry.path),
+            );
+        }
+      },
+    });
+
+    expect(check(run.stdout, "bitbucket.permissions")).toMatchObject({ status: "ok" });
+    const reachable = askedWhenPrinted.get("bitbucket.reachable") ?? [];
+    expect(reachable.some((path) => path.endsWith("/application-properties"))).toBe(true);
+    expect(reachable.some((path) => path.endsWith("/users") || path.includes("/projects"))).toBe(false);
+    const credentials = askedWhenPrinted.get("bitbucket.credentials") ?? [];
+    expect(credentials.some((path) => path.endsWith("/users"))).toBe(true);
+    expect(credentials.some((path) => path.includes("/projects"))).toBe(false);
   });
 
   it("creates no file on a fresh machine: the state and the local catalog are only looked at", async () => {
