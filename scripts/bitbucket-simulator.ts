@@ -5,6 +5,7 @@ import {
   FakeBitbucketServer,
   type InstanceSpec,
 } from "../test/fakes/bitbucket-server/index";
+import { DemoFileEdits, demoFilesOf } from "./demo-repository-files";
 
 /**
  * `npm start`'s stand-in for Bitbucket Server when none is configured: the project's fake Bitbucket Server (the
@@ -29,7 +30,12 @@ export const DEMO_INSTANCE: InstanceSpec = {
   users: 8,
   archivedRatio: 0.1,
   emptyRatio: 0.1,
+  // A port.yml and package.json files in the first repositories (scripts/demo-repository-files.ts).
+  files: demoFilesOf,
 };
+
+/** Every third simulated change edits a repository file (a package.json, a port.yml): GitOps and files, live. */
+const FILE_EDIT_EVERY = 3;
 
 export interface BitbucketSimulatorOptions {
   /** Milliseconds between simulated changes. */
@@ -60,10 +66,12 @@ export async function startBitbucketSimulator(options: BitbucketSimulatorOptions
   // "await": a change resolves once its webhooks were delivered, so each printed change says how the edge answered.
   const fake = await FakeBitbucketServer.start({ dispatch: "await" });
   fake.generate(options.instance ?? DEMO_INSTANCE);
+  const edits = new DemoFileEdits(fake);
   const activity = new ActivitySimulator(fake, {
     intervalMs: options.intervalMs,
     seed: options.seed ?? 1,
     onStep: options.onStep,
+    extra: { every: FILE_EDIT_EVERY, step: () => edits.next() },
   });
   let stopped = false;
   return {

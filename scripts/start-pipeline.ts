@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { ConfigError } from "../relay/config/config-error";
 import { loadEnvironment } from "../relay/config/environment";
 import { type BitbucketSimulator, SIMULATION_LABEL, startBitbucketSimulator } from "./bitbucket-simulator";
+import { writeDemoMapping } from "./demo-repository-files";
 import { startInProcessAgent } from "./in-process-agent";
 import { LiveConsole, type ResyncOutcome } from "./live-console";
 import type { LocalEdge } from "./local-edge";
@@ -192,7 +193,10 @@ function writeEnvFile(path: string, env: Readonly<Record<string, string>>): stri
 function agentEnvironmentOf(source: BitbucketSource, pipeline: PipelineOptions): Record<string, string> {
   if (source.kind === "real") return definedOnly(pipeline.env);
   const { demoDir } = pipeline.options;
+  mkdirSync(demoDir, { recursive: true });
   return {
+    // The built-in mapping plus a file resource for package.json files, and the blueprints they need.
+    ...writeDemoMapping(demoDir),
     BITBUCKET_URL: source.simulator.url,
     BITBUCKET_USERNAME: source.simulator.username,
     BITBUCKET_PASSWORD: source.simulator.password,
@@ -279,6 +283,8 @@ function clearDemo(options: StartOptions): void {
     "catalog.sqlite",
     "catalog.sqlite-wal",
     "catalog.sqlite-shm",
+    "mapping.yml",
+    "blueprints.json",
     "state",
     "agent.log",
     ...(options.stateDir === undefined ? ["edge"] : []),

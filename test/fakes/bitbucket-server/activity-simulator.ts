@@ -21,6 +21,11 @@ export interface ActivitySimulatorOptions {
   intervalMs?: number;
   /** Told about each change (or the error that stopped it). */
   onStep?: (step: ActivityStep | { action: string; error: unknown }) => void;
+  /**
+   * A change of the caller's own every `every` ticks (`npm start`'s edits of repository files), made instead of a
+   * random one; when it makes none (undefined), a random change is made.
+   */
+  extra?: { every: number; step: () => Promise<ActivityStep | undefined> };
 }
 
 export class ActivitySimulator {
@@ -62,6 +67,12 @@ export class ActivitySimulator {
 
   /** Makes one change now. */
   async step(): Promise<ActivityStep> {
+    const extra = this.#options.extra;
+    if (extra !== undefined && (this.#counter + 1) % extra.every === 0) {
+      this.#counter++;
+      const step = await extra.step();
+      if (step !== undefined) return step;
+    }
     const m = this.#fake.mutations;
     const repositories = [...this.#fake.state.repositories.values()].filter(
       (repo) => !repo.archived && repo.branches.size > 0,

@@ -95,6 +95,25 @@ describe("npm start's pipeline", () => {
       ],
       ["bitbucketRepository", fake.state.repositories.size],
       ["bitbucketUser", [...fake.state.users.values()].filter((user) => user.active).length],
+      // The demo's repository files: a package.json per file (the file resource leaves archived repositories out)
+      // and a service per port.yml (GitOps reads every repository).
+      [
+        "npmPackage",
+        [...fake.state.repositories.values()]
+          .filter((repo) => !repo.archived && repo.branches.size > 0)
+          .flatMap((repo) =>
+            ["package.json", "apps/web/package.json", "apps/admin/package.json"].map((path) =>
+              fake.state.fileAt(repo, path),
+            ),
+          )
+          .filter((content) => content !== undefined).length,
+      ],
+      [
+        "service",
+        [...fake.state.repositories.values()].filter(
+          (repo) => repo.branches.size > 0 && fake.state.fileAt(repo, "port.yml") !== undefined,
+        ).length,
+      ],
     ]);
 
     const first = await pipeline.firstResync;
@@ -122,6 +141,17 @@ describe("npm start's pipeline", () => {
       lines,
       new RegExp(`catalog ~ bitbucketPullRequest ${escape(mergedKey)}  state "OPEN" → "MERGED"`),
     );
+    // The simulated people edit repository files: a package.json bumped, a service declared in a port.yml and
+    // removed again, each a push whose webhook goes through the edge; the entities follow live.
+    const [, bumped = ""] = await lineMatching(lines, /\[simulation\] bumped (\S+\/package\.json) to 1\.1\.0 /);
+    await lineMatching(lines, new RegExp(`catalog ~ npmPackage ${escape(bumped)}  version "1\\.0\\.0" → "1\\.1\\.0"`));
+    const [, worker = ""] = await lineMatching(
+      lines,
+      /\[simulation\] declared (\S+) in \S+\/port\.yml \(a push to the default branch\): 1 signed webhook/,
+    );
+    await lineMatching(lines, new RegExp(`catalog \\+ service ${escape(worker)}  "${escape(worker)}"`));
+    await lineMatching(lines, new RegExp(`\\[simulation\\] removed ${escape(worker)} from `));
+    await lineMatching(lines, new RegExp(`catalog - service ${escape(worker)} `));
     // The pipeline's settings are in a file that bbrelay reads when told: status then sees this edge.
     const envFile = join(dir, "demo", "bbrelay.env");
     expect(lines).toContain(
