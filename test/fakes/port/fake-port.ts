@@ -64,6 +64,7 @@ export class FakePort {
   #tokensIssued = 0;
   #throttles: { header: ThrottleHeader; seconds: number }[] = [];
   #failures: number[] = [];
+  #routeFailures: { suffix: string; status: number }[] = [];
   #windowStart: number;
   #windowCount = 0;
 
@@ -141,6 +142,11 @@ export class FakePort {
   /** The next API requests get these statuses (5xx) instead of an answer. */
   failNext(...statuses: number[]): void {
     this.#failures.push(...statuses);
+  }
+
+  /** The next `times` API requests whose path ends with `suffix` get `status` (5xx) instead of an answer. */
+  failOn(suffix: string, status: number, times: number): void {
+    for (let i = 0; i < times; i++) this.#routeFailures.push({ suffix, status });
   }
 
   entity(blueprint: string, identifier: string): StoredEntity | null {
@@ -231,7 +237,8 @@ export class FakePort {
       send(429, { ok: false, error: "rate_limited", message: "Too many requests" }, this.#throttleHeaders(throttle));
       return;
     }
-    const failure = this.#failures.shift();
+    const routed = this.#routeFailures.findIndex((entry) => url.pathname.endsWith(entry.suffix));
+    const failure = routed >= 0 ? this.#routeFailures.splice(routed, 1)[0]?.status : this.#failures.shift();
     if (failure !== undefined) {
       send(failure, { ok: false, error: "internal_error", message: "Injected failure" });
       return;

@@ -218,3 +218,66 @@ describe("kind: file", () => {
     expect(manifests(started).map((entity) => entity.name)).toEqual(["web", "root"]);
   });
 });
+
+describe("kind: file, a listing or read that ends early deletes nothing", () => {
+  const VICTIM = "P001/repo-00001/libs/ui/package.json";
+
+  /** Synced, then a file removed from the repository: only a complete run may delete its entity. */
+  async function syncedWithVictim(): Promise<ResyncFixture> {
+    const started = await fixture("        path: '**/package.json'", MONOREPO);
+    expect((await started.resync()).status).toBe("succeeded");
+    await started.fake.mutations.pushCommits({
+      projectKey: "P001",
+      repositorySlug: "repo-00001",
+      files: { "libs/ui/package.json": null },
+    });
+    return started;
+  }
+
+  it.each([
+    ["the repository's file listing fails", /\/repos\/repo-00001\/files$/, { type: "status", status: 500 }],
+    [
+      "the file listing has a path that is not a string",
+      /\/repos\/repo-00001\/files$/,
+      {
+        type: "rewrite",
+        rewrite: (page: Record<string, unknown>) => ({
+          ...page,
+          values: [...(Array.isArray(page.values) ? page.values : []), 42],
+        }),
+      },
+    ],
+    ["a file read fails", /\/repos\/repo-00001\/raw\//, { type: "status", status: 500 }],
+    ["the default branch cannot be read", /\/repos\/repo-00001\/branches\/default$/, { type: "status", status: 500 }],
+  ] as const)("%s (nothing cached)", async (_case, path, action) => {
+    const started = await syncedWithVictim();
+    started.fake.faults.add({ method: "GET", path, nth: 1, times: 1_000, action });
+
+    // Without the file store, every tip, listing and file is asked of Bitbucket.
+    const summary = await started.resync({ fileStore: undefined });
+
+    expect(summary.status).toBe("failed");
+    expect(kind(summary.kinds, "file").status).toBe("failed");
+    expect(summary.failures).toContainEqual(expect.objectContaining({ cause: "listing-failed", kind: "file" }));
+    expect(summary.reconcile.status).toBe("skipped");
+    expect(await started.catalog.get("manifest", VICTIM)).not.toBeNull();
+  });
+
+  it("the paths changed since the cached listing cannot be read", async () => {
+    const started = await syncedWithVictim();
+    started.fake.faults.add({
+      method: "GET",
+      path: /\/repos\/repo-00001\/commits\/[^/]+\/changes$/,
+      nth: 1,
+      times: 1_000,
+      action: { type: "status", status: 500 },
+    });
+
+    const summary = await started.resync();
+
+    expect(summary.status).toBe("failed");
+    expect(kind(summary.kinds, "file").status).toBe("failed");
+    expect(summary.reconcile.status).toBe("skipped");
+    expect(await started.catalog.get("manifest", VICTIM)).not.toBeNull();
+  });
+});

@@ -150,6 +150,48 @@ describe.each(["local", "port"] as const)("GitOps in a resync, %s catalog", (kin
   });
 });
 
+describe("GitOps in a resync whose listing or read Bitbucket fails", () => {
+  it("keeps what the files of a repository gone from the listing declared, and fails", async () => {
+    const started = await fixture("local");
+    expect((await started.resync()).status).toBe("succeeded");
+    // repo-00001 (the one with port.yml) is deleted, but the listing that would show it gone fails part way.
+    await started.started.fake.mutations.deleteRepository({ projectKey: "P001", repositorySlug: "repo-00001" });
+    started.started.fake.faults.add({
+      method: "GET",
+      path: /^\/rest\/api\/1\.0\/projects\/P001\/repos$/,
+      nth: 1,
+      times: 10_000,
+      action: { type: "status", status: 500 },
+    });
+
+    const summary = await started.resync();
+
+    expect(summary.status).toBe("failed");
+    expect(summary.gitops).toMatchObject({ status: "failed", deleted: 0 });
+    expect(await started.entity("service", "orders")).not.toBeNull();
+    expect(await started.entity("service", "payments")).not.toBeNull();
+  });
+
+  it("fails when a GitOps file cannot be read, and deletes nothing it declared", async () => {
+    const started = await fixture("local");
+    expect((await started.resync()).status).toBe("succeeded");
+    await push(started, { "port.yml": TWO_SERVICES.split("- identifier: payments")[0] ?? "" });
+    started.started.fake.faults.add({
+      method: "GET",
+      path: /\/repos\/repo-00001\/raw\/port\.yml$/,
+      nth: 1,
+      times: 10_000,
+      action: { type: "status", status: 500 },
+    });
+
+    const summary = await started.resync();
+
+    expect(summary.status).toBe("failed");
+    expect(summary.gitops).toMatchObject({ status: "failed", deleted: 0 });
+    expect(await started.entity("service", "payments")).not.toBeNull();
+  });
+});
+
 describe("GitOps in a resync whose repository listing dropped an item", () => {
   it("keeps the files of the repository it could not read, syncs the others, and is partial", async () => {
     const started = await fixture("local");

@@ -103,6 +103,27 @@ describe("full resync into Port", () => {
     expect(port.entity("bitbucketRepository", `${project.key}/${victim.slug}`)).toBeNull();
   });
 
+  it("deletes nothing and is partial when Port's listing of this integration's entities fails", async () => {
+    const { resync, port } = await portFixture();
+    expect((await resync.resync()).status).toBe("succeeded");
+    const [victim] = [...resync.fake.state.repositories.values()];
+    if (victim === undefined) throw new Error("no repository");
+    const project = resync.fake.state.requireProject(victim.projectId);
+    await resync.fake.mutations.deleteRepository({ projectKey: project.key, repositorySlug: victim.slug });
+    // Every attempt of the listing (and its retries) gets a 503: the owned entities are unknown.
+    port.failOn("/datasource-entities", 503, 50);
+
+    const summary = await resync.resync();
+
+    expect(summary.status).toBe("partial");
+    expect(summary.reconcile.status).toBe("skipped");
+    expect(summary.reconcile.reason).toMatch(/the catalog's entities could not be listed/);
+    expect(summary.failures).toContainEqual(
+      expect.objectContaining({ cause: "catalog-unavailable", kind: null, count: 1 }),
+    );
+    expect(port.entity("bitbucketRepository", `${project.key}/${victim.slug}`)).not.toBeNull();
+  });
+
   it("waits as long as Port's 429 asks, in both header forms, and still completes", async () => {
     const { resync, port, sleeps } = await portFixture();
     port.throttle(2, "retry-after", 7);

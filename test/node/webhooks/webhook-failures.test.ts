@@ -109,6 +109,40 @@ describe("a scope that fails does not stop the others", () => {
   });
 });
 
+describe("a hook listing that cannot be taken for complete", () => {
+  it("fails its scope and writes nothing there, rather than create a second hook beside one it could not read", async () => {
+    const f = await start({ version: "9.4.2" });
+    expect((await f.installer().sync()).ok).toBe(true);
+    // Our hook in P002 comes back with `active` in a shape the relay does not read (a plugin or proxy rewrote it).
+    f.fake.faults.add({
+      method: "GET",
+      path: "/rest/api/1.0/projects/P002/webhooks",
+      nth: 1,
+      times: 20,
+      action: {
+        type: "rewrite",
+        rewrite: (page) => ({
+          ...page,
+          values: (Array.isArray(page.values) ? page.values : []).map((hook: Record<string, unknown>) => ({
+            ...hook,
+            active: "yes",
+          })),
+        }),
+      },
+    });
+
+    const report = await f.installer().sync();
+
+    expect(report.ok).toBe(false);
+    expect(scope(report, "project P002")).toMatchObject({
+      state: "failed",
+      reason: expect.stringMatching(/lack the fields the relay reads \(active: /),
+    });
+    expect(report.counts).toMatchObject({ created: 0, removed: 0, failed: 1 });
+    expect(f.ours()).toEqual(["project P001", "project P002", "project P003"]);
+  });
+});
+
 describe("what the installer throws, and what it does not", () => {
   it("throws a BitbucketError when the version cannot be read and there is no override", async () => {
     const f = await start({ version: "9.4.2" });
