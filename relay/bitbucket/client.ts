@@ -44,7 +44,7 @@ import { BitbucketWebhooks } from "./webhooks";
 
 export interface BitbucketClientOptions {
   fetch?: typeof fetch;
-  /** `now()` and `sleep()` for pacing and backoff; tests pass a virtual clock. */
+  /** `now()` and `sleep()` for pacing and backoff, `deadline()` for each attempt's time limit; tests pass a virtual clock. */
   clock?: Clock;
   /** Uniform in [0, 1), for jitter. */
   random?: () => number;

@@ -154,14 +154,11 @@ export class BitbucketTransport {
 
   async #attempt(request: HttpRequest, path: string): Promise<Attempt> {
     const { baseUrl, limits, logger, clock } = this.#options;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, limits.requestTimeoutMs);
-    const stop = () => controller.abort();
-    this.#options.signal?.addEventListener("abort", stop, { once: true });
+    const deadline = clock.deadline(limits.requestTimeoutMs);
+    const shutdown = this.#options.signal;
+    // Combined rather than a listener per attempt on the client's one signal: with more than 10 requests in flight,
+    // those listeners made Node warn of a leak (MaxListenersExceededWarning).
+    const signal = shutdown === undefined ? deadline.signal : AbortSignal.any([shutdown, deadline.signal]);
     const started = clock.now();
     try {
       const headers: Record<string, string> = {
@@ -173,7 +170,7 @@ export class BitbucketTransport {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: controller.signal,
+        signal,
         redirect: "follow",
       });
       this.#pacer.observe(response.headers);
@@ -188,7 +185,8 @@ export class BitbucketTransport {
       return result;
     } catch (error) {
       if (error instanceof BitbucketError) return { ok: false, error, retryAfterMs: null };
-      if (!timedOut && this.#options.signal?.aborted === true) {
+      const timedOut = deadline.signal.aborted;
+      if (!timedOut && shutdown?.aborted === true) {
         return { ok: false, error: this.#aborted(request.method, path, 1), retryAfterMs: null };
       }
       const kind: BitbucketErrorKind = timedOut ? "timeout" : "network";
@@ -200,8 +198,7 @@ export class BitbucketTransport {
       }
       return { ok: false, error: failure, retryAfterMs: null };
     } finally {
-      clearTimeout(timer);
-      this.#options.signal?.removeEventListener("abort", stop);
+      deadline.clear();
     }
   }
 

@@ -121,6 +121,7 @@ export class AgentMonitor {
       });
     };
     tick();
+    // Real time on purpose: it only refreshes what the console displays.
     const timer = setInterval(tick, intervalMs);
     timer.unref();
     return { stop: () => clearInterval(timer) };

@@ -16,6 +16,7 @@ import {
   RedriveResponse,
   ResyncRequestResponse,
 } from "../../shared/protocol/schema";
+import { type Clock, systemClock } from "../http/clock";
 import { EdgeError } from "./edge-error";
 
 /**
@@ -32,6 +33,8 @@ export interface EdgeClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout on top of a long-poll's own wait. */
   timeoutMs?: number;
+  /** Each call's time limit (`deadline`); the system's by default. */
+  clock?: Pick<Clock, "deadline">;
 }
 
 export class EdgeClient {
@@ -39,12 +42,14 @@ export class EdgeClient {
   readonly #token: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #clock: Pick<Clock, "deadline">;
 
   constructor(options: EdgeClientOptions) {
     this.#base = `${options.baseUrl.replace(/\/+$/, "")}/agent/v1/${encodeURIComponent(options.tenant)}`;
     this.#token = options.token;
     this.#fetch = options.fetch ?? fetch;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Leases up to `max` messages, long-polling up to `waitMs` when none is visible. */
@@ -89,7 +94,24 @@ export class EdgeClient {
     timeoutMs = this.#timeoutMs,
     signal?: AbortSignal,
   ): Promise<z.infer<T>> {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // The limit covers the answer and its body; cleared once both arrived (a long-poll's would linger 35 s).
+    const deadline = this.#clock.deadline(timeoutMs);
+    try {
+      return await this.#exchange(method, path, schema, body, timeoutMs, deadline.signal, signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #exchange<T extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    schema: T,
+    body: unknown,
+    timeoutMs: number,
+    timeout: AbortSignal,
+    signal: AbortSignal | undefined,
+  ): Promise<z.infer<T>> {
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
     const where = `${method} ${path.split("?")[0] ?? path}`;
     let response: Response;

@@ -144,6 +144,8 @@ export class JqWasmWorkerHost {
     return new Promise<Reply>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       if (timeoutMs !== null) {
+        // Real time on purpose, not the injected clock: the budget bounds how long wasm may run, which fake time
+        // cannot measure.
         timer = setTimeout(() => {
           live.pending.delete(id);
           if (this.#live === live) this.#live = null;

@@ -2,13 +2,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { AgentContext } from "../agent/agent-context";
 import { userAgentOf } from "../catalog/integration-identity";
+import { portHttpOf } from "../catalog/port/port-http-of";
 import { SECRET_ENV_VARS } from "../config/environment";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { LiveAgentOptions } from "../live/live-agent";
 import { ScheduledResyncs } from "../live/scheduled-resyncs";
 import { Logger } from "../log/logger";
 import { IntegrationSession } from "./integration-session";
-import { portHttpOf } from "./port-http-of";
 import { PortLogShipper } from "./port-log-shipper";
 
 /**

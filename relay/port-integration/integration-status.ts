@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { userAgentOf } from "../catalog/integration-identity";
+import { portHttpOf } from "../catalog/port/port-http-of";
 import type { AgentEnvironment } from "../config/environment";
 import type { ScheduleRecord } from "../live/scheduled-resyncs";
 import type { Logger } from "../log/logger";
 import { messageOf } from "../log/message-of";
 import type { ResyncState } from "./integration-schema";
-import { portHttpOf } from "./port-http-of";
 import { PortIntegrationClient } from "./port-integration-client";
 import { INTEGRATION_TYPE } from "./register-integration";
 

@@ -1,5 +1,6 @@
 import type { Catalog } from "../catalog/catalog";
 import { type IntegrationIdentity, userAgentOf } from "../catalog/integration-identity";
+import { portHttpOf } from "../catalog/port/port-http-of";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import { ConfigError } from "../config/config-error";
 import type { IntegrationSettings, PortSettings } from "../config/environment";
@@ -9,7 +10,6 @@ import type { JqEngine } from "../mapping/engine";
 import type { ResourceMapperOptions } from "../mapping/resource-mapper";
 import type { PortIntegration } from "./integration-schema";
 import { configObjectOf } from "./mapping-document";
-import { portHttpOf } from "./port-http-of";
 import { PortIntegrationClient } from "./port-integration-client";
 import { loadPortMapping, type MappingSourceKind } from "./port-mapping";
 import { type Registration, registerIntegration } from "./register-integration";

@@ -1,5 +1,4 @@
 import { mapLimited } from "../../concurrency/map-limited";
-import { systemClock } from "../../http/clock";
 import type { AttemptReport } from "../../http/retry";
 import type { Logger } from "../../log/logger";
 import type {
@@ -27,7 +26,8 @@ import { isSearchQuery } from "../search-query";
 import { checkPort, ensurePortBlueprints, readPortBlueprint } from "./port-blueprints";
 import { deleteFromPort } from "./port-deletes";
 import { entityErrorOf, errorCodeOf } from "./port-entity-error";
-import { PortHttp } from "./port-http";
+import type { PortHttp } from "./port-http";
+import { portHttpOf } from "./port-http-of";
 import { BulkUpsertResponse, DatasourceEntitiesResponse, EntityResponse, SingleUpsertResponse } from "./port-schema";
 import { bulkBody, planUpsertRequests, type SerialisedEntity, type UpsertRequestPlan } from "./upsert-batches";
 
@@ -94,21 +94,10 @@ export class PortCatalog implements Catalog {
       // Ocean warns the same: personal credentials act as a person and break when that person leaves.
       options.log.warn({}, "PORT_CLIENT_ID looks like a personal e-mail; use the organization's machine credentials");
     }
-    this.#http = new PortHttp({
-      baseUrl: this.location,
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      userAgent: userAgentOf(options.identity),
-      fetch: options.fetch ?? fetch,
-      now: options.now ?? Date.now,
-      sleep: options.sleep ?? systemClock.sleep,
-      log: options.log,
-      maxAttempts: options.maxAttempts ?? 10,
-      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
-      random: options.random ?? Math.random,
-      tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? 60_000,
-      onAttempt: options.onAttempt,
-    });
+    this.#http = portHttpOf(
+      { baseUrl: this.location, clientId: options.clientId, clientSecret: options.clientSecret },
+      { ...options, userAgent: userAgentOf(options.identity) },
+    );
   }
 
   async upsert(entities: readonly CatalogEntity[], options: UpsertOptions): Promise<UpsertResult[]> {

@@ -1,3 +1,4 @@
+import type { Clock } from "../../http/clock";
 import { HostCircuit, unreachableCode } from "../../http/host-circuit";
 import { type AttemptReport, retryabilityOfStatus, withRetries } from "../../http/retry";
 import { serverRetryHint } from "../../http/retry-after";
@@ -13,9 +14,8 @@ export interface PortHttpOptions {
   /** Port records it as each written entity's `$datasource` (see integration-identity.ts). */
   userAgent: string;
   fetch: typeof fetch;
-  /** Epoch milliseconds. */
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Epoch milliseconds, the retries' waits and each request's time limit. */
+  clock: Clock;
   log: Logger;
   /** Tries per request, the first included (Ocean: 10). */
   maxAttempts: number;
@@ -69,12 +69,13 @@ export class PortHttp {
 
   constructor(options: PortHttpOptions) {
     this.#options = options;
-    this.#circuit = new HostCircuit({ now: options.now });
+    const now = () => options.clock.now();
+    this.#circuit = new HostCircuit({ now });
     this.#api = `${options.baseUrl.replace(/\/+$/, "")}/v1`;
     this.#tokens = new PortTokenProvider({
       clientId: options.clientId,
       clientSecret: options.clientSecret,
-      now: options.now,
+      now,
       refreshMarginMs: options.tokenRefreshMarginMs,
       requestToken: (body, signal) => this.#send("POST", "/auth/access_token", {}, { body, signal }),
     });
@@ -109,7 +110,8 @@ export class PortHttp {
     headers: Record<string, string>,
     request: PortRequest,
   ): Promise<PortResponse> {
-    const { fetch, log, maxAttempts, requestTimeoutMs, sleep, now } = this.#options;
+    const { fetch, log, maxAttempts, requestTimeoutMs, clock } = this.#options;
+    const now = () => clock.now();
     const url = this.#url(path, request.query);
     const init: RequestInit = {
       method,
@@ -128,14 +130,16 @@ export class PortHttp {
         if (refused !== null)
           throw unreachable(method, path, `${refused}; not sent: Port could not be reached moments ago`);
         const started = now();
+        // The time limit covers the answer and its body; cleared once both arrived.
+        const deadline = clock.deadline(requestTimeoutMs);
         let response: Response;
         try {
-          const timeout = AbortSignal.timeout(requestTimeoutMs);
           response = await fetch(url, {
             ...init,
-            signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
+            signal: request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal,
           });
         } catch (error) {
+          deadline.clear();
           throwIfAborted(request.signal, method, path);
           const reason =
             error instanceof Error
@@ -156,7 +160,7 @@ export class PortHttp {
           };
         }
         this.#circuit.close();
-        const body = await readBody(response);
+        const body = await readBody(response).finally(() => deadline.clear());
         log.debug({ method, path, status: response.status, attempt, ms: now() - started }, "Port request");
         const value = { status: response.status, headers: response.headers, body };
         // 401 is handled apart (a new token); other 4xx answers are the caller's to read.
@@ -175,7 +179,7 @@ export class PortHttp {
         maxAttempts,
         backoff: { ...PORT_BACKOFF, random: this.#options.random },
         retryAfter: { maxMs: PORT_BACKOFF.maxMs },
-        sleep,
+        sleep: (ms, signal) => clock.sleep(ms, signal),
         signal: request.signal,
         now,
         onRetry: ({ attempt, error, delayMs }) => {

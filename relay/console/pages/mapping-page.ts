@@ -70,6 +70,7 @@ async function liveSection(
 ): Promise<Html> {
   const items: Json[] = [];
   try {
+    // Real time on purpose: it bounds how long a person looks at a loading page, not anything a test replays.
     const read = AbortSignal.any([signal, AbortSignal.timeout(LIVE_TIMEOUT_MS)]);
     for await (const item of sources.liveItems(mapper, limit, read)) items.push(item);
   } catch (error) {

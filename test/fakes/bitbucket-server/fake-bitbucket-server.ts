@@ -88,6 +88,7 @@ export class FakeBitbucketServer {
   readonly admin: UserRecord;
   readonly #server: Server;
   readonly #hanging = new Set<ServerResponse>();
+  #hangs = 0;
   #buckets: { options: RateLimitOptions; buckets: TokenBuckets } | null = null;
   #origin = "";
 
@@ -144,6 +145,11 @@ export class FakeBitbucketServer {
     if (address === null || typeof address === "string") throw new Error("fake Bitbucket: no TCP address");
     fake.#origin = `http://127.0.0.1:${address.port}`;
     return fake;
+  }
+
+  /** How many requests a `hang` fault has held so far: a test lets the client's time limit pass after each. */
+  get hangs(): number {
+    return this.#hangs;
   }
 
   /** The base URL a client is given: origin plus context path. */
@@ -246,6 +252,7 @@ export class FakeBitbucketServer {
     }
     if (response === "hang") {
       this.#hanging.add(res);
+      this.#hangs++;
       res.on("close", () => this.#hanging.delete(res));
       this.requests.leave(entry);
       return;

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RepositoryWire } from "../../../relay/bitbucket/schema";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
@@ -26,6 +27,26 @@ describe("concurrency: a bound per request, never across a page loop", () => {
 
   afterEach(async () => {
     await fake.stop();
+  });
+
+  it("adds no listener to the client's signal per request, however many are in flight", async () => {
+    const shutdown = new AbortController();
+    let most = 0;
+    // Counted as each request leaves: the listeners of every request then in flight are on the signal.
+    const counting: typeof fetch = (input, init) => {
+      most = Math.max(most, getEventListeners(shutdown.signal, "abort").length);
+      return fetch(input, init);
+    };
+    const client = clientFor(fake, { signal: shutdown.signal, fetch: counting, limits: { maxConcurrency: 16 } });
+    const projects = (await drain(client.listProjects())).items;
+    // Slow answers, so that the requests the client allows at once are in flight at once.
+    fake.settings.latencyMs = 50;
+
+    await Promise.all(projects.map((project) => drain(client.listRepositories({ projectKey: project.key }))));
+
+    expect(most).toBe(0);
+    expect(fake.requests.maxInFlight).toBeGreaterThan(10);
+    expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
   });
 
   it("lists the pull requests of 60 projects with 60 repository listings suspended at yield, without deadlock", async () => {

@@ -50,7 +50,8 @@ describe("failures: a failed page fails the listing, transient ones are retried"
   let clock: VirtualClock;
 
   beforeEach(async () => {
-    clock = new VirtualClock();
+    // A request's time limit passes only when a test says so: a slow page on a loaded machine never passes for a hang.
+    clock = new VirtualClock(undefined, { manualDeadlines: true });
     fake = await FakeBitbucketServer.start({ clock, pageCaps: { pullRequests: 1000 } });
     fake.generate({
       seed: 5,
@@ -94,23 +95,46 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     expect(clock.sleeps).toEqual([200, 400]);
   });
 
+  /** Runs a call, letting the time limit of each request the fake holds (a `hang` fault) pass once it is held. */
+  async function expiringHangs<T>(call: Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = call.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => undefined);
+    let expired = fake.hangs;
+    while (!settled) {
+      if (fake.hangs > expired) {
+        expired++;
+        clock.expireDeadlines();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return watched;
+  }
+
   it("times out a request that hangs, retries it, and reports a timeout when it keeps hanging", async () => {
     fake.faults.add({ path: PRS, nth: 1, times: 1, action: { type: "hang" } });
-    // A second, not 150 ms: a healthy page of 1,000 pull requests must never pass for a hang on a loaded machine.
     const client = clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000 } });
-    const recovered = await consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" }));
+    const recovered = await expiringHangs(
+      consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" })),
+    );
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 3, action: { type: "hang" } });
 
     const error = await failure(
-      clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000, maxAttempts: 3 } }).getRepository({
-        projectKey: "P001",
-        repositorySlug: "repo-00001",
-      }),
+      expiringHangs(
+        clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000, maxAttempts: 3 } }).getRepository({
+          projectKey: "P001",
+          repositorySlug: "repo-00001",
+        }),
+      ),
     );
 
     expect(recovered.received).toBe(2500);
+    expect(fake.hangs).toBe(4);
     expect(error).toBeInstanceOf(BitbucketError);
     expect(error.kind).toBe("timeout");
+    expect(error.attempts).toBe(3);
     expect(error.message).toContain("no answer within 1000 ms");
   });
 
