@@ -10,6 +10,7 @@ import { checkBitbucket } from "./bitbucket-checks";
 import { checkCatalog, checkMappingFitsBlueprints } from "./catalog-checks";
 import { type CheckResult, fail, ok, warn } from "./check-result";
 import { checkEdge, checkWebhooks } from "./edge-checks";
+import { checkGitOps } from "./gitops-check";
 import { checkIntegration } from "./integration-check";
 import { checkJqEnvironment } from "./jq-env-check";
 import { fileOutlook } from "./local-files";
@@ -67,6 +68,8 @@ export async function runDoctor(
       add(fail("config.state", messageOf(error), "make BBRELAY_STATE_DIR a writable directory"));
     }
   }
+
+  add(checkGitOps(agent));
 
   if (environment.bitbucket === null) {
     add(

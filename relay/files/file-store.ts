@@ -8,7 +8,9 @@ import type { EntityKey } from "../catalog/catalog";
  * - a cache of listings and contents by commit (a commit's files never change, so a hit is always right): a resync
  *   whose repositories did not move reads no file again;
  * - the GitOps ledger: per repository file, the entities it declared when last read, so that an entity removed
- *   from the file, or a deleted file, deletes exactly what it declared.
+ *   from the file, or a deleted file, deletes exactly what it declared;
+ * - the GitOps files not valid when last read (by a resync or a push), with the reason: what `bbrelay doctor`
+ *   reports until the file is fixed or deleted.
  * Losing the file is safe: the next resync reads the files again and the ledger is rebuilt from them (entities
  * declared only by files deleted meanwhile then stay until removed by hand).
  */
@@ -26,7 +28,16 @@ export interface DeclaringFile {
   keys: EntityKey[];
 }
 
-const SCHEMA_VERSION = 1;
+/** A GitOps file not valid when last read: `P001/repo/port.yml`, `[0].blueprint: must be a string`. */
+export interface InvalidFile {
+  /** The repository's key and the path in it. */
+  repository: string;
+  path: string;
+  file: string;
+  reason: string;
+}
+
+const SCHEMA_VERSION = 2;
 
 export class FileStore {
   readonly #db: Database.Database;
@@ -58,6 +69,11 @@ export class FileStore {
       allDeclared: db.prepare<[], { repository: string; path: string; keys: string }>(
         "SELECT repository, path, keys FROM gitops_files ORDER BY repository, path",
       ),
+      putInvalid: db.prepare<[string, string, string, string]>(
+        "INSERT OR REPLACE INTO gitops_invalid (repository, path, file, reason) VALUES (?, ?, ?, ?)",
+      ),
+      clearInvalid: db.prepare<[string, string]>("DELETE FROM gitops_invalid WHERE repository = ? AND path = ?"),
+      invalid: db.prepare<[], InvalidFile>("SELECT repository, path, file, reason FROM gitops_invalid ORDER BY file"),
     };
   }
 
@@ -137,6 +153,21 @@ export class FileStore {
       .map((row) => ({ repository: row.repository, path: row.path, keys: JSON.parse(row.keys) as EntityKey[] }));
   }
 
+  /** The GitOps file `file` (repository key and path) is not valid, for `reason`. */
+  putInvalid(repository: string, path: string, file: string, reason: string): void {
+    this.#statements.putInvalid.run(repository, path, file, reason);
+  }
+
+  /** The GitOps file was read and is valid, or is gone. */
+  clearInvalid(repository: string, path: string): void {
+    this.#statements.clearInvalid.run(repository, path);
+  }
+
+  /** The GitOps files not valid when last read. */
+  invalidFiles(): InvalidFile[] {
+    return this.#statements.invalid.all();
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
   }
@@ -160,6 +191,11 @@ function migrate(db: Database.Database): void {
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS gitops_files (
       repository TEXT NOT NULL, path TEXT NOT NULL, keys TEXT NOT NULL, PRIMARY KEY (repository, path)
+    ) WITHOUT ROWID;
+    -- Schema 2.
+    CREATE TABLE IF NOT EXISTS gitops_invalid (
+      repository TEXT NOT NULL, path TEXT NOT NULL, file TEXT NOT NULL, reason TEXT NOT NULL,
+      PRIMARY KEY (repository, path)
     ) WITHOUT ROWID;
   `);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);

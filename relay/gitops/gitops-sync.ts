@@ -74,6 +74,9 @@ export class GitOpsSync {
       if (known.repository === key && !present.has(known.path))
         await this.removeFile(repository, known.path, summary, signal);
     }
+    for (const invalid of this.#options.store.invalidFiles()) {
+      if (invalid.repository === key && !present.has(invalid.path)) this.#options.store.clearInvalid(key, invalid.path);
+    }
   }
 
   /**
@@ -97,15 +100,18 @@ export class GitOpsSync {
     }
     summary.files++;
     const file = `${repositoryName(repository)}/${path}`;
+    const key = repositoryKey(repository);
     if (read.kind !== "text") {
-      this.#invalid(summary, file, read.kind === "binary" ? "a binary file" : `larger than ${read.maxBytes} bytes`);
+      const reason = read.kind === "binary" ? "a binary file" : `larger than ${read.maxBytes} bytes`;
+      this.#invalid(summary, key, path, file, reason);
       return true;
     }
     const parsed = parseGitOpsFile(read.text);
     if (parsed.kind === "invalid") {
-      this.#invalid(summary, file, parsed.reason);
+      this.#invalid(summary, key, path, file, parsed.reason);
       return true;
     }
+    this.#options.store.clearInvalid(key, path);
     const outcome = await this.#options.writer.write(parsed.entities, signal === undefined ? {} : { signal });
     summary.created += outcome.counts.created;
     summary.updated += outcome.counts.updated;
@@ -114,7 +120,6 @@ export class GitOpsSync {
     refusals?.push(...outcome.failures);
     for (const failure of outcome.failures)
       this.#failure(summary, `${failure.blueprint}/${failure.identifier} (${file}): ${failure.message}`);
-    const key = repositoryKey(repository);
     const declared = declaredKeys(parsed.entities);
     const before = this.#options.store.declared(key, path) ?? [];
     const now = new Set(declared.map(keyText));
@@ -139,6 +144,7 @@ export class GitOpsSync {
     refusals?: WriteFailure[],
   ): Promise<void> {
     const key = typeof repository === "string" ? repository : repositoryKey(repository);
+    this.#options.store.clearInvalid(key, path);
     const before = this.#options.store.declared(key, path);
     if (before === undefined) return;
     await this.#delete(key, path, before, summary, signal, refusals);
@@ -152,6 +158,9 @@ export class GitOpsSync {
   async sweep(seen: ReadonlySet<string>, summary: GitOpsSummary, signal?: AbortSignal): Promise<void> {
     for (const known of this.#options.store.allDeclared()) {
       if (!seen.has(known.repository)) await this.removeFile(known.repository, known.path, summary, signal);
+    }
+    for (const invalid of this.#options.store.invalidFiles()) {
+      if (!seen.has(invalid.repository)) this.#options.store.clearInvalid(invalid.repository, invalid.path);
     }
   }
 
@@ -188,8 +197,10 @@ export class GitOpsSync {
     }
   }
 
-  #invalid(summary: GitOpsSummary, file: string, reason: string): void {
+  #invalid(summary: GitOpsSummary, repository: string, path: string, file: string, reason: string): void {
     this.#options.logger.warn({ file, reason }, "GitOps file is not valid; nothing of it was written or deleted");
+    // Kept until the file is read valid or gone: `bbrelay doctor` reports it, whichever path read it.
+    this.#options.store.putInvalid(repository, path, file, reason);
     summary.invalid++;
     if (summary.invalidFiles.length < KEPT) summary.invalidFiles.push({ file, reason });
     summary.status = summary.status === "failed" ? "failed" : "partial";

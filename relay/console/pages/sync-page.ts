@@ -47,8 +47,24 @@ const StoredSummary = z.looseObject({
       }),
     )
     .default([]),
+  gitops: z
+    .looseObject({
+      status: z.string().optional(),
+      repositories: z.number().default(0),
+      files: z.number().default(0),
+      created: z.number().default(0),
+      updated: z.number().default(0),
+      unchanged: z.number().default(0),
+      deleted: z.number().default(0),
+      failed: z.number().default(0),
+      invalid: z.number().default(0),
+      invalidFiles: z.array(z.looseObject({ file: z.string(), reason: z.string() })).default([]),
+      failures: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 type StoredSummary = z.infer<typeof StoredSummary>;
+type StoredGitOps = NonNullable<StoredSummary["gitops"]>;
 
 /** The Sync page: the resync history (from the agent state) and the live feed of handled messages (in memory). */
 export function syncPage(sources: ConsoleSources, query: Record<string, string>, now: number): Html {
@@ -107,6 +123,7 @@ ${
 <td class="num">${duration(kind.durationMs ?? null)}</td></tr>`,
       )}</tbody></table>`
 }
+${summary.gitops === undefined ? "" : gitopsBlock(summary.gitops)}
 ${summary.reconcile === undefined ? "" : html`<p class="muted">Reconcile: ${summary.reconcile.status}${summary.reconcile.deleted === undefined ? "" : `, ${summary.reconcile.deleted} deleted`}${summary.reconcile.reason === undefined ? "" : ` (${summary.reconcile.reason})`}</p>`}
 ${
   summary.failures.length === 0 && legacyErrors.length === 0
@@ -124,6 +141,27 @@ ${legacyErrors.map(
 )}</tbody></table>`
 }
 </section>`;
+}
+
+/**
+ * What the run's GitOps step did, and each file that is not valid with the place of its problem (the file changed
+ * nothing) and each entity the catalog refused: what a repository's owner must fix.
+ */
+function gitopsBlock(gitops: StoredGitOps): Html {
+  const trouble = gitops.invalidFiles.length > 0 || gitops.failures.length > 0;
+  return html`<p class="muted">GitOps: ${badge(statusTone(gitops.status ?? ""), gitops.status ?? "?")} ${count(gitops.files)} file(s) in ${count(gitops.repositories)} repositories; ${count(gitops.created)} created, ${count(gitops.updated)} updated, ${count(gitops.unchanged)} unchanged, ${count(gitops.deleted)} deleted, ${count(gitops.failed)} refused, ${count(gitops.invalid)} invalid file(s)</p>
+${
+  trouble
+    ? html`<table><thead><tr><th>GitOps problem</th><th>File or entity</th><th>What was wrong (nothing of an invalid file was written or deleted; fix it and push)</th></tr></thead><tbody>
+${gitops.invalidFiles.map(
+  (entry) =>
+    html`<tr><td>${badge("warn", "invalid file")}</td><td class="mono">${entry.file}</td><td class="reason">${entry.reason}</td></tr>`,
+)}
+${gitops.failures.map(
+  (failure) => html`<tr><td>${badge("bad", "refused")}</td><td></td><td class="reason">${failure}</td></tr>`,
+)}${gitops.invalid > gitops.invalidFiles.length ? html`<tr><td colspan="3" class="muted">and ${count(gitops.invalid - gitops.invalidFiles.length)} more invalid file(s): see the agent's log</td></tr>` : ""}</tbody></table>`
+    : ""
+}`;
 }
 
 function feedTable(feed: FeedEntry[], now: number): Html {

@@ -71,6 +71,36 @@ describe("bbrelay doctor", () => {
     });
   });
 
+  it("reports each GitOps file that is not valid with the place of its problem, until a push fixes it", async () => {
+    const repository = [...fake.state.repositories.values()].find((repo) => !repo.archived && repo.branches.size > 0);
+    if (repository === undefined) throw new Error("no active repository");
+    const ref = { projectKey: fake.state.requireProject(repository.projectId).key, repositorySlug: repository.slug };
+    const file = `${ref.projectKey}/${ref.repositorySlug}/port.yml`;
+    const fresh = byName(checks((await bbrelay(["doctor"], { env })).stdout), "gitops.files");
+    expect(fresh).toMatchObject({ status: "ok", message: expect.stringContaining("no resync") });
+
+    await fake.mutations.pushCommits({
+      ...ref,
+      files: { "port.yml": "- identifier: orders\n  blueprint: [service]\n" },
+    });
+    await bbrelay(["resync"], { env });
+    const invalid = byName(checks((await bbrelay(["doctor"], { env })).stdout), "gitops.files");
+
+    expect(invalid).toMatchObject({
+      status: "warn",
+      message: expect.stringContaining(`${file}: [0].blueprint: must be a string`),
+      fix: expect.stringContaining("push"),
+    });
+
+    await fake.mutations.pushCommits({
+      ...ref,
+      files: { "port.yml": "identifier: orders\nblueprint: bitbucketProject\ntitle: Orders\n" },
+    });
+    await bbrelay(["resync"], { env });
+    const fixed = byName(checks((await bbrelay(["doctor"], { env })).stdout), "gitops.files");
+    expect(fixed).toMatchObject({ status: "ok", message: expect.stringContaining("1 file(s) declare entities") });
+  });
+
   it("fails on rejected credentials with a fix, and never prints the password", async () => {
     const run = await bbrelay(["doctor"], { env: { ...env, BITBUCKET_PASSWORD: "wrong-password-123" } });
 

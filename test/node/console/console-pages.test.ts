@@ -105,16 +105,32 @@ describe("the console", () => {
     expect(after.html).not.toContain(`data-dead-letter="${second.id}"`);
   });
 
-  it("requests a resync through the edge, and the new run shows in the history", async () => {
-    const { page, post } = await runningAgent();
+  it("requests a resync through the edge, and the new run shows in the history with its invalid GitOps file", async () => {
+    const { live, page, post } = await runningAgent();
+    // A port.yml whose entity is not valid: its push is a dead letter naming it, and the resync shows it too.
+    await live.fake.mutations.pushCommits({
+      projectKey: "P001",
+      repositorySlug: "repo-00001",
+      files: { "port.yml": "- identifier: orders\n  blueprint: [service]\n" },
+    });
+    const problem = "P001/repo-00001/port.yml: [0].blueprint: must be a string";
+    await waitFor(async () => (await page("/sync")).html.includes(problem), 30_000, "the push in the live feed");
 
     const requested = await post("/actions/resync", {});
-    await waitFor(async () => (await page("/sync")).html.includes('id="run-2"'), 30_000, "the second resync");
+    const run2Of = (html: string) => html.slice(html.indexOf('id="run-2"'), html.indexOf('id="run-1"'));
+    await waitFor(
+      async () => run2Of((await page("/sync")).html).includes(" · took "),
+      30_000,
+      "the second resync to finish",
+    );
     const sync = await page("/sync");
 
     expect(requested.headers.get("location")).toBe("/sync?resync=queued");
     expect(sync.html).toMatch(/Resync #2 <span class="badge badge-(ok|warn)">/);
     expect(sync.html).toContain("<code>repository</code>");
+    const run2 = run2Of(sync.html);
+    expect(run2).toContain('invalid file</span></td><td class="mono">P001/repo-00001/port.yml</td>');
+    expect(run2).toContain("[0].blueprint: must be a string");
   });
 
   it("shows the mapping in force and maps a live item field by field", async () => {
