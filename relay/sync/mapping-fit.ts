@@ -8,7 +8,13 @@ import {
 } from "../mapping/blueprint-compatibility";
 
 export type MappingFit =
-  | { ok: true; blueprints: number; problems: CompatibilityProblem[] }
+  | {
+      ok: true;
+      blueprints: number;
+      problems: CompatibilityProblem[];
+      /** The blueprints read (those the catalog has, or will create): the resync orders its writes by their relations. */
+      found: Blueprint[];
+    }
   | { ok: false; error: unknown };
 
 /**
@@ -36,5 +42,6 @@ export async function checkMappingFit(
   } catch (error) {
     return { ok: false, error };
   }
-  return { ok: true, blueprints: identifiers.length, problems: compatibilityProblems(resources, blueprints) };
+  const found = [...blueprints.values()].filter((blueprint): blueprint is Blueprint => blueprint !== null);
+  return { ok: true, blueprints: identifiers.length, problems: compatibilityProblems(resources, blueprints), found };
 }

@@ -15,6 +15,7 @@ import type { EntityWriter, WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
 import { listKind } from "./kind-listing";
 import type { OutcomeTally } from "./outcome-tally";
+import type { RelationGate } from "./relation-gate";
 import type { KindSummary } from "./resync-summary";
 
 /** One kind's part of a resync: list page by page, map, write in batches, and count every outcome. */
@@ -49,6 +50,8 @@ export interface KindRunOptions {
   files?: RepositoryFiles;
   /** READMEs by head, so an unchanged repository's README is not read again. */
   readmes?: ReadmeMemory;
+  /** When kinds run at once: this kind's place among them, so its writes follow its relations' targets. */
+  order?: { gate: RelationGate; index: number };
 }
 
 export interface KindOutcome {
@@ -76,11 +79,14 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
   const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
   const flush = async () => {
     if (pending.length === 0) return;
-    const outcome = await options.writer.write(pending.splice(0), {
+    const batch = pending.splice(0);
+    await options.order?.gate.ready(options.order.index, batch);
+    const outcome = await options.writer.write(batch, {
       ledger: options.ledger,
       dryRun: options.dryRun,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    options.order?.gate.handled(options.order.index, batch);
     countWrites(summary, outcome, options.tally);
     options.onWritten(outcome);
   };
@@ -132,6 +138,8 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
     if (options.signal?.aborted === true) summary.status = "aborted";
     else if (summary.failed > 0) summary.status = "partial";
   }
+  // Later kinds wait on this one's writes no longer, whatever happened to it.
+  options.order?.gate.finished(options.order.index);
   summary.durationMs = options.now() - started;
   progress("done");
   return { summary, complete: listed && mappingErrors === 0 && droppedItems === 0, droppedItems };

@@ -2,6 +2,7 @@ import { jqStringLiteral } from "../../shared/mapping-config/rules";
 import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { Catalog, EntityKey } from "../catalog/catalog";
+import type { Blueprint } from "../catalog/port-rules/blueprint";
 import type { LoadedMapping } from "../config/mapping-loader";
 import type { FileStore } from "../files/file-store";
 import { RepositoryFiles } from "../files/repository-files";
@@ -18,14 +19,15 @@ import { checkMappingFit } from "./mapping-fit";
 import { OutcomeTally } from "./outcome-tally";
 import { reconcile, type SnapshotOutcome, takeSnapshot } from "./reconcile";
 import { type ReconcileScope, reconcileScope } from "./reconcile-scope";
+import { RelationGate } from "./relation-gate";
 import { emptyKind, type KindOutcome, type KindProgress, type KindRunOptions, resyncKind } from "./resync-kind";
 import type { KindSummary, ReconcileSummary, ResyncStatus, ResyncSummary } from "./resync-summary";
 
 export type { KindProgress } from "./resync-kind";
 
 /**
- * One full resync (docs/design.md, decision 5), kinds in mapping order. For each resource: list page by page (memory does
- * not grow with the instance), enrich when the mapping needs it, select, map, and write only what changed since the
+ * One full resync (docs/design.md, decision 5), kinds at once, each writing after what its relations point to. For
+ * each resource: list page by page (memory does not grow with the instance), enrich when the mapping needs it, select, map, and write only what changed since the
  * last write. Then, only if every kind was listed to its end with no item dropped, the mapping failed on no item,
  * and the run was not interrupted, reconcile: delete what this integration owns in the covered blueprints that the
  * run did not produce, within `entityDeletionThreshold`. The summary's status says whether everything got there (see resync-summary.ts).
@@ -73,6 +75,8 @@ interface Run {
   mappers: ResourceMapper[];
   scope: ReconcileScope;
   samples: { create: EntityKey[]; update: EntityKey[] };
+  /** The blueprints in force, read at the start (their relations order the kinds' writes); empty if unreadable. */
+  blueprints: Blueprint[];
 }
 
 export async function runResync(options: ResyncOptions): Promise<ResyncSummary> {
@@ -111,6 +115,7 @@ function startRun(options: ResyncOptions): Run {
     mappers,
     scope: reconcileScope(options.mapping.mappers, mappers),
     samples: { create: [], update: [] },
+    blueprints: [],
   };
 }
 
@@ -125,6 +130,7 @@ async function checkBlueprints(run: Run): Promise<void> {
     run.log.warn({ error: messageOf(fit.error) }, "Could not read the blueprints to check the mapping against them");
     return;
   }
+  run.blueprints = fit.found;
   const selected = new Set(run.mappers.map((mapper) => mapper.index));
   for (const problem of fit.problems.filter((entry) => selected.has(entry.resource))) {
     run.log.warn(
@@ -159,16 +165,22 @@ async function snapshotFor(run: Run): Promise<SnapshotOutcome | null> {
   return snapshot;
 }
 
+/**
+ * The kinds run at once, sharing the client's in-flight bound: the pull requests of a repository are listed while
+ * other repositories are still being enriched, so the run is bound by Bitbucket's answers rather than by the
+ * slowest kind's own work. Each kind's writes still follow the entities its relations point to (relation-gate.ts),
+ * and the reconcile still waits for every kind's outcome. Summaries stay in mapping order.
+ */
 async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<KindOutcome[]> {
   const { options } = run;
-  const outcomes: KindOutcome[] = [];
-  for (const mapper of run.mappers) {
-    if (options.signal?.aborted === true) {
-      outcomes.push({ summary: { ...emptyKind(mapper), status: "aborted" }, complete: false, droppedItems: 0 });
-      continue;
-    }
-    outcomes.push(
-      await resyncKind(mapper, {
+  const gate = new RelationGate(run.mappers.length, run.blueprints);
+  return Promise.all(
+    run.mappers.map(async (mapper, index): Promise<KindOutcome> => {
+      if (options.signal?.aborted === true) {
+        gate.finished(index);
+        return { summary: { ...emptyKind(mapper), status: "aborted" }, complete: false, droppedItems: 0 };
+      }
+      return resyncKind(mapper, {
         client: options.client,
         writer: run.writer,
         files: run.files,
@@ -183,10 +195,10 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         ...(options.onItems === undefined ? {} : { onItems: options.onItems }),
-      }),
-    );
-  }
-  return outcomes;
+        order: { gate, index },
+      });
+    }),
+  );
 }
 
 function keepSamples(run: Run, outcome: WriteOutcome): void {

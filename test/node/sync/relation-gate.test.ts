@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { CatalogEntity } from "../../../relay/catalog/catalog";
+import { Blueprint } from "../../../relay/catalog/port-rules/blueprint";
+import { RelationGate } from "../../../relay/sync/relation-gate";
+
+const blueprints = [
+  Blueprint.parse({ identifier: "repo", title: "Repo", schema: { properties: {} }, relations: {} }),
+  Blueprint.parse({
+    identifier: "pr",
+    title: "PR",
+    schema: { properties: {} },
+    relations: { repository: { target: "repo" }, reviewers: { target: "user", many: true } },
+  }),
+];
+
+function entity(blueprint: string, identifier: string, relations: CatalogEntity["relations"] = {}): CatalogEntity {
+  return { blueprint, identifier, properties: {}, relations };
+}
+
+/** Whether the promise has settled once everything already queued has run. */
+async function settled(promise: Promise<void>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => {
+    done = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe("RelationGate (kinds at once, writes after their relations' targets)", () => {
+  it("holds a batch until an earlier kind handled the repository it points to, not the others", async () => {
+    const gate = new RelationGate(2, blueprints);
+    const pr = entity("pr", "A/one/1", { repository: "A/one", reviewers: [] });
+    const waiting = gate.ready(1, [pr]);
+    expect(await settled(waiting)).toBe(false);
+    gate.handled(0, [entity("repo", "A/two")]);
+    expect(await settled(waiting)).toBe(false);
+    gate.handled(0, [entity("repo", "A/one")]);
+    expect(await settled(waiting)).toBe(true);
+  });
+
+  it("does not take an entity of another blueprint with the same identifier for the target", async () => {
+    const gate = new RelationGate(2, blueprints);
+    const waiting = gate.ready(1, [entity("pr", "p", { repository: "same" })]);
+    gate.handled(0, [entity("user", "same")]);
+    expect(await settled(waiting)).toBe(false);
+    gate.finished(0);
+    expect(await settled(waiting)).toBe(true);
+  });
+
+  it("lets a target no earlier kind writes through once every earlier kind has finished", async () => {
+    const gate = new RelationGate(3, blueprints);
+    const waiting = gate.ready(2, [entity("pr", "p", { reviewers: ["alice"] })]);
+    gate.finished(0);
+    expect(await settled(waiting)).toBe(false);
+    gate.finished(1);
+    expect(await settled(waiting)).toBe(true);
+  });
+
+  it("holds relations it cannot place (unknown blueprint, a search query) until every earlier kind finished", async () => {
+    const gate = new RelationGate(2, blueprints);
+    const unknown = gate.ready(1, [entity("other", "x", { repository: "A/one" })]);
+    const query = gate.ready(1, [entity("pr", "y", { repository: { combinator: "and", rules: [] } })]);
+    gate.handled(0, [entity("repo", "A/one")]);
+    expect(await settled(unknown)).toBe(false);
+    expect(await settled(query)).toBe(false);
+    gate.finished(0);
+    expect(await settled(unknown)).toBe(true);
+    expect(await settled(query)).toBe(true);
+  });
+
+  it("never holds the first kind, nor a batch without relations", async () => {
+    const gate = new RelationGate(2, blueprints);
+    expect(await settled(gate.ready(0, [entity("pr", "p", { repository: "A/one" })]))).toBe(true);
+    expect(await settled(gate.ready(1, [entity("repo", "A/one")]))).toBe(true);
+  });
+});
