@@ -12,12 +12,28 @@ export function contentHash(entity: unknown, mode = ""): string {
   return createHash("sha256").update(mode).update("\u0000").update(canonicalJson(entity)).digest("hex");
 }
 
-/** JSON with object keys sorted at every level; `undefined` members are dropped as JSON.stringify does. */
+/**
+ * JSON with object keys sorted at every level; `undefined` members are dropped as JSON.stringify does. Written with
+ * plain loops: it runs on every entity of every resync, and the entries/filter/map version allocated several arrays
+ * per object.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(",")}]`;
-  const entries = Object.entries(value)
-    .filter(([, field]) => field !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let index = 0; index < value.length; index++) out += (index === 0 ? "" : ",") + canonicalJson(value[index]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  // The default sort compares UTF-16 code units, as `<` does.
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const field = object[key];
+    if (field === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
+    first = false;
+  }
+  return `${out}}`;
 }

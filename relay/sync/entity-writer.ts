@@ -91,28 +91,36 @@ export class EntityWriter {
     const outcome: WriteOutcome = { counts: emptyWriteCounts(), failures: [], changed: [] };
     const toWrite: { entity: CatalogEntity; key: EntityKey | null; hash: string | null }[] = [];
     const snapshotTaken = context.ledger?.snapshotTaken === true;
+    const items: { entity: CatalogEntity; key: EntityKey | null; hash: string | null }[] = [];
+    const keys: EntityKey[] = [];
+    // Relation targets repeat across a batch (twenty pull requests of one repository, the same reviewers).
+    const targets = new Set<string>();
+    for (const entity of entities) {
+      const key = trackedKey(entity);
+      items.push({ entity, key, hash: key === null ? null : contentHash(entity, this.#mode) });
+      if (key === null) continue;
+      keys.push(key);
+      if (context.ledger !== undefined) addRelationTargets(entity, targets);
+    }
     this.#state.transaction(() => {
-      for (const entity of entities) {
-        const key = trackedKey(entity);
-        if (key === null) {
-          toWrite.push({ entity, key, hash: null });
+      if (context.ledger !== undefined) this.#state.recordSightings(keys, targets);
+      const known = this.#state.known(keys);
+      let index = 0;
+      for (const item of items) {
+        if (item.key === null) {
+          toWrite.push(item);
           continue;
         }
-        const hash = contentHash(entity, this.#mode);
-        if (context.ledger !== undefined) {
-          this.#state.markSeen(key);
-          this.#state.addRelationTargets(relationTargets(entity));
-        }
-        const stored = this.#state.hashOf(key);
+        const { hash: stored, inSnapshot } = known[index++] ?? { hash: undefined, inSnapshot: false };
         // Unchanged only if the catalog still holds it (someone may have deleted it by hand since).
-        if (stored === hash && (!snapshotTaken || this.#state.inSnapshot(key))) {
+        if (stored === item.hash && (!snapshotTaken || inSnapshot)) {
           outcome.counts.unchanged++;
           continue;
         }
-        toWrite.push({ entity, key, hash });
+        toWrite.push(item);
         if (context.dryRun === true) {
-          const exists = snapshotTaken ? this.#state.inSnapshot(key) : stored !== undefined;
-          outcome.changed.push({ entity, change: exists ? "update" : "create" });
+          const exists = snapshotTaken ? inSnapshot : stored !== undefined;
+          outcome.changed.push({ entity: item.entity, change: exists ? "update" : "create" });
           outcome.counts[exists ? "updated" : "created"]++;
         }
       }
@@ -208,11 +216,9 @@ export function trackedKey(entity: CatalogEntity): EntityKey | null {
   return typeof entity.identifier === "string" ? { blueprint: entity.blueprint, identifier: entity.identifier } : null;
 }
 
-function relationTargets(entity: CatalogEntity): string[] {
-  const targets: string[] = [];
+function addRelationTargets(entity: CatalogEntity, targets: Set<string>): void {
   for (const value of Object.values(entity.relations)) {
-    if (typeof value === "string") targets.push(value);
-    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") targets.push(item);
+    if (typeof value === "string") targets.add(value);
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") targets.add(item);
   }
-  return targets;
 }

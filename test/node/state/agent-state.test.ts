@@ -71,6 +71,37 @@ describe("agent state", () => {
     expect(state.wasSeen(key("P/seen"))).toBe(true);
   });
 
+  it("answers a batch of keys in one call, in order, as hashOf and inSnapshot would one by one", () => {
+    const state = AgentState.open(":memory:");
+    state.recordWrites([
+      { key: key("P/a"), hash: "ha" },
+      { key: key("P/b"), hash: "hb" },
+    ]);
+    state.invalidate(key("P/b"));
+    state.beginLedger();
+    state.addToSnapshot([key("P/a"), key("P/new")]);
+    const keys = [key("P/new"), key("P/a"), key("P/b"), key("P/a", "bitbucketUser"), key('P/"quoted"')];
+
+    expect(state.known(keys)).toEqual(keys.map((k) => ({ hash: state.hashOf(k), inSnapshot: state.inSnapshot(k) })));
+    expect(state.known(keys).map((entry) => entry.hash)).toEqual([undefined, "ha", undefined, undefined, undefined]);
+    expect(state.known([])).toEqual([]);
+  });
+
+  it("records a batch's sightings and relation targets as markSeen and addRelationTargets would", () => {
+    const state = AgentState.open(":memory:");
+    state.beginLedger();
+    state.addToSnapshot([key("P/seen"), key("P/other"), key("P/target")]);
+
+    state.recordSightings([key("P/seen"), key("P/seen")], new Set(["P/target"]));
+
+    expect(state.wasSeen(key("P/seen"))).toBe(true);
+    expect(state.wasSeen(key("P/other"))).toBe(false);
+    expect([...state.deletionCandidates(state.writeMark)]).toEqual([
+      { blueprint: "bitbucketRepository", identifier: "P/other", protected: false },
+      { blueprint: "bitbucketRepository", identifier: "P/target", protected: true },
+    ]);
+  });
+
   it("starts each run's ledger empty", () => {
     const state = AgentState.open(":memory:");
     state.beginLedger();
