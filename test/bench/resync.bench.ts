@@ -10,7 +10,8 @@
 // CPU are not counted as the agent's. Asserts nothing, but exits 1 if a run failed or the second run wrote anything.
 //
 // Usage: npm run bench:resync -- --help
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -49,6 +50,7 @@ Usage: npm run bench:resync -- [--scale N] [--latency MS] [--concurrency N] [--e
   --latency MS      the fake's latency per request, 0 to 10000 (default 20)
   --concurrency N   Bitbucket requests in flight (BBRELAY_BITBUCKET_CONCURRENCY), 1 to 256 (default 8)
   --engine E        hybrid (the production engine; default) or jq-wasm
+  --profile FILE    write a CPU profile of the second run to FILE (.cpuprofile; open it in Chrome's DevTools)
   --help            this text`;
 
 interface Settings {
@@ -56,6 +58,8 @@ interface Settings {
   latencyMs: number;
   concurrency: number;
   engine: "hybrid" | "jq-wasm";
+  /** Where to write a CPU profile of the second run (nothing changed), or null. */
+  profile: string | null;
 }
 
 function settings(): Settings | null {
@@ -65,6 +69,7 @@ function settings(): Settings | null {
       latency: { type: "string" },
       concurrency: { type: "string" },
       engine: { type: "string" },
+      profile: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -79,7 +84,7 @@ function settings(): Settings | null {
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256))
     throw new Error(`--concurrency must be a whole number from 1 to 256`);
   if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
-  return { scale, latencyMs, concurrency, engine };
+  return { scale, latencyMs, concurrency, engine, profile: values.profile ?? null };
 }
 
 /** Keeps warnings and errors (the logger's level) out of the figures' way, but counted and sampled. */
@@ -118,10 +123,11 @@ function milestoneTracker(expected: number, sampler: MemorySampler, started: () 
      */
     cpuByKind,
     onProgress(progress: KindProgress) {
-      const cpu = process.cpuUsage(lastCpu);
-      lastCpu = process.cpuUsage();
+      const cpuNow = process.cpuUsage();
+      const micros = cpuNow.user - lastCpu.user + cpuNow.system - lastCpu.system;
+      lastCpu = cpuNow;
       const key = `${progress.kind}#${progress.resource}`;
-      cpuByKind.set(key, (cpuByKind.get(key) ?? 0) + cpu.user + cpu.system);
+      cpuByKind.set(key, (cpuByKind.get(key) ?? 0) + micros);
       listedByKind.set(key, progress.listed);
       let listed = 0;
       for (const count of listedByKind.values()) listed += count;
@@ -144,6 +150,21 @@ function milestoneTracker(expected: number, sampler: MemorySampler, started: () 
   };
 }
 
+/** The V8 CPU profiler on this thread, through the inspector (the agent's own code, not the fake's). */
+async function startProfile(): Promise<{ stop(): Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await session.post("Profiler.stop");
+      session.disconnect();
+      return profile;
+    },
+  };
+}
+
 function entitiesOf(summary: ResyncSummary): { processed: number; written: number } {
   let processed = 0;
   let written = 0;
@@ -161,7 +182,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const { scale, latencyMs, concurrency, engine: engineName } = chosen;
+  const { scale, latencyMs, concurrency, engine: engineName, profile } = chosen;
   const spec = {
     seed: 7,
     projects: Math.max(1, Math.round(FULL.projects * scale)),
@@ -206,12 +227,21 @@ async function main(): Promise<void> {
     );
 
     const sampler = new MemorySampler();
-    for (const run of ["first resync (empty catalog)", "second resync (nothing changed)"] as const) {
+    const runs = [
+      "first resync (empty catalog)",
+      "second resync (nothing changed)",
+      // The kinds overlap in a full run, so the CPU of one kind is only estimated there: alone, it is exact.
+      "third resync: the pull-request kind alone (nothing changed), for its exact CPU per entity",
+    ] as const;
+    for (const run of runs) {
       const first = run.startsWith("first");
+      const alone = run.startsWith("third");
       await fake.clearRequests();
       engine.reset();
       let started = 0;
-      const milestones = milestoneTracker(expected, sampler, () => started);
+      const items = alone ? generated.pullRequests : expected;
+      const milestones = milestoneTracker(items, sampler, () => started);
+      const profiler = run.startsWith("second") && profile !== null ? await startProfile() : null;
       sampler.start();
       const cpuStarted = process.cpuUsage();
       started = performance.now();
@@ -222,10 +252,15 @@ async function main(): Promise<void> {
         state,
         logger,
         onProgress: (p: KindProgress) => milestones.onProgress(p),
+        ...(alone ? { kinds: ["pull-request" as const] } : {}),
       });
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuStarted);
       const peak = sampler.stop();
+      if (profiler !== null && profile !== null) {
+        writeFileSync(profile, JSON.stringify(await profiler.stop()));
+        console.log(`\n  CPU profile of the second run in ${profile}`);
+      }
       const requests = await fake.requests();
       const heapGc = heapAfterGcMb();
       const { processed, written } = entitiesOf(summary);
@@ -279,7 +314,7 @@ async function main(): Promise<void> {
           `  hybrid engine    ${s.compiledPrograms} programs compiled, ${s.referencePrograms} on jq-wasm; ${s.shadowRuns} shadow runs so far, ${s.deferredRuns} deferred runs, ${s.divergences} divergences`,
         );
       }
-      console.log(`  memory while listing (${expected} items expected):`);
+      console.log(`  memory while listing (${items} items expected):`);
       for (const row of milestones.rows) console.log(row);
       if (first) {
         console.log(`  catalog file     ${mb(statSync(catalogPath).size).toFixed(0)} MB, ${catalog.count()} entities`);
