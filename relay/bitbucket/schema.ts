@@ -14,6 +14,20 @@ import type { Json } from "../mapping/engine";
  * checked again, which would cost a walk of every page), the mapper takes the objects as they are.
  */
 function wireObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  // The declared fields are checked by a schema that keeps only them (it builds a small object, dropped at once);
+  // what parsing returns is the object itself. A catchall schema would copy every field of every object (and of
+  // its nested objects) into a new one: a quarter of the agent's work on an unchanged pull request, with its garbage.
+  const declared = z.object(shape);
+  return z.custom<z.output<ReturnType<typeof withCatchall<Shape>>>>().superRefine((value, context) => {
+    const checked = declared.safeParse(value);
+    if (checked.success) return;
+    for (const issue of checked.error.issues)
+      context.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  });
+}
+
+/** The type of a Bitbucket object: its declared fields, and any other field as JSON. */
+function withCatchall<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.object(shape).catchall(z.custom<Json>());
 }
 
