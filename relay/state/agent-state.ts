@@ -111,6 +111,11 @@ export class AgentState implements ReadmeMemory {
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    // The page caches are the agent's memory (16 MiB each by default, for this file and for the run's ledger in
+    // the temporary tables), and they grow with the instance: capped lower, so the agent's memory stays flat; a page
+    // beyond them is read from the OS's file cache, a few microseconds.
+    db.pragma("cache_size = -4096");
+    db.pragma("temp.cache_size = -4096");
     return new AgentState(db);
   }
 
