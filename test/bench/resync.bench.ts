@@ -50,7 +50,7 @@ Usage: npm run bench:resync -- [--scale N] [--latency MS] [--concurrency N] [--e
   --latency MS      the fake's latency per request, 0 to 10000 (default 20)
   --concurrency N   Bitbucket requests in flight (BBRELAY_BITBUCKET_CONCURRENCY), 1 to 256 (default 8)
   --engine E        hybrid (the production engine; default) or jq-wasm
-  --profile FILE    write a CPU profile of the second run to FILE (.cpuprofile; open it in Chrome's DevTools)
+  --profile FILE    write a CPU profile of the third run (the pull-request kind alone, unchanged) to FILE (.cpuprofile; open it in Chrome's DevTools)
   --help            this text`;
 
 interface Settings {
@@ -58,7 +58,7 @@ interface Settings {
   latencyMs: number;
   concurrency: number;
   engine: "hybrid" | "jq-wasm";
-  /** Where to write a CPU profile of the second run (nothing changed), or null. */
+  /** Where to write a CPU profile of the third run (the pull-request kind alone, unchanged), or null. */
   profile: string | null;
 }
 
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
       let started = 0;
       const items = alone ? generated.pullRequests : expected;
       const milestones = milestoneTracker(items, sampler, () => started);
-      const profiler = run.startsWith("second") && profile !== null ? await startProfile() : null;
+      const profiler = alone && profile !== null ? await startProfile() : null;
       sampler.start();
       const cpuStarted = process.cpuUsage();
       started = performance.now();
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
       const peak = sampler.stop();
       if (profiler !== null && profile !== null) {
         writeFileSync(profile, JSON.stringify(await profiler.stop()));
-        console.log(`\n  CPU profile of the second run in ${profile}`);
+        console.log(`\n  CPU profile of the third run in ${profile}`);
       }
       const requests = await fake.requests();
       const heapGc = heapAfterGcMb();
@@ -297,7 +297,8 @@ async function main(): Promise<void> {
         );
       }
       console.log(
-        `  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB`,
+        `  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB; ` +
+          `at the peak: V8 heap ${peak.atRssPeak.heapTotalMb.toFixed(0)} MB committed, external ${peak.atRssPeak.externalMb.toFixed(0)} MB`,
       );
       const tenth = milestones.heapAfterGc[0];
       const whole = milestones.heapAfterGc[milestones.heapAfterGc.length - 1];

@@ -8,6 +8,8 @@ export interface MemoryPeak {
   rssMb: number;
   heapUsedMb: number;
   samples: number;
+  /** What the RSS peak was made of, as far as V8 knows (the rest is native: SQLite, worker threads, malloc). */
+  atRssPeak: { heapTotalMb: number; externalMb: number };
 }
 
 export interface MemorySamplerOptions {
@@ -23,6 +25,7 @@ export class MemorySampler {
   #peakRss = 0;
   #peakHeap = 0;
   #samples = 0;
+  #atPeak = { heapTotal: 0, external: 0 };
 
   constructor(options: MemorySamplerOptions = {}) {
     this.#read = options.read ?? (() => process.memoryUsage());
@@ -35,6 +38,7 @@ export class MemorySampler {
     this.#peakRss = 0;
     this.#peakHeap = 0;
     this.#samples = 0;
+    this.#atPeak = { heapTotal: 0, external: 0 };
     this.sample();
     // unref: a sampler must never keep a finished benchmark alive.
     this.#timer = setInterval(() => this.sample(), this.#intervalMs).unref();
@@ -44,7 +48,10 @@ export class MemorySampler {
   sample(): NodeJS.MemoryUsage {
     const usage = this.#read();
     this.#samples++;
-    if (usage.rss > this.#peakRss) this.#peakRss = usage.rss;
+    if (usage.rss > this.#peakRss) {
+      this.#peakRss = usage.rss;
+      this.#atPeak = { heapTotal: usage.heapTotal, external: usage.external };
+    }
     if (usage.heapUsed > this.#peakHeap) this.#peakHeap = usage.heapUsed;
     return usage;
   }
@@ -52,7 +59,12 @@ export class MemorySampler {
   stop(): MemoryPeak {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    return { rssMb: mb(this.#peakRss), heapUsedMb: mb(this.#peakHeap), samples: this.#samples };
+    return {
+      rssMb: mb(this.#peakRss),
+      heapUsedMb: mb(this.#peakHeap),
+      samples: this.#samples,
+      atRssPeak: { heapTotalMb: mb(this.#atPeak.heapTotal), externalMb: mb(this.#atPeak.external) },
+    };
   }
 }
 
