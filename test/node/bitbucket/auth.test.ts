@@ -3,8 +3,10 @@ import { BitbucketClient } from "../../../relay/bitbucket/client";
 import { ConfigError } from "../../../relay/config/config-error";
 import { FAKE_ADMIN, FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { clientFor, drain, failure } from "./support/client-for";
+import { expiringHangs } from "./support/expiring-hangs";
 import { RawPage } from "./support/fetch-json";
 import { recordingLogger } from "./support/recording-logger";
+import { VirtualClock } from "./support/virtual-clock";
 
 const PASSWORD = "s3cret-Pa55word!";
 const USER_TOKEN = "user-token-AbC123xyz987";
@@ -156,9 +158,12 @@ describe("authentication, context path and secrets", () => {
       logger,
       limits: { maxAttempts: 2, baseRetryDelayMs: 1 },
     });
+    // Its time limits pass when the fake holds a request, not after real time.
+    const clock = new VirtualClock(undefined, { manualDeadlines: true });
     const bearer = clientFor(fake, {
       auth: { kind: "bearer", token: USER_TOKEN },
       logger,
+      clock,
       limits: { requestTimeoutMs: 200, maxAttempts: 2, baseRetryDelayMs: 1 },
     });
     const wrong = clientFor(fake, { auth: { kind: "basic", username: "svc-relay", password: `${PASSWORD}x` }, logger });
@@ -166,7 +171,9 @@ describe("authentication, context path and secrets", () => {
 
     const errors = [
       await failure(drain(basic.listProjects())),
-      await failure(bearer.getRepository({ projectKey: "P001", repositorySlug: "repo-00001" })),
+      await failure(
+        expiringHangs(fake, clock, bearer.getRepository({ projectKey: "P001", repositorySlug: "repo-00001" })),
+      ),
       await failure(drain(wrong.listProjects())),
       await failure(bearer.getProject({ projectKey: "P003" })),
     ];

@@ -5,6 +5,7 @@ import { BitbucketError } from "../../../relay/bitbucket/errors";
 import { FakeBitbucketServer } from "../../fakes/bitbucket-server/fake-bitbucket-server";
 import { FAKE_ADMIN } from "../../fakes/bitbucket-server/index";
 import { clientFor, failure } from "./support/client-for";
+import { expiringHangs } from "./support/expiring-hangs";
 import { VirtualClock } from "./support/virtual-clock";
 
 const PRS = "/rest/api/1.0/projects/P001/repos/repo-00001/pull-requests";
@@ -95,34 +96,20 @@ describe("failures: a failed page fails the listing, transient ones are retried"
     expect(clock.sleeps).toEqual([200, 400]);
   });
 
-  /** Runs a call, letting the time limit of each request the fake holds (a `hang` fault) pass once it is held. */
-  async function expiringHangs<T>(call: Promise<T>): Promise<T> {
-    let settled = false;
-    const watched = call.finally(() => {
-      settled = true;
-    });
-    watched.catch(() => undefined);
-    let expired = fake.hangs;
-    while (!settled) {
-      if (fake.hangs > expired) {
-        expired++;
-        clock.expireDeadlines();
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return watched;
-  }
-
   it("times out a request that hangs, retries it, and reports a timeout when it keeps hanging", async () => {
     fake.faults.add({ path: PRS, nth: 1, times: 1, action: { type: "hang" } });
     const client = clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000 } });
     const recovered = await expiringHangs(
+      fake,
+      clock,
       consume(client.listPullRequests({ projectKey: "P001", repositorySlug: "repo-00001" })),
     );
     fake.faults.add({ path: /\/repos\/repo-00001$/, nth: 1, times: 3, action: { type: "hang" } });
 
     const error = await failure(
       expiringHangs(
+        fake,
+        clock,
         clientFor(fake, { clock, limits: { requestTimeoutMs: 1_000, maxAttempts: 3 } }).getRepository({
           projectKey: "P001",
           repositorySlug: "repo-00001",
