@@ -239,6 +239,19 @@ describe("a long-poll whose caller went away", () => {
     expect(next.messages.map((m) => [m.id, m.attempts])).toEqual([[arrived.id, 1]]);
   });
 
+  it("leases nothing when the abandon reaches the queue before the lease call it ends", async () => {
+    const { tenant, bindings, ids } = await setup(1);
+    const queue = queueStub(tenant);
+
+    // The route sends the abandon as soon as its request aborts; it may overtake the lease call on the way.
+    await queue.abandonLease("wait-early");
+    const departed = await queue.lease({ waitMs: 20_000 }, "wait-early");
+    const next = await lease(bindings, tenant);
+
+    expect(departed.messages).toEqual([]);
+    expect(next.messages.map((m) => [m.id, m.attempts])).toEqual([[ids[0], 1]]);
+  });
+
   it("gives back what was leased to a departed caller at once, without counting the attempt", async () => {
     const { tenant, bindings, ids } = await setup(1);
     const [taken] = (await lease(bindings, tenant)).messages;
