@@ -266,6 +266,8 @@ function failureOutcome(error: unknown, attempts: number): MessageOutcome {
   const message = messageOf(error);
   if (isBitbucketError(error)) {
     if (error.kind === "aborted") return { action: "retry", delayMs: 0, reason: "the agent stopped" };
+    // Bitbucket refused the request itself (400, 409, 415, 422…): the same request fails the same way each time.
+    if (isPermanentStatus(error.status)) return { action: "dead", reason: `Bitbucket refused the request: ${message}` };
     // Credentials or permissions can be fixed by an operator: retry slowly; the edge dead-letters after its
     // maximum attempts, so an event that can never succeed does not loop.
     const slow = error.kind === "unauthorized" || error.kind === "forbidden";
@@ -280,4 +282,14 @@ function failureOutcome(error: unknown, attempts: number): MessageOutcome {
     };
   }
   throw error;
+}
+
+/**
+ * A 4xx that retrying cannot change. Not 401 or 403: they are the agent's credentials or permissions, which an
+ * operator fixes for every message at once (dead-lettering each event of the outage would leave them all to a
+ * redrive); not 404 (the entity changed between two reads: the next attempt re-reads it); not 408 or 429.
+ */
+function isPermanentStatus(status: number | null): boolean {
+  if (status === null || status < 400 || status >= 500) return false;
+  return ![401, 403, 404, 408, 429].includes(status);
 }

@@ -204,6 +204,30 @@ describe("the live handler", () => {
     expect(third).toMatchObject({ action: "retry", delayMs: 20_000 });
     expect(invalid).toMatchObject({ action: "dead", reason: expect.stringContaining("pullRequest.toRef") });
   });
+
+  it("dead-letters at once, without a retry, an event whose read Bitbucket refuses as invalid (a 4xx)", async () => {
+    const { started, handler, repo } = await setup();
+    const opened = await started.fake.mutations.openPullRequest({ ...repo, title: "Refused", fromBranch: "feature/r" });
+    const [delivery] = opened.deliveries;
+    if (delivery === undefined) throw new Error("no delivery");
+    started.fake.faults.add({
+      method: "GET",
+      path: /\/pull-requests\/\d+$/,
+      nth: 1,
+      times: 1_000,
+      action: { type: "status", status: 400, message: "The pull request id is not valid" },
+    });
+    const before = started.fake.requests.count;
+
+    const outcome = await handler.handle(messageOf(delivery, 1), signal);
+
+    expect(outcome).toMatchObject({ action: "dead", reason: expect.stringContaining("Bitbucket refused the request") });
+    expect(outcome).toMatchObject({ reason: expect.stringContaining("The pull request id is not valid") });
+    // One request: the client does not retry a 400 either.
+    expect(
+      started.fake.requests.entries.slice(before).filter((entry) => /\/pull-requests\/\d+$/.test(entry.path)),
+    ).toHaveLength(1);
+  });
 });
 
 describe("a write the catalog refuses on the live path", () => {
