@@ -30,7 +30,13 @@ async function main(): Promise<void> {
   });
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
+  // The command is over and has said so: nothing left may keep the process alive (a call that ignored its abort, a
+  // timer of a library). An unref'd timer leaves a process that ends by itself alone, and ends one that would not.
+  setTimeout(() => process.exit(), LINGER_MS).unref();
 }
+
+/** How long the process may linger after the command returned (stdout and the log file flush well within it). */
+const LINGER_MS = 2_000;
 
 void main().catch((error: unknown) => {
   process.stderr.write(`bbrelay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -43,6 +43,8 @@ const DEFAULT_JQ_TIMEOUT_MS = 2_000;
  * | `BBRELAY_BITBUCKET_CONCURRENCY` | Bitbucket requests in flight at once, all listings and reads together (default 8) |
  * | `BBRELAY_GITOPS` | `false` turns GitOps off (entities declared in repositories' `port.yml`; default true) |
  * | `BBRELAY_GITOPS_FILES` | comma-separated paths (or globs) of the GitOps files from a repository's root (default `port.yml`) |
+ * | `BBRELAY_MESSAGE_TIMEOUT` | seconds one live event may take before it is dead-lettered with that reason (default 300) |
+ * | `BBRELAY_DRAIN_TIMEOUT` | seconds `bbrelay run` lets in-flight work finish after SIGTERM before releasing it (default 30) |
  */
 
 export type BitbucketAuth = { kind: "basic"; username: string; password: string } | { kind: "bearer"; token: string };
@@ -122,6 +124,10 @@ export interface AgentEnvironment {
   bitbucketConcurrency: number;
   /** `BBRELAY_GITOPS` (default on) and `BBRELAY_GITOPS_FILES` (default `port.yml`): entities declared in repositories. */
   gitops: GitOpsSettings;
+  /** `BBRELAY_MESSAGE_TIMEOUT`, in ms: a live event without an outcome by then is dead-lettered (default 300 s). */
+  messageTimeoutMs: number;
+  /** `BBRELAY_DRAIN_TIMEOUT`, in ms: after SIGTERM, in-flight work gets this long before it is released (default 30 s). */
+  drainTimeoutMs: number;
 }
 
 export interface GitOpsSettings {
@@ -148,6 +154,15 @@ const Text = z.preprocess((value) => (value === "" ? undefined : value), z.strin
 /** Bitbucket requests in flight at once: the client's own bound (relay/bitbucket/config.ts) takes 1 to 256. */
 const DEFAULT_BITBUCKET_CONCURRENCY = 8;
 const BitbucketConcurrency = z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(256));
+
+/** Whole seconds within bounds, from the variable's text. */
+const seconds = (max: number) =>
+  z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(max));
+/** A Bitbucket read's worst healthy case (6 attempts of 30 s, with backoff) fits in the default with room. */
+const DEFAULT_MESSAGE_TIMEOUT_SECONDS = 300;
+const MessageTimeout = seconds(86_400);
+const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+const DrainTimeout = seconds(3_600);
 
 const RawEnvironment = z.object({
   BITBUCKET_URL: Text,
@@ -180,6 +195,8 @@ const RawEnvironment = z.object({
   BBRELAY_BITBUCKET_CONCURRENCY: Text,
   BBRELAY_GITOPS: Text,
   BBRELAY_GITOPS_FILES: Text,
+  BBRELAY_MESSAGE_TIMEOUT: Text,
+  BBRELAY_DRAIN_TIMEOUT: Text,
 });
 type RawEnvironment = z.infer<typeof RawEnvironment>;
 
@@ -276,6 +293,29 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
       `must be a whole number of requests from 1 to 256 (default ${DEFAULT_BITBUCKET_CONCURRENCY}), got ${JSON.stringify(raw.BBRELAY_BITBUCKET_CONCURRENCY)}`,
     );
   const bitbucketConcurrency = concurrency?.success === true ? concurrency.data : DEFAULT_BITBUCKET_CONCURRENCY;
+  const boundedSeconds = (
+    name: "BBRELAY_MESSAGE_TIMEOUT" | "BBRELAY_DRAIN_TIMEOUT",
+    schema: typeof MessageTimeout,
+    max: number,
+    fallback: number,
+  ) => {
+    const value = raw[name];
+    if (value === undefined) return fallback * 1_000;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data * 1_000;
+    problem(
+      name,
+      `must be a whole number of seconds from 1 to ${max} (default ${fallback}), got ${JSON.stringify(value)}`,
+    );
+    return fallback * 1_000;
+  };
+  const messageTimeoutMs = boundedSeconds(
+    "BBRELAY_MESSAGE_TIMEOUT",
+    MessageTimeout,
+    86_400,
+    DEFAULT_MESSAGE_TIMEOUT_SECONDS,
+  );
+  const drainTimeoutMs = boundedSeconds("BBRELAY_DRAIN_TIMEOUT", DrainTimeout, 3_600, DEFAULT_DRAIN_TIMEOUT_SECONDS);
 
   // A connection the command needs and the user gave no part of: named here, with the rest, rather than by a later
   // require*() one at a time (a user would fix RELAY_URL, then learn of RELAY_AGENT_TOKEN, then of BITBUCKET_URL).
@@ -314,6 +354,8 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     consoleToken: raw.BBRELAY_CONSOLE_TOKEN ?? null,
     bitbucketConcurrency,
     gitops,
+    messageTimeoutMs,
+    drainTimeoutMs,
   };
 }
 

@@ -18,8 +18,14 @@ import type { MessageHandler, MessageOutcome } from "./message-outcome";
  *   one after the other here.
  * - Acks are batched: outcomes gathered while an ack call is under way go in the next one. A lost ack only means
  *   the message comes back after its visibility timeout (processing is idempotent).
- * - `stop()`: stop leasing, let in-flight work finish for `graceMs`, then abort it and release what is left (retry
- *   with no delay), send the last acks. A crash loses nothing: unacked leases expire and the messages come back.
+ * - A bound per message: an event without an outcome after `messageTimeoutMs` (a read or write that hangs, a mapping
+ *   that never ends) goes to the dead letters with that reason; its handler is told to stop (its signal aborts) and
+ *   whatever it does after is ignored. Its slot and its entity's place in line are freed, so the entity's later
+ *   events go on. A `resync` message has no such bound (it runs for as long as the listing takes).
+ * - `stop()`: stop leasing, let in-flight work finish for `graceMs`, then abort it; what has still not returned a
+ *   moment later is released all the same (retry with no delay), and the last acks are sent. So the loop ends within
+ *   the grace period (plus that moment and the last ack call) even while a handler ignores its signal. A crash
+ *   loses nothing: unacked leases expire and the messages come back.
  */
 
 /** The part of the edge client the loop uses (tests drive the loop with an in-memory edge). */
@@ -35,6 +41,11 @@ export interface DrainLoopOptions {
   waitMs?: number;
   /** How long `stop()` lets in-flight work finish before aborting it. */
   graceMs?: number;
+  /**
+   * How long one event may take before it is dead-lettered (`BBRELAY_MESSAGE_TIMEOUT`); null: no bound. The timer
+   * runs on `sleep`, so tests drive it in fake time.
+   */
+  messageTimeoutMs?: number | null;
   /** Upper bound of the reconnect backoff. */
   maxBackoffMs?: number;
   now?: () => number;
@@ -89,6 +100,8 @@ export class DrainLoop {
   readonly #pendingAcks: { leaseId: string; outcome: MessageOutcome }[] = [];
   readonly #intake = new AbortController();
   readonly #work = new AbortController();
+  /** Aborted when `stop()` stops waiting for handlers that ignored their signal: their messages are released. */
+  readonly #giveUp = new AbortController();
   readonly #stats: DrainStats = { leased: 0, acked: 0, retried: 0, dead: 0, edgeErrors: 0 };
   /** Reconnecting to the edge: 1 s, 2 s, 4 s… up to `maxBackoffMs`, full jitter, never below 250 ms. */
   readonly #backoff: BackoffPolicy;
@@ -107,6 +120,7 @@ export class DrainLoop {
       visibilityMs: options.visibilityMs ?? 60_000,
       waitMs: options.waitMs ?? 20_000,
       graceMs: options.graceMs ?? 30_000,
+      messageTimeoutMs: options.messageTimeoutMs === undefined ? DEFAULT_MESSAGE_TIMEOUT_MS : options.messageTimeoutMs,
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       now: options.now ?? Date.now,
       sleep: options.sleep ?? systemClock.sleep,
@@ -223,17 +237,9 @@ export class DrainLoop {
       eventKey: message.eventKey,
       attempts: message.attempts,
     });
-    let outcome: MessageOutcome;
     const startedAt = this.#options.now();
-    try {
-      outcome = await this.#handler.handle(message, this.#work.signal);
-    } catch (error) {
-      log.error(
-        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
-        "Message handler failed unexpectedly",
-      );
-      outcome = unexpectedFailureOutcome(error, message.attempts);
-    }
+    // Queued behind its entity's earlier message while the agent gave up on in-flight work: not started at all.
+    const outcome: MessageOutcome = this.#giveUp.signal.aborted ? RELEASED : await this.#handleBounded(message, log);
     this.#observer.settled?.(message, outcome, startedAt, this.#options.now());
     if (outcome.action === "dead") log.warn({ reason: outcome.reason }, "Message dead-lettered");
     else if (outcome.action === "retry")
@@ -241,6 +247,62 @@ export class DrainLoop {
     else log.debug({}, "Message processed");
     this.#pendingAcks.push({ leaseId: message.leaseId, outcome });
     void this.#flushAcks();
+  }
+
+  /**
+   * Runs the handler against the message's deadline and the loop's giving up, whichever comes first. A handler
+   * that loses the race is told to stop (its signal aborts); what it returns afterwards is ignored.
+   */
+  async #handleBounded(message: LeasedMessage, log: Logger): Promise<MessageOutcome> {
+    // The handler's signal: aborted at the message's deadline, or when the agent stops (forwarded from `#work`).
+    const own = new AbortController();
+    const forward = () => own.abort(this.#work.signal.reason);
+    if (this.#work.signal.aborted) forward();
+    else this.#work.signal.addEventListener("abort", forward, { once: true });
+    let decided = false;
+    const handled = this.#handler.handle(message, own.signal).catch((error: unknown): MessageOutcome => {
+      // A handler the loop stopped waiting for may fail later (its engine or catalog closed under it): that is
+      // no news, and must not be the agent's last word.
+      const report = decided ? log.debug.bind(log) : log.error.bind(log);
+      report(
+        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        decided ? "A handler that was stopped failed afterwards" : "Message handler failed unexpectedly",
+      );
+      return unexpectedFailureOutcome(error, message.attempts);
+    });
+    const bound = message.type === "resync" ? null : this.#options.messageTimeoutMs;
+    const stopTimer = new AbortController();
+    const racers: Promise<MessageOutcome | "deadline" | "released">[] = [
+      handled,
+      whenAborted(this.#giveUp.signal, stopTimer.signal),
+    ];
+    if (bound !== null) {
+      racers.push(
+        this.#options.sleep(bound, stopTimer.signal).then(
+          () => "deadline" as const,
+          () => "deadline" as const,
+        ),
+      );
+    }
+    const first = await Promise.race(racers);
+    decided = true;
+    stopTimer.abort();
+    this.#work.signal.removeEventListener("abort", forward);
+    if (typeof first === "object") return first;
+    // The handler goes on in the background for as long as it ignores its signal; its outcome is not waited for.
+    own.abort(new Error(first === "deadline" ? "the message's time is up" : "shutting down"));
+    if (first === "released") {
+      log.warn({}, "The handler did not stop when asked; its message is released for another run");
+      return RELEASED;
+    }
+    log.error({ timeoutMs: bound }, "No outcome within the message's time bound");
+    return {
+      action: "dead",
+      reason:
+        `no outcome within ${formatSeconds(bound ?? 0)} (BBRELAY_MESSAGE_TIMEOUT): a Bitbucket or catalog call that ` +
+        "hangs, or a mapping that does not end; the handler was stopped and the entity's later events went on. " +
+        "Redrive it once the cause is fixed",
+    };
   }
 
   /** Sends gathered outcomes; one call at a time, and another right after if more arrived meanwhile. */
@@ -334,7 +396,10 @@ export class DrainLoop {
     this.#wake = null;
   }
 
-  /** Lets in-flight work finish within the grace period, then aborts it (handlers release what they hold). */
+  /**
+   * Lets in-flight work finish within the grace period, then aborts it (handlers release what they hold); what has
+   * not returned within a moment after that is released here (a handler stuck in a call that ignores its signal).
+   */
   async #drain(): Promise<void> {
     if (this.#inFlight.size === 0) return;
     this.#log.info(
@@ -342,18 +407,56 @@ export class DrainLoop {
       "Finishing in-flight work before stopping",
     );
     const all = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
-    const grace = new AbortController();
-    const timer = this.#options.sleep(this.#options.graceMs, grace.signal).then(
-      () => "timeout" as const,
+    if ((await this.#within(all, this.#options.graceMs)) === "done") return;
+    this.#work.abort(new Error("shutting down"));
+    if ((await this.#within(all, Math.min(ABORT_WAIT_MS, this.#options.graceMs))) === "done") return;
+    this.#log.warn({ inFlight: this.#inFlight.size }, "Releasing the messages whose handlers did not stop in time");
+    this.#giveUp.abort();
+    await all;
+  }
+
+  /** Waits for `work` at most `ms` (on the injected clock). */
+  async #within(work: Promise<unknown>, ms: number): Promise<"done" | "timeout"> {
+    const cancel = new AbortController();
+    const timer = this.#options.sleep(ms, cancel.signal).then(
+      () => (cancel.signal.aborted ? ("done" as const) : ("timeout" as const)),
       () => "done" as const,
     );
-    const winner = await Promise.race([all.then(() => "done" as const), timer]);
-    grace.abort();
-    if (winner === "timeout") {
-      this.#work.abort(new Error("shutting down"));
-      await all;
-    }
+    const winner = await Promise.race([work.then(() => "done" as const), timer]);
+    cancel.abort();
+    return winner;
   }
+}
+
+/** The default of {@link DrainLoopOptions.messageTimeoutMs}: well past a healthy worst case (Bitbucket's retries). */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 300_000;
+
+/** After the grace period and the abort: how long handlers get to return their own outcome before release. */
+const ABORT_WAIT_MS = 1_000;
+
+/** A message whose handler the agent stopped waiting for: back to the queue at once, for the next run. */
+const RELEASED: MessageOutcome = {
+  action: "retry",
+  delayMs: 0,
+  reason: "the agent stopped before its handler returned",
+};
+
+/** Resolves "released" once `signal` aborts; its listener goes as soon as `done` aborts (no leak per message). */
+function whenAborted(signal: AbortSignal, done: AbortSignal): Promise<"released"> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve("released");
+    const onAbort = () => {
+      done.removeEventListener("abort", cleanup);
+      resolve("released");
+    };
+    const cleanup = () => signal.removeEventListener("abort", onAbort);
+    signal.addEventListener("abort", onAbort, { once: true });
+    done.addEventListener("abort", cleanup, { once: true });
+  });
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1_000 === 0 ? `${ms / 1_000} s` : `${ms} ms`;
 }
 
 /** An edge error says whether waiting helps; anything else (a dropped connection in a test's edge) may pass later. */

@@ -71,6 +71,7 @@ export class JqWasmRuntime {
   #costOnInstance = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #instancesCreated = 0;
+  #closed = false;
 
   constructor(options: JqWasmRuntimeOptions = {}) {
     this.#callsPerInstance = options.callsPerInstance ?? 200;
@@ -118,6 +119,7 @@ export class JqWasmRuntime {
   }
 
   async #callOnce(filter: string, input: string): Promise<string> {
+    if (this.#closed) throw new JqError("fault", CLOSED);
     const cost = CALL_COST + Buffer.byteLength(filter, "utf8");
     if (
       this.#instance === null ||
@@ -130,7 +132,11 @@ export class JqWasmRuntime {
       this.#costOnInstance = 0;
     }
     // An instance that cannot be made at all means the engine is broken: that is thrown as it is.
-    const instance = await this.#instance;
+    const instance = await this.#instance.catch((error: unknown) => {
+      // Closed while the instance was being made: the same answer as a call that comes after the close.
+      if (this.#closed) throw new JqError("fault", CLOSED);
+      throw error;
+    });
     this.#callsOnInstance++;
     this.#costOnInstance += cost;
     try {
@@ -145,12 +151,19 @@ export class JqWasmRuntime {
     }
   }
 
+  /**
+   * Stops the worker first, then waits for the calls: a call still running (a long evaluation under a large
+   * `BBRELAY_JQ_TIMEOUT_MS`) fails at once instead of holding up the agent's exit, and no queued call starts again.
+   */
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#host?.close();
     await this.#queue;
     this.#instance = null;
-    await this.#host?.close();
   }
 }
+
+const CLOSED = "the jq-wasm engine was closed (the agent is stopping)";
 
 /** A call that failed in jq-wasm rather than in jq (it ends as a `fault` {@link JqError}). */
 class CallBroke extends Error {}

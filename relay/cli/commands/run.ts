@@ -35,8 +35,12 @@ process is alive), /readyz (mapping loaded, the edge answered within the lease w
 with the reasons otherwise) and /metrics (Prometheus). An address off loopback needs BBRELAY_CONSOLE_TOKEN, which
 every page and /metrics then ask for (/healthz and /readyz stay open).
 
-SIGINT/SIGTERM: stop leasing, finish what is in flight (30 s grace), exit 0. A crash loses nothing: unacked
-messages come back to the queue after their visibility timeout.
+An event without an outcome after BBRELAY_MESSAGE_TIMEOUT seconds (default 300: a call that hangs, a mapping that
+does not end) goes to the dead letters with that reason, and its entity's later events go on.
+
+SIGINT/SIGTERM: stop leasing, let what is in flight finish for BBRELAY_DRAIN_TIMEOUT seconds (default 30), then
+stop it and give back to the queue, at once, whatever has not finished (even a mapping still running); exit 0. A
+crash loses nothing: unacked messages come back to the queue after their visibility timeout.
 
 With Port credentials the agent is a Port integration (bitbucket-server, named by BBRELAY_INSTALLATION_ID): it
 registers itself, takes its mapping from Port (unless BBRELAY_MAPPING_SOURCE=file), reads Port's config and Resync
@@ -117,7 +121,14 @@ Port credentials or a local catalog (CATALOG_PATH).`,
         edge,
         logger: context.log,
         // A stable id and a new incarnation: after a crash, the edge gives this run the last one's leases at once.
-        drain: { concurrency, visibilityMs, observer: monitor.drain, agent: agentIdentity(agent.environment.stateDir) },
+        drain: {
+          concurrency,
+          visibilityMs,
+          observer: monitor.drain,
+          agent: agentIdentity(agent.environment.stateDir),
+          messageTimeoutMs: agent.environment.messageTimeoutMs,
+          graceMs: agent.environment.drainTimeoutMs,
+        },
         onResync: (summary) => monitor.resyncFinished(summary),
         ...(syncWebhooks === null ? {} : { afterResync: () => syncWebhooks("after a resync") }),
         ...loop.liveHooks,

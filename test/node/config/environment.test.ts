@@ -57,6 +57,8 @@ describe("the agent's environment", () => {
       consoleToken: null,
       gitops: { enabled: true, files: ["port.yml"] },
       bitbucketConcurrency: 8,
+      messageTimeoutMs: 300_000,
+      drainTimeoutMs: 30_000,
     });
   });
 
@@ -128,6 +130,19 @@ describe("the agent's environment", () => {
         `BBRELAY_BITBUCKET_CONCURRENCY: must be a whole number of requests from 1 to 256 (default 8), got ${JSON.stringify(value)}`,
       ]);
     }
+  });
+
+  it("takes the live path's bounds from BBRELAY_MESSAGE_TIMEOUT and BBRELAY_DRAIN_TIMEOUT, in seconds, every problem at once", () => {
+    expect(load({})).toMatchObject({ messageTimeoutMs: 300_000, drainTimeoutMs: 30_000 });
+    expect(load({ BBRELAY_MESSAGE_TIMEOUT: "45", BBRELAY_DRAIN_TIMEOUT: " 5 " })).toMatchObject({
+      messageTimeoutMs: 45_000,
+      drainTimeoutMs: 5_000,
+    });
+    expect(problemsOf({ BBRELAY_MESSAGE_TIMEOUT: "5m", BBRELAY_DRAIN_TIMEOUT: "0" })).toEqual([
+      'BBRELAY_MESSAGE_TIMEOUT: must be a whole number of seconds from 1 to 86400 (default 300), got "5m"',
+      'BBRELAY_DRAIN_TIMEOUT: must be a whole number of seconds from 1 to 3600 (default 30), got "0"',
+    ]);
+    for (const value of ["-1", "2.5", "86401"]) expect(problemsOf({ BBRELAY_MESSAGE_TIMEOUT: value })).toHaveLength(1);
   });
 
   it("gives a mapping's jq only the variables BBRELAY_JQ_ENV names, never the agent's secrets", () => {

@@ -120,6 +120,8 @@ function loopOf(
     logger: silentLogger(),
     waitMs: 20,
     sleep: async () => undefined,
+    // Every wait here ends at once: the tests of the per-message bound give it a clock of their own.
+    messageTimeoutMs: null,
     ...options,
   });
   loops.push(loop);
@@ -381,6 +383,119 @@ describe("the drain loop", () => {
       ]),
     );
     expect(loop.inFlight).toBe(0);
-    expect(graceWaits).toEqual([200]);
+    expect(graceWaits[0]).toBe(200);
+  });
+
+  it("on stop, releases a message whose handler ignores the abort, and never starts the one queued behind it", async () => {
+    const edge = new MemoryEdge();
+    const stuck = edge.add("pull-request:P/r/1");
+    const behind = edge.add("pull-request:P/r/1");
+    const started: string[] = [];
+    const loop = loopOf(
+      edge,
+      handlerOf((message) => {
+        started.push(message.id);
+        // A call that ignores its signal (a wasm evaluation, a library without abort support): it never settles.
+        return new Promise<MessageOutcome>(() => undefined);
+      }),
+      // Fake time: the grace period, and the moment after the abort, are over as soon as they begin.
+      { graceMs: 30_000, sleep: async () => undefined },
+    );
+
+    const running = loop.start();
+    await until(() => started.length === 1, "the stuck handler running");
+    await loop.stop();
+    await running;
+
+    expect(edge.settled()).toEqual(
+      new Map([
+        [stuck.leaseId, "retry:0"],
+        [behind.leaseId, "retry:0"],
+      ]),
+    );
+    expect(started).toEqual([stuck.id]);
+    expect(loop.inFlight).toBe(0);
+  });
+});
+
+describe("the per-message bound", () => {
+  /** Fake time: each wait is kept until the test ends it; an abort ends it early, as the system clock's does. */
+  function fakeTimers() {
+    const waits: { ms: number; end: () => void; ended: boolean }[] = [];
+    const sleep = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const wait = { ms, ended: false, end: () => undefined };
+        wait.end = () => {
+          wait.ended = true;
+          resolve();
+        };
+        waits.push(wait);
+        signal?.addEventListener("abort", () => wait.end(), { once: true });
+      });
+    return { waits, sleep, pending: () => waits.filter((wait) => !wait.ended) };
+  }
+
+  it("dead-letters an event without an outcome in time, with the reason, and the entity's later event goes on", async () => {
+    const edge = new MemoryEdge();
+    const hung = edge.add("pull-request:P/r/1");
+    const later = edge.add("pull-request:P/r/1");
+    const clock = fakeTimers();
+    let hungSignal: AbortSignal | null = null;
+    const loop = loopOf(
+      edge,
+      handlerOf(async (message, signal) => {
+        if (message.id !== hung.id) return { action: "ack" };
+        hungSignal = signal;
+        // A Bitbucket read that hangs and ignores its signal.
+        return new Promise<MessageOutcome>(() => undefined);
+      }),
+      { messageTimeoutMs: 90_000, sleep: clock.sleep },
+    );
+
+    void loop.start();
+    await until(() => clock.pending().length === 1 && hungSignal !== null, "the hung handler and its timer");
+    expect(clock.pending()[0]?.ms).toBe(90_000);
+    clock.pending()[0]?.end();
+    await until(() => edge.settled().size === 2, "both outcomes");
+
+    expect(edge.settled()).toEqual(
+      new Map([
+        [
+          hung.leaseId,
+          "dead:no outcome within 90 s (BBRELAY_MESSAGE_TIMEOUT): a Bitbucket or catalog call that hangs, or a " +
+            "mapping that does not end; the handler was stopped and the entity's later events went on. Redrive it " +
+            "once the cause is fixed",
+        ],
+        [later.leaseId, "ack"],
+      ]),
+    );
+    expect((hungSignal as AbortSignal | null)?.aborted).toBe(true);
+    expect(loop.inFlight).toBe(0);
+    // The later event's timer was cancelled when it answered: nothing is left waiting.
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it("gives a resync message no bound: it runs as long as the listing takes", async () => {
+    const edge = new MemoryEdge();
+    const resync = edge.add("resync", "resync");
+    const clock = fakeTimers();
+    let finish: () => void = () => undefined;
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        return { action: "ack" };
+      }),
+      { messageTimeoutMs: 1_000, sleep: clock.sleep },
+    );
+
+    void loop.start();
+    await until(() => loop.inFlight === 1, "the resync in flight");
+    const timers = clock.pending().length;
+    finish();
+    await until(() => edge.settled().size === 1, "the resync acked");
+
+    expect(timers).toBe(0);
+    expect(edge.settled().get(resync.leaseId)).toBe("ack");
   });
 });

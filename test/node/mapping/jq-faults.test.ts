@@ -162,3 +162,21 @@ describe("a value nested deeper than jq prints", () => {
     });
   });
 });
+
+describe("closing the engine while an evaluation runs", () => {
+  it("ends the evaluation at once (an error outcome) instead of waiting out its time budget", async () => {
+    // Ten minutes of budget: only the close can end this loop.
+    const own = new JqWasmEngine({ timeoutMs: 600_000 });
+    const compiled = await own.compile("until(false; .)");
+    if (compiled.kind !== "ok") throw new Error(compiled.message);
+    const running = Promise.resolve(compiled.program.first(1));
+    // Not an assertion: time for the call to reach the worker (closed earlier, it ends the same way).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    await own.close();
+    const outcome = await running;
+
+    expect(outcome).toMatchObject({ kind: "error", fault: true });
+    expect(outcome.kind === "error" ? outcome.message : "").toContain("closed");
+  });
+});
