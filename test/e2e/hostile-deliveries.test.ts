@@ -94,6 +94,29 @@ describe("hostile but signed deliveries through the real edge", () => {
     expect((await agent.stop()).code).toBe(0);
   }, 120_000);
 
+  it("maps a pull request whose title is 9.9 MB, and processes the event queued behind it", async () => {
+    const { live, agent } = await liveWithAgent();
+    const repo = repositoryOf(live.fake);
+    const title = "x".repeat(9_900_000);
+    const opened = await live.fake.mutations.openPullRequest({ ...repo, title, fromBranch: "feature/huge" });
+    const [delivery] = opened.deliveries;
+    if (delivery === undefined) throw new Error("no delivery recorded");
+    await live.fake.mutations.openPullRequest({ ...repo, title: "Behind", fromBranch: "feature/behind" });
+    await live.waitDrained(60_000);
+
+    // Signed and stored by the edge as Bitbucket sent it (under the edge's 10 MiB limit).
+    expect(delivery.body.length).toBeGreaterThan(9_900_000);
+    expect(delivery.status).toBe(202);
+    const entities = live.entities();
+    expect(entities.find((entity) => entity.title === "Behind")).toBeDefined();
+    const huge = entities.find(
+      (entity) => entity.identifier === `${repo.projectKey}/${repo.repositorySlug}/${opened.value.id}`,
+    );
+    expect(huge?.title?.length).toBe(9_900_000);
+    expect((await live.stats()).deadLetters).toBe(0);
+    expect((await agent.stop()).code).toBe(0);
+  }, 180_000);
+
   it("refuses a non-ASCII X-Request-Id with a clear 400 rather than storing it mangled", async () => {
     const { live, agent } = await liveWithAgent();
     const repo = repositoryOf(live.fake);

@@ -241,4 +241,57 @@ describe("the live path", () => {
     expect(deadLetters[0]).toMatchObject({ eventKey: "pr:opened", reason: expect.stringContaining("poison pill") });
     expect((await agent.stop()).code).toBe(0);
   }, 120_000);
+
+  it("dead-letters at once an event whose write the catalog refuses, with the reason, and bbrelay status counts it", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { DEFAULT_MAPPING_YAML } = await import("../../relay/config/default-mapping");
+    const { bbrelay } = await import("../support/cli-runner");
+    // Only a pull request titled "Bad …" maps a number into the string property `description`.
+    const mappingFile = join(mkdtempSync(join(tmpdir(), "bbrelay-refused-")), "mapping.yaml");
+    const pullRequestFields =
+      "            description: .description\n            state: .state\n            draft: .draft";
+    if (!DEFAULT_MAPPING_YAML.includes(pullRequestFields)) throw new Error("the built-in mapping changed");
+    writeFileSync(
+      mappingFile,
+      DEFAULT_MAPPING_YAML.replace(
+        pullRequestFields,
+        pullRequestFields.replace(".description", 'if (.title | startswith("Bad")) then 42 else .description end'),
+      ),
+    );
+    const live = await fixture({ mappingFile });
+    live.fake.generate(INSTANCE);
+    const agent = live.startAgent();
+    await live.waitFirstResync();
+
+    await live.fake.mutations.openPullRequest({
+      ...repositoryOf(live.fake),
+      title: "Bad PR",
+      fromBranch: "feature/bad",
+    });
+    await live.fake.mutations.openPullRequest({
+      ...repositoryOf(live.fake),
+      title: "Good PR",
+      fromBranch: "feature/ok",
+    });
+    await live.waitDrained();
+
+    const stats = await live.stats();
+    expect(stats).toMatchObject({ deadLetters: 1, counters: { dead: 1, retried: 0 } });
+    const { deadLetters } = await live.edgeClient.deadLetters();
+    expect(deadLetters[0]).toMatchObject({
+      eventKey: "pr:opened",
+      attempts: 1,
+      reason: expect.stringContaining("the catalog refused"),
+    });
+    expect(deadLetters[0]?.reason).toContain("properties.description: must be of type string (got number)");
+    expect(live.entities().find((entity) => entity.title === "Good PR")).toBeDefined();
+    const status = await bbrelay(["status", "--json"], { env: live.env });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ edge: { deadLetters: 1, counters: { dead: 1 } } });
+    const human = await bbrelay(["status"], { env: live.env, tty: true });
+    expect(human.stdout).toContain("1 dead letters");
+    expect((await agent.stop()).code).toBe(0);
+  }, 120_000);
 });
