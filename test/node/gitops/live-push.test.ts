@@ -36,6 +36,20 @@ const FILE_RESOURCE = `
           blueprint: '"manifest"'
           properties:
             version: .content.version
+  - kind: file
+    selector:
+      query: 'true'
+      files:
+        path: deploy
+        filenames: ['*.yaml']
+    port:
+      entity:
+        mappings:
+          identifier: .repo.project.key + "/" + .repo.slug + "/" + .metadata.path + ":" + .content.name
+          title: .content.name
+          blueprint: '"manifest"'
+          properties:
+            version: .content.version
 `;
 
 /** Port's includedFiles on a second repository resource: a push re-reads only the included files it changed. */
@@ -61,6 +75,7 @@ const MONOREPO = {
   "package.json": '{"name":"root","version":"1.0.0"}',
   "apps/web/package.json": '{"name":"web","version":"2.0.0"}',
   "libs/ui/package.json": '{"name":"ui","version":"0.1.0"}',
+  "deploy/services.yaml": "name: api\nversion: '3'\n---\nname: worker\nversion: '1'\n",
 };
 
 const fixtures: GitOpsFixture[] = [];
@@ -71,9 +86,10 @@ afterEach(async () => {
 const signal = new AbortController().signal;
 const repo = { projectKey: "P001", repositorySlug: "repo-00001" };
 
-async function setup(kind: CatalogKind) {
+async function setup(kind: CatalogKind, version: string) {
   const started = await startGitOpsFixture(kind, {
     mappingText: `${DEFAULT_MAPPING_YAML.trimEnd()}\n${FILE_RESOURCE}${INCLUDED_FILES_RESOURCE}`,
+    fake: { version },
   });
   fixtures.push(started);
   const { fake, client, mapping, catalog, state, fileStore, logger } = started.started;
@@ -141,9 +157,16 @@ async function pushAndHandle(
   return { outcome, paths };
 }
 
-describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => {
+// Both catalogs, and both webhook dialects: 8.x (epoch timestamps, refs_changed without commits) and 10.x (ISO
+// timestamps, refs_changed with commits and toCommit).
+describe.each([
+  ["local", "8.19.1"],
+  ["port", "8.19.1"],
+  ["local", "10.0.1"],
+  ["port", "10.0.1"],
+] as const)("live on push, %s catalog, Bitbucket %s", (kind, version) => {
   it("deletes the entity removed from port.yml, reading only the changed file after one changes request", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started } = ready;
     expect(await started.entity("service", "payments")).not.toBeNull();
 
@@ -165,8 +188,11 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
   });
 
   it("updates one package.json and deletes another of a monorepo, reading only those", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started } = ready;
+    // The resync mapped the package.json of each of the three folders.
+    for (const path of ["package.json", "apps/web/package.json", "libs/ui/package.json"])
+      expect(await started.entity("manifest", `P001/repo-00001/${path}`), path).not.toBeNull();
 
     const { outcome, paths } = await pushAndHandle(ready, {
       "apps/web/package.json": '{"name":"web","version":"2.1.0"}',
@@ -186,8 +212,26 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
     ]);
   });
 
+  it("maps each document of a YAML file, and deletes the entity of a document a push removed", async () => {
+    const ready = await setup(kind, version);
+    const { started } = ready;
+    const api = "P001/repo-00001/deploy/services.yaml:api";
+    const worker = "P001/repo-00001/deploy/services.yaml:worker";
+    expect((await started.entity("manifest", api))?.properties.version).toBe("3");
+    expect((await started.entity("manifest", worker))?.properties.version).toBe("1");
+
+    const { outcome, paths } = await pushAndHandle(ready, { "deploy/services.yaml": "name: api\nversion: '4'\n" });
+
+    expect(outcome).toEqual({ action: "ack" });
+    expect((await started.entity("manifest", api))?.properties.version).toBe("4");
+    expect(await started.entity("manifest", worker)).toBeNull();
+    expect(paths.filter((path) => path.includes("/raw/"))).toEqual([
+      "/rest/api/1.0/projects/P001/repos/repo-00001/raw/deploy/services.yaml",
+    ]);
+  });
+
   it("changes nothing for an invalid port.yml, and deletes what a deleted port.yml declared", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started } = ready;
 
     const invalid = await pushAndHandle(ready, { "port.yml": "- identifier: orders\n  blueprint: [service]\n" });
@@ -206,7 +250,7 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
   });
 
   it("changes nothing on a push to another branch, and the next resync heals a push it never heard of", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started, fake } = ready;
 
     const other = await pushAndHandle(ready, { "port.yml": null, "package.json": null }, "feature/x");
@@ -223,7 +267,7 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
   });
 
   it("dead-letters a push whose port.yml declares an entity the catalog refuses, with the catalog's reason", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started } = ready;
 
     const { outcome } = await pushAndHandle(ready, {
@@ -239,7 +283,7 @@ describe.each(["local", "port"] as const)("live on push, %s catalog", (kind) => 
   });
 
   it("re-reads only the included files a push changed: one changes request, then one read per changed file", async () => {
-    const ready = await setup(kind);
+    const ready = await setup(kind, version);
     const { started } = ready;
     const docs = "P001/repo-00001";
     expect((await started.entity("repositoryDocs", docs))?.properties.codeowners).toBe("* @platform\n");

@@ -5,6 +5,7 @@ import { PortCatalog } from "../../../../relay/catalog/port/port-catalog";
 import { GitOpsSync } from "../../../../relay/gitops/gitops-sync";
 import { entityWriterFor } from "../../../../relay/sync/entity-writer";
 import type { ResyncSummary } from "../../../../relay/sync/resync-summary";
+import type { FakeBitbucketOptions } from "../../../fakes/bitbucket-server/index";
 import { FakePort } from "../../../fakes/port/fake-port";
 import { type ResyncFixture, startResyncFixture, TEST_IDENTITY } from "../../../support/resync-fixture";
 import { silentLogger } from "../../../support/silent-logger";
@@ -32,7 +33,7 @@ export const GITOPS_IDENTITY = { ...TEST_IDENTITY, feature: "gitops" as const };
 
 export async function startGitOpsFixture(
   kind: CatalogKind,
-  options: { files?: readonly string[]; mappingText?: string } = {},
+  options: { files?: readonly string[]; mappingText?: string; fake?: FakeBitbucketOptions } = {},
 ): Promise<GitOpsFixture> {
   const port = kind === "port" ? await FakePort.start({ blueprints: BLUEPRINTS }) : null;
   const portCatalog = (identity: typeof TEST_IDENTITY | typeof GITOPS_IDENTITY) =>
@@ -46,6 +47,7 @@ export async function startGitOpsFixture(
     });
   const started = await startResyncFixture({
     blueprints: BLUEPRINTS,
+    ...(options.fake === undefined ? {} : { fake: options.fake }),
     ...(options.mappingText === undefined ? {} : { mappingText: options.mappingText }),
     ...(port === null ? {} : { catalog: () => portCatalog(TEST_IDENTITY) }),
   });
