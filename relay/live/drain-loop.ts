@@ -339,7 +339,13 @@ export class DrainLoop {
           return { ok: false, error, retryability: edgeRetryability(error) };
         }
       },
-      { maxAttempts: 5, backoff: this.#backoff, sleep: this.#options.sleep },
+      // Stopping, an edge that fails the last acks must not hold the exit: what is not acked comes back after its
+      // lease (at once to this agent's next run), which is safe.
+      {
+        maxAttempts: this.#intake.signal.aborted ? STOPPING_ACK_ATTEMPTS : 5,
+        backoff: this.#backoff,
+        sleep: this.#options.sleep,
+      },
     );
     if (!sent.ok) {
       this.#log.error(
@@ -430,6 +436,9 @@ export class DrainLoop {
 
 /** The default of {@link DrainLoopOptions.messageTimeoutMs}: well past a healthy worst case (Bitbucket's retries). */
 export const DEFAULT_MESSAGE_TIMEOUT_MS = 300_000;
+
+/** Attempts of an ack call made while the loop stops (5 otherwise). */
+const STOPPING_ACK_ATTEMPTS = 2;
 
 /** After the grace period and the abort: how long handlers get to return their own outcome before release. */
 const ABORT_WAIT_MS = 1_000;

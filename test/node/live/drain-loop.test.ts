@@ -16,6 +16,8 @@ class MemoryEdge implements DrainEdge {
   readonly extends: ExtendRequest[] = [];
   readonly leaseRequests: LeaseRequestInput[] = [];
   failLeases = 0;
+  failAcks = false;
+  ackCalls = 0;
   fatal: EdgeError | null = null;
   #next = 1;
 
@@ -61,6 +63,8 @@ class MemoryEdge implements DrainEdge {
   }
 
   async ack(request: AckRequestInput) {
+    this.ackCalls++;
+    if (this.failAcks) throw new EdgeError(null, "unreachable", "POST /ack: edge unreachable (ECONNREFUSED)");
     this.acks.push(request);
     const results = [
       ...(request.acks ?? []).map((leaseId) => ({ leaseId, action: "ack" as const, outcome: "ok" as const })),
@@ -415,6 +419,30 @@ describe("the drain loop", () => {
     );
     expect(started).toEqual([stuck.id]);
     expect(loop.inFlight).toBe(0);
+  });
+
+  it("on stop, tries the last acks twice, not five times, when the edge fails them", async () => {
+    const edge = new MemoryEdge();
+    edge.add("project:P");
+    let release: () => void = () => undefined;
+    const loop = loopOf(
+      edge,
+      handlerOf(async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return { action: "ack" };
+      }),
+    );
+
+    const running = loop.start();
+    await until(() => loop.inFlight === 1, "the message in flight");
+    edge.failAcks = true;
+    const stopping = loop.stop();
+    release();
+    await stopping;
+    await running;
+
+    expect(edge.ackCalls).toBe(2);
+    expect(loop.stats).toMatchObject({ acked: 0, edgeErrors: 2 });
   });
 });
 
