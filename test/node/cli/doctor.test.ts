@@ -83,7 +83,11 @@ describe("bbrelay doctor", () => {
       ...ref,
       files: { "port.yml": "- identifier: orders\n  blueprint: [service]\n" },
     });
-    await bbrelay(["resync"], { env });
+    // The resync's own summary names the file and the place of its problem.
+    const resync = await bbrelay(["resync"], { env, tty: true });
+    expect(resync.stdout).toContain(
+      `GitOps: ${file} is not valid ([0].blueprint: must be a string); nothing of it was written or deleted.`,
+    );
     const invalid = byName(checks((await bbrelay(["doctor"], { env })).stdout), "gitops.files");
 
     expect(invalid).toMatchObject({
