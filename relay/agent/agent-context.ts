@@ -116,7 +116,14 @@ export async function openAgentContext(
     await engine.close();
     throw error;
   }
-  const blueprints = loadBlueprints(environment, source.kind === "default");
+  let blueprints: Blueprint[] | null;
+  try {
+    blueprints = loadBlueprints(environment, source.kind === "default");
+  } catch (error) {
+    // The engine holds a worker: left open, the command would print its problem and never exit.
+    await engine.close();
+    throw error;
+  }
   const identity: IntegrationIdentity = {
     // In Port the agent is a `bitbucket-server` integration, as Ocean's: the same datasource, so an Ocean
     // installation's entities (same installation id) are its own. The local catalog keeps its own type.

@@ -1,5 +1,5 @@
 import { ConfigError } from "../config/config-error";
-import { requireRelay } from "../config/environment";
+import { MISSING_WEBHOOK_SECRET, requireRelay } from "../config/environment";
 import { defaultWebhookName, edgeWebhookUrl, selectionFromMappers, WebhookInstaller } from "../webhooks/index";
 import type { AgentContext } from "./agent-context";
 
@@ -11,13 +11,7 @@ import type { AgentContext } from "./agent-context";
 export function webhookInstallerOf(agent: AgentContext, signal: AbortSignal): WebhookInstaller {
   const relay = requireRelay(agent.environment);
   if (relay.webhookSecret === null) {
-    throw new ConfigError(
-      "environment",
-      [
-        "RELAY_WEBHOOK_SECRET: is not set: the webhooks must carry the tenant's webhook secret (the edge's WEBHOOK_SECRET, or the tenant's current secret in RELAY_TENANTS)",
-      ],
-      "the environment",
-    );
+    throw new ConfigError("environment", [`RELAY_WEBHOOK_SECRET: ${MISSING_WEBHOOK_SECRET}`], "the environment");
   }
   return new WebhookInstaller({
     client: agent.bitbucket(),

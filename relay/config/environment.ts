@@ -147,7 +147,8 @@ export interface EnvironmentInputs {
   requires?: readonly RequiredConnection[];
 }
 
-export type RequiredConnection = "bitbucket" | "relay";
+/** `webhook-secret`: the tenant's webhook secret too (what `bbrelay webhooks` puts into the hooks). */
+export type RequiredConnection = "bitbucket" | "relay" | "webhook-secret";
 
 const Text = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
 
@@ -332,6 +333,8 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
   ) {
     problem("BITBUCKET_URL", MISSING_BITBUCKET_URL);
   }
+  if (requires.includes("webhook-secret") && raw.RELAY_WEBHOOK_SECRET === undefined)
+    problem("RELAY_WEBHOOK_SECRET", MISSING_WEBHOOK_SECRET);
 
   const gitops = gitopsSettings(raw.BBRELAY_GITOPS, raw.BBRELAY_GITOPS_FILES, problem);
   if (problems.length > 0) throw new ConfigError("environment", problems, "the environment");
@@ -450,6 +453,8 @@ export function requireRelay(environment: AgentEnvironment): RelaySettings {
 const MISSING_BITBUCKET_URL =
   "is not set: give the server's root URL (e.g. https://bitbucket.example.com) and credentials (BITBUCKET_TOKEN, or BITBUCKET_USERNAME and BITBUCKET_PASSWORD)";
 const MISSING_RELAY_URL = "is not set: give the edge's URL";
+export const MISSING_WEBHOOK_SECRET =
+  "is not set: the webhooks must carry the tenant's webhook secret (the edge's WEBHOOK_SECRET, or the tenant's current secret in RELAY_TENANTS)";
 
 type Report = (variable: string, message: string) => void;
 

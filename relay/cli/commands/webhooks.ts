@@ -92,7 +92,10 @@ async function withInstaller(
   context: CommandContext,
   work: (installer: ReturnType<typeof webhookInstallerOf>) => Promise<number>,
 ): Promise<number> {
-  const agent = await openAgentContext(context, { ...configFlag(context), requires: ["relay", "bitbucket"] });
+  const agent = await openAgentContext(context, {
+    ...configFlag(context),
+    requires: ["relay", "bitbucket", "webhook-secret"],
+  });
   try {
     return await work(webhookInstallerOf(agent, context.signal));
   } finally {

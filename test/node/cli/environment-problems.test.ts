@@ -40,6 +40,19 @@ describe("a command's missing environment", () => {
     expect(result.stderr).toMatch(/BITBUCKET_URL: is set without credentials/);
   });
 
+  it.each([["sync"], ["list"], ["remove"]])(
+    "bbrelay webhooks %s names RELAY_WEBHOOK_SECRET with the edge and Bitbucket, in one report",
+    async (sub) => {
+      const result = await bbrelay(["webhooks", sub], { env: emptyEnv() });
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/the environment has 4 problems/);
+      for (const variable of ["RELAY_URL", "RELAY_AGENT_TOKEN", "BITBUCKET_URL", "RELAY_WEBHOOK_SECRET"]) {
+        expect(result.stderr).toMatch(new RegExp(`^\\s+- ${variable}: is not set`, "m"));
+      }
+    },
+  );
+
   it("bbrelay resync names BITBUCKET_URL, and nothing of the edge it does not need", async () => {
     const result = await bbrelay(["resync"], { env: emptyEnv() });
 
