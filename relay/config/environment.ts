@@ -8,7 +8,7 @@ import { applyOceanAliases, OCEAN_SECRET_ALIASES } from "./ocean-aliases";
 const DEFAULT_JQ_TIMEOUT_MS = 2_000;
 
 /**
- * The agent's environment variables (DESIGN.md, "Agent configuration"), validated in one pass with every problem
+ * The agent's environment variables (README.md, "Configuration"), validated in one pass with every problem
  * reported at once. Messages name the variable and never repeat a secret's value. An empty value counts as unset
  * (env files often carry `NAME=`).
  *

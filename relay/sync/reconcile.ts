@@ -5,7 +5,7 @@ import type { AgentState } from "../state/agent-state";
 import type { EntityWriter, WriteFailure } from "./entity-writer";
 
 /**
- * The deletion phase of a full resync (DESIGN.md decision 5): entities this integration owned when the run started,
+ * The deletion phase of a full resync (docs/design.md, decision 5): entities this integration owned when the run started,
  * in the blueprints the run covers, that the run did not produce are deleted — unless
  * - any kind failed or the run was interrupted (the caller does not call this then: never delete after a partial
  *   listing);
