@@ -52,7 +52,12 @@ export function verdictLine(summary: ResyncSummary): string {
     case "failed": {
       const unfinished: string[] = summary.kinds.filter((kind) => kind.status === "failed").map((kind) => kind.kind);
       if (summary.gitops?.status === "failed") unfinished.push("GitOps");
-      return `${prefix}: ${unfinished.join(", ")} did not complete (${causes}); nothing was deleted.`;
+      // What stopped the first of them (a dead Bitbucket stops every kind the same way): the line alone says why.
+      const stopped = summary.failures.find(
+        (failure) => failure.cause === "listing-failed" || failure.cause === "catalog-unavailable",
+      );
+      const why = stopped === undefined ? causes : `${stopped.cause}: ${stopped.message}`;
+      return `${prefix}: ${unfinished.join(", ")} did not complete (${why}); nothing was deleted.`;
     }
     case "aborted":
       return `${prefix}: interrupted; nothing was deleted.`;

@@ -77,5 +77,9 @@ describe("a dead Bitbucket", () => {
     expect(result.stderr).toContain("ECONNREFUSED");
     expect(result.stderr).toMatch(/not sent: Bitbucket could not be reached moments ago/);
     expect(result.stderr).not.toMatch(/retrying/);
+    // The last line alone says what stopped the run.
+    expect(result.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^Resync failed in .*: .* did not complete \(listing-failed: Bitbucket GET \/rest\/api\/1\.0\/.* ECONNREFUSED .*could not reach Bitbucket; check BITBUCKET_URL.*\); nothing was deleted\.$/,
+    );
   });
 });

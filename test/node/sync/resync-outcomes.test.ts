@@ -118,7 +118,7 @@ describe("resync outcomes", () => {
       expect.objectContaining({ cause: "listing-failed", kind: "pull-request", count: 1 }),
     ]);
     expect(formatSummary(summary).trimEnd().split("\n").at(-1)).toMatch(
-      /^Resync failed in .*: pull-request did not complete \(listing-failed\); nothing was deleted\.$/,
+      /^Resync failed in .*: pull-request did not complete \(listing-failed: Bitbucket GET \/rest\/api\/1\.0\/projects\/[^ ]+\/pull-requests\?.* failed .*500.*\); nothing was deleted\.$/,
     );
   });
 
