@@ -74,7 +74,8 @@ interface Run {
   tally: OutcomeTally;
   mappers: ResourceMapper[];
   scope: ReconcileScope;
-  samples: { create: EntityKey[]; update: EntityKey[] };
+  /** A dry run's examples, per kind (in mapping order): kinds run at once, and the examples stay those of one by one. */
+  samples: { create: EntityKey[]; update: EntityKey[] }[];
   /** The blueprints in force, read at the start (their relations order the kinds' writes); empty if unreadable. */
   blueprints: Blueprint[];
 }
@@ -114,7 +115,7 @@ function startRun(options: ResyncOptions): Run {
     tally: new OutcomeTally(),
     mappers,
     scope: reconcileScope(options.mapping.mappers, mappers),
-    samples: { create: [], update: [] },
+    samples: mappers.map(() => ({ create: [], update: [] })),
     blueprints: [],
   };
 }
@@ -174,7 +175,8 @@ async function snapshotFor(run: Run): Promise<SnapshotOutcome | null> {
 async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<KindOutcome[]> {
   const { options } = run;
   const gate = new RelationGate(run.mappers.length, run.blueprints);
-  return Promise.all(
+  run.tally.kindsStarting(run.mappers.map((mapper) => mapper.kind));
+  const outcomes = await Promise.all(
     run.mappers.map(async (mapper, index): Promise<KindOutcome> => {
       if (options.signal?.aborted === true) {
         gate.finished(index);
@@ -190,7 +192,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         dryRun: run.dryRun,
         now: run.now,
         ledger: { snapshotTaken: snapshot?.ok === true },
-        onWritten: (outcome) => keepSamples(run, outcome),
+        onWritten: (outcome) => keepSamples(run, index, outcome),
         ...(options.listingConcurrency === undefined ? {} : { listingConcurrency: options.listingConcurrency }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -199,14 +201,26 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
       });
     }),
   );
+  run.tally.kindsFinished();
+  return outcomes;
 }
 
-function keepSamples(run: Run, outcome: WriteOutcome): void {
+function keepSamples(run: Run, index: number, outcome: WriteOutcome): void {
+  const samples = run.samples[index];
+  if (samples === undefined) return;
   for (const { entity, change } of outcome.changed) {
-    const list = run.samples[change];
+    const list = samples[change];
     const key = trackedKey(entity);
     if (list.length < run.sampleSize && key !== null) list.push(key);
   }
+}
+
+/** The first examples of each change over the kinds in mapping order, as when the kinds ran one after the other. */
+function samplesOf(run: Run): { create: EntityKey[]; update: EntityKey[] } {
+  return {
+    create: run.samples.flatMap((kind) => kind.create).slice(0, run.sampleSize),
+    update: run.samples.flatMap((kind) => kind.update).slice(0, run.sampleSize),
+  };
 }
 
 /** Deletes what the run did not see, when the run may: the rules are in the module comment. */
@@ -335,7 +349,7 @@ function finishRun(
     failures,
     warnings: run.tally.warnings(),
     ...(gitops === undefined ? {} : { gitops }),
-    ...(run.dryRun ? { samples: { ...run.samples, delete: deleteSamples } } : {}),
+    ...(run.dryRun ? { samples: { ...samplesOf(run), delete: deleteSamples } } : {}),
   };
   state.finishRun(run.id, status, summary, finishedAt);
   for (const warning of summary.warnings)
