@@ -22,6 +22,8 @@ export class RelationGate {
   readonly #finished: boolean[];
   /** `blueprint \0 identifier` of what each kind has handled (written, unchanged or failed). */
   readonly #handled = new Set<string>();
+  /** The kinds with a batch waiting in {@link ready}. */
+  readonly #waiters: number[] = [];
   #changed: { promise: Promise<void>; resolve: () => void };
 
   /**
@@ -45,13 +47,26 @@ export class RelationGate {
   async ready(kind: number, entities: readonly CatalogEntity[]): Promise<void> {
     if (this.#earlierFinished(kind)) return;
     const waiting = this.#waitingOn(entities);
-    for (;;) {
-      if (this.#earlierFinished(kind)) return;
-      // A target that is not known (null) waits for every earlier kind.
-      for (const key of waiting) if (key !== null && this.#handled.has(key)) waiting.delete(key);
-      if (waiting.size === 0) return;
-      await this.#changed.promise;
+    this.#waiters.push(kind);
+    try {
+      for (;;) {
+        if (this.#earlierFinished(kind)) return;
+        // A target that is not known (null) waits for every earlier kind.
+        for (const key of waiting) if (key !== null && this.#handled.has(key)) waiting.delete(key);
+        if (waiting.size === 0) return;
+        await this.#changed.promise;
+      }
+    } finally {
+      this.#waiters.splice(this.#waiters.indexOf(kind), 1);
     }
+  }
+
+  /**
+   * Whether a later kind is waiting on earlier kinds, this one among them: this kind should then write what it
+   * holds now rather than when its batch is full, or the later kind stalls for a whole batch.
+   */
+  awaited(kind: number): boolean {
+    return this.#waiters.some((waiter) => waiter > kind);
   }
 
   /** The kind `kind` handled these entities (whatever the catalog answered). */

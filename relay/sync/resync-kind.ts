@@ -125,6 +125,8 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
         pending.push(...result.entities);
         if (pending.length >= WRITE_BATCH) await flush();
       }
+      // A later kind waiting on what this one writes gets it a page at a time, not a batch at a time.
+      if (options.order?.gate.awaited(options.order.index) === true) await flush();
       progress("listing");
     }
     await flush();

@@ -69,6 +69,16 @@ describe("RelationGate (kinds at once, writes after their relations' targets)", 
     expect(await settled(query)).toBe(true);
   });
 
+  it("tells an earlier kind that a later one waits on it (so it writes what it holds), and stops once it is through", async () => {
+    const gate = new RelationGate(3, blueprints);
+    expect(gate.awaited(0)).toBe(false);
+    const waiting = gate.ready(2, [entity("pr", "p", { repository: "A/one" })]);
+    expect([gate.awaited(0), gate.awaited(1), gate.awaited(2)]).toEqual([true, true, false]);
+    gate.handled(1, [entity("repo", "A/one")]);
+    expect(await settled(waiting)).toBe(true);
+    expect(gate.awaited(0)).toBe(false);
+  });
+
   it("never holds the first kind, nor a batch without relations", async () => {
     const gate = new RelationGate(2, blueprints);
     expect(await settled(gate.ready(0, [entity("pr", "p", { repository: "A/one" })]))).toBe(true);
