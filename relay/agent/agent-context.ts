@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { BitbucketClient } from "../bitbucket/client";
@@ -101,6 +102,7 @@ export async function openAgentContext(
     cwd: context.cwd,
     homeDir: homedir(),
     ...(options.requires === undefined ? {} : { requires: options.requires }),
+    files: { exists: existsSync, mappingFlag: options.configFlag !== undefined },
   });
   const configFlag = options.configFlag === undefined ? undefined : resolve(context.cwd, options.configFlag);
   for (const note of environment.aliasNotes) context.log.info({}, `Environment: ${note}`);

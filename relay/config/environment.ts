@@ -145,6 +145,12 @@ export interface EnvironmentInputs {
   homeDir: string;
   /** The connections the command cannot do without: a missing one is reported with every other problem. */
   requires?: readonly RequiredConnection[];
+  /**
+   * For a command that will read the mapping and blueprints files: a file a variable names that does not exist is
+   * reported with every other problem (not in a second round, after the user fixed those). `mappingFlag`: the
+   * command was given `--config`, so `BBRELAY_CONFIG` is not read (the flag's own file is the loader's to report).
+   */
+  files?: { exists: (path: string) => boolean; mappingFlag: boolean };
 }
 
 /** `webhook-secret`: the tenant's webhook secret too (what `bbrelay webhooks` puts into the hooks). */
@@ -337,6 +343,17 @@ export function loadEnvironment(inputs: EnvironmentInputs): AgentEnvironment {
     problem("RELAY_WEBHOOK_SECRET", MISSING_WEBHOOK_SECRET);
 
   const gitops = gitopsSettings(raw.BBRELAY_GITOPS, raw.BBRELAY_GITOPS_FILES, problem);
+  const files = inputs.files;
+  if (files !== undefined) {
+    const named: [string, string | undefined][] = [
+      ["BBRELAY_CONFIG", files.mappingFlag ? undefined : raw.BBRELAY_CONFIG],
+      ["BBRELAY_BLUEPRINTS", raw.BBRELAY_BLUEPRINTS],
+    ];
+    for (const [variable, value] of named) {
+      if (value !== undefined && !files.exists(resolvePath(value)))
+        problem(variable, `no file at ${resolvePath(value)}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError("environment", problems, "the environment");
   return {
     bitbucket,

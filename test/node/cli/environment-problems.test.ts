@@ -30,6 +30,20 @@ describe("a command's missing environment", () => {
     }
   });
 
+  it("bbrelay run names a mapping or blueprints file a variable points to that does not exist, with the rest", async () => {
+    const env = emptyEnv();
+    const result = await bbrelay(["run"], {
+      env: { ...env, BBRELAY_CONFIG: "missing-mapping.yaml", BBRELAY_BLUEPRINTS: join(env.HOME ?? "", "none.json") },
+      cwd: env.HOME ?? "/",
+    });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the environment has 5 problems/);
+    expect(result.stderr).toContain(`- BBRELAY_CONFIG: no file at ${join(env.HOME ?? "", "missing-mapping.yaml")}`);
+    expect(result.stderr).toContain(`- BBRELAY_BLUEPRINTS: no file at ${join(env.HOME ?? "", "none.json")}`);
+    expect(result.stderr).toMatch(/- BITBUCKET_URL: is not set/);
+  });
+
   it("bbrelay run names the missing token beside a Bitbucket problem", async () => {
     const result = await bbrelay(["run"], {
       env: { ...emptyEnv(), RELAY_URL: "https://edge.example.com", BITBUCKET_URL: "https://bitbucket.example.com" },

@@ -336,9 +336,10 @@ describe("the bbrelay bin", () => {
   const exec = promisify(execFile);
   const bin = resolve("bin/bbrelay.js");
 
-  it("exits 2 after naming a blueprints file that cannot be read (nothing keeps it running)", async () => {
+  it("exits 2 after naming the problem of a blueprints file (nothing keeps it running)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bbrelay-bin-blueprints-"));
     try {
+      await writeFile(join(dir, "blueprints.json"), "this is not JSON");
       // A kill after a minute is only a bound on a hang: a healthy run exits at once.
       const failed = await exec(process.execPath, [bin, "resync"], {
         timeout: 60_000,
@@ -349,14 +350,14 @@ describe("the bbrelay bin", () => {
           CATALOG_PATH: join(dir, "catalog.sqlite"),
           BITBUCKET_URL: "http://127.0.0.1:9",
           BITBUCKET_TOKEN: "token-1234567890",
-          BBRELAY_BLUEPRINTS: join(dir, "missing.json"),
+          BBRELAY_BLUEPRINTS: join(dir, "blueprints.json"),
         },
       }).catch((error: unknown) =>
         z.object({ code: z.number().nullable(), signal: z.string().nullable(), stderr: z.string() }).parse(error),
       );
 
       expect(failed).toMatchObject({ code: 2, signal: null });
-      expect(failed.stderr).toMatch(/^BBRELAY_BLUEPRINTS \(.*missing\.json\) has 1 problem/m);
+      expect(failed.stderr).toMatch(/^BBRELAY_BLUEPRINTS \(.*blueprints\.json\) has 1 problem/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
