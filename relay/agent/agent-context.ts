@@ -81,7 +81,15 @@ export interface OpenAgentContextOptions {
   fetch?: typeof fetch;
   /** Observation hooks (`bbrelay run`'s metrics and health): wrappers around what the context builds. */
   instruments?: AgentInstruments;
+  /**
+   * Doctor's way of asking: one attempt per request, each within {@link DIAGNOSTIC_REQUESTS}' time limit, so that a
+   * diagnosis ends in seconds even when a service accepts connections and never answers (a sync retries instead).
+   */
+  diagnostic?: boolean;
 }
+
+/** One try per request, and a few seconds for each: a diagnosis reports a service that does not answer, at once. */
+export const DIAGNOSTIC_REQUESTS = { maxAttempts: 1, requestTimeoutMs: 5_000 } as const;
 
 /** Wrappers that watch the agent's traffic without changing it. */
 export interface AgentInstruments {
@@ -108,6 +116,7 @@ export async function openAgentContext(
   for (const note of environment.aliasNotes) context.log.info({}, `Environment: ${note}`);
   const source = mappingSourceOf(configFlag, environment.mappingPath);
   const instruments = options.instruments ?? {};
+  const requests: Partial<typeof DIAGNOSTIC_REQUESTS> = options.diagnostic === true ? DIAGNOSTIC_REQUESTS : {};
   const created = createMappingEngine({ logger: context.log, jqTimeoutMs: environment.jqTimeoutMs });
   const engine = instruments.engine?.(created) ?? created;
   const mapperOptions = { jqEnv: environment.jqEnv };
@@ -139,7 +148,7 @@ export async function openAgentContext(
   let catalog: Catalog | null = null;
   let state: AgentState | null = null;
   const catalogOf = () => {
-    catalog ??= openCatalog(environment, identity, logger, blueprints, instruments);
+    catalog ??= openCatalog(environment, identity, logger, blueprints, instruments, requests);
     return catalog;
   };
   // A closure, so TypeScript does not narrow `catalog` to null here (catalogOf may have opened it).
@@ -164,6 +173,7 @@ export async function openAgentContext(
         log: logger,
         signal: context.signal,
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...(requests.maxAttempts === undefined ? {} : { requests: DIAGNOSTIC_REQUESTS }),
       });
       integration = opened.context;
       mapping = opened.mapping;
@@ -192,7 +202,7 @@ export async function openAgentContext(
           {
             baseUrl: settings.baseUrl,
             auth: settings.auth,
-            limits: { maxConcurrency: environment.bitbucketConcurrency },
+            limits: { maxConcurrency: environment.bitbucketConcurrency, ...requests },
           },
           {
             logger,
@@ -208,7 +218,14 @@ export async function openAgentContext(
     },
     catalog: catalogOf,
     gitopsCatalog() {
-      gitopsCatalog ??= openCatalog(environment, { ...identity, feature: "gitops" }, logger, blueprints, instruments);
+      gitopsCatalog ??= openCatalog(
+        environment,
+        { ...identity, feature: "gitops" },
+        logger,
+        blueprints,
+        instruments,
+        requests,
+      );
       return gitopsCatalog;
     },
     state() {
@@ -251,9 +268,11 @@ function openCatalog(
   logger: Logger,
   blueprints: Blueprint[] | null,
   instruments: AgentInstruments,
+  requests: Partial<typeof DIAGNOSTIC_REQUESTS>,
 ): Catalog {
   if (environment.port !== null) {
     return new PortCatalog({
+      ...requests,
       ...(instruments.fetch === undefined ? {} : { fetch: instruments.fetch("port") }),
       ...(instruments.onAttempt === undefined
         ? {}

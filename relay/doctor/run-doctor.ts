@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { AgentContext } from "../agent/agent-context";
+import { type AgentContext, DIAGNOSTIC_REQUESTS } from "../agent/agent-context";
 import { webhookInstallerOf } from "../agent/webhook-installer-of";
 import { parseBlueprints } from "../catalog/blueprints-file";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
@@ -122,7 +122,12 @@ export async function runDoctor(
     return results;
   }
   const edgeResults = await checkEdge(
-    new EdgeClient({ baseUrl: relay.url, tenant: relay.tenant, token: relay.agentToken }),
+    new EdgeClient({
+      baseUrl: relay.url,
+      tenant: relay.tenant,
+      token: relay.agentToken,
+      timeoutMs: DIAGNOSTIC_REQUESTS.requestTimeoutMs,
+    }),
     now(),
   );
   add(...edgeResults);

@@ -42,6 +42,8 @@ export interface OpenIntegrationOptions {
   log: Logger;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  /** Tries and time limit per request to Port (doctor asks once, briefly); production's by default. */
+  requests?: { maxAttempts: number; requestTimeoutMs: number };
 }
 
 /**
@@ -59,6 +61,7 @@ export async function openIntegration(
     userAgent: userAgentOf(identity),
     log,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...options.requests,
   });
   const client = new PortIntegrationClient(http, identity.installationId);
   const register = options.mode === "register" && settings.initializePortResources;

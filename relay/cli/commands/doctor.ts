@@ -68,7 +68,7 @@ async function openForDoctor(
 ): Promise<{ agent: AgentContext; integrationFailure: CheckResult | null; portUnreachable: string | null }> {
   try {
     return {
-      agent: await openAgentContext(context, { ...configFlag(context), integration: "read" }),
+      agent: await openAgentContext(context, { ...configFlag(context), integration: "read", diagnostic: true }),
       integrationFailure: null,
       portUnreachable: null,
     };
@@ -84,7 +84,11 @@ async function openForDoctor(
     // A Port that could not be reached is not tried again by the catalog checks (one attempt per dead host).
     const portUnreachable =
       error instanceof CatalogUnavailableError && error.kind === "unreachable" ? error.message : null;
-    return { agent: await openAgentContext(context, configFlag(context)), integrationFailure, portUnreachable };
+    return {
+      agent: await openAgentContext(context, { ...configFlag(context), diagnostic: true }),
+      integrationFailure,
+      portUnreachable,
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +108,47 @@ describe("doctor against dead dependencies", () => {
       spy.mockRestore();
     }
   });
+
+  it("asks a Bitbucket, a Port and an edge that accept connections but never answer once each", async () => {
+    // Each server takes the request and never answers (a proxy or a host under load): only the time limit ends it.
+    const asked: Record<string, number> = { bitbucket: 0, port: 0, edge: 0 };
+    const servers = await Promise.all(
+      Object.keys(asked).map(async (name) => {
+        const server = createHttpServer(() => {
+          asked[name] = (asked[name] ?? 0) + 1;
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        return { name, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+      }),
+    );
+    const url = (name: string) => servers.find((entry) => entry.name === name)?.url ?? "";
+    try {
+      const run = await bbrelay(["doctor", "--log-format", "json"], {
+        env: {
+          ...env,
+          BITBUCKET_URL: url("bitbucket"),
+          PORT_CLIENT_ID: "id",
+          PORT_CLIENT_SECRET: "secret",
+          PORT_BASE_URL: url("port"),
+          RELAY_URL: url("edge"),
+          RELAY_AGENT_TOKEN: "agent-token-0123456789",
+        },
+      });
+
+      expect(run.code).toBe(1);
+      expect(check(run.stdout, "bitbucket.reachable")).toMatchObject({ status: "fail" });
+      expect(check(run.stdout, "catalog.reachable")).toMatchObject({ status: "fail" });
+      expect(check(run.stdout, "edge.reachable")).toMatchObject({ status: "fail" });
+      // One request each, bounded by doctor's time limit: no retries, and Port is not asked again by the catalog checks.
+      expect(asked).toEqual({ bitbucket: 1, port: 1, edge: 1 });
+      expect(run.stderr).not.toMatch(/retrying/);
+    } finally {
+      for (const { server } of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  }, 60_000);
 
   it("prints each check as soon as it is known, before a slow one ends", async () => {
     fake.faults.add({ path: "/rest/api/1.0/application-properties", nth: 1, times: 100, action: { type: "hang" } });
