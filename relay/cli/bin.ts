@@ -1,3 +1,4 @@
+import { limitHeapGrowth } from "../agent/heap-growth";
 import { COMMANDS } from "./commands/index";
 import { runCli } from "./main";
 
@@ -8,6 +9,7 @@ declare const BBRELAY_VERSION: string;
  * (long-running commands stop intake and finish in-flight work); a second signal exits at once.
  */
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

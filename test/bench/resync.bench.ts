@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
+import { limitHeapGrowth } from "../../relay/agent/heap-growth";
 import { BitbucketClient } from "../../relay/bitbucket/client";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
 import { loadMapping } from "../../relay/config/mapping-loader";
@@ -176,6 +177,8 @@ function entitiesOf(summary: ResyncSummary): { processed: number; written: numbe
 }
 
 async function main(): Promise<void> {
+  // The agent's heap growth, as bin/bbrelay sets it for every command (the fake's process keeps V8's default).
+  limitHeapGrowth();
   const benchStarted = performance.now();
   const chosen = settings();
   if (chosen === null) {
