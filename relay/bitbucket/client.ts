@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError } from "../config/config-error";
 import type { AttemptReport } from "../http/retry";
 import { Logger } from "../log/logger";
+import type { AttemptWatch } from "../metrics/instrumented-fetch";
 import {
   BitbucketClientConfig,
   type BitbucketClientConfigInput,
@@ -44,6 +45,8 @@ import { BitbucketWebhooks } from "./webhooks";
 
 export interface BitbucketClientOptions {
   fetch?: typeof fetch;
+  /** Told as each attempt starts and ends (metrics), whatever sends it. */
+  watch?: AttemptWatch;
   /** `now()` and `sleep()` for pacing and backoff, `deadline()` for each attempt's time limit; tests pass a virtual clock. */
   clock?: Clock;
   /** Uniform in [0, 1), for jitter. */
@@ -53,6 +56,17 @@ export interface BitbucketClientOptions {
   signal?: AbortSignal;
   /** Told of every attempt (metrics: retries). */
   onAttempt?: (report: AttemptReport) => void;
+}
+
+/** The global fetch as Node provides it, captured before anything could replace it. */
+const nativeFetch = globalThis.fetch;
+
+/**
+ * @returns the global fetch when someone replaced it (a test spying on it), so that the client still goes through
+ *   it; undefined when it is Node's own, and the transport then sends with undici directly (cheaper in CPU)
+ */
+function substitutedFetch(): typeof fetch | undefined {
+  return globalThis.fetch === nativeFetch ? undefined : globalThis.fetch;
 }
 
 export interface RepositoryRef {
@@ -123,7 +137,8 @@ export class BitbucketClient {
       baseUrl: normaliseBaseUrl(config.baseUrl),
       auth: config.auth,
       limits: config.limits,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? substitutedFetch(),
+      watch: options.watch,
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       logger: this.#logger,

@@ -2,7 +2,7 @@ import type { LeasedMessage, QueueStats } from "../../shared/protocol/schema";
 import type { DrainObserver } from "../live/drain-loop";
 import type { MessageOutcome } from "../live/message-outcome";
 import { messageOf } from "../log/message-of";
-import { instrumentedFetch } from "../metrics/instrumented-fetch";
+import { type AttemptWatch, attemptWatch, type FetchReport, instrumentedFetch } from "../metrics/instrumented-fetch";
 import type { HttpService, RelayMetrics } from "../metrics/relay-metrics";
 import type { ResyncSummary } from "../sync/resync-summary";
 import { LiveFeed } from "./live-feed";
@@ -71,14 +71,17 @@ export class AgentMonitor {
 
   /** A fetch for a transport that reports each attempt to the metrics and keeps the service's last try. */
   fetchFor(service: HttpService, inner: typeof fetch = fetch): typeof fetch {
-    return instrumentedFetch(
-      inner,
-      (report) => {
-        this.metrics.httpAttempt(service, report.status, report.seconds);
-        this.#lastTry.set(service, { at: report.at, status: report.status });
-      },
-      this.#now,
-    );
+    return instrumentedFetch(inner, (report) => this.#tried(service, report), this.#now);
+  }
+
+  /** The same watch as {@link fetchFor}'s, for a transport that does not send through fetch (Bitbucket's). */
+  watchFor(service: HttpService): AttemptWatch {
+    return attemptWatch((report) => this.#tried(service, report), this.#now);
+  }
+
+  #tried(service: HttpService, report: FetchReport): void {
+    this.metrics.httpAttempt(service, report.status, report.seconds);
+    this.#lastTry.set(service, { at: report.at, status: report.status });
   }
 
   lastTry(service: HttpService): LastTry | null {

@@ -86,6 +86,7 @@ Port credentials or a local catalog (CATALOG_PATH).`,
       integration: "register",
       instruments: {
         fetch: (service) => monitor.fetchFor(service),
+        watch: (service) => monitor.watchFor(service),
         onAttempt: (service, report) => {
           if (report.retryInMs !== null) metrics.httpRetry(service);
         },
