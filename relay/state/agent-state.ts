@@ -11,6 +11,8 @@ import type { ReadmeMemory } from "./readme-memory";
  * - the history of resync runs and their summaries, for `bbrelay status`;
  * - per repository, the README read at its default branch's head (see readme-memory.ts), so an unchanged repository
  *   is not asked for it again;
+ * - per listed item's digest (see item-digest.ts), the entities the item produced and their content hashes, so an
+ *   item exactly as it was at the last successful resync is not mapped nor hashed again;
  * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
  *   entities the catalog held when the run started, the entities the run produced, and the relation targets
  *   those point to.
@@ -27,7 +29,7 @@ export interface RunRecord {
   summary: unknown;
 }
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 export class AgentState implements ReadmeMemory {
   readonly #db: Database.Database;
@@ -98,6 +100,23 @@ export class AgentState implements ReadmeMemory {
       readmeAt: db.prepare<[string, string, number], { readme: string | null }>(
         "SELECT readme FROM repository_readme WHERE repository = ? AND head = ? AND cap = ?",
       ),
+      // Digests come and go a page at a time, as JSON arrays: one statement per page, none per item.
+      digestsOf: db.prepare<[string], { digest: string; entities: string; targets: string }>(
+        `SELECT d.digest, d.entities, d.targets FROM json_each(?) j JOIN item_digest d ON d.digest = j.value`,
+      ),
+      touchDigests: db.prepare<[number, string]>(
+        "UPDATE item_digest SET seen = ? WHERE digest IN (SELECT value FROM json_each(?))",
+      ),
+      rememberDigests: db.prepare<[number, string]>(
+        `INSERT INTO item_digest (digest, fingerprint, entities, targets, seen)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?) WHERE true
+         ON CONFLICT (digest) DO UPDATE SET entities = excluded.entities, targets = excluded.targets, seen = excluded.seen`,
+      ),
+      pruneDigests: db.prepare<[string, number]>("DELETE FROM item_digest WHERE fingerprint = ? AND seen < ?"),
+      keepDigestsOf: db.prepare<[string]>(
+        "DELETE FROM item_digest WHERE fingerprint NOT IN (SELECT value FROM json_each(?))",
+      ),
+      digestCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM item_digest"),
       rememberReadme: db.prepare<[string, string, number, string | null]>(
         `INSERT INTO repository_readme (repository, head, cap, readme) VALUES (?, ?, ?, ?)
          ON CONFLICT (repository) DO UPDATE SET head = excluded.head, cap = excluded.cap, readme = excluded.readme`,
@@ -255,6 +274,56 @@ export class AgentState implements ReadmeMemory {
     this.#statements.rememberReadme.run(repository, head, cap, readme);
   }
 
+  /**
+   * What the state knows of these item digests (one statement): for each known one, the entities its item produced
+   * at the last successful resync, with their content hashes, and the relation targets they point to.
+   */
+  digestsOf(digests: readonly string[]): Map<string, RememberedItem> {
+    const out = new Map<string, RememberedItem>();
+    if (digests.length === 0) return out;
+    for (const row of this.#statements.digestsOf.iterate(JSON.stringify(digests))) {
+      const entities = (JSON.parse(row.entities) as [string, string, string][]).map(
+        ([blueprint, identifier, hash]) => ({
+          key: { blueprint, identifier },
+          hash,
+        }),
+      );
+      out.set(row.digest, { entities, targets: JSON.parse(row.targets) as string[] });
+    }
+    return out;
+  }
+
+  /** Marks digests as seen by run `run` (they are kept by {@link pruneDigests}). */
+  touchDigests(digests: readonly string[], run: number): void {
+    if (digests.length > 0) this.#statements.touchDigests.run(run, JSON.stringify(digests));
+  }
+
+  /** Records items whose entities the catalog holds as mapped (written or unchanged), seen by run `run`. */
+  rememberDigests(items: readonly ({ digest: string; fingerprint: string } & RememberedItem)[], run: number): void {
+    if (items.length === 0) return;
+    const rows = items.map((item) => [
+      item.digest,
+      item.fingerprint,
+      JSON.stringify(item.entities.map(({ key, hash }) => [key.blueprint, key.identifier, hash])),
+      JSON.stringify(item.targets),
+    ]);
+    this.#statements.rememberDigests.run(run, JSON.stringify(rows));
+  }
+
+  /** Forgets the digests of a mapping that run `run` did not see (after the run listed its kind completely). */
+  pruneDigests(fingerprint: string, run: number): void {
+    this.#statements.pruneDigests.run(fingerprint, run);
+  }
+
+  /** Forgets the digests of every mapping but these (after a full resync: the others' mappings changed). */
+  keepDigestsOf(fingerprints: readonly string[]): void {
+    this.#statements.keepDigestsOf.run(JSON.stringify(fingerprints));
+  }
+
+  get digestCount(): number {
+    return this.#statements.digestCount.get()?.n ?? 0;
+  }
+
   get entityCount(): number {
     return this.#statements.entityCount.get()?.n ?? 0;
   }
@@ -266,6 +335,12 @@ export class AgentState implements ReadmeMemory {
 
 function pairsJson(keys: readonly EntityKey[]): string {
   return JSON.stringify(keys.map((key) => [key.blueprint, key.identifier]));
+}
+
+/** What an item produced at the last successful resync (see item-digest.ts). */
+export interface RememberedItem {
+  entities: { key: EntityKey; hash: string }[];
+  targets: string[];
 }
 
 interface RunRow {
@@ -335,6 +410,20 @@ function migrate(db: Database.Database): void {
           cap INTEGER NOT NULL,
           readme TEXT
         ) WITHOUT ROWID;
+      `);
+    }
+    if (version < 4) {
+      // Item digest → the entities it produced (JSON [blueprint, identifier, hash] triples) and their relation
+      // targets; `seen` is the last run that listed the item, for pruning per mapping fingerprint.
+      db.exec(`
+        CREATE TABLE item_digest (
+          digest TEXT PRIMARY KEY,
+          fingerprint TEXT NOT NULL,
+          entities TEXT NOT NULL,
+          targets TEXT NOT NULL,
+          seen INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX item_digest_fingerprint ON item_digest (fingerprint, seen);
       `);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -41,6 +41,11 @@ export interface WriteOutcome {
   failures: WriteFailure[];
   /** Dry runs: what would be written, for samples in the summary. */
   changed: { entity: CatalogEntity; change: "create" | "update" }[];
+  /**
+   * Per entity given (same order): its content hash when the catalog now holds exactly it (unchanged, or written and
+   * accepted), null otherwise (failed, a dry run's change, a search-query identifier). For the item digests.
+   */
+  settled: (string | null)[];
 }
 
 export interface EntityWriterOptions {
@@ -87,17 +92,28 @@ export class EntityWriter {
     this.#mode = `merge=${options.upsertOptions.merge};missing=${options.upsertOptions.createMissingRelatedEntities}`;
   }
 
+  /** What a write does besides the entity's content (part of every content hash). */
+  get mode(): string {
+    return this.#mode;
+  }
+
   async write(entities: readonly CatalogEntity[], context: WriteContext = {}): Promise<WriteOutcome> {
-    const outcome: WriteOutcome = { counts: emptyWriteCounts(), failures: [], changed: [] };
-    const toWrite: { entity: CatalogEntity; key: EntityKey | null; hash: string | null }[] = [];
+    const outcome: WriteOutcome = {
+      counts: emptyWriteCounts(),
+      failures: [],
+      changed: [],
+      settled: entities.map(() => null),
+    };
+    type Item = { entity: CatalogEntity; key: EntityKey | null; hash: string | null; at: number };
+    const toWrite: Item[] = [];
     const snapshotTaken = context.ledger?.snapshotTaken === true;
-    const items: { entity: CatalogEntity; key: EntityKey | null; hash: string | null }[] = [];
+    const items: Item[] = [];
     const keys: EntityKey[] = [];
     // Relation targets repeat across a batch (twenty pull requests of one repository, the same reviewers).
     const targets = new Set<string>();
     for (const entity of entities) {
       const key = trackedKey(entity);
-      items.push({ entity, key, hash: key === null ? null : contentHash(entity, this.#mode) });
+      items.push({ entity, key, hash: key === null ? null : contentHash(entity, this.#mode), at: items.length });
       if (key === null) continue;
       keys.push(key);
       if (context.ledger !== undefined) addRelationTargets(entity, targets);
@@ -115,6 +131,7 @@ export class EntityWriter {
         // Unchanged only if the catalog still holds it (someone may have deleted it by hand since).
         if (stored === item.hash && (!snapshotTaken || inSnapshot)) {
           outcome.counts.unchanged++;
+          outcome.settled[item.at] = item.hash;
           continue;
         }
         toWrite.push(item);
@@ -136,8 +153,10 @@ export class EntityWriter {
       results.forEach((result, index) => {
         const item = toWrite[index];
         if (item === undefined) return;
-        if (this.#record(result, item, outcome) && item.key !== null && item.hash !== null)
+        if (this.#record(result, item, outcome) && item.key !== null && item.hash !== null) {
           accepted.push({ key: item.key, hash: item.hash });
+          outcome.settled[item.at] = item.hash;
+        }
       });
       this.#state.recordWrites(accepted);
     });
@@ -216,7 +235,7 @@ export function trackedKey(entity: CatalogEntity): EntityKey | null {
   return typeof entity.identifier === "string" ? { blueprint: entity.blueprint, identifier: entity.identifier } : null;
 }
 
-function addRelationTargets(entity: CatalogEntity, targets: Set<string>): void {
+export function addRelationTargets(entity: CatalogEntity, targets: Set<string>): void {
   for (const value of Object.values(entity.relations)) {
     if (typeof value === "string") targets.add(value);
     else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") targets.add(item);

@@ -70,7 +70,7 @@ export class RelationGate {
   }
 
   /** The kind `kind` handled these entities (whatever the catalog answered). */
-  handled(kind: number, entities: readonly CatalogEntity[]): void {
+  handled(kind: number, entities: readonly Pick<CatalogEntity, "blueprint" | "identifier">[]): void {
     if (kind >= this.#kinds - 1 || this.#finished.slice(kind + 1).every(Boolean)) return;
     for (const entity of entities)
       if (typeof entity.identifier === "string") this.#handled.add(keyOf(entity.blueprint, entity.identifier));

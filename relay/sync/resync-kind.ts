@@ -10,9 +10,11 @@ import { messageOf } from "../log/message-of";
 import type { Json } from "../mapping/engine";
 import type { ItemResult } from "../mapping/mapping-result";
 import type { ResourceMapper } from "../mapping/resource-mapper";
+import type { AgentState, RememberedItem } from "../state/agent-state";
 import type { ReadmeMemory } from "../state/readme-memory";
-import type { EntityWriter, WriteOutcome } from "./entity-writer";
+import { addRelationTargets, type EntityWriter, type WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
+import { itemDigest } from "./item-digest";
 import { listKind } from "./kind-listing";
 import type { OutcomeTally } from "./outcome-tally";
 import type { RelationGate } from "./relation-gate";
@@ -52,6 +54,12 @@ export interface KindRunOptions {
   readmes?: ReadmeMemory;
   /** When kinds run at once: this kind's place among them, so its writes follow its relations' targets. */
   order?: { gate: RelationGate; index: number };
+  /**
+   * Item digests (item-digest.ts): an item exactly as at the last successful resync is counted unchanged without
+   * mapping or hashing. Absent when the mapping is not a pure function of its input. `record`: remember the items
+   * this run settles (false for dry runs, which write nothing).
+   */
+  digests?: { state: AgentState; fingerprint: string; run: number; record: boolean };
 }
 
 export interface KindOutcome {
@@ -74,12 +82,16 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
   const summary = emptyKind(mapper);
   const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
   const pending: CatalogEntity[] = [];
+  /** Items mapped in full whose entities are in `pending` (from `start`, `count` of them), to remember once written. */
+  const tracked: { digest: string; start: number; count: number }[] = [];
+  const digests = options.digests;
   let mappingErrors = 0;
   let droppedItems = 0;
   const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0);
+    const items = tracked.splice(0);
     await options.order?.gate.ready(options.order.index, batch);
     const outcome = await options.writer.write(batch, {
       ledger: options.ledger,
@@ -87,6 +99,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     options.order?.gate.handled(options.order.index, batch);
+    if (digests?.record === true) rememberSettled(digests, items, batch, outcome);
     countWrites(summary, outcome, options.tally);
     options.onWritten(outcome);
   };
@@ -119,9 +132,25 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
       if (options.signal?.aborted === true) break;
       summary.listed += page.length;
       options.onItems?.(mapper.kind, page);
-      for (const item of page) {
+      const known = digests === undefined ? null : unchangedItems(digests, page, options);
+      for (const [position, item] of page.entries()) {
+        const digest = known?.digests[position];
+        const shortcut = digest === undefined ? undefined : known?.unchanged.get(digest);
+        if (shortcut !== undefined) {
+          // Exactly what the mapping gave last time, still held as such: unchanged, as the writer would count it.
+          summary.selected += shortcut.entities.length;
+          summary.unchanged += shortcut.entities.length;
+          options.order?.gate.handled(
+            options.order.index,
+            shortcut.entities.map(({ key }) => key),
+          );
+          continue;
+        }
         const result = await mapper.mapItem(item);
         mappingErrors += countMapping(summary, result, options.tally);
+        // Only an item whose mapping said nothing but its entities is remembered: a shortcut must count the same.
+        if (digest !== undefined && isPlain(result))
+          tracked.push({ digest, start: pending.length, count: result.entities.length });
         pending.push(...result.entities);
         if (pending.length >= WRITE_BATCH) await flush();
       }
@@ -163,6 +192,77 @@ export function emptyKind(mapper: ResourceMapper): KindSummary {
     warnings: 0,
     durationMs: 0,
   };
+}
+
+/**
+ * The page's digests, and those whose item may skip mapping: known from the last successful resync, and each of
+ * their entities still has its recorded content hash and (with a snapshot) was in the catalog when the run started,
+ * the writer's own rule for "unchanged". Their sightings are recorded here, as the writer records them.
+ * One statement to read the digests, one to check the entities, two for the sightings, one to mark them seen.
+ */
+function unchangedItems(
+  digests: NonNullable<KindRunOptions["digests"]>,
+  page: readonly Json[],
+  options: KindRunOptions,
+): { digests: string[]; unchanged: Map<string, RememberedItem> } {
+  const { state } = digests;
+  const pageDigests = page.map((item) => itemDigest(digests.fingerprint, item));
+  const unchanged = new Map<string, RememberedItem>();
+  state.transaction(() => {
+    const remembered = state.digestsOf(pageDigests);
+    if (remembered.size === 0) return;
+    const candidates = [...remembered];
+    const keys = candidates.flatMap(([, item]) => item.entities.map(({ key }) => key));
+    const held = state.known(keys);
+    const snapshotTaken = options.ledger.snapshotTaken;
+    let index = 0;
+    for (const [digest, item] of candidates) {
+      let still = true;
+      for (const { hash } of item.entities) {
+        const now = held[index++];
+        if (now?.hash !== hash || (snapshotTaken && now.inSnapshot !== true)) still = false;
+      }
+      if (still) unchanged.set(digest, item);
+    }
+    const seenKeys = [...unchanged.values()].flatMap((item) => item.entities.map(({ key }) => key));
+    state.recordSightings(seenKeys, new Set([...unchanged.values()].flatMap((item) => item.targets)));
+    if (digests.record) state.touchDigests([...unchanged.keys()], digests.run);
+  });
+  return { digests: pageDigests, unchanged };
+}
+
+/** No warning, no error, every entity tracked (a search-query identifier is always written): safe to replay. */
+function isPlain(result: ItemResult): boolean {
+  return (
+    result.errors.length === 0 &&
+    result.warnings.length === 0 &&
+    result.counts.selected === result.entities.length &&
+    result.entities.every((entity) => typeof entity.identifier === "string")
+  );
+}
+
+/** Remembers the items all of whose entities the catalog now holds as mapped (written and accepted, or unchanged). */
+function rememberSettled(
+  digests: NonNullable<KindRunOptions["digests"]>,
+  items: readonly { digest: string; start: number; count: number }[],
+  batch: readonly CatalogEntity[],
+  outcome: WriteOutcome,
+): void {
+  const settled: ({ digest: string; fingerprint: string } & RememberedItem)[] = [];
+  for (const { digest, start, count } of items) {
+    const entities: RememberedItem["entities"] = [];
+    const targets = new Set<string>();
+    for (let at = start; at < start + count; at++) {
+      const entity = batch[at];
+      const hash = outcome.settled[at];
+      if (entity === undefined || hash === null || hash === undefined || typeof entity.identifier !== "string") break;
+      entities.push({ key: { blueprint: entity.blueprint, identifier: entity.identifier }, hash });
+      addRelationTargets(entity, targets);
+    }
+    if (entities.length === count)
+      settled.push({ digest, fingerprint: digests.fingerprint, entities, targets: [...targets] });
+  }
+  digests.state.rememberDigests(settled, digests.run);
 }
 
 /** @returns the number of mapping errors of the item */

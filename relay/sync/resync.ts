@@ -15,6 +15,7 @@ import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState } from "../state/agent-state";
 import { type EntityWriter, entityWriterFor, trackedKey, type WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
+import { mappingFingerprint } from "./item-digest";
 import { checkMappingFit } from "./mapping-fit";
 import { OutcomeTally } from "./outcome-tally";
 import { reconcile, type SnapshotOutcome, takeSnapshot } from "./reconcile";
@@ -182,6 +183,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         gate.finished(index);
         return { summary: { ...emptyKind(mapper), status: "aborted" }, complete: false, droppedItems: 0 };
       }
+      const fingerprint = mappingFingerprint(mapper, run.writer.mode);
       return resyncKind(mapper, {
         client: options.client,
         writer: run.writer,
@@ -198,11 +200,31 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         ...(options.onItems === undefined ? {} : { onItems: options.onItems }),
         order: { gate, index },
+        ...(fingerprint === null
+          ? {}
+          : { digests: { state: options.state, fingerprint, run: run.id, record: !run.dryRun } }),
       });
     }),
   );
   run.tally.kindsFinished();
+  pruneDigests(run, outcomes);
   return outcomes;
+}
+
+/**
+ * Forgets the item digests of each kind this run listed completely that the run did not see (changed or gone
+ * items); a digest of a mapping that changed since is never looked up again and goes with a full resync.
+ */
+function pruneDigests(run: Run, outcomes: readonly KindOutcome[]): void {
+  if (run.dryRun) return;
+  run.mappers.forEach((mapper, index) => {
+    const fingerprint = mappingFingerprint(mapper, run.writer.mode);
+    if (fingerprint !== null && outcomes[index]?.complete === true) run.options.state.pruneDigests(fingerprint, run.id);
+  });
+  if (run.options.kinds === undefined && outcomes.every((outcome) => outcome.complete))
+    run.options.state.keepDigestsOf(
+      run.mappers.map((mapper) => mappingFingerprint(mapper, run.writer.mode)).filter((fp) => fp !== null),
+    );
 }
 
 function keepSamples(run: Run, index: number, outcome: WriteOutcome): void {

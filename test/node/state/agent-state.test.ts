@@ -177,6 +177,45 @@ describe("agent state", () => {
     state.close();
   });
 
+  it("upgrades a version 3 state file: it keeps what it knew, and starts with no item digests", () => {
+    const path = tempStatePath();
+    const old = AgentState.open(path);
+    old.recordWrites([{ key: repo, hash: "hash-1" }]);
+    old.rememberReadme("#1", "abc", 1024, "# api");
+    old.close();
+    // What a version 3 file looks like: no item_digest table.
+    const v3 = new Database(path);
+    v3.exec("DROP TABLE item_digest; PRAGMA user_version = 3;");
+    v3.close();
+
+    const state = AgentState.open(path);
+    expect(state.hashOf(repo)).toBe("hash-1");
+    expect(state.readmeAt("#1", "abc", 1024)).toBe("# api");
+    expect(state.digestCount).toBe(0);
+    state.rememberDigests(
+      [{ digest: "d1", fingerprint: "f", entities: [{ key: repo, hash: "hash-1" }], targets: ["PROJ"] }],
+      1,
+    );
+    expect(state.digestsOf(["d1", "d2"])).toEqual(
+      new Map([["d1", { entities: [{ key: repo, hash: "hash-1" }], targets: ["PROJ"] }]]),
+    );
+    state.close();
+  });
+
+  it("keeps item digests a run saw, and forgets the others of that mapping and of mappings no longer in force", () => {
+    const state = AgentState.open(":memory:");
+    const item = (digest: string, fingerprint: string) => ({ digest, fingerprint, entities: [], targets: [] });
+    state.rememberDigests([item("a", "f1"), item("b", "f1"), item("c", "f2")], 1);
+    state.touchDigests(["a"], 2);
+    state.rememberDigests([item("d", "f1")], 2);
+
+    state.pruneDigests("f1", 2);
+    expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "c", "d"]);
+    state.keepDigestsOf(["f1"]);
+    expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "d"]);
+    state.close();
+  });
+
   it("refuses a state file from a newer version, saying what to do", () => {
     const path = tempStatePath();
     AgentState.open(path).close();
