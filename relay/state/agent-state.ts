@@ -42,6 +42,7 @@ export class AgentState implements ReadmeMemory {
       CREATE TEMP TABLE IF NOT EXISTS run_snapshot (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS run_seen (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS run_targets (identifier TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS run_digests (digest TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
     this.#statements = {
       getHash: db.prepare<[string, string], { hash: string | null }>(
@@ -104,15 +105,37 @@ export class AgentState implements ReadmeMemory {
       digestsOf: db.prepare<[string], { digest: string; entities: string; targets: string }>(
         `SELECT d.digest, d.entities, d.targets FROM json_each(?) j JOIN item_digest d ON d.digest = j.value`,
       ),
-      touchDigests: db.prepare<[number, string]>(
-        "UPDATE item_digest SET seen = ? WHERE digest IN (SELECT value FROM json_each(?))",
+      // What the run saw goes to a temporary table: rewriting a durable row per unchanged item would cost a
+      // write-ahead log page per few items, more than the mapping it saves.
+      touchDigests: db.prepare<[string]>("INSERT OR IGNORE INTO run_digests (digest) SELECT value FROM json_each(?)"),
+      rememberDigests: db.prepare<[string]>(
+        `INSERT INTO item_digest (digest, fingerprint, entities, targets)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
+         ON CONFLICT (digest) DO UPDATE SET entities = excluded.entities, targets = excluded.targets`,
       ),
-      rememberDigests: db.prepare<[number, string]>(
-        `INSERT INTO item_digest (digest, fingerprint, entities, targets, seen)
-           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?) WHERE true
-         ON CONFLICT (digest) DO UPDATE SET entities = excluded.entities, targets = excluded.targets, seen = excluded.seen`,
+      pruneDigests: db.prepare<[string]>(
+        "DELETE FROM item_digest WHERE fingerprint = ? AND digest NOT IN (SELECT digest FROM run_digests)",
       ),
-      pruneDigests: db.prepare<[string, number]>("DELETE FROM item_digest WHERE fingerprint = ? AND seen < ?"),
+      // An item digest stands for unchanged entities only if each of them still has its recorded hash and (with a
+      // snapshot: the second parameter) the catalog held it when the run started: the entity writer's rule, checked in SQL.
+      stillHeld: db.prepare<[string, number], { digest: string; n: number; entities: string }>(
+        `SELECT d.digest AS digest, json_array_length(d.entities) AS n, d.entities AS entities
+           FROM json_each(?) j JOIN item_digest d ON d.digest = j.value
+          WHERE NOT EXISTS (
+            SELECT 1 FROM json_each(d.entities) e
+              LEFT JOIN entity_state s ON s.blueprint = e.value ->> 0 AND s.identifier = e.value ->> 1
+             WHERE s.hash IS NOT e.value ->> 2
+                OR (? AND NOT EXISTS (SELECT 1 FROM run_snapshot r
+                                        WHERE r.blueprint = e.value ->> 0 AND r.identifier = e.value ->> 1)))`,
+      ),
+      digestSightings: db.prepare<[string]>(
+        `INSERT OR IGNORE INTO run_seen (blueprint, identifier)
+           SELECT e.value ->> 0, e.value ->> 1 FROM json_each(?) v JOIN item_digest d ON d.digest = v.value, json_each(d.entities) e`,
+      ),
+      digestTargets: db.prepare<[string]>(
+        `INSERT OR IGNORE INTO run_targets (identifier)
+           SELECT t.value FROM json_each(?) v JOIN item_digest d ON d.digest = v.value, json_each(d.targets) t`,
+      ),
       keepDigestsOf: db.prepare<[string]>(
         "DELETE FROM item_digest WHERE fingerprint NOT IN (SELECT value FROM json_each(?))",
       ),
@@ -176,7 +199,7 @@ export class AgentState implements ReadmeMemory {
 
   /** Starts a run's ledger afresh (one resync at a time per agent). */
   beginLedger(): void {
-    this.#db.exec("DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets;");
+    this.#db.exec("DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets; DELETE FROM run_digests;");
   }
 
   /** Records owned entities the catalog held when the run started. */
@@ -293,26 +316,57 @@ export class AgentState implements ReadmeMemory {
     return out;
   }
 
-  /** Marks digests as seen by run `run` (they are kept by {@link pruneDigests}). */
-  touchDigests(digests: readonly string[], run: number): void {
-    if (digests.length > 0) this.#statements.touchDigests.run(run, JSON.stringify(digests));
+  /**
+   * Of these item digests, those whose entities the catalog still holds as recorded (see `stillHeld`), with how many
+   * entities each stands for (and their keys when `withKeys`); their sightings and relation targets go to the run's
+   * ledger, and with `record` the digests are marked seen. A handful of statements for a page, no per-item one.
+   */
+  unchangedItems(
+    digests: readonly string[],
+    options: { snapshotTaken: boolean; record: boolean; withKeys: boolean },
+  ): Map<string, { count: number; keys: EntityKey[] }> {
+    const out = new Map<string, { count: number; keys: EntityKey[] }>();
+    if (digests.length === 0) return out;
+    this.transaction(() => {
+      for (const row of this.#statements.stillHeld.iterate(JSON.stringify(digests), options.snapshotTaken ? 1 : 0)) {
+        const keys = options.withKeys
+          ? (JSON.parse(row.entities) as [string, string][]).map(([blueprint, identifier]) => ({
+              blueprint,
+              identifier,
+            }))
+          : [];
+        out.set(row.digest, { count: row.n, keys });
+      }
+      if (out.size === 0) return;
+      const held = JSON.stringify([...out.keys()]);
+      this.#statements.digestSightings.run(held);
+      this.#statements.digestTargets.run(held);
+      if (options.record) this.#statements.touchDigests.run(held);
+    });
+    return out;
   }
 
-  /** Records items whose entities the catalog holds as mapped (written or unchanged), seen by run `run`. */
-  rememberDigests(items: readonly ({ digest: string; fingerprint: string } & RememberedItem)[], run: number): void {
+  /** Marks digests as seen by the run (its ledger): {@link pruneDigests} keeps them. */
+  touchDigests(digests: readonly string[]): void {
+    if (digests.length > 0) this.#statements.touchDigests.run(JSON.stringify(digests));
+  }
+
+  /** Records items whose entities the catalog holds as mapped (written or unchanged), seen by the run. */
+  rememberDigests(items: readonly ({ digest: string; fingerprint: string } & RememberedItem)[]): void {
     if (items.length === 0) return;
+    this.touchDigests(items.map((item) => item.digest));
     const rows = items.map((item) => [
       item.digest,
       item.fingerprint,
       JSON.stringify(item.entities.map(({ key, hash }) => [key.blueprint, key.identifier, hash])),
       JSON.stringify(item.targets),
     ]);
-    this.#statements.rememberDigests.run(run, JSON.stringify(rows));
+    this.#statements.rememberDigests.run(JSON.stringify(rows));
   }
 
-  /** Forgets the digests of a mapping that run `run` did not see (after the run listed its kind completely). */
-  pruneDigests(fingerprint: string, run: number): void {
-    this.#statements.pruneDigests.run(fingerprint, run);
+  /** Forgets the digests of a mapping that the run did not see (after the run listed its kind completely). */
+  pruneDigests(fingerprint: string): void {
+    this.#statements.pruneDigests.run(fingerprint);
   }
 
   /** Forgets the digests of every mapping but these (after a full resync: the others' mappings changed). */
@@ -414,16 +468,15 @@ function migrate(db: Database.Database): void {
     }
     if (version < 4) {
       // Item digest → the entities it produced (JSON [blueprint, identifier, hash] triples) and their relation
-      // targets; `seen` is the last run that listed the item, for pruning per mapping fingerprint.
+      // targets, under the fingerprint of the mapping that produced them (pruned per fingerprint).
       db.exec(`
         CREATE TABLE item_digest (
           digest TEXT PRIMARY KEY,
           fingerprint TEXT NOT NULL,
           entities TEXT NOT NULL,
-          targets TEXT NOT NULL,
-          seen INTEGER NOT NULL
+          targets TEXT NOT NULL
         ) WITHOUT ROWID;
-        CREATE INDEX item_digest_fingerprint ON item_digest (fingerprint, seen);
+        CREATE INDEX item_digest_fingerprint ON item_digest (fingerprint);
       `);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

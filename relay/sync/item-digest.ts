@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { resourceLeaves } from "../../shared/mapping-config/leaves";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
@@ -53,5 +53,6 @@ export function mappingFingerprint(mapper: ResourceMapper, mode: string): string
 
 /** The digest of one item under a mapping's fingerprint. */
 export function itemDigest(fingerprint: string, item: Json): string {
-  return createHash("sha256").update(fingerprint).update("\u0000").update(JSON.stringify(item)).digest("base64");
+  // One-shot: no Hash object per item.
+  return hash("sha256", `${fingerprint}\u0000${JSON.stringify(item)}`, "base64");
 }

@@ -69,9 +69,14 @@ export class RelationGate {
     return this.#waiters.some((waiter) => waiter > kind);
   }
 
+  /** Whether {@link handled} keeps what kind `kind` handles (some later kind may still wait on it). */
+  tracksHandled(kind: number): boolean {
+    return !(kind >= this.#kinds - 1 || this.#finished.slice(kind + 1).every(Boolean));
+  }
+
   /** The kind `kind` handled these entities (whatever the catalog answered). */
   handled(kind: number, entities: readonly Pick<CatalogEntity, "blueprint" | "identifier">[]): void {
-    if (kind >= this.#kinds - 1 || this.#finished.slice(kind + 1).every(Boolean)) return;
+    if (!this.tracksHandled(kind)) return;
     for (const entity of entities)
       if (typeof entity.identifier === "string") this.#handled.add(keyOf(entity.blueprint, entity.identifier));
     this.#wake();

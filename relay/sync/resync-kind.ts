@@ -2,7 +2,7 @@ import type { Kind } from "../../shared/mapping-config/schema";
 import type { BitbucketClient } from "../bitbucket/client";
 import type { DroppedItems } from "../bitbucket/dropped-items";
 import { isBitbucketError } from "../bitbucket/errors";
-import type { CatalogEntity } from "../catalog/catalog";
+import type { CatalogEntity, EntityKey } from "../catalog/catalog";
 import { CatalogUnavailableError } from "../catalog/catalog-unavailable-error";
 import type { RepositoryFiles } from "../files/repository-files";
 import type { Logger } from "../log/logger";
@@ -59,7 +59,7 @@ export interface KindRunOptions {
    * mapping or hashing. Absent when the mapping is not a pure function of its input. `record`: remember the items
    * this run settles (false for dry runs, which write nothing).
    */
-  digests?: { state: AgentState; fingerprint: string; run: number; record: boolean };
+  digests?: { state: AgentState; fingerprint: string; record: boolean };
 }
 
 export interface KindOutcome {
@@ -138,12 +138,9 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
         const shortcut = digest === undefined ? undefined : known?.unchanged.get(digest);
         if (shortcut !== undefined) {
           // Exactly what the mapping gave last time, still held as such: unchanged, as the writer would count it.
-          summary.selected += shortcut.entities.length;
-          summary.unchanged += shortcut.entities.length;
-          options.order?.gate.handled(
-            options.order.index,
-            shortcut.entities.map(({ key }) => key),
-          );
+          summary.selected += shortcut.count;
+          summary.unchanged += shortcut.count;
+          if (shortcut.keys.length > 0) options.order?.gate.handled(options.order.index, shortcut.keys);
           continue;
         }
         const result = await mapper.mapItem(item);
@@ -197,36 +194,19 @@ export function emptyKind(mapper: ResourceMapper): KindSummary {
 /**
  * The page's digests, and those whose item may skip mapping: known from the last successful resync, and each of
  * their entities still has its recorded content hash and (with a snapshot) was in the catalog when the run started,
- * the writer's own rule for "unchanged". Their sightings are recorded here, as the writer records them.
- * One statement to read the digests, one to check the entities, two for the sightings, one to mark them seen.
+ * the writer's own rule for "unchanged" (checked in the state, see {@link AgentState.unchangedItems}, which also
+ * records their sightings for the reconcile, as the writer does).
  */
 function unchangedItems(
   digests: NonNullable<KindRunOptions["digests"]>,
   page: readonly Json[],
   options: KindRunOptions,
-): { digests: string[]; unchanged: Map<string, RememberedItem> } {
-  const { state } = digests;
+): { digests: string[]; unchanged: Map<string, { count: number; keys: EntityKey[] }> } {
   const pageDigests = page.map((item) => itemDigest(digests.fingerprint, item));
-  const unchanged = new Map<string, RememberedItem>();
-  state.transaction(() => {
-    const remembered = state.digestsOf(pageDigests);
-    if (remembered.size === 0) return;
-    const candidates = [...remembered];
-    const keys = candidates.flatMap(([, item]) => item.entities.map(({ key }) => key));
-    const held = state.known(keys);
-    const snapshotTaken = options.ledger.snapshotTaken;
-    let index = 0;
-    for (const [digest, item] of candidates) {
-      let still = true;
-      for (const { hash } of item.entities) {
-        const now = held[index++];
-        if (now?.hash !== hash || (snapshotTaken && now.inSnapshot !== true)) still = false;
-      }
-      if (still) unchanged.set(digest, item);
-    }
-    const seenKeys = [...unchanged.values()].flatMap((item) => item.entities.map(({ key }) => key));
-    state.recordSightings(seenKeys, new Set([...unchanged.values()].flatMap((item) => item.targets)));
-    if (digests.record) state.touchDigests([...unchanged.keys()], digests.run);
+  const unchanged = digests.state.unchangedItems(pageDigests, {
+    snapshotTaken: options.ledger.snapshotTaken,
+    record: digests.record,
+    withKeys: options.order?.gate.tracksHandled(options.order.index) === true,
   });
   return { digests: pageDigests, unchanged };
 }
@@ -262,7 +242,7 @@ function rememberSettled(
     if (entities.length === count)
       settled.push({ digest, fingerprint: digests.fingerprint, entities, targets: [...targets] });
   }
-  digests.state.rememberDigests(settled, digests.run);
+  digests.state.rememberDigests(settled);
 }
 
 /** @returns the number of mapping errors of the item */

@@ -200,9 +200,7 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         ...(options.onItems === undefined ? {} : { onItems: options.onItems }),
         order: { gate, index },
-        ...(fingerprint === null
-          ? {}
-          : { digests: { state: options.state, fingerprint, run: run.id, record: !run.dryRun } }),
+        ...(fingerprint === null ? {} : { digests: { state: options.state, fingerprint, record: !run.dryRun } }),
       });
     }),
   );
@@ -219,7 +217,7 @@ function pruneDigests(run: Run, outcomes: readonly KindOutcome[]): void {
   if (run.dryRun) return;
   run.mappers.forEach((mapper, index) => {
     const fingerprint = mappingFingerprint(mapper, run.writer.mode);
-    if (fingerprint !== null && outcomes[index]?.complete === true) run.options.state.pruneDigests(fingerprint, run.id);
+    if (fingerprint !== null && outcomes[index]?.complete === true) run.options.state.pruneDigests(fingerprint);
   });
   if (run.options.kinds === undefined && outcomes.every((outcome) => outcome.complete))
     run.options.state.keepDigestsOf(

@@ -192,10 +192,9 @@ describe("agent state", () => {
     expect(state.hashOf(repo)).toBe("hash-1");
     expect(state.readmeAt("#1", "abc", 1024)).toBe("# api");
     expect(state.digestCount).toBe(0);
-    state.rememberDigests(
-      [{ digest: "d1", fingerprint: "f", entities: [{ key: repo, hash: "hash-1" }], targets: ["PROJ"] }],
-      1,
-    );
+    state.rememberDigests([
+      { digest: "d1", fingerprint: "f", entities: [{ key: repo, hash: "hash-1" }], targets: ["PROJ"] },
+    ]);
     expect(state.digestsOf(["d1", "d2"])).toEqual(
       new Map([["d1", { entities: [{ key: repo, hash: "hash-1" }], targets: ["PROJ"] }]]),
     );
@@ -205,11 +204,13 @@ describe("agent state", () => {
   it("keeps item digests a run saw, and forgets the others of that mapping and of mappings no longer in force", () => {
     const state = AgentState.open(":memory:");
     const item = (digest: string, fingerprint: string) => ({ digest, fingerprint, entities: [], targets: [] });
-    state.rememberDigests([item("a", "f1"), item("b", "f1"), item("c", "f2")], 1);
-    state.touchDigests(["a"], 2);
-    state.rememberDigests([item("d", "f1")], 2);
+    state.rememberDigests([item("a", "f1"), item("b", "f1"), item("c", "f2")]);
+    // The next run: it sees a, and settles d.
+    state.beginLedger();
+    state.touchDigests(["a"]);
+    state.rememberDigests([item("d", "f1")]);
 
-    state.pruneDigests("f1", 2);
+    state.pruneDigests("f1");
     expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "c", "d"]);
     state.keepDigestsOf(["f1"]);
     expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "d"]);
