@@ -14,7 +14,7 @@ import type { AgentState, RememberedItem } from "../state/agent-state";
 import type { ReadmeMemory } from "../state/readme-memory";
 import { addRelationTargets, type EntityWriter, type WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
-import { itemDigest } from "./item-digest";
+import { pageDigests as digestsOfPage } from "./item-digest";
 import { listKind } from "./kind-listing";
 import type { OutcomeTally } from "./outcome-tally";
 import type { RelationGate } from "./relation-gate";
@@ -202,7 +202,7 @@ function unchangedItems(
   page: readonly Json[],
   options: KindRunOptions,
 ): { digests: string[]; unchanged: Map<string, { count: number; keys: EntityKey[] }> } {
-  const pageDigests = page.map((item) => itemDigest(digests.fingerprint, item));
+  const pageDigests = digestsOfPage(digests.fingerprint, page);
   const unchanged = digests.state.unchangedItems(pageDigests, {
     snapshotTaken: options.ledger.snapshotTaken,
     record: digests.record,

@@ -6,7 +6,7 @@ import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { loadMapping } from "../../../relay/config/mapping-loader";
 import { createMappingEngine } from "../../../relay/mapping/create-engine";
 import type { JqEngine, JqProgram } from "../../../relay/mapping/engine";
-import { isPureMapping } from "../../../relay/sync/item-digest";
+import { isPureMapping, pageDigests } from "../../../relay/sync/item-digest";
 import type { ResyncSummary } from "../../../relay/sync/resync-summary";
 import { kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
 
@@ -242,5 +242,20 @@ describe("a mapping is taken for pure only when none of its jq may read beyond i
     ['"a" + (.id | tostring)', true],
   ])("%s → %s", (source, pure) => {
     expect(isPureMapping([".id", source])).toBe(pure);
+  });
+});
+
+describe("a page's digests sit side by side in the agent state's key order", () => {
+  it("prefixes every digest of a page with its first item's, so items of one page share a key range", () => {
+    const page = [{ id: 1 }, { id: 2 }, { id: 3 }];
+    const digests = pageDigests("f", page);
+    const prefix = digests[0]?.slice(0, 12);
+
+    expect(new Set(digests).size).toBe(3);
+    expect(digests.every((digest) => digest.startsWith(prefix ?? "-"))).toBe(true);
+    // The same item under another first item is another key: the page takes the full path once, never a wrong one.
+    expect(pageDigests("f", [{ id: 0 }, ...page])[1]).not.toBe(digests[0]);
+    expect(pageDigests("f", page)).toEqual(digests);
+    expect(pageDigests("g", page)[0]).not.toBe(digests[0]);
   });
 });
