@@ -20,7 +20,8 @@ export function liveItemSource(client: BitbucketClient, limit: number, logger: L
       // A preview of the first items, not a listing anything deletes by: an item Bitbucket sends without the
       // fields the relay reads is left out with a warning (paginate logs it), as a resync leaves it out.
       const onDropped = () => undefined;
-      for await (const page of listKind(mapper, { client, logger, concurrency: 1, signal, onDropped })) {
+      const listing = listKind(mapper, { client, logger, concurrency: 1, signal, onDropped, enrichAhead: false });
+      for await (const page of listing) {
         for (const item of page) {
           yield item;
           if (++count >= limit) return;

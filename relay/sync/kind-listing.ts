@@ -44,6 +44,11 @@ export interface ListingOptions {
   readmes?: ReadmeMemory;
   /** A page whose items (some of them) lack the fields the relay reads: the listing is incomplete. */
   onDropped?: (dropped: DroppedItems) => void;
+  /**
+   * Whether a repository listing enriches the next page while this one is consumed (default true). False for a
+   * consumer that may stop after the first page (`map --live N`), which would pay for a page it never reads.
+   */
+  enrichAhead?: boolean;
 }
 
 export function listKind(mapper: ResourceMapper, options: ListingOptions): AsyncGenerator<Json[]> {
@@ -119,6 +124,12 @@ async function* listRepositories(
   // request bound when pages went one at a time). One page ahead at most: memory stays bounded.
   let ahead: Promise<Json[]> | null = null;
   for await (const page of coveredRepositories(mapper, resource, options)) {
+    if (options.enrichAhead === false) {
+      yield await Promise.all(
+        page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)),
+      );
+      continue;
+    }
     const enriching = Promise.all(
       page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)),
     );
