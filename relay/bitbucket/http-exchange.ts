@@ -40,7 +40,8 @@ export function fetchSend(fetchImpl: typeof fetch): Send {
       status: response.status,
       headers: response.headers,
       text: () => response.text(),
-      readText: (maxBytes) => readResponseText(response, maxBytes),
+      readText: async (maxBytes) =>
+        response.body === null ? { text: "", truncated: false } : readCappedText(response.body, maxBytes),
       discard: async () => {
         await response.body?.cancel();
       },
@@ -48,23 +49,26 @@ export function fetchSend(fetchImpl: typeof fetch): Send {
   };
 }
 
-async function readResponseText(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
-  if (response.body === null) return { text: "", truncated: false };
-  const reader = response.body.getReader();
+/**
+ * Reads a body's chunks as UTF-8 up to `maxBytes`, cutting at a character boundary. Leaving the loop early ends
+ * the iterator, which cancels a web stream (`fetch`) or destroys a Node stream (undici): the rest is not downloaded.
+ */
+export async function readCappedText(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
   const decoder = new TextDecoder("utf-8");
   let text = "";
   let kept = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { text: text + decoder.decode(), truncated: false };
+  for await (const value of chunks) {
     const room = maxBytes - kept;
     if (value.byteLength > room) {
       // `stream: true` holds back a partial multi-byte character, so the cut never yields a broken one.
       text += decoder.decode(value.subarray(0, room), { stream: true });
-      await reader.cancel();
       return { text, truncated: true };
     }
     kept += value.byteLength;
     text += decoder.decode(value, { stream: true });
   }
+  return { text: text + decoder.decode(), truncated: false };
 }

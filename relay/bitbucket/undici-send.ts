@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, interceptors, request } from "undici";
-import type { Exchange, Send } from "./http-exchange";
+import { type Exchange, readCappedText, type Send } from "./http-exchange";
 
 /**
  * The transport's default way to send: undici's `request`, the library under Node's `fetch` without the WHATWG
@@ -31,7 +31,7 @@ export const undiciSend: Send = async (input) => {
     status: response.statusCode,
     headers: toHeaders(response.headers),
     text: () => body.text(),
-    readText: (maxBytes) => readBodyText(body, maxBytes),
+    readText: (maxBytes) => readCappedText(body, maxBytes),
     discard: async () => {
       await body.dump();
     },
@@ -47,26 +47,4 @@ function toHeaders(raw: Record<string, string | string[] | undefined>): Headers 
     else for (const one of value) headers.append(name, one);
   }
   return headers;
-}
-
-async function readBodyText(
-  body: Dispatcher.ResponseData["body"],
-  maxBytes: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const decoder = new TextDecoder("utf-8");
-  let text = "";
-  let kept = 0;
-  for await (const chunk of body) {
-    const value = chunk as Buffer;
-    const room = maxBytes - kept;
-    if (value.byteLength > room) {
-      // `stream: true` holds back a partial multi-byte character, so the cut never yields a broken one.
-      text += decoder.decode(value.subarray(0, room), { stream: true });
-      body.destroy();
-      return { text, truncated: true };
-    }
-    kept += value.byteLength;
-    text += decoder.decode(value, { stream: true });
-  }
-  return { text: text + decoder.decode(), truncated: false };
 }

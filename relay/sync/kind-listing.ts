@@ -122,19 +122,17 @@ async function* listRepositories(
   // enrichment starts before this one is awaited and while it is mapped and written, so the requests in flight do
   // not drain at each page's slowest request and at each write (bench:resync's repository kind took 1.65x its
   // request bound when pages went one at a time). One page ahead at most: memory stays bounded.
+  const enrich = (page: readonly RepositoryWire[]) =>
+    Promise.all(page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)));
   let ahead: Promise<Json[]> | null = null;
   for await (const page of coveredRepositories(mapper, resource, options)) {
-    if (options.enrichAhead === false) {
-      yield await Promise.all(
-        page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)),
-      );
-      continue;
-    }
-    const enriching = Promise.all(
-      page.map((repository) => enrichRepository(options.client, repository, needs, files, options.readmes)),
-    );
+    const enriching = enrich(page);
     // Awaited in turn below; until then a failure must not surface as an unhandled rejection.
     enriching.catch(() => undefined);
+    if (options.enrichAhead === false) {
+      yield await enriching;
+      continue;
+    }
     if (ahead !== null) yield await ahead;
     ahead = enriching;
   }
