@@ -254,22 +254,21 @@ export class DrainLoop {
    * that loses the race is told to stop (its signal aborts); what it returns afterwards is ignored.
    */
   async #handleBounded(message: LeasedMessage, log: Logger): Promise<MessageOutcome> {
-    // The handler's signal: aborted at the message's deadline, or when the agent stops (forwarded from `#work`).
+    // The handler's signal: aborted at the message's deadline (`own`), or when the agent stops (`#work`).
     const own = new AbortController();
-    const forward = () => own.abort(this.#work.signal.reason);
-    if (this.#work.signal.aborted) forward();
-    else this.#work.signal.addEventListener("abort", forward, { once: true });
     let decided = false;
-    const handled = this.#handler.handle(message, own.signal).catch((error: unknown): MessageOutcome => {
-      // A handler the loop stopped waiting for may fail later (its engine or catalog closed under it): that is
-      // no news, and must not be the agent's last word.
-      const report = decided ? log.debug.bind(log) : log.error.bind(log);
-      report(
-        { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
-        decided ? "A handler that was stopped failed afterwards" : "Message handler failed unexpectedly",
-      );
-      return unexpectedFailureOutcome(error, message.attempts);
-    });
+    const handled = this.#handler
+      .handle(message, AbortSignal.any([this.#work.signal, own.signal]))
+      .catch((error: unknown): MessageOutcome => {
+        // A handler the loop stopped waiting for may fail later (its engine or catalog closed under it): that is
+        // no news, and must not be the agent's last word.
+        const report = decided ? log.debug.bind(log) : log.error.bind(log);
+        report(
+          { error: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+          decided ? "A handler that was stopped failed afterwards" : "Message handler failed unexpectedly",
+        );
+        return unexpectedFailureOutcome(error, message.attempts);
+      });
     const bound = message.type === "resync" ? null : this.#options.messageTimeoutMs;
     const stopTimer = new AbortController();
     const racers: Promise<MessageOutcome | "deadline" | "released">[] = [
@@ -287,7 +286,6 @@ export class DrainLoop {
     const first = await Promise.race(racers);
     decided = true;
     stopTimer.abort();
-    this.#work.signal.removeEventListener("abort", forward);
     if (typeof first === "object") return first;
     // The handler goes on in the background for as long as it ignores its signal; its outcome is not waited for.
     own.abort(new Error(first === "deadline" ? "the message's time is up" : "shutting down"));
