@@ -44,6 +44,8 @@ export interface HttpResponse {
   body: unknown;
   /** For `text`: whether the body was cut at `maxBytes`. */
   truncated: boolean;
+  /** For `json`: the text the body was parsed from (a listing recognises a page it saw before by it, page-source.ts). */
+  text?: string;
 }
 
 export interface BitbucketTransportOptions {
@@ -260,7 +262,7 @@ export class BitbucketTransport {
     }
     const text = await response.text();
     try {
-      return { ok: true, response: { ...base, body: JSON.parse(text) as unknown } };
+      return { ok: true, response: { ...base, body: JSON.parse(text) as unknown, text } };
     } catch {
       const error = new BitbucketError({
         kind: "invalid-response",

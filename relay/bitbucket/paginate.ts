@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger";
 import type { ListingWatch } from "./dropped-items";
 import { BitbucketError } from "./errors";
 import { type BitbucketTransport, type QueryValue, withQuery } from "./http-transport";
+import { recordPageSource } from "./page-source";
 import { firstIssue } from "./parse-wire";
 import { PageWire } from "./schema";
 
@@ -56,9 +57,11 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
     if (!envelope.success) throw invalid(path, query, `the body is not a page (${firstIssue(envelope.error)})`);
     const { values, isLastPage, nextPageStart } = envelope.data;
     const items: T[] = [];
+    /** Positions in `values` of `items`. */
+    const kept: number[] = [];
     let dropped = 0;
     let problem: string | undefined;
-    for (const raw of values) {
+    for (const [position, raw] of values.entries()) {
       const parsed = item.safeParse(raw);
       if (!parsed.success) {
         dropped++;
@@ -67,8 +70,11 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
           .join(", ");
       } else if (keep === undefined || keep(parsed.data)) {
         items.push(parsed.data);
+        kept.push(position);
       }
     }
+    if (response.text !== undefined && items.length > 0)
+      recordPageSource(items, response.text, kept.length === values.length ? "all" : kept);
     if (dropped > 0) {
       const what = `${dropped} item(s) of the page lack the fields the relay reads (${problem ?? "unknown"})`;
       if (onDropped === undefined) throw invalid(path, query, `${what}, so the listing would be incomplete`);

@@ -12,7 +12,8 @@ import type { ReadmeMemory } from "./readme-memory";
  * - per repository, the README read at its default branch's head (see readme-memory.ts), so an unchanged repository
  *   is not asked for it again;
  * - per listed item's digest (see item-digest.ts), the entities the item produced and their content hashes, so an
- *   item exactly as it was at the last successful resync is not mapped nor hashed again;
+ *   item exactly as it was at the last successful resync is not mapped nor hashed again; and per listed page's
+ *   source (page-source.ts), its items' digests, so a page Bitbucket sends again as it was is not digested again;
  * - while a resync runs, its ledger in temporary tables (so memory does not grow with the instance): the owned
  *   entities the catalog held when the run started, the entities the run produced, and the relation targets
  *   those point to.
@@ -29,7 +30,7 @@ export interface RunRecord {
   summary: unknown;
 }
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 export class AgentState implements ReadmeMemory {
   readonly #db: Database.Database;
@@ -43,6 +44,7 @@ export class AgentState implements ReadmeMemory {
       CREATE TEMP TABLE IF NOT EXISTS run_seen (blueprint TEXT NOT NULL, identifier TEXT NOT NULL, PRIMARY KEY (blueprint, identifier)) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS run_targets (identifier TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS run_digests (digest TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS run_pages (page TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
     this.#statements = {
       getHash: db.prepare<[string, string], { hash: string | null }>(
@@ -140,6 +142,19 @@ export class AgentState implements ReadmeMemory {
         "DELETE FROM item_digest WHERE fingerprint NOT IN (SELECT value FROM json_each(?))",
       ),
       digestCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM item_digest"),
+      pageDigests: db.prepare<[string], { digests: string }>("SELECT digests FROM page_digest WHERE page = ?"),
+      touchPage: db.prepare<[string]>("INSERT OR IGNORE INTO run_pages (page) VALUES (?)"),
+      // A page's key stands for its items under one fingerprint: what it maps to never changes, so a second
+      // recording (two resources listing the same page) has nothing to add.
+      rememberPage: db.prepare<[string, string, string]>(
+        "INSERT INTO page_digest (page, fingerprint, digests) VALUES (?, ?, ?) ON CONFLICT (page) DO NOTHING",
+      ),
+      prunePages: db.prepare<[string]>(
+        "DELETE FROM page_digest WHERE fingerprint = ? AND page NOT IN (SELECT page FROM run_pages)",
+      ),
+      keepPagesOf: db.prepare<[string]>(
+        "DELETE FROM page_digest WHERE fingerprint NOT IN (SELECT value FROM json_each(?))",
+      ),
       rememberReadme: db.prepare<[string, string, number, string | null]>(
         `INSERT INTO repository_readme (repository, head, cap, readme) VALUES (?, ?, ?, ?)
          ON CONFLICT (repository) DO UPDATE SET head = excluded.head, cap = excluded.cap, readme = excluded.readme`,
@@ -199,7 +214,9 @@ export class AgentState implements ReadmeMemory {
 
   /** Starts a run's ledger afresh (one resync at a time per agent). */
   beginLedger(): void {
-    this.#db.exec("DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets; DELETE FROM run_digests;");
+    this.#db.exec(
+      "DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets; DELETE FROM run_digests; DELETE FROM run_pages;",
+    );
   }
 
   /** Records owned entities the catalog held when the run started. */
@@ -364,14 +381,34 @@ export class AgentState implements ReadmeMemory {
     this.#statements.rememberDigests.run(JSON.stringify(rows));
   }
 
-  /** Forgets the digests of a mapping that the run did not see (after the run listed its kind completely). */
+  /**
+   * The item digests of a listed page under its key (item-digest.ts, `listedPageDigests`), or undefined when unknown;
+   * with `touch`, the page counts as seen by the run ({@link pruneDigests} keeps it).
+   */
+  pageDigests(page: string, touch: boolean): string[] | undefined {
+    const row = this.#statements.pageDigests.get(page);
+    if (row === undefined) return undefined;
+    if (touch) this.#statements.touchPage.run(page);
+    return JSON.parse(row.digests) as string[];
+  }
+
+  /** Records a listed page's item digests under its key, seen by the run. */
+  rememberPageDigests(page: string, fingerprint: string, digests: readonly string[]): void {
+    this.#statements.rememberPage.run(page, fingerprint, JSON.stringify(digests));
+    this.#statements.touchPage.run(page);
+  }
+
+  /** Forgets the item and page digests of a mapping that the run did not see (after it listed its kind completely). */
   pruneDigests(fingerprint: string): void {
     this.#statements.pruneDigests.run(fingerprint);
+    this.#statements.prunePages.run(fingerprint);
   }
 
   /** Forgets the digests of every mapping but these (after a full resync: the others' mappings changed). */
   keepDigestsOf(fingerprints: readonly string[]): void {
-    this.#statements.keepDigestsOf.run(JSON.stringify(fingerprints));
+    const kept = JSON.stringify(fingerprints);
+    this.#statements.keepDigestsOf.run(kept);
+    this.#statements.keepPagesOf.run(kept);
   }
 
   get digestCount(): number {
@@ -477,6 +514,20 @@ function migrate(db: Database.Database): void {
           targets TEXT NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX item_digest_fingerprint ON item_digest (fingerprint);
+      `);
+    }
+    if (version < 5) {
+      // Listed page's key (a hash of its fingerprint, body text and kept positions) → its items' digests (a JSON
+      // array), pruned per fingerprint as item digests are. A cache like item_digest: a new table, nothing to carry.
+      // A rowid table: a page's digests (a kilobyte or more) would overflow a WITHOUT ROWID table's leaf, and reading
+      // the overflow pages made a lookup cost as much as digesting the page.
+      db.exec(`
+        CREATE TABLE page_digest (
+          page TEXT NOT NULL UNIQUE,
+          fingerprint TEXT NOT NULL,
+          digests TEXT NOT NULL
+        );
+        CREATE INDEX page_digest_fingerprint ON page_digest (fingerprint);
       `);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

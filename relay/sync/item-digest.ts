@@ -1,5 +1,6 @@
 import { createHash, hash } from "node:crypto";
 import { resourceLeaves } from "../../shared/mapping-config/leaves";
+import { pageSourceKey } from "../bitbucket/page-source";
 import type { Json } from "../mapping/engine";
 import type { ResourceMapper } from "../mapping/resource-mapper";
 
@@ -72,4 +73,29 @@ export function pageDigests(fingerprint: string, page: readonly Json[]): string[
   const digests = page.map((item) => itemDigest(fingerprint, item));
   const prefix = digests[0]?.slice(0, PAGE_PREFIX_LENGTH) ?? "";
   return digests.map((digest) => prefix + digest);
+}
+
+/** Where a listed page's digests are kept between runs (the agent state). */
+export interface PageDigestMemo {
+  recall(page: string): string[] | undefined;
+  remember(page: string, fingerprint: string, digests: readonly string[]): void;
+}
+
+/**
+ * {@link pageDigests} of a listed page, without serializing its items again when the listing saw the same page
+ * before: a page's source (page-source.ts: its body text and kept positions) stands for its items, so the same
+ * source under the same fingerprint has the same digests. Serializing an unchanged pull request for its digest cost
+ * more than parsing it (bench:resync's third run); hashing the page's text once costs a fifth of that. A page
+ * without a known source (enriched, filtered, from a fake transport) is digested item by item, as is a page seen
+ * for the first time, whose digests are then remembered.
+ */
+export function listedPageDigests(fingerprint: string, page: readonly Json[], memo: PageDigestMemo): string[] {
+  const source = pageSourceKey(page);
+  if (source === undefined) return pageDigests(fingerprint, page);
+  const key = hash("sha256", `${fingerprint}\u0000${source}`, "base64");
+  const known = memo.recall(key);
+  if (known !== undefined && known.length === page.length) return known;
+  const digests = pageDigests(fingerprint, page);
+  memo.remember(key, fingerprint, digests);
+  return digests;
 }

@@ -14,7 +14,7 @@ import type { AgentState, RememberedItem } from "../state/agent-state";
 import type { ReadmeMemory } from "../state/readme-memory";
 import { addRelationTargets, type EntityWriter, type WriteOutcome } from "./entity-writer";
 import { classifyCatalogFailure } from "./failure-cause";
-import { pageDigests as digestsOfPage } from "./item-digest";
+import { listedPageDigests } from "./item-digest";
 import { listKind } from "./kind-listing";
 import type { OutcomeTally } from "./outcome-tally";
 import type { RelationGate } from "./relation-gate";
@@ -202,13 +202,23 @@ function unchangedItems(
   page: readonly Json[],
   options: KindRunOptions,
 ): { digests: string[]; unchanged: Map<string, { count: number; keys: EntityKey[] }> } {
-  const pageDigests = digestsOfPage(digests.fingerprint, page);
-  const unchanged = digests.state.unchangedItems(pageDigests, {
-    snapshotTaken: options.ledger.snapshotTaken,
-    record: digests.record,
-    withKeys: options.order?.gate.tracksHandled(options.order.index) === true,
+  const { state, record } = digests;
+  // One transaction for the page's lookups and the ledger's writes: a statement on its own commits on its own, and
+  // a commit cost more than the page's lookups.
+  return state.transaction(() => {
+    const pageDigests = listedPageDigests(digests.fingerprint, page, {
+      recall: (key) => state.pageDigests(key, record),
+      remember: (key, fingerprint, list) => {
+        if (record) state.rememberPageDigests(key, fingerprint, list);
+      },
+    });
+    const unchanged = state.unchangedItems(pageDigests, {
+      snapshotTaken: options.ledger.snapshotTaken,
+      record,
+      withKeys: options.order?.gate.tracksHandled(options.order.index) === true,
+    });
+    return { digests: pageDigests, unchanged };
   });
-  return { digests: pageDigests, unchanged };
 }
 
 /** No warning, no error, every entity tracked (a search-query identifier is always written): safe to replay. */

@@ -183,9 +183,9 @@ describe("agent state", () => {
     old.recordWrites([{ key: repo, hash: "hash-1" }]);
     old.rememberReadme("#1", "abc", 1024, "# api");
     old.close();
-    // What a version 3 file looks like: no item_digest table.
+    // What a version 3 file looks like: no item_digest table (nor page_digest, from version 5).
     const v3 = new Database(path);
-    v3.exec("DROP TABLE item_digest; PRAGMA user_version = 3;");
+    v3.exec("DROP TABLE item_digest; DROP TABLE page_digest; PRAGMA user_version = 3;");
     v3.close();
 
     const state = AgentState.open(path);
@@ -214,6 +214,43 @@ describe("agent state", () => {
     expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "c", "d"]);
     state.keepDigestsOf(["f1"]);
     expect([...state.digestsOf(["a", "b", "c", "d"]).keys()].sort()).toEqual(["a", "d"]);
+    state.close();
+  });
+
+  it("upgrades a version 4 state file: it keeps its item digests, and starts with no page digests", () => {
+    const path = tempStatePath();
+    const old = AgentState.open(path);
+    old.rememberDigests([{ digest: "d1", fingerprint: "f", entities: [{ key: repo, hash: "hash-1" }], targets: [] }]);
+    old.close();
+    // What a version 4 file looks like: no page_digest table.
+    const v4 = new Database(path);
+    v4.exec("DROP TABLE page_digest; PRAGMA user_version = 4;");
+    v4.close();
+
+    const state = AgentState.open(path);
+    expect(state.digestCount).toBe(1);
+    expect(state.pageDigests("p1", false)).toBeUndefined();
+    state.rememberPageDigests("p1", "f", ["d1", "d2"]);
+    expect(state.pageDigests("p1", false)).toEqual(["d1", "d2"]);
+    state.close();
+  });
+
+  it("keeps page digests a run saw, and forgets the others of that mapping and of mappings no longer in force", () => {
+    const state = AgentState.open(":memory:");
+    state.rememberPageDigests("a", "f1", ["a1"]);
+    state.rememberPageDigests("b", "f1", ["b1"]);
+    state.rememberPageDigests("c", "f2", ["c1"]);
+    // The next run: it sees a (a lookup that counts), looks at b without counting it (a dry run), and records d.
+    state.beginLedger();
+    expect(state.pageDigests("a", true)).toEqual(["a1"]);
+    expect(state.pageDigests("b", false)).toEqual(["b1"]);
+    state.rememberPageDigests("d", "f1", ["d1"]);
+
+    state.pruneDigests("f1");
+    const known = () => ["a", "b", "c", "d"].filter((page) => state.pageDigests(page, false) !== undefined);
+    expect(known()).toEqual(["a", "c", "d"]);
+    state.keepDigestsOf(["f1"]);
+    expect(known()).toEqual(["a", "d"]);
     state.close();
   });
 

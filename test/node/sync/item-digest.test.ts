@@ -1,12 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { recordPageSource } from "../../../relay/bitbucket/page-source";
 import type { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
 import { DEFAULT_MAPPING_YAML } from "../../../relay/config/default-mapping";
 import { loadMapping } from "../../../relay/config/mapping-loader";
 import { createMappingEngine } from "../../../relay/mapping/create-engine";
-import type { JqEngine, JqProgram } from "../../../relay/mapping/engine";
-import { isPureMapping, pageDigests } from "../../../relay/sync/item-digest";
+import type { JqEngine, JqProgram, Json } from "../../../relay/mapping/engine";
+import { isPureMapping, listedPageDigests, type PageDigestMemo, pageDigests } from "../../../relay/sync/item-digest";
 import type { ResyncSummary } from "../../../relay/sync/resync-summary";
 import { kind, type ResyncFixture, startResyncFixture } from "../../support/resync-fixture";
 
@@ -257,5 +258,56 @@ describe("a page's digests sit side by side in the agent state's key order", () 
     expect(pageDigests("f", [{ id: 0 }, ...page])[1]).not.toBe(digests[0]);
     expect(pageDigests("f", page)).toEqual(digests);
     expect(pageDigests("g", page)[0]).not.toBe(digests[0]);
+  });
+});
+
+/** A page memo in a Map, counting what it is asked to remember. */
+class MapMemo implements PageDigestMemo {
+  readonly pages = new Map<string, string[]>();
+  remembered = 0;
+  recall(page: string): string[] | undefined {
+    return this.pages.get(page);
+  }
+  remember(page: string, _fingerprint: string, digests: readonly string[]): void {
+    this.remembered++;
+    this.pages.set(page, [...digests]);
+  }
+}
+
+function listedPage(text: string, kept: readonly number[] | "all" = "all"): Json[] {
+  const values = (JSON.parse(text) as { values: Json[] }).values;
+  const page = kept === "all" ? values : kept.map((position) => values[position] ?? null);
+  recordPageSource(page, text, kept);
+  return page;
+}
+
+describe("a page Bitbucket sends again as it was is not digested again", () => {
+  const text = JSON.stringify({ values: [{ id: 1 }, { id: 2 }, { id: 3 }], isLastPage: true });
+
+  it("takes the digests the memo has for the same page under the same mapping, and digests any other", () => {
+    const memo = new MapMemo();
+    const first = listedPageDigests("f", listedPage(text), memo);
+    expect(first).toEqual(pageDigests("f", listedPage(text)));
+    expect(memo.remembered).toBe(1);
+
+    // What the memo holds is what is returned: the items are not serialized again.
+    const [key] = memo.pages.keys();
+    memo.pages.set(key ?? "", ["from", "the", "memo"]);
+    expect(listedPageDigests("f", listedPage(text), memo)).toEqual(["from", "the", "memo"]);
+    expect(memo.remembered).toBe(1);
+
+    // Another mapping, another text, or fewer items kept from the same text: digested afresh, exactly.
+    expect(listedPageDigests("g", listedPage(text), memo)).toEqual(pageDigests("g", listedPage(text)));
+    const changed = text.replace('{"id":2}', '{"id":2,"title":"new"}');
+    expect(listedPageDigests("f", listedPage(changed), memo)).toEqual(pageDigests("f", listedPage(changed)));
+    expect(listedPageDigests("f", listedPage(text, [0, 2]), memo)).toEqual(pageDigests("f", [{ id: 1 }, { id: 3 }]));
+    expect(memo.remembered).toBe(4);
+  });
+
+  it("digests item by item a page whose source is unknown, and remembers nothing of it", () => {
+    const memo = new MapMemo();
+    const page = [{ id: 1 }, { id: 2 }];
+    expect(listedPageDigests("f", page, memo)).toEqual(pageDigests("f", page));
+    expect(memo.remembered).toBe(0);
   });
 });
