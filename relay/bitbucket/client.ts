@@ -106,13 +106,22 @@ export interface ListPullRequestsOptions extends RepositoryRef, ListingWatch {
   states?: readonly PullRequestState[];
 }
 
+/** What the clients of one connection share (see {@link BitbucketClient.inLane}). */
+interface ClientCore {
+  config: BitbucketClientConfig;
+  options: BitbucketClientOptions;
+  transport: BitbucketTransport;
+  limits: BitbucketLimits;
+  logger: Logger;
+  /** The server has answered the `readme` endpoint with a README at least once. */
+  readmeEndpointSeen: boolean;
+}
+
 export class BitbucketClient {
   readonly webhooks: BitbucketWebhooks;
-  readonly #transport: BitbucketTransport;
-  readonly #limits: BitbucketLimits;
-  readonly #logger: Logger;
-  /** The server has answered the `readme` endpoint with a README at least once. */
-  #readmeEndpointSeen = false;
+  readonly #core: ClientCore;
+  /** Whose turn this client's requests wait in for a permit (see {@link inLane}); the shared lane when undefined. */
+  readonly #lane: string | undefined;
 
   /**
    * @param config a plain object (from relay/config); validated here
@@ -130,10 +139,20 @@ export class BitbucketClient {
     return new BitbucketClient(parsed.data, options);
   }
 
-  constructor(config: BitbucketClientConfig, options: BitbucketClientOptions = {}) {
-    this.#limits = config.limits;
-    this.#logger = (options.logger ?? silentLogger()).child({ component: "bitbucket" });
-    this.#transport = new BitbucketTransport({
+  /** @param laneOf for {@link inLane}: the client whose connection this one shares, and its lane */
+  constructor(
+    config: BitbucketClientConfig,
+    options: BitbucketClientOptions = {},
+    laneOf?: { client: BitbucketClient; lane: string },
+  ) {
+    this.#lane = laneOf?.lane;
+    if (laneOf !== undefined) {
+      this.#core = laneOf.client.#core;
+      this.webhooks = laneOf.client.webhooks;
+      return;
+    }
+    const logger = (options.logger ?? silentLogger()).child({ component: "bitbucket" });
+    const transport = new BitbucketTransport({
       baseUrl: normaliseBaseUrl(config.baseUrl),
       auth: config.auth,
       limits: config.limits,
@@ -141,21 +160,31 @@ export class BitbucketClient {
       watch: options.watch,
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
-      logger: this.#logger,
+      logger,
       signal: options.signal,
       onAttempt: options.onAttempt,
     });
+    this.#core = { config, options, transport, limits: config.limits, logger, readmeEndpointSeen: false };
     this.webhooks = new BitbucketWebhooks({
-      transport: this.#transport,
-      logger: this.#logger,
-      pageSize: this.#limits.pageSize,
-      maxPages: this.#limits.maxPages,
+      transport,
+      logger,
+      pageSize: config.limits.pageSize,
+      maxPages: config.limits.maxPages,
     });
+  }
+
+  /**
+   * This client's connection (one in-flight bound, one pacing, one circuit) with its own lane: while several lanes
+   * have requests waiting for a permit, each gets one in turn (concurrency-limiter.ts). A resync gives each kind
+   * one, so that a kind with few requests queued is not starved by one that queues many.
+   */
+  inLane(lane: string): BitbucketClient {
+    return new BitbucketClient(this.#core.config, this.#core.options, { client: this, lane });
   }
 
   /** Requests in flight and waiting for a permit. */
   get load(): { active: number; waiting: number } {
-    return this.#transport.load;
+    return this.#core.transport.load;
   }
 
   /** `application-properties` (readable anonymously). */
@@ -257,22 +286,23 @@ export class BitbucketClient {
     const base = ["projects", options.projectKey, "repos", options.repositorySlug] as const;
     const endpoint = api(...base, "readme");
     for (const path of [endpoint, api(...base, "raw", "README.md")]) {
-      const response = await this.#transport.request({
+      const response = await this.#core.transport.request({
         method: "GET",
         path,
+        lane: this.#lane,
         ...(options.at === undefined ? {} : { query: { at: options.at } }),
         expect: "text",
         accept: [404],
-        maxBytes: this.#limits.maxReadmeBytes,
+        maxBytes: this.#core.limits.maxReadmeBytes,
       });
       // A 404 from the endpoint means "no README" or "no such endpoint" (its version is unverified). Once it has
       // answered with a README (checked now, not at the call: calls queue together), the server has it, and
       // raw/README.md, a file it would have found, is not worth asking for.
-      if (response.status === 404 && path === endpoint && this.#readmeEndpointSeen) return null;
+      if (response.status === 404 && path === endpoint && this.#core.readmeEndpointSeen) return null;
       if (response.status === 404) continue;
-      if (path === endpoint) this.#readmeEndpointSeen = true;
+      if (path === endpoint) this.#core.readmeEndpointSeen = true;
       if (response.truncated)
-        this.#logger.debug({ path, maxBytes: this.#limits.maxReadmeBytes }, "README cut at the size cap");
+        this.#core.logger.debug({ path, maxBytes: this.#core.limits.maxReadmeBytes }, "README cut at the size cap");
       return typeof response.body === "string" ? response.body : "";
     }
     return null;
@@ -280,12 +310,12 @@ export class BitbucketClient {
 
   /** Requests in flight at once at most (`limits.maxConcurrency`): a listing fans out no wider. */
   get maxConcurrency(): number {
-    return this.#limits.maxConcurrency;
+    return this.#core.limits.maxConcurrency;
   }
 
   /** Where a README is cut (`limits.maxReadmeBytes`): a README remembered at another cap is read again. */
   get readmeByteCap(): number {
-    return this.#limits.maxReadmeBytes;
+    return this.#core.limits.maxReadmeBytes;
   }
 
   /** @returns the tip commit of the default branch (`commits?limit=1`), or null for an empty repository */
@@ -324,7 +354,7 @@ export class BitbucketClient {
   async readFile(options: FileRef & { path: string }): Promise<FileRead | null> {
     const segments = options.path.split("/").filter((segment) => segment !== "");
     const path = api("projects", options.projectKey, "repos", options.repositorySlug, "raw", ...segments);
-    const maxBytes = this.#limits.maxFileBytes;
+    const maxBytes = this.#core.limits.maxFileBytes;
     const response = await this.#request({
       method: "GET",
       path,
@@ -365,11 +395,12 @@ export class BitbucketClient {
     keep?: (item: T) => boolean,
     watch: ListingWatch = {},
   ) {
-    const { pageSize, maxPages } = this.#limits;
+    const { pageSize, maxPages } = this.#core.limits;
     const { onDropped } = watch;
     return paginate({
-      transport: this.#transport,
-      logger: this.#logger,
+      transport: this.#core.transport,
+      lane: this.#lane,
+      logger: this.#core.logger,
       path,
       query,
       item,
@@ -391,7 +422,7 @@ export class BitbucketClient {
   }
 
   #request(request: HttpRequest) {
-    return this.#transport.request(request);
+    return this.#core.transport.request({ ...request, lane: this.#lane });
   }
 }
 

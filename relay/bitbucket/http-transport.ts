@@ -35,6 +35,8 @@ export interface HttpRequest {
   accept?: readonly number[];
   /** For `text`: bytes kept; the rest of the body is not read. */
   maxBytes?: number;
+  /** Whose turn the request waits in for a permit (concurrency-limiter.ts); one shared lane by default. */
+  lane?: string | undefined;
 }
 
 export interface HttpResponse {
@@ -134,7 +136,7 @@ export class BitbucketTransport {
         if (signal?.aborted === true) throw this.#aborted(method, path, attempt - 1);
         const refused = this.#circuit.refusal();
         if (refused !== null) throw this.#unreachable(method, path, attempt - 1, refused);
-        const outcome = await this.#limiter.run(() => this.#attempt(request, path));
+        const outcome = await this.#limiter.run(() => this.#attempt(request, path), request.lane);
         if (outcome.ok) return { ok: true, value: outcome.response, status: outcome.response.status };
         const { error } = outcome;
         // A host that refuses or does not resolve will not start answering within a retry's delay: say so once.

@@ -24,6 +24,8 @@ import { PageWire } from "./schema";
 
 export interface PaginateOptions<T> extends ListingWatch {
   transport: BitbucketTransport;
+  /** Whose turn each page's request waits in (concurrency-limiter.ts). */
+  lane?: string | undefined;
   logger: Logger;
   /** Encoded, starting with `/rest/`. */
   path: string;
@@ -41,7 +43,7 @@ export interface PaginateOptions<T> extends ListingWatch {
 
 /** @yields each page's valid items (pages left empty by filtering are skipped) */
 export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<T[], void, undefined> {
-  const { transport, logger, path, item, pageSize, maxPages, keep, onDropped } = options;
+  const { transport, logger, path, item, pageSize, maxPages, keep, onDropped, lane } = options;
   let start = 0;
   for (let page = 1; ; page++) {
     const query = { ...options.query, start, limit: pageSize };
@@ -52,7 +54,7 @@ export async function* paginate<T>(options: PaginateOptions<T>): AsyncGenerator<
         `the listing has more than ${maxPages} pages; raise limits.maxPages if that is expected`,
       );
     }
-    const response = await transport.request({ method: "GET", path, query, expect: "json" });
+    const response = await transport.request({ method: "GET", path, query, expect: "json", lane });
     const envelope = PageWire.safeParse(response.body);
     if (!envelope.success) throw invalid(path, query, `the body is not a page (${firstIssue(envelope.error)})`);
     const { values, isLastPage, nextPageStart } = envelope.data;
