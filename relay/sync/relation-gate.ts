@@ -6,9 +6,11 @@ import type { Blueprint } from "../catalog/port-rules/blueprint";
  * the kinds ran one after the other in mapping order (the order the mapping's comment asks for: with
  * `createMissingRelatedEntities`, a pull request written before its repository would make Port create an empty
  * repository, and the repository's own write would then count as an update; without it, Port would refuse the pull
- * request). So a kind's batch waits until every target of its relations that an earlier kind may write has been
+ * request). So a kind's entity waits until every target of its relations that an earlier kind may write has been
  * handled by an earlier kind, or until every earlier kind has finished (a target no earlier kind writes: it would
- * have been missing just the same). Later kinds never hold up earlier ones, so nothing can wait in a circle.
+ * have been missing just the same). Later kinds never hold up earlier ones, so nothing can wait in a circle. The kind
+ * holds such an entity and goes on listing (write-buffer.ts): it asks {@link RelationGate.blocker} what holds it
+ * back, and {@link RelationGate.holds} whether that still does.
  *
  * A relation's target blueprint comes from the blueprints the run read at its start; a relation whose target is
  * unknown (no blueprint read) waits for every earlier kind, which is the old order exactly.
@@ -24,6 +26,9 @@ export class RelationGate {
   readonly #handled = new Set<string>();
   /** The kinds with a batch waiting in {@link ready}. */
   readonly #waiters: number[] = [];
+  /** The kinds holding entities back until earlier kinds handled their targets (see {@link holding}). */
+  readonly #holders = new Set<number>();
+  #version = 0;
   #changed: { promise: Promise<void>; resolve: () => void };
 
   /**
@@ -45,20 +50,65 @@ export class RelationGate {
 
   /** Resolves when the entities of kind `kind` may be written: see the class comment. */
   async ready(kind: number, entities: readonly CatalogEntity[]): Promise<void> {
-    if (this.#earlierFinished(kind)) return;
-    const waiting = this.#waitingOn(entities);
+    while (this.blocker(kind, entities) !== undefined) await this.changed(kind);
+  }
+
+  /**
+   * What holds the entities of kind `kind` back (see the class comment): undefined when they may be written now;
+   * else the key of a relation target not handled yet, or null for a target that is not known (it waits for every
+   * earlier kind). Cheap to ask again with {@link holds}.
+   */
+  blocker(kind: number, entities: readonly CatalogEntity[]): string | null | undefined {
+    if (this.#earlierFinished(kind)) return undefined;
+    for (const entity of entities) {
+      const relations = this.#targets.get(entity.blueprint);
+      for (const name of Object.keys(entity.relations)) {
+        const value = entity.relations[name];
+        if (value === null || value === undefined) continue;
+        const target = relations?.get(name);
+        // A target that is not known (its blueprint, a search query) waits for every earlier kind.
+        if (target === undefined) {
+          if (namesAnything(value)) return null;
+          continue;
+        }
+        const blocker = this.#unhandled(target, value);
+        if (blocker !== undefined) return blocker;
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a blocker that {@link blocker} gave for kind `kind` still holds. */
+  holds(kind: number, blocker: string | null): boolean {
+    if (this.#earlierFinished(kind)) return false;
+    return blocker === null || !this.#handled.has(blocker);
+  }
+
+  /**
+   * Resolves at the next change that may make a held entity ready (an earlier kind handled entities or finished);
+   * meanwhile kind `kind` counts as waiting, so that earlier kinds write what they hold (see {@link awaited}).
+   */
+  async changed(kind: number): Promise<void> {
     this.#waiters.push(kind);
     try {
-      for (;;) {
-        if (this.#earlierFinished(kind)) return;
-        // A target that is not known (null) waits for every earlier kind.
-        for (const key of waiting) if (key !== null && this.#handled.has(key)) waiting.delete(key);
-        if (waiting.size === 0) return;
-        await this.#changed.promise;
-      }
+      await this.#changed.promise;
     } finally {
       this.#waiters.splice(this.#waiters.indexOf(kind), 1);
     }
+  }
+
+  /**
+   * How many changes the gate has seen: a held entity that was not ready cannot have become ready while this stays
+   * the same, so a kind re-checks what it holds only when it moved.
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Kind `kind` holds (or no longer holds) entities that wait on earlier kinds: see {@link awaited}. */
+  holding(kind: number, holds: boolean): void {
+    if (holds) this.#holders.add(kind);
+    else this.#holders.delete(kind);
   }
 
   /**
@@ -66,6 +116,7 @@ export class RelationGate {
    * holds now rather than when its batch is full, or the later kind stalls for a whole batch.
    */
   awaited(kind: number): boolean {
+    for (const holder of this.#holders) if (holder > kind) return true;
     return this.#waiters.some((waiter) => waiter > kind);
   }
 
@@ -94,26 +145,23 @@ export class RelationGate {
     return true;
   }
 
-  /** The relation targets of the entities, as keys; null for a target not known (its blueprint, a search query). */
-  #waitingOn(entities: readonly CatalogEntity[]): Set<string | null> {
-    const keys = new Set<string | null>();
-    for (const entity of entities) {
-      const relations = this.#targets.get(entity.blueprint);
-      for (const [name, value] of Object.entries(entity.relations)) {
-        const target = relations?.get(name);
-        const identifiers = identifiersOf(value);
-        if (identifiers.length === 0) continue;
-        if (target === undefined || identifiers.includes(null)) {
-          keys.add(null);
-          continue;
-        }
-        for (const identifier of identifiers) if (identifier !== null) keys.add(keyOf(target, identifier));
-      }
+  /** The first identifier of a relation value that no earlier kind has handled yet; null for a search query. */
+  #unhandled(target: string, value: unknown): string | null | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === "string") {
+      const key = keyOf(target, value);
+      return this.#handled.has(key) ? undefined : key;
     }
-    return keys;
+    if (!Array.isArray(value)) return null;
+    for (const item of value) {
+      const blocker = this.#unhandled(target, item);
+      if (blocker !== undefined) return blocker;
+    }
+    return undefined;
   }
 
   #wake(): void {
+    this.#version++;
     const current = this.#changed;
     this.#changed = signal();
     current.resolve();
@@ -124,15 +172,10 @@ function keyOf(blueprint: string, identifier: string): string {
   return `${blueprint}\u0000${identifier}`;
 }
 
-/**
- * The identifiers a relation value names; null for a search query (Port resolves it against whatever is there, so
- * it waits for every earlier kind, as in the old order).
- */
-function identifiersOf(value: unknown): (string | null)[] {
-  if (value === null || value === undefined) return [];
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap((item) => identifiersOf(item));
-  return [null];
+/** Whether a relation value points anywhere (an empty list does not). */
+function namesAnything(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  return Array.isArray(value) ? value.some(namesAnything) : true;
 }
 
 function signal(): { promise: Promise<void>; resolve: () => void } {

@@ -13,12 +13,14 @@ import type { ResourceMapper } from "../mapping/resource-mapper";
 import type { AgentState, RememberedItem } from "../state/agent-state";
 import type { ReadmeMemory } from "../state/readme-memory";
 import { addRelationTargets, type EntityWriter, type WriteOutcome } from "./entity-writer";
+import { yieldWhenSliceSpent } from "./event-loop-slices";
 import { classifyCatalogFailure } from "./failure-cause";
 import { listedPageDigests } from "./item-digest";
 import { listKind } from "./kind-listing";
 import type { OutcomeTally } from "./outcome-tally";
 import type { RelationGate } from "./relation-gate";
 import type { KindSummary } from "./resync-summary";
+import { WriteBuffer } from "./write-buffer";
 
 /** One kind's part of a resync: list page by page, map, write in batches, and count every outcome. */
 
@@ -74,35 +76,45 @@ export interface KindOutcome {
   droppedItems: number;
 }
 
-/** Entities buffered before a write: large enough to fill Port's bulk calls, small enough to stay flat. */
-const WRITE_BATCH = 200;
+/** One item's entities (written together); `digest`: the item is remembered once they all settled. */
+interface MappedItem {
+  entities: CatalogEntity[];
+  digest?: string;
+}
 
 export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions): Promise<KindOutcome> {
   const started = options.now();
   const summary = emptyKind(mapper);
   const log = options.log.child({ kind: mapper.kind, resource: mapper.index });
-  const pending: CatalogEntity[] = [];
-  /** Items mapped in full whose entities are in `pending` (from `start`, `count` of them), to remember once written. */
-  const tracked: { digest: string; start: number; count: number }[] = [];
   const digests = options.digests;
   let mappingErrors = 0;
   let droppedItems = 0;
   const progress = (phase: KindProgress["phase"]) => options.onProgress?.(progressOf(summary, phase, started, options));
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const batch = pending.splice(0);
-    const items = tracked.splice(0);
-    await options.order?.gate.ready(options.order.index, batch);
+  const write = async (items: readonly MappedItem[]) => {
+    const batch: CatalogEntity[] = [];
+    /** Items mapped in full, by their entities' place in the batch, to remember once written. */
+    const tracked: { digest: string; start: number; count: number }[] = [];
+    for (const item of items) {
+      if (item.digest !== undefined)
+        tracked.push({ digest: item.digest, start: batch.length, count: item.entities.length });
+      batch.push(...item.entities);
+    }
+    if (batch.length === 0) {
+      // Items the selector left out: nothing to write, and remembered all the same.
+      if (digests?.record === true) rememberSettled(digests, tracked, batch, []);
+      return;
+    }
     const outcome = await options.writer.write(batch, {
       ledger: options.ledger,
       dryRun: options.dryRun,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     options.order?.gate.handled(options.order.index, batch);
-    if (digests?.record === true) rememberSettled(digests, items, batch, outcome);
+    if (digests?.record === true) rememberSettled(digests, tracked, batch, outcome.settled);
     countWrites(summary, outcome, options.tally);
     options.onWritten(outcome);
   };
+  const buffer = new WriteBuffer(options.order, write);
 
   let listed = false;
   try {
@@ -143,19 +155,18 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
           if (shortcut.keys.length > 0) options.order?.gate.handled(options.order.index, shortcut.keys);
           continue;
         }
+        await yieldWhenSliceSpent();
         const result = await mapper.mapItem(item);
         mappingErrors += countMapping(summary, result, options.tally);
         // Only an item whose mapping said nothing but its entities is remembered: a shortcut must count the same.
-        if (digest !== undefined && isPlain(result))
-          tracked.push({ digest, start: pending.length, count: result.entities.length });
-        pending.push(...result.entities);
-        if (pending.length >= WRITE_BATCH) await flush();
+        const remember = digest !== undefined && isPlain(result);
+        await buffer.add(remember ? { entities: result.entities, digest } : { entities: result.entities });
       }
       // A later kind waiting on what this one writes gets it a page at a time, not a batch at a time.
-      if (options.order?.gate.awaited(options.order.index) === true) await flush();
+      if (options.order?.gate.awaited(options.order.index) === true) await buffer.flush();
       progress("listing");
     }
-    await flush();
+    await buffer.drain();
     listed = options.signal?.aborted !== true;
   } catch (error) {
     summary.status = options.signal?.aborted === true ? "aborted" : "failed";
@@ -167,6 +178,7 @@ export async function resyncKind(mapper: ResourceMapper, options: KindRunOptions
     else if (summary.failed > 0) summary.status = "partial";
   }
   // Later kinds wait on this one's writes no longer, whatever happened to it.
+  buffer.close();
   options.order?.gate.finished(options.order.index);
   summary.durationMs = options.now() - started;
   progress("done");
@@ -236,7 +248,7 @@ function rememberSettled(
   digests: NonNullable<KindRunOptions["digests"]>,
   items: readonly { digest: string; start: number; count: number }[],
   batch: readonly CatalogEntity[],
-  outcome: WriteOutcome,
+  settledHashes: WriteOutcome["settled"],
 ): void {
   const settled: ({ digest: string; fingerprint: string } & RememberedItem)[] = [];
   for (const { digest, start, count } of items) {
@@ -244,7 +256,7 @@ function rememberSettled(
     const targets = new Set<string>();
     for (let at = start; at < start + count; at++) {
       const entity = batch[at];
-      const hash = outcome.settled[at];
+      const hash = settledHashes[at];
       if (entity === undefined || hash === null || hash === undefined || typeof entity.identifier !== "string") break;
       entities.push({ key: { blueprint: entity.blueprint, identifier: entity.identifier }, hash });
       addRelationTargets(entity, targets);

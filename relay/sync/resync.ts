@@ -185,7 +185,8 @@ async function resyncKinds(run: Run, snapshot: SnapshotOutcome | null): Promise<
       }
       const fingerprint = mappingFingerprint(mapper, run.writer.mode);
       return resyncKind(mapper, {
-        client: options.client,
+        // Each kind waits for request permits in its own turn: see concurrency-limiter.ts.
+        client: options.client.inLane(`kind ${index}`),
         writer: run.writer,
         files: run.files,
         readmes: options.state,

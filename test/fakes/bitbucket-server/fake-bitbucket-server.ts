@@ -277,6 +277,7 @@ export class FakeBitbucketServer {
     if (apiVersion !== "1.0" && apiVersion !== "latest") return errorResponse(404, "Not Found", null);
     const fault = this.faults.match(method, entry.path);
     if (fault?.type === "hang") return "hang";
+    if (fault?.type === "wait") await fault.until;
     if (fault?.type === "status")
       return errorResponse(fault.status, fault.message ?? "An unexpected error occurred.", EXCEPTIONS.server);
     const auth = authenticate(authorization, this.state);

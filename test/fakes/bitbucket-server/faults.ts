@@ -1,6 +1,7 @@
 /**
  * Fault injection: answer the Nth request whose method and path match with a 500 (Bitbucket's envelope), a
- * custom status, never (a hang: the socket stays open until the client gives up or the server stops), or with the
+ * custom status, never (a hang: the socket stays open until the client gives up or the server stops), late (`wait`:
+ * the real answer once the test settles a promise, a Bitbucket slow on one endpoint), or with the
  * real answer altered (`rewrite`: what a buggy server, plugin or proxy does to a page, such as losing its
  * `nextPageStart`, repeating a `start`, or replacing `values`; the function gets the JSON body the route gave).
  */
@@ -8,6 +9,7 @@
 export type FaultAction =
   | { type: "status"; status: number; message?: string }
   | { type: "hang" }
+  | { type: "wait"; until: Promise<unknown> }
   | { type: "rewrite"; rewrite: (body: Record<string, unknown>) => unknown };
 
 export interface FaultRule {
