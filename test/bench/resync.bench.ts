@@ -52,6 +52,7 @@ Usage: npm run bench:resync -- [--scale N] [--latency MS] [--concurrency N] [--e
   --concurrency N   Bitbucket requests in flight (BBRELAY_BITBUCKET_CONCURRENCY), 1 to 256 (default 8)
   --engine E        hybrid (the production engine; default) or jq-wasm
   --profile FILE    write a CPU profile of the third run (the pull-request kind alone, unchanged) to FILE (.cpuprofile; open it in Chrome's DevTools)
+  --profile-run R   which run --profile records: first, second or third (default third)
   --help            this text`;
 
 interface Settings {
@@ -59,8 +60,10 @@ interface Settings {
   latencyMs: number;
   concurrency: number;
   engine: "hybrid" | "jq-wasm";
-  /** Where to write a CPU profile of the third run (the pull-request kind alone, unchanged), or null. */
+  /** Where to write a CPU profile of one run, or null. */
   profile: string | null;
+  /** The run the profile records. */
+  profileRun: "first" | "second" | "third";
 }
 
 function settings(): Settings | null {
@@ -71,6 +74,7 @@ function settings(): Settings | null {
       concurrency: { type: "string" },
       engine: { type: "string" },
       profile: { type: "string" },
+      "profile-run": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -85,7 +89,10 @@ function settings(): Settings | null {
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 256))
     throw new Error(`--concurrency must be a whole number from 1 to 256`);
   if (engine !== "hybrid" && engine !== "jq-wasm") throw new Error(`--engine must be hybrid or jq-wasm, got ${engine}`);
-  return { scale, latencyMs, concurrency, engine, profile: values.profile ?? null };
+  const profileRun = values["profile-run"] ?? "third";
+  if (profileRun !== "first" && profileRun !== "second" && profileRun !== "third")
+    throw new Error(`--profile-run must be first, second or third, got ${profileRun}`);
+  return { scale, latencyMs, concurrency, engine, profile: values.profile ?? null, profileRun };
 }
 
 /** Keeps warnings and errors (the logger's level) out of the figures' way, but counted and sampled. */
@@ -196,7 +203,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const { scale, latencyMs, concurrency, engine: engineName, profile } = chosen;
+  const { scale, latencyMs, concurrency, engine: engineName, profile, profileRun } = chosen;
   const spec = {
     seed: 7,
     projects: Math.max(1, Math.round(FULL.projects * scale)),
@@ -255,7 +262,7 @@ async function main(): Promise<void> {
       let started = 0;
       const items = alone ? generated.pullRequests : expected;
       const milestones = milestoneTracker(items, sampler, () => started);
-      const profiler = alone && profile !== null ? await startProfile() : null;
+      const profiler = run.startsWith(profileRun) && profile !== null ? await startProfile() : null;
       sampler.start();
       const cpuStarted = process.cpuUsage();
       started = performance.now();
@@ -273,7 +280,7 @@ async function main(): Promise<void> {
       const peak = sampler.stop();
       if (profiler !== null && profile !== null) {
         writeFileSync(profile, JSON.stringify(await profiler.stop()));
-        console.log(`\n  CPU profile of the third run in ${profile}`);
+        console.log(`\n  CPU profile of the ${profileRun} run in ${profile}`);
       }
       const requests = await fake.requests();
       const heapGc = heapAfterGcMb();
