@@ -32,9 +32,26 @@ export interface RunRecord {
 
 const SCHEMA_VERSION = 5;
 
+/** Digests that took the shortcut whose sightings wait in memory before they are written to the run's ledger. */
+const HELD_BATCH = 1000;
+/** Pages seen or remembered that wait in memory likewise. */
+const HELD_PAGES = 50;
+
 export class AgentState implements ReadmeMemory {
   readonly #db: Database.Database;
   readonly #statements;
+  /**
+   * The ledger's writes for items that took the shortcut (their sightings and relation targets, the digests and
+   * pages the run saw) and the pages' digests to remember, not yet in their tables: written in one transaction a
+   * thousand digests (or fifty pages) at a time, and before anything reads the ledger or changes a digest. A page's
+   * own writes, four statements and a commit, cost more than its lookups (bench:resync's third run).
+   */
+  readonly #held: { sighted: string[]; touched: string[]; pages: string[]; remembered: string[][] } = {
+    sighted: [],
+    touched: [],
+    pages: [],
+    remembered: [],
+  };
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -143,11 +160,13 @@ export class AgentState implements ReadmeMemory {
       ),
       digestCount: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM item_digest"),
       pageDigests: db.prepare<[string], { digests: string }>("SELECT digests FROM page_digest WHERE page = ?"),
-      touchPage: db.prepare<[string]>("INSERT OR IGNORE INTO run_pages (page) VALUES (?)"),
+      touchPages: db.prepare<[string]>("INSERT OR IGNORE INTO run_pages (page) SELECT value FROM json_each(?)"),
       // A page's key stands for its items under one fingerprint: what it maps to never changes, so a second
       // recording (two resources listing the same page) has nothing to add.
-      rememberPage: db.prepare<[string, string, string]>(
-        "INSERT INTO page_digest (page, fingerprint, digests) VALUES (?, ?, ?) ON CONFLICT (page) DO NOTHING",
+      rememberPages: db.prepare<[string]>(
+        `INSERT INTO page_digest (page, fingerprint, digests)
+           SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+         ON CONFLICT (page) DO NOTHING`,
       ),
       prunePages: db.prepare<[string]>(
         "DELETE FROM page_digest WHERE fingerprint = ? AND page NOT IN (SELECT page FROM run_pages)",
@@ -173,6 +192,9 @@ export class AgentState implements ReadmeMemory {
     // beyond them is read from the OS's file cache, a few microseconds.
     db.pragma("cache_size = -4096");
     db.pragma("temp.cache_size = -4096");
+    // The temporary tables' rollback journal in memory, not in a file created and written at each transaction (the
+    // run's ledger is thrown away with the connection anyway): a transaction's journal holds the pages it changed.
+    db.pragma("temp.journal_mode = MEMORY");
     return new AgentState(db);
   }
 
@@ -214,6 +236,8 @@ export class AgentState implements ReadmeMemory {
 
   /** Starts a run's ledger afresh (one resync at a time per agent). */
   beginLedger(): void {
+    // What waits is written first: the pages' digests are worth keeping, the last run's sightings go just after.
+    this.#settleHeld();
     this.#db.exec(
       "DELETE FROM run_snapshot; DELETE FROM run_seen; DELETE FROM run_targets; DELETE FROM run_digests; DELETE FROM run_pages;",
     );
@@ -240,6 +264,7 @@ export class AgentState implements ReadmeMemory {
   }
 
   wasSeen(key: EntityKey): boolean {
+    this.#settleHeld();
     return this.#statements.wasSeen.get(key.blueprint, key.identifier) !== undefined;
   }
 
@@ -277,6 +302,7 @@ export class AgentState implements ReadmeMemory {
    * may delete. `protected` marks those that entities of the run point to through a relation.
    */
   *deletionCandidates(writeMark: number): Generator<EntityKey & { protected: boolean }> {
+    this.#settleHeld();
     for (const row of this.#statements.candidates.iterate(writeMark)) {
       yield { blueprint: row.blueprint, identifier: row.identifier, protected: row.protected === 1 };
     }
@@ -336,7 +362,8 @@ export class AgentState implements ReadmeMemory {
   /**
    * Of these item digests, those whose entities the catalog still holds as recorded (see `stillHeld`), with how many
    * entities each stands for (and their keys when `withKeys`); their sightings and relation targets go to the run's
-   * ledger, and with `record` the digests are marked seen. A handful of statements for a page, no per-item one.
+   * ledger, and with `record` the digests are marked seen (a thousand digests at a time, see `#held`). One statement
+   * for a page, no per-item one.
    */
   unchangedItems(
     digests: readonly string[],
@@ -344,23 +371,51 @@ export class AgentState implements ReadmeMemory {
   ): Map<string, { count: number; keys: EntityKey[] }> {
     const out = new Map<string, { count: number; keys: EntityKey[] }>();
     if (digests.length === 0) return out;
-    this.transaction(() => {
-      for (const row of this.#statements.stillHeld.iterate(JSON.stringify(digests), options.snapshotTaken ? 1 : 0)) {
-        const keys = options.withKeys
-          ? (JSON.parse(row.entities) as [string, string][]).map(([blueprint, identifier]) => ({
-              blueprint,
-              identifier,
-            }))
-          : [];
-        out.set(row.digest, { count: row.n, keys });
-      }
-      if (out.size === 0) return;
-      const held = JSON.stringify([...out.keys()]);
-      this.#statements.digestSightings.run(held);
-      this.#statements.digestTargets.run(held);
-      if (options.record) this.#statements.touchDigests.run(held);
-    });
+    const { sighted, touched } = this.#held;
+    for (const row of this.#statements.stillHeld.iterate(JSON.stringify(digests), options.snapshotTaken ? 1 : 0)) {
+      const keys = options.withKeys
+        ? (JSON.parse(row.entities) as [string, string][]).map(([blueprint, identifier]) => ({
+            blueprint,
+            identifier,
+          }))
+        : [];
+      out.set(row.digest, { count: row.n, keys });
+      sighted.push(row.digest);
+      if (options.record) touched.push(row.digest);
+    }
+    this.#settleSoon();
     return out;
+  }
+
+  /** {@link #settleHeld} once enough waits, but not inside a caller's transaction: rolled back, it would lose them. */
+  #settleSoon(): void {
+    const { sighted, pages, remembered } = this.#held;
+    if (this.#db.inTransaction) return;
+    if (sighted.length >= HELD_BATCH || pages.length + remembered.length >= HELD_PAGES) this.#settleHeld();
+  }
+
+  /** Writes the ledger's waiting writes (`#held`): before anything reads the ledger or changes a digest. */
+  #settleHeld(): void {
+    const { sighted, touched, pages, remembered } = this.#held;
+    if (sighted.length === 0 && touched.length === 0 && pages.length === 0 && remembered.length === 0) return;
+    this.transaction(() => {
+      if (remembered.length > 0) this.#statements.rememberPages.run(JSON.stringify(remembered));
+      if (sighted.length > 0) {
+        const held = JSON.stringify(sighted);
+        this.#statements.digestSightings.run(held);
+        this.#statements.digestTargets.run(held);
+      }
+      if (touched.length > 0) this.#statements.touchDigests.run(JSON.stringify(touched));
+      if (pages.length > 0) this.#statements.touchPages.run(JSON.stringify(pages));
+    });
+    this.#dropHeld();
+  }
+
+  #dropHeld(): void {
+    this.#held.sighted.length = 0;
+    this.#held.touched.length = 0;
+    this.#held.pages.length = 0;
+    this.#held.remembered.length = 0;
   }
 
   /** Marks digests as seen by the run (its ledger): {@link pruneDigests} keeps them. */
@@ -371,6 +426,8 @@ export class AgentState implements ReadmeMemory {
   /** Records items whose entities the catalog holds as mapped (written or unchanged), seen by the run. */
   rememberDigests(items: readonly ({ digest: string; fingerprint: string } & RememberedItem)[]): void {
     if (items.length === 0) return;
+    // A digest taken for unchanged has its sightings written with the entities it stood for then.
+    this.#settleHeld();
     this.touchDigests(items.map((item) => item.digest));
     const rows = items.map((item) => [
       item.digest,
@@ -386,26 +443,30 @@ export class AgentState implements ReadmeMemory {
    * with `touch`, the page counts as seen by the run ({@link pruneDigests} keeps it).
    */
   pageDigests(page: string, touch: boolean): string[] | undefined {
-    const row = this.#statements.pageDigests.get(page);
-    if (row === undefined) return undefined;
-    if (touch) this.#statements.touchPage.run(page);
-    return JSON.parse(row.digests) as string[];
+    const text =
+      this.#statements.pageDigests.get(page)?.digests ?? this.#held.remembered.find(([key]) => key === page)?.[2];
+    if (text === undefined) return undefined;
+    if (touch) this.#held.pages.push(page);
+    return JSON.parse(text) as string[];
   }
 
   /** Records a listed page's item digests under its key, seen by the run. */
   rememberPageDigests(page: string, fingerprint: string, digests: readonly string[]): void {
-    this.#statements.rememberPage.run(page, fingerprint, JSON.stringify(digests));
-    this.#statements.touchPage.run(page);
+    this.#held.remembered.push([page, fingerprint, JSON.stringify(digests)]);
+    this.#held.pages.push(page);
+    this.#settleSoon();
   }
 
   /** Forgets the item and page digests of a mapping that the run did not see (after it listed its kind completely). */
   pruneDigests(fingerprint: string): void {
+    this.#settleHeld();
     this.#statements.pruneDigests.run(fingerprint);
     this.#statements.prunePages.run(fingerprint);
   }
 
   /** Forgets the digests of every mapping but these (after a full resync: the others' mappings changed). */
   keepDigestsOf(fingerprints: readonly string[]): void {
+    this.#settleHeld();
     const kept = JSON.stringify(fingerprints);
     this.#statements.keepDigestsOf.run(kept);
     this.#statements.keepPagesOf.run(kept);

@@ -215,22 +215,18 @@ function unchangedItems(
   options: KindRunOptions,
 ): { digests: string[]; unchanged: Map<string, { count: number; keys: EntityKey[] }> } {
   const { state, record } = digests;
-  // One transaction for the page's lookups and the ledger's writes: a statement on its own commits on its own, and
-  // a commit cost more than the page's lookups.
-  return state.transaction(() => {
-    const pageDigests = listedPageDigests(digests.fingerprint, page, {
-      recall: (key) => state.pageDigests(key, record),
-      remember: (key, fingerprint, list) => {
-        if (record) state.rememberPageDigests(key, fingerprint, list);
-      },
-    });
-    const unchanged = state.unchangedItems(pageDigests, {
-      snapshotTaken: options.ledger.snapshotTaken,
-      record,
-      withKeys: options.order?.gate.tracksHandled(options.order.index) === true,
-    });
-    return { digests: pageDigests, unchanged };
+  const pageDigests = listedPageDigests(digests.fingerprint, page, {
+    recall: (key) => state.pageDigests(key, record),
+    remember: (key, fingerprint, list) => {
+      if (record) state.rememberPageDigests(key, fingerprint, list);
+    },
   });
+  const unchanged = state.unchangedItems(pageDigests, {
+    snapshotTaken: options.ledger.snapshotTaken,
+    record,
+    withKeys: options.order?.gate.tracksHandled(options.order.index) === true,
+  });
+  return { digests: pageDigests, unchanged };
 }
 
 /** No warning, no error, every entity tracked (a search-query identifier is always written): safe to replay. */

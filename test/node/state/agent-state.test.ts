@@ -254,6 +254,71 @@ describe("agent state", () => {
     state.close();
   });
 
+  it("records the sightings of items taken for unchanged before anything reads the ledger or changes a digest", () => {
+    const state = AgentState.open(":memory:");
+    const [a, b, stale] = [key("P/a"), key("P/b"), key("P/stale")];
+    state.recordWrites([
+      { key: a, hash: "ha" },
+      { key: b, hash: "hb" },
+      { key: stale, hash: "hs" },
+    ]);
+    state.rememberDigests([
+      { digest: "da", fingerprint: "f", entities: [{ key: a, hash: "ha" }], targets: ["P/target"] },
+      { digest: "db", fingerprint: "f", entities: [{ key: b, hash: "hb" }], targets: [] },
+    ]);
+    const runStart = state.writeMark;
+    state.beginLedger();
+    state.addToSnapshot([a, b, stale, key("P/target")]);
+
+    const held = state.unchangedItems(["da", "db", "unknown"], { snapshotTaken: true, record: true, withKeys: true });
+
+    expect(held).toEqual(
+      new Map([
+        ["da", { count: 1, keys: [a] }],
+        ["db", { count: 1, keys: [b] }],
+      ]),
+    );
+    expect([...state.deletionCandidates(runStart)]).toEqual([
+      { ...stale, protected: false },
+      { ...key("P/target"), protected: true },
+    ]);
+    expect(state.wasSeen(a)).toBe(true);
+    // Seen by the run: kept by the prune, as a digest the writer remembered would be.
+    state.pruneDigests("f");
+    expect(state.digestCount).toBe(2);
+  });
+
+  it("takes an item off the shortcut when an entity's recorded hash changed, or it left the snapshot", () => {
+    const state = AgentState.open(":memory:");
+    const [a, b] = [key("P/a"), key("P/b")];
+    state.recordWrites([
+      { key: a, hash: "ha" },
+      { key: b, hash: "hb" },
+    ]);
+    state.rememberDigests([
+      { digest: "da", fingerprint: "f", entities: [{ key: a, hash: "ha" }], targets: [] },
+      { digest: "db", fingerprint: "f", entities: [{ key: b, hash: "hb" }], targets: [] },
+    ]);
+    // A live event wrote a new content for a; b was deleted from the catalog by hand (not in the snapshot).
+    state.recordWrites([{ key: a, hash: "ha-2" }]);
+    state.beginLedger();
+    state.addToSnapshot([a]);
+
+    expect(state.unchangedItems(["da", "db"], { snapshotTaken: true, record: true, withKeys: false }).size).toBe(0);
+    expect(state.wasSeen(a)).toBe(false);
+    expect(state.wasSeen(b)).toBe(false);
+  });
+
+  it("forgets with a new ledger the sightings of the last run not yet written", () => {
+    const state = AgentState.open(":memory:");
+    state.recordWrites([{ key: repo, hash: "h" }]);
+    state.rememberDigests([{ digest: "d", fingerprint: "f", entities: [{ key: repo, hash: "h" }], targets: [] }]);
+    state.beginLedger();
+    expect(state.unchangedItems(["d"], { snapshotTaken: false, record: true, withKeys: false }).size).toBe(1);
+    state.beginLedger();
+    expect(state.wasSeen(repo)).toBe(false);
+  });
+
   it("refuses a state file from a newer version, saying what to do", () => {
     const path = tempStatePath();
     AgentState.open(path).close();
