@@ -86,6 +86,7 @@ Examples:
             stream: context.stderr,
             isTTY: context.stdoutIsTTY && context.log.format === "human",
             log: context.log,
+            ...columnsOf(context.stderr),
           }),
         });
       const summary = await (session === null ? run : session.wrapResync(run))(context.signal);
@@ -149,4 +150,10 @@ function oneShotSession(
       (value): value is string => value !== undefined && value !== "",
     ),
   });
+}
+
+/** The terminal's width, when the stream is one (the progress line is cut to it). */
+function columnsOf(stream: unknown): { columns?: number } {
+  if (typeof stream !== "object" || stream === null || !("columns" in stream)) return {};
+  return typeof stream.columns === "number" ? { columns: stream.columns } : {};
 }
