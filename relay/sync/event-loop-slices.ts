@@ -11,7 +11,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
  * turn, whoever held it.
  */
 
-/** Longest stretch of the agent's own work between two turns of the event loop. */
+/** Longest stretch of the agent's own work between two turns of the event loop (1 ms measured the same, 5 ms slower). */
 const SLICE_MS = 2;
 
 let sliceStarted = performance.now();
