@@ -24,8 +24,6 @@ export class RelationGate {
   readonly #finished: boolean[];
   /** `blueprint \0 identifier` of what each kind has handled (written, unchanged or failed). */
   readonly #handled = new Set<string>();
-  /** The kinds with a batch waiting in {@link ready}. */
-  readonly #waiters: number[] = [];
   /** The kinds holding entities back until earlier kinds handled their targets (see {@link holding}). */
   readonly #holders = new Set<number>();
   #version = 0;
@@ -46,11 +44,6 @@ export class RelationGate {
     }
     this.#targets = targets;
     this.#changed = signal();
-  }
-
-  /** Resolves when the entities of kind `kind` may be written: see the class comment. */
-  async ready(kind: number, entities: readonly CatalogEntity[]): Promise<void> {
-    while (this.blocker(kind, entities) !== undefined) await this.changed(kind);
   }
 
   /**
@@ -85,16 +78,12 @@ export class RelationGate {
   }
 
   /**
-   * Resolves at the next change that may make a held entity ready (an earlier kind handled entities or finished);
-   * meanwhile kind `kind` counts as waiting, so that earlier kinds write what they hold (see {@link awaited}).
+   * Resolves at the next change that may make a held entity ready (an earlier kind handled entities or finished).
+   * A kind waits here only while it holds entities, which {@link holding} has told, so earlier kinds know to write
+   * what they have (see {@link awaited}).
    */
-  async changed(kind: number): Promise<void> {
-    this.#waiters.push(kind);
-    try {
-      await this.#changed.promise;
-    } finally {
-      this.#waiters.splice(this.#waiters.indexOf(kind), 1);
-    }
+  changed(): Promise<void> {
+    return this.#changed.promise;
   }
 
   /**
@@ -112,12 +101,12 @@ export class RelationGate {
   }
 
   /**
-   * Whether a later kind is waiting on earlier kinds, this one among them: this kind should then write what it
-   * holds now rather than when its batch is full, or the later kind stalls for a whole batch.
+   * Whether a later kind holds entities that wait on earlier kinds, this one among them: this kind should then write
+   * what it has now rather than when its batch is full, or the later kind stalls for a whole batch.
    */
   awaited(kind: number): boolean {
     for (const holder of this.#holders) if (holder > kind) return true;
-    return this.#waiters.some((waiter) => waiter > kind);
+    return false;
   }
 
   /** Whether {@link handled} keeps what kind `kind` handles (some later kind may still wait on it). */

@@ -74,7 +74,7 @@ export class WriteBuffer<Item extends { readonly entities: readonly CatalogEntit
   async #waitAndWrite(): Promise<void> {
     const order = this.#order;
     if (order === undefined) return;
-    await order.gate.changed(order.index);
+    await order.gate.changed();
     await this.#writeReady(false);
   }
 
