@@ -74,7 +74,9 @@ export class WriteBuffer<Item extends { readonly entities: readonly CatalogEntit
   async #waitAndWrite(): Promise<void> {
     const order = this.#order;
     if (order === undefined) return;
-    await order.gate.changed();
+    // Only when nothing changed since the held items were checked: a change during the last write (an earlier kind
+    // finishing) wakes no one, and waiting for the next one would wait for ever.
+    if (order.gate.version === this.#checkedAt) await order.gate.changed();
     await this.#writeReady(false);
   }
 

@@ -101,6 +101,26 @@ describe("WriteBuffer (a kind's writes, each after what its relations point to)"
     expect(writes).toEqual([["1", "2"]]);
   });
 
+  it("does not wait for a change that came while it was writing (the earlier kind finished meanwhile)", async () => {
+    const gate = new RelationGate(2, blueprints);
+    const writes: string[][] = [];
+    const buffer = new WriteBuffer<Item>(
+      { gate, index: 1 },
+      async (items) => {
+        writes.push(items.flatMap((item) => item.entities.map((entity) => String(entity.identifier))));
+        // The repository kind finishes while this kind writes its first batch: the gate's last change.
+        gate.finished(0);
+      },
+      { batch: 200, held: 2_000 },
+    );
+    gate.handled(0, [repo("A")]);
+    await buffer.add(pr("1", "A"));
+    await buffer.add(pr("2", "B"));
+
+    expect(await settled(buffer.drain())).toBe(true);
+    expect(writes).toEqual([["1"], ["2"]]);
+  });
+
   it("keeps an item's entities together and writes in batches of its size", async () => {
     const writes: number[] = [];
     const buffer = new WriteBuffer<Item>(
