@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { build } from "esbuild";
-import { NODE_BUNDLE } from "./node-bundle.mjs";
+import { LOCAL_WRITER, NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const available = readdirSync(`${root}test/bench`)
@@ -34,6 +34,11 @@ for (const name of names) {
   await build({
     entryPoints: [`${root}test/bench/${name}.bench.ts`],
     outfile,
+    ...NODE_BUNDLE,
+  });
+  await build({
+    entryPoints: [`${root}${LOCAL_WRITER.entry}`],
+    outfile: `${root}.tmp/bench/${LOCAL_WRITER.file}`,
     ...NODE_BUNDLE,
   });
   console.log(`\n== bench:${name} ==`);

@@ -2,7 +2,7 @@
 // tree: Node 20 cannot run TypeScript itself. Runs on `npm install` (prepare).
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
-import { NODE_BUNDLE } from "./node-bundle.mjs";
+import { LOCAL_WRITER, NODE_BUNDLE } from "./node-bundle.mjs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -12,4 +12,11 @@ await build({
   ...NODE_BUNDLE,
   sourcemap: "linked",
   define: { BBRELAY_VERSION: JSON.stringify(version) },
+});
+
+await build({
+  entryPoints: [new URL(`../${LOCAL_WRITER.entry}`, import.meta.url).pathname],
+  outfile: new URL(`../dist/${LOCAL_WRITER.file}`, import.meta.url).pathname,
+  ...NODE_BUNDLE,
+  sourcemap: "linked",
 });

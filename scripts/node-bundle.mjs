@@ -8,3 +8,7 @@ export const NODE_BUNDLE = {
   packages: "external",
   logLevel: "warning",
 };
+
+// The local catalog's writer thread starts from its own file, found beside the bundle that opens the catalog
+// (relay/catalog/local/local-writer-thread.ts). Every script that bundles the agent builds it into the same folder.
+export const LOCAL_WRITER = { entry: "relay/catalog/local/local-writer-entry.ts", file: "local-writer.mjs" };

@@ -2,7 +2,7 @@
 // entry is bundled with esbuild (already in the tree through wrangler) into .tmp/start/ and run from there.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
-import { NODE_BUNDLE } from "./node-bundle.mjs";
+import { LOCAL_WRITER, NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -16,10 +16,16 @@ const { outputFiles } = await build({
   ...NODE_BUNDLE,
   write: false,
 });
+const writer = await build({ entryPoints: [`${root}${LOCAL_WRITER.entry}`], ...NODE_BUNDLE, write: false });
 // Written under a private name and renamed: two `npm start`s at once never import a half-written file.
 mkdirSync(`${root}.tmp/start`, { recursive: true });
-writeFileSync(`${outfile}.${process.pid}`, outputFiles[0].contents);
-renameSync(`${outfile}.${process.pid}`, outfile);
+for (const [file, contents] of [
+  [`${root}.tmp/start/${LOCAL_WRITER.file}`, writer.outputFiles[0].contents],
+  [outfile, outputFiles[0].contents],
+]) {
+  writeFileSync(`${file}.${process.pid}`, contents);
+  renameSync(`${file}.${process.pid}`, file);
+}
 const { main, exitCodeOf } = await import(outfile);
 process.chdir(root);
 try {

@@ -6,6 +6,7 @@ import { BlueprintsInvalidError, parseBlueprints, readBlueprintsFile } from "../
 import type { Catalog } from "../catalog/catalog";
 import { DEFAULT_INTEGRATION_TYPE, type IntegrationIdentity } from "../catalog/integration-identity";
 import { LocalCatalog } from "../catalog/local/local-catalog";
+import { bundledLocalWriter } from "../catalog/local/local-writer-thread";
 import { PortCatalog } from "../catalog/port/port-catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
 import { ConfigError } from "../config/config-error";
@@ -294,5 +295,11 @@ function openCatalog(
       log: logger,
     });
   }
-  return LocalCatalog.open({ path: environment.catalogPath, identity, blueprints: blueprints ?? DEFAULT_BLUEPRINTS });
+  return LocalCatalog.open({
+    path: environment.catalogPath,
+    identity,
+    blueprints: blueprints ?? DEFAULT_BLUEPRINTS,
+    // The exporter writes the bulk (a resync's 100,000 entities) off the agent's thread; GitOps writes a few.
+    writerThread: identity.feature === "exporter" ? bundledLocalWriter() : null,
+  });
 }

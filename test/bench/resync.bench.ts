@@ -14,11 +14,13 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { limitHeapGrowth } from "../../relay/agent/heap-growth";
 import { BitbucketClient } from "../../relay/bitbucket/client";
 import { LocalCatalog } from "../../relay/catalog/local/local-catalog";
+import { bundledLocalWriter } from "../../relay/catalog/local/local-writer-thread";
 import { loadMapping } from "../../relay/config/mapping-loader";
 import { Logger } from "../../relay/log/logger";
 import { HybridJqEngine } from "../../relay/mapping/compiled";
@@ -53,6 +55,7 @@ Usage: npm run bench:resync -- [--scale N] [--latency MS] [--concurrency N] [--e
   --engine E        hybrid (the production engine; default) or jq-wasm
   --profile FILE    write a CPU profile of the third run (the pull-request kind alone, unchanged) to FILE (.cpuprofile; open it in Chrome's DevTools)
   --profile-run R   which run --profile records: first, second or third (default third)
+  BENCH_WRITER_THREAD=0  the local catalog writes on the agent's thread instead of its writer thread (to compare)
   --help            this text`;
 
 interface Settings {
@@ -220,14 +223,20 @@ async function main(): Promise<void> {
   const inner = engineName === "hybrid" ? createMappingEngine({ logger }) : new JqWasmEngine();
   const engine = new TimedEngine(inner);
   const catalogPath = join(dir, "catalog.sqlite");
-  const catalog = LocalCatalog.open({ path: catalogPath, identity: TEST_IDENTITY, blueprints: DEFAULT_BLUEPRINTS });
+  const writerThread = process.env.BENCH_WRITER_THREAD === "0" ? null : bundledLocalWriter();
+  const catalog = LocalCatalog.open({
+    path: catalogPath,
+    identity: TEST_IDENTITY,
+    blueprints: DEFAULT_BLUEPRINTS,
+    writerThread,
+  });
   const state = AgentState.open(join(dir, "state.sqlite"));
   try {
     const generated: Generated = await fake.generate(spec);
     const expected = generated.projects + generated.users + generated.repositories + generated.pullRequests;
     console.log(
       `bench:resync — scale ${scale}: ${generated.projects} projects, ${generated.repositories} repositories, ${generated.pullRequests} pull requests, ` +
-        `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; ${concurrency} requests in flight; engine ${engineName}; built-in mapping; local catalog; ` +
+        `${generated.users} users (the fake's admin included); fake latency ${latencyMs} ms per request; ${concurrency} requests in flight; engine ${engineName}; built-in mapping; local catalog ${writerThread === null ? "written on the agent's thread" : "written by its writer thread"}; ` +
         `load average ${loadavg()[0]?.toFixed(2)}`,
     );
     console.log(
@@ -264,6 +273,8 @@ async function main(): Promise<void> {
       const milestones = milestoneTracker(items, sampler, () => started);
       const profiler = run.startsWith(profileRun) && profile !== null ? await startProfile() : null;
       sampler.start();
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
       const cpuStarted = process.cpuUsage();
       started = performance.now();
       const summary = await runResync({
@@ -276,6 +287,7 @@ async function main(): Promise<void> {
         ...(alone ? { kinds: ["pull-request" as const] } : {}),
       });
       const wallMs = performance.now() - started;
+      loopDelay.disable();
       const cpu = process.cpuUsage(cpuStarted);
       const peak = sampler.stop();
       if (profiler !== null && profile !== null) {
@@ -317,6 +329,12 @@ async function main(): Promise<void> {
           `    ${kind.kind.padEnd(13)} ${(micros / 1e6).toFixed(2).padStart(6)} s CPU, ${entities > 0 ? Math.round(micros / entities) : "-"} µs per entity`,
         );
       }
+      // Every answer from Bitbucket waits for the agent's thread: what it is busy with is added to each request.
+      const delayMs = (percentile: number) => (loopDelay.percentile(percentile) / 1e6).toFixed(1);
+      console.log(
+        `  event loop delay p50 ${delayMs(50)} ms, p90 ${delayMs(90)} ms, p99 ${delayMs(99)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms ` +
+          "(sampled every ms, so 1.1 ms is an idle loop)",
+      );
       console.log(
         `  peak RSS         ${peak.rssMb.toFixed(0)} MB sampled every 100 ms (${peak.samples} samples; peak heap ${peak.heapUsedMb.toFixed(0)} MB); process maxRSS so far ${maxRssMb().toFixed(0)} MB; ` +
           `at the peak: V8 heap ${peak.atRssPeak.heapTotalMb.toFixed(0)} MB committed, external ${peak.atRssPeak.externalMb.toFixed(0)} MB`,

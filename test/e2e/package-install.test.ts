@@ -72,6 +72,8 @@ describe("the packed package", () => {
         "deploy/bbrelay.service",
         "dist/bbrelay.mjs",
         "dist/bbrelay.mjs.map",
+        "dist/local-writer.mjs",
+        "dist/local-writer.mjs.map",
         "package.json",
       ].sort(),
     );

@@ -21,12 +21,13 @@ import type {
 import { CatalogUnavailableError } from "../catalog-unavailable-error";
 import { datasourceMatchOf, type IntegrationIdentity, identityProblems, userAgentOf } from "../integration-identity";
 import type { Blueprint } from "../port-rules/blueprint";
-import { planDelete } from "../port-rules/plan-delete";
-import { planUpsert } from "../port-rules/plan-upsert";
 import { notFound } from "../port-rules/port-error";
 import { type BrowsePage, type BrowseQuery, LocalBrowser } from "./local-browse";
+import { openCatalogFile } from "./local-connection";
 import { hasLocalSchema, migrateLocalSchema } from "./local-schema";
 import { type EntityFilter, LocalStore } from "./local-store";
+import { LocalWriterThread } from "./local-writer-thread";
+import { deleteEntities, upsertEntities } from "./local-writes";
 
 export type LocalCatalogOptions =
   | {
@@ -37,6 +38,11 @@ export type LocalCatalogOptions =
       /** Blueprints to load (their definitions replace stored ones of the same identifier): `seed/blueprints.json`'s shape. */
       blueprints?: unknown;
       clock?: () => Date;
+      /**
+       * The writer thread's script (`bundledLocalWriter()`): `upsert` and `delete` then run there, off the caller's
+       * thread (local-writer-thread.ts). Ignored for `:memory:`, which another connection cannot open.
+       */
+      writerThread?: URL | null;
       readonly?: false;
     }
   | {
@@ -61,6 +67,8 @@ export class LocalCatalog implements Catalog {
   readonly #browser: LocalBrowser;
   readonly #identity: IntegrationIdentity | null;
   readonly #clock: () => Date;
+  /** Where `upsert` and `delete` run when not on this thread. */
+  #writer: LocalWriterThread | null = null;
 
   private constructor(path: string, db: Database.Database, identity: IntegrationIdentity | null, clock: () => Date) {
     this.location = path;
@@ -87,19 +95,8 @@ export class LocalCatalog implements Catalog {
     const problems = identityProblems(options.identity);
     if (problems.length > 0) throw new Error(`invalid integration identity: ${problems.join("; ")}`);
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    const db = new Database(options.path);
+    const db = openCatalogFile(options.path);
     try {
-      db.pragma("journal_mode = WAL");
-      // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits,
-      // which the next resync rewrites.
-      db.pragma("synchronous = NORMAL");
-      // A resync touches every entity: with a 2 MiB page cache the B-trees of 100,000 entities spill to disk on
-      // every transaction. 16 MiB keeps the hot pages (a ceiling, not an allocation: it is the agent's memory once
-      // the catalog is that large, so no more; pages beyond it come from the OS's file cache, not from disk).
-      db.pragma("cache_size = -16384");
-      // Checkpoints are where WAL mode syncs to disk; the default (every 1,000 pages) makes a first resync spend
-      // most of its time in them. Every 10,000 pages (about 40 MiB of WAL) cuts that by half or more.
-      db.pragma("wal_autocheckpoint = 10000");
       migrateLocalSchema(db);
     } catch (error) {
       db.close();
@@ -113,6 +110,13 @@ export class LocalCatalog implements Catalog {
         db.close();
         throw error;
       }
+    }
+    // Started last: the thread reads the blueprints as they are now from the file.
+    if (options.writerThread != null && options.path !== ":memory:") {
+      catalog.#writer = new LocalWriterThread(options.writerThread, options.path);
+      // The writer's connection holds the hot pages now; this one only reads (a reconcile's listing, the console),
+      // for which SQLite's default cache and the OS's file cache do.
+      db.pragma("cache_size = -2000");
     }
     return catalog;
   }
@@ -132,6 +136,7 @@ export class LocalCatalog implements Catalog {
     this.#transaction(() => {
       for (const blueprint of blueprints) this.#store.putBlueprint(blueprint, now);
     });
+    this.#writer?.reloadBlueprints();
     return blueprints;
   }
 
@@ -140,37 +145,15 @@ export class LocalCatalog implements Catalog {
     const datasource = this.#datasource();
     const now = this.#now();
     const flags = { merge: options.merge, createMissingRelatedEntities: options.createMissingRelatedEntities };
-    return this.#transaction(() =>
-      entities.map((entity): UpsertResult => {
-        const plan = planUpsert(entity, entity.blueprint, flags, this.#store);
-        if (plan.kind === "failed")
-          return { result: "failed", blueprint: entity.blueprint, identifier: entity.identifier, error: plan.error };
-        if (plan.kind === "unresolved")
-          return { result: "unresolved", blueprint: entity.blueprint, identifier: plan.query, message: plan.message };
-        for (const placeholder of plan.placeholders) this.#store.writePlaceholder(placeholder, datasource, now);
-        this.#store.write(plan.key, plan.content, plan.previous, datasource, now);
-        return {
-          result: plan.created ? "created" : "updated",
-          blueprint: plan.key.blueprint,
-          identifier: plan.key.identifier,
-        };
-      }),
-    );
+    if (this.#writer !== null) return this.#writer.upsert(entities, flags, datasource, now);
+    return this.#transaction(() => upsertEntities(this.#store, entities, flags, datasource, now));
   }
 
   async delete(keys: readonly EntityKey[], options: DeleteOptions): Promise<DeleteResult[]> {
     throwIfAborted(options.signal);
     const now = this.#now();
-    return this.#transaction(() =>
-      keys.map((key): DeleteResult => {
-        const plan = planDelete(key, options.deleteDependents, this.#store);
-        if (plan.kind === "not_found") return { result: "not_found", ...key };
-        if (plan.kind === "failed") return { result: "failed", ...key, error: plan.error };
-        for (const doomed of plan.keys) this.#store.remove(doomed);
-        for (const clear of plan.clear) this.#store.clearRelation(clear, now);
-        return { result: "deleted", ...key };
-      }),
-    );
+    if (this.#writer !== null) return this.#writer.delete(keys, options.deleteDependents, now);
+    return this.#transaction(() => deleteEntities(this.#store, keys, options.deleteDependents, now));
   }
 
   async *listOwned(options: ListOwnedOptions = {}): AsyncGenerator<OwnedEntity[]> {
@@ -198,7 +181,7 @@ export class LocalCatalog implements Catalog {
       ...this.#store.blueprintList().map((blueprint) => blueprint.identifier),
       ...blueprints.map((blueprint) => blueprint.identifier),
     ]);
-    return this.#transaction(() =>
+    const results = this.#transaction(() =>
       blueprints.map((blueprint): BlueprintResult => {
         if (this.#store.blueprint(blueprint.identifier) !== undefined)
           return { result: "exists", identifier: blueprint.identifier };
@@ -214,6 +197,8 @@ export class LocalCatalog implements Catalog {
         return { result: "created", identifier: blueprint.identifier };
       }),
     );
+    if (results.some((result) => result.result === "created")) this.#writer?.reloadBlueprints();
+    return results;
   }
 
   async check(options: CheckOptions): Promise<CatalogCheck[]> {
@@ -269,6 +254,7 @@ export class LocalCatalog implements Catalog {
   }
 
   async close(): Promise<void> {
+    await this.#writer?.close();
     if (this.#db.open) this.#db.close();
   }
 

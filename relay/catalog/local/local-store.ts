@@ -144,6 +144,12 @@ export class LocalStore implements EntityStoreView {
          ON CONFLICT (identifier) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
       ),
     };
+    this.reloadBlueprints();
+  }
+
+  /** Reads the blueprints from the file again: another connection (the writer thread's peer) changed them. */
+  reloadBlueprints(): void {
+    this.#blueprints.clear();
     for (const row of this.#sql.blueprints.all()) {
       const blueprint = Blueprint.parse(JSON.parse(row.definition));
       this.#blueprints.set(blueprint.identifier, blueprint);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Catalog, OwnedEntity } from "../../../relay/catalog/catalog";
 import { LocalCatalog } from "../../../relay/catalog/local/local-catalog";
+import { LOCAL_WRITER_SCRIPT } from "../../support/local-writer";
 import {
   blueprintsWithRequiredRelations,
   identity,
@@ -25,7 +26,7 @@ interface Subject {
   close(): Promise<void>;
 }
 
-async function localSubject(): Promise<Subject> {
+async function localSubject(writerThread: URL | null = null): Promise<Subject> {
   const dir = mkdtempSync(join(tmpdir(), "bbrelay-contract-"));
   const clock = manualClock();
   const catalog = LocalCatalog.open({
@@ -33,6 +34,7 @@ async function localSubject(): Promise<Subject> {
     identity: identity(),
     blueprints: blueprintsWithRequiredRelations(),
     clock: clock.now,
+    writerThread,
   });
   return {
     catalog,
@@ -64,7 +66,8 @@ async function owned(catalog: Catalog, options = {}): Promise<string[]> {
 }
 
 describe.each([
-  ["the local catalog", localSubject],
+  ["the local catalog", () => localSubject()],
+  ["the local catalog, writing from its writer thread", () => localSubject(LOCAL_WRITER_SCRIPT)],
   ["Port (fake) through the client", portSubject],
 ])("catalog contract: %s", (_, open) => {
   it("answers a mixed batch per entity, in input order, with Port's codes", async () => {
