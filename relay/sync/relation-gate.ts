@@ -1,5 +1,6 @@
 import type { CatalogEntity } from "../catalog/catalog";
 import type { Blueprint } from "../catalog/port-rules/blueprint";
+import { HashedKeySet } from "./hashed-key-set";
 
 /**
  * Lets a resync's kinds run at once while each entity is still written after the entities it relates to, as when
@@ -15,15 +16,16 @@ import type { Blueprint } from "../catalog/port-rules/blueprint";
  * A relation's target blueprint comes from the blueprints the run read at its start; a relation whose target is
  * unknown (no blueprint read) waits for every earlier kind, which is the old order exactly.
  *
- * Memory: one key per entity handled by a kind that has later kinds (not the last kind's, usually the largest).
+ * Memory: one key per entity handled by a kind that has later kinds (not the last kind's, usually the largest), as a
+ * 53-bit hash (hashed-key-set.ts): 16 bytes each at most.
  */
 export class RelationGate {
   readonly #kinds: number;
   /** Blueprint → relation → target blueprint. */
   readonly #targets: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly #finished: boolean[];
-  /** `blueprint \0 identifier` of what each kind has handled (written, unchanged or failed). */
-  readonly #handled = new Set<string>();
+  /** `blueprint \0 identifier` of what each kind has handled (written, unchanged or failed), as hashes. */
+  readonly #handled = new HashedKeySet();
   /** The kinds holding entities back until earlier kinds handled their targets (see {@link holding}). */
   readonly #holders = new Set<number>();
   #version = 0;
