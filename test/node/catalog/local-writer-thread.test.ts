@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseBlueprints } from "../../../relay/catalog/blueprints-file";
@@ -11,7 +12,7 @@ import { identity, manualClock, project, repository, SEED_BLUEPRINTS } from "./f
 
 // What the writer thread adds to the local catalog (the catalog contract runs against it too): writes done there
 // are read back here at once, SQLite's failures are the catalog's, blueprints loaded later reach it, calls answer
-// in order, and a closed or missing thread fails its calls instead of hanging them.
+// in order, a closed or missing thread fails its calls instead of hanging them, and a stopped one is replaced.
 
 const WRITE = { merge: false, createMissingRelatedEntities: false };
 
@@ -116,6 +117,31 @@ describe("the local catalog's writer thread", () => {
     // A call sent before close is finished first.
     expect(await pending).toEqual([{ result: "created", blueprint: "bitbucketProject", identifier: "Q" }]);
     await expect(catalog.upsert([project("R")], WRITE)).rejects.toBeInstanceOf(CatalogUnavailableError);
+  });
+
+  it("starts a new thread at the next call after one stopped", async () => {
+    // The writer's file appears only after a first call failed: that call's thread could not start.
+    const root = fileURLToPath(new URL("../../../.tmp/", import.meta.url));
+    mkdirSync(root, { recursive: true });
+    const scratch = mkdtempSync(join(root, "writer-restart-"));
+    const script = pathToFileURL(join(scratch, "local-writer.mjs"));
+    const revived = LocalCatalog.open({
+      path: join(dir, "other.sqlite"),
+      identity: identity(),
+      blueprints: SEED_BLUEPRINTS,
+      writerThread: script,
+    });
+    try {
+      await expect(revived.upsert([project("P")], WRITE)).rejects.toThrow(/writer thread/);
+      copyFileSync(LOCAL_WRITER_SCRIPT, script);
+      expect(await revived.upsert([project("P")], WRITE)).toEqual([
+        { result: "created", blueprint: "bitbucketProject", identifier: "P" },
+      ]);
+      expect(revived.count()).toBe(1);
+    } finally {
+      await revived.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it("fails every call clearly when its thread cannot start", async () => {
