@@ -37,14 +37,18 @@ async function settled(promise: Promise<void>): Promise<boolean> {
   return done;
 }
 
-/** A buffer for kind 1 (after the repositories' kind 0), recording each write's identifiers. */
-function bufferAfterRepositories(limits: { batch: number; held: number }) {
+/**
+ * A buffer for kind 1 (after the repositories' kind 0), recording each write's identifiers; `duringWrite` runs
+ * inside each write, after it is recorded.
+ */
+function bufferAfterRepositories(limits: { batch: number; held: number }, duringWrite?: (gate: RelationGate) => void) {
   const gate = new RelationGate(2, blueprints);
   const writes: string[][] = [];
   const buffer = new WriteBuffer<Item>(
     { gate, index: 1 },
     async (items) => {
       writes.push(items.flatMap((item) => item.entities.map((entity) => String(entity.identifier))));
+      duringWrite?.(gate);
     },
     limits,
   );
@@ -102,17 +106,8 @@ describe("WriteBuffer (a kind's writes, each after what its relations point to)"
   });
 
   it("does not wait for a change that came while it was writing (the earlier kind finished meanwhile)", async () => {
-    const gate = new RelationGate(2, blueprints);
-    const writes: string[][] = [];
-    const buffer = new WriteBuffer<Item>(
-      { gate, index: 1 },
-      async (items) => {
-        writes.push(items.flatMap((item) => item.entities.map((entity) => String(entity.identifier))));
-        // The repository kind finishes while this kind writes its first batch: the gate's last change.
-        gate.finished(0);
-      },
-      { batch: 200, held: 2_000 },
-    );
+    // The repository kind finishes while this kind writes its first batch: the gate's last change.
+    const { gate, buffer, writes } = bufferAfterRepositories({ batch: 200, held: 2_000 }, (gate) => gate.finished(0));
     gate.handled(0, [repo("A")]);
     await buffer.add(pr("1", "A"));
     await buffer.add(pr("2", "B"));
